@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+/** The `mnist-ts` command: a thin yargs layer over the library. */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { inspect, inspectOptions, type InspectArgs } from './commands/inspect.js';
+import { EXIT_USAGE, reportError } from './fail.js';
+
+export async function main(argv: string[]): Promise<void> {
+  await yargs(argv)
+    .scriptName('mnist-ts')
+    .usage('$0 <command> [options]')
+    .command('inspect', 'shapes, pixel range and digit counts of MNIST; render digits as PNG', inspectOptions, (a) => inspect(a as unknown as InspectArgs))
+    .demandCommand(1, 'name a command: inspect')
+    .strict()
+    .recommendCommands()
+    .fail((msg, err) => {
+      if (err) throw err;
+      process.stderr.write(`mnist-ts: ${msg.split('\n')[0]} (see mnist-ts --help)\n`);
+      process.exit(EXIT_USAGE);
+    })
+    .help()
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .parseAsync();
+}
+
+main(hideBin(process.argv)).catch(reportError);

@@ -1,0 +1,3 @@
+export * from './idx.js';
+export * from './dataset.js';
+export * from './batches.js';

