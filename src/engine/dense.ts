@@ -1,0 +1,94 @@
+/** Fully connected layer: y = x·W + b, W stored [inputs, outputs] as in TensorFlow. */
+import { CsrMatrix, csrMatmul, csrTransposeMatmul } from './csr.js';
+import { ShapeError } from './errors.js';
+import { normal, zeros, type Initializer } from './init.js';
+import { Scratch, type Layer, type LayerSpec, type ParamSpec } from './layer.js';
+import { matmulRaw } from './matmul.js';
+
+export interface DenseOptions {
+  /** Weight initialiser; default Glorot uniform. */
+  init?: Initializer;
+  /** Bias initialiser; default zeros. */
+  bias?: Initializer;
+}
+
+export class Dense implements Layer {
+  readonly type = 'dense' as const;
+  readonly inputSize: number;
+  readonly outputSize: number;
+  readonly acceptsSparse = true;
+  private readonly init: Initializer;
+  private readonly biasInit: Initializer;
+  private w: Float32Array = new Float32Array(0);
+  private b: Float32Array = new Float32Array(0);
+  private dw: Float32Array = new Float32Array(0);
+  private db: Float32Array = new Float32Array(0);
+  private x: Float32Array | CsrMatrix = new Float32Array(0);
+  private readonly y = new Scratch();
+  private readonly dx = new Scratch();
+
+  constructor(inputs: number, outputs: number, options: DenseOptions = {}) {
+    if (!(Number.isInteger(inputs) && inputs > 0 && Number.isInteger(outputs) && outputs > 0)) {
+      throw new ShapeError(`Dense: sizes ${inputs}→${outputs}, expected whole numbers > 0`);
+    }
+    this.inputSize = inputs;
+    this.outputSize = outputs;
+    this.init = options.init ?? { kind: 'glorot' };
+    this.biasInit = options.bias ?? zeros();
+  }
+
+  params(): ParamSpec[] {
+    const [i, o] = [this.inputSize, this.outputSize];
+    return [
+      { name: 'weight', shape: [i, o], init: this.init, fanIn: i, fanOut: o },
+      { name: 'bias', shape: [o], init: this.biasInit, fanIn: i, fanOut: o },
+    ];
+  }
+
+  bind(values: Float32Array[], grads: Float32Array[]): void {
+    [this.w, this.b] = values;
+    [this.dw, this.db] = grads;
+  }
+
+  forward(x: Float32Array | CsrMatrix, batch: number): Float32Array {
+    const [i, o] = [this.inputSize, this.outputSize];
+    const y = this.y.get(batch * o);
+    if (x instanceof CsrMatrix) {
+      if (x.rows !== batch || x.cols !== i) throw new ShapeError(`Dense: sparse input is [${x.rows}, ${x.cols}], expected [${batch}, ${i}]`);
+      csrMatmul(x, this.w, y, o);
+    } else {
+      if (x.length !== batch * i) throw new ShapeError(`Dense: input has ${x.length} values, expected [${batch}, ${i}]`);
+      matmulRaw(x, this.w, y, batch, o, i);
+    }
+    this.x = x;
+    const b = this.b;
+    for (let r = 0; r < batch; r++) {
+      const off = r * o;
+      for (let j = 0; j < o; j++) y[off + j] += b[j];
+    }
+    return y;
+  }
+
+  backward(dy: Float32Array, batch: number, needInputGrad: boolean): Float32Array | null {
+    const [i, o] = [this.inputSize, this.outputSize];
+    // dW += xᵀ·dy: the left operand is the input, so zero inputs (most MNIST pixels) are skipped.
+    if (this.x instanceof CsrMatrix) csrTransposeMatmul(this.x, dy, this.dw, o);
+    else matmulRaw(this.x, dy, this.dw, i, o, batch, { transA: true, accumulate: true });
+    const db = this.db;
+    for (let r = 0; r < batch; r++) {
+      const off = r * o;
+      for (let j = 0; j < o; j++) db[j] += dy[off + j];
+    }
+    if (!needInputGrad) return null;
+    const dx = this.dx.get(batch * i);
+    matmulRaw(dy, this.w, dx, batch, i, o, { transB: true }); // dx = dy·Wᵀ
+    return dx;
+  }
+
+  spec(): LayerSpec {
+    return { type: 'dense', inputs: this.inputSize, outputs: this.outputSize, init: this.init, biasInit: this.biasInit };
+  }
+}
+
+/** The tutorial's initialisation, for reference: W ~ N(0, 1), b = 0. */
+export const TUTORIAL_INIT: DenseOptions = { init: normal(1), bias: zeros() };

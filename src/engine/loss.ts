@@ -1,0 +1,51 @@
+/**
+ * Softmax and cross-entropy, fused and numerically stable.
+ *
+ * The tutorial computes mean(-Σ y·log(softmax(z))). With W ~ N(0, 1) the logits spread over ~80
+ * units, exp underflows, log(0) = -Infinity, and about 1 seed in 20 ends in NaN. Here the loss is
+ * log-sum-exp(z) − z_label with the maximum subtracted first, so nothing overflows or underflows
+ * into an infinity; where the tutorial's value is finite, this one is the same. The gradient
+ * of the fused pair is simply softmax(z) − onehot(label).
+ */
+import { ShapeError } from './errors.js';
+
+/**
+ * Loss summed over the batch (divide by `batch` for the mean). When `grad` is given, writes
+ * d(loss)/d(logits) = scale·(softmax − onehot) into it; `scale` defaults to 1/batch (the gradient
+ * of the mean). A worker computing one shard of a larger batch passes 1/(whole batch), so that
+ * the shards' gradients add up to the gradient of the batch mean.
+ */
+export function softmaxCrossEntropy(logits: Float32Array, labels: ArrayLike<number>, batch: number, classes: number, grad?: Float32Array, scale = 1 / batch): number {
+  if (logits.length !== batch * classes) throw new ShapeError(`softmaxCrossEntropy: logits have ${logits.length} values, expected [${batch}, ${classes}]`);
+  if (labels.length < batch) throw new ShapeError(`softmaxCrossEntropy: ${labels.length} labels, expected ${batch}`);
+  let total = 0;
+  for (let r = 0; r < batch; r++) {
+    const off = r * classes;
+    let max = -Infinity;
+    for (let j = 0; j < classes; j++) if (logits[off + j] > max) max = logits[off + j];
+    let sum = 0;
+    for (let j = 0; j < classes; j++) sum += Math.exp(logits[off + j] - max);
+    const label = labels[r];
+    if (!(label >= 0 && label < classes)) throw new ShapeError(`softmaxCrossEntropy: label ${label} at row ${r}, expected 0..${classes - 1}`);
+    const logSum = Math.log(sum);
+    total += logSum - (logits[off + label] - max);
+    if (grad) {
+      const inv = 1 / sum;
+      for (let j = 0; j < classes; j++) grad[off + j] = scale * (Math.exp(logits[off + j] - max) * inv - (j === label ? 1 : 0));
+    }
+  }
+  return total;
+}
+
+/** Row-wise softmax probabilities (max subtracted first). */
+export function softmax(logits: Float32Array, batch: number, classes: number, out = new Float32Array(batch * classes)): Float32Array {
+  for (let r = 0; r < batch; r++) {
+    const off = r * classes;
+    let max = -Infinity;
+    for (let j = 0; j < classes; j++) if (logits[off + j] > max) max = logits[off + j];
+    let sum = 0;
+    for (let j = 0; j < classes; j++) sum += Math.exp(logits[off + j] - max);
+    for (let j = 0; j < classes; j++) out[off + j] = Math.exp(logits[off + j] - max) / sum;
+  }
+  return out;
+}

@@ -1,0 +1,46 @@
+/** ReLU: y = max(0, x); its gradient passes where the input was positive. */
+import type { CsrMatrix } from './csr.js';
+import { ShapeError } from './errors.js';
+import { Scratch, type Layer, type LayerSpec, type ParamSpec } from './layer.js';
+
+export class ReLU implements Layer {
+  readonly type = 'relu' as const;
+  readonly inputSize: number;
+  readonly outputSize: number;
+  private y: Float32Array = new Float32Array(0);
+  private readonly out = new Scratch();
+  private readonly dx = new Scratch();
+
+  constructor(size: number) {
+    if (!(Number.isInteger(size) && size > 0)) throw new ShapeError(`ReLU: size ${size}, expected a whole number > 0`);
+    this.inputSize = size;
+    this.outputSize = size;
+  }
+
+  params(): ParamSpec[] {
+    return [];
+  }
+
+  bind(): void {}
+
+  forward(x: Float32Array | CsrMatrix, batch: number): Float32Array {
+    if (!(x instanceof Float32Array)) throw new ShapeError('ReLU: sparse input is not supported; put a Dense layer first');
+    if (x.length !== batch * this.inputSize) throw new ShapeError(`ReLU: input has ${x.length} values, expected [${batch}, ${this.inputSize}]`);
+    const y = this.out.get(x.length);
+    for (let i = 0; i < x.length; i++) y[i] = x[i] > 0 ? x[i] : 0;
+    this.y = y;
+    return y;
+  }
+
+  backward(dy: Float32Array, _batch: number, needInputGrad: boolean): Float32Array | null {
+    if (!needInputGrad) return null;
+    const dx = this.dx.get(dy.length);
+    const y = this.y; // y > 0 exactly where x > 0
+    for (let i = 0; i < dy.length; i++) dx[i] = y[i] > 0 ? dy[i] : 0;
+    return dx;
+  }
+
+  spec(): LayerSpec {
+    return { type: 'relu', size: this.inputSize };
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * A stack of layers whose parameters and gradients are views over two flat Float32Arrays: one
+ * buffer per model, which can live in a SharedArrayBuffer for the worker pool, and which an
+ * optimiser updates in one loop.
+ */
+import { CsrMatrix, denseToCsr } from './csr.js';
+import { Dense } from './dense.js';
+import { ShapeError, formatShape } from './errors.js';
+import { initialize } from './init.js';
+import type { Layer, LayerSpec } from './layer.js';
+import { ReLU } from './relu.js';
+import { Rng } from './rng.js';
+
+export interface ParamEntry {
+  /** `dense0.weight`, `dense0.bias`, `dense1.weight`, ...: layer type and its index among that type. */
+  name: string;
+  shape: number[];
+  offset: number;
+  size: number;
+}
+
+export interface ModelBuffers {
+  params?: Float32Array;
+  grads?: Float32Array;
+}
+
+/**
+ * Below this density the first layer reads a dense input through a CsrMatrix: converting costs one
+ * pass over the input and saves most of the forward and the weight gradient.
+ */
+export const SPARSE_INPUT_DENSITY = 0.5;
+
+export function layerFromSpec(spec: LayerSpec): Layer {
+  switch (spec.type) {
+    case 'dense': return new Dense(spec.inputs, spec.outputs, { init: spec.init, bias: spec.biasInit });
+    case 'relu': return new ReLU(spec.size);
+  }
+}
+
+export class Sequential {
+  readonly layers: Layer[];
+  readonly params: Float32Array;
+  readonly grads: Float32Array;
+  readonly entries: ParamEntry[];
+  /** Convert sparse dense inputs to CSR for the first layer (on by default when it can take them). */
+  sparseInput: boolean;
+  private readonly csr = new CsrMatrix();
+
+  constructor(layers: Layer[], buffers: ModelBuffers = {}) {
+    if (layers.length === 0) throw new ShapeError('Sequential: no layers');
+    for (let l = 1; l < layers.length; l++) {
+      if (layers[l].inputSize !== layers[l - 1].outputSize) {
+        throw new ShapeError(`Sequential: layer ${l} (${layers[l].type}) takes ${layers[l].inputSize} inputs, but layer ${l - 1} (${layers[l - 1].type}) gives ${layers[l - 1].outputSize}`);
+      }
+    }
+    this.layers = layers;
+    this.sparseInput = layers[0].acceptsSparse === true;
+    this.entries = [];
+    const counters = new Map<string, number>();
+    let offset = 0;
+    const perLayer: ParamEntry[][] = layers.map((layer) => {
+      const specs = layer.params();
+      if (specs.length === 0) return [];
+      const index = counters.get(layer.type) ?? 0;
+      counters.set(layer.type, index + 1);
+      return specs.map((p) => {
+        const size = p.shape.reduce((a, b) => a * b, 1);
+        const e = { name: `${layer.type}${index}.${p.name}`, shape: p.shape, offset, size };
+        offset += size;
+        this.entries.push(e);
+        return e;
+      });
+    });
+    this.params = buffers.params ?? new Float32Array(offset);
+    this.grads = buffers.grads ?? new Float32Array(offset);
+    for (const [what, buf] of [['params', this.params], ['grads', this.grads]] as const) {
+      if (buf.length !== offset) throw new ShapeError(`Sequential: ${what} buffer has ${buf.length} values, expected ${offset}`);
+    }
+    layers.forEach((layer, l) => {
+      const views = (buf: Float32Array) => perLayer[l].map((e) => buf.subarray(e.offset, e.offset + e.size));
+      layer.bind(views(this.params), views(this.grads));
+    });
+  }
+
+  static fromSpec(specs: LayerSpec[], buffers: ModelBuffers = {}): Sequential {
+    return new Sequential(specs.map(layerFromSpec), buffers);
+  }
+
+  get inputSize(): number {
+    return this.layers[0].inputSize;
+  }
+
+  get outputSize(): number {
+    return this.layers[this.layers.length - 1].outputSize;
+  }
+
+  get paramCount(): number {
+    return this.params.length;
+  }
+
+  spec(): LayerSpec[] {
+    return this.layers.map((l) => l.spec());
+  }
+
+  /** Draws every parameter from its initialiser, in layer order, from one seeded stream. */
+  initialize(seed: number | Rng): this {
+    const rng = typeof seed === 'number' ? new Rng(seed) : seed;
+    let e = 0;
+    for (const layer of this.layers) {
+      for (const p of layer.params()) {
+        const entry = this.entries[e++];
+        initialize(this.params.subarray(entry.offset, entry.offset + entry.size), p.init, p.fanIn, p.fanOut, rng);
+      }
+    }
+    return this;
+  }
+
+  /** A parameter by name, as a view (writes go into the model). */
+  param(name: string): Float32Array {
+    const e = this.entries.find((x) => x.name === name);
+    if (!e) throw new ShapeError(`model: no parameter '${name}'; it has ${this.entries.map((x) => x.name).join(', ')}`);
+    return this.params.subarray(e.offset, e.offset + e.size);
+  }
+
+  /**
+   * Logits for `batch` examples: batch × inputSize values, or their nonzeros as a CsrMatrix.
+   * The result is reused by the next call.
+   */
+  forward(x: Float32Array | CsrMatrix, batch: number, training = false): Float32Array {
+    let input: Float32Array | CsrMatrix = x;
+    if (x instanceof CsrMatrix) {
+      if (!this.layers[0].acceptsSparse) throw new ShapeError(`model: first layer (${this.layers[0].type}) cannot take a sparse input`);
+      if (x.rows !== batch || x.cols !== this.inputSize) {
+        throw new ShapeError(`model: sparse input is ${formatShape([x.rows, x.cols])}, expected ${formatShape([batch, this.inputSize])}`);
+      }
+    } else {
+      if (x.length !== batch * this.inputSize) {
+        throw new ShapeError(`model: input has ${x.length} values, expected ${formatShape([batch, this.inputSize])}`);
+      }
+      if (this.sparseInput && denseToCsr(x, batch, this.inputSize, this.csr, SPARSE_INPUT_DENSITY)) input = this.csr;
+    }
+    let h = this.layers[0].forward(input, batch, training);
+    for (let l = 1; l < this.layers.length; l++) h = this.layers[l].forward(h, batch, training);
+    return h;
+  }
+
+  /** Back-propagates d(loss)/d(logits); parameter gradients are added (+=) to `grads`. */
+  backward(dlogits: Float32Array, batch: number): void {
+    let g: Float32Array | null = dlogits;
+    for (let l = this.layers.length - 1; l >= 0 && g; l--) g = this.layers[l].backward(g, batch, l > 0);
+  }
+
+  zeroGrad(): void {
+    this.grads.fill(0);
+  }
+}

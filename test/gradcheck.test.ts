@@ -1,0 +1,91 @@
+/** Central-difference gradient checks: every analytic gradient against (f(x+h) - f(x-h)) / 2h. */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Dense, ReLU, Sequential, Rng, softmaxCrossEntropy, accumulateGradients, normal } from '../src/engine/index.js';
+
+const H = 1e-2;
+
+function relError(a: number, b: number): number {
+  return Math.abs(a - b) / Math.max(1e-3, Math.abs(a) + Math.abs(b));
+}
+
+function checkModel(model: Sequential, x: Float32Array, labels: number[], batch: number, label: string) {
+  const loss = () => softmaxCrossEntropy(model.forward(x, batch), labels, batch, model.outputSize) / batch;
+  model.zeroGrad();
+  accumulateGradients(model, x, labels, batch);
+  const analytic = Float32Array.from(model.grads);
+  let worst = 0;
+  for (let i = 0; i < model.params.length; i++) {
+    const saved = model.params[i];
+    model.params[i] = saved + H;
+    const up = loss();
+    model.params[i] = saved - H;
+    const down = loss();
+    model.params[i] = saved;
+    const numeric = (up - down) / (2 * H);
+    worst = Math.max(worst, relError(numeric, analytic[i]));
+  }
+  assert.ok(worst < 2e-2, `${label}: worst relative error ${worst}`);
+}
+
+function input(batch: number, features: number, rng: Rng, zeros = 0): Float32Array {
+  return Float32Array.from({ length: batch * features }, () => (rng.uniform() < zeros ? 0 : rng.normal()));
+}
+
+test('Dense + fused softmax cross-entropy (weights and bias)', () => {
+  const rng = new Rng(1);
+  const model = new Sequential([new Dense(6, 4, { init: normal(0.5), bias: normal(0.5) })]).initialize(2);
+  checkModel(model, input(5, 6, rng), [0, 3, 2, 1, 3], 5, 'dense');
+});
+
+test('Dense reading a sparse input through CSR', () => {
+  const rng = new Rng(3);
+  const model = new Sequential([new Dense(12, 3, { init: normal(0.5), bias: normal(0.5) })]).initialize(4);
+  checkModel(model, input(6, 12, rng, 0.8), [0, 1, 2, 0, 1, 2], 6, 'dense, sparse input');
+});
+
+test('Dense, ReLU, Dense (input gradients flow through ReLU)', () => {
+  const rng = new Rng(5);
+  const model = new Sequential([new Dense(7, 9, { init: normal(0.7), bias: normal(0.3) }), new ReLU(9), new Dense(9, 3, { init: normal(0.7) })]).initialize(6);
+  checkModel(model, input(4, 7, rng), [2, 0, 1, 1], 4, 'mlp');
+});
+
+test('input gradient of Dense and ReLU against central differences', () => {
+  const rng = new Rng(7);
+  const dense = new Sequential([new Dense(5, 6, { init: normal(1), bias: normal(1) }), new ReLU(6)]).initialize(8);
+  const x = input(3, 5, rng);
+  const w = input(3, 6, rng); // a fixed random projection makes a scalar loss: sum(y * w)
+  const f = () => dense.forward(x, 3).reduce((s, v, i) => s + v * w[i], 0);
+  dense.forward(x, 3, true);
+  const relu = dense.layers[1];
+  const dh = relu.backward(w, 3, true)!;
+  const dx = Float32Array.from(dense.layers[0].backward(dh, 3, true)!);
+  for (let i = 0; i < x.length; i++) {
+    const saved = x[i];
+    x[i] = saved + H;
+    const up = f();
+    x[i] = saved - H;
+    const down = f();
+    x[i] = saved;
+    assert.ok(relError((up - down) / (2 * H), dx[i]) < 2e-2, `dx[${i}]`);
+  }
+});
+
+test('fused loss gradient against central differences on the logits', () => {
+  const rng = new Rng(9);
+  const logits = input(4, 5, rng).map((v) => v * 3);
+  const labels = [4, 0, 2, 2];
+  const grad = new Float32Array(logits.length);
+  softmaxCrossEntropy(logits, labels, 4, 5, grad);
+  for (let i = 0; i < logits.length; i++) {
+    const saved = logits[i];
+    logits[i] = saved + H;
+    const up = softmaxCrossEntropy(logits, labels, 4, 5) / 4;
+    logits[i] = saved - H;
+    const down = softmaxCrossEntropy(logits, labels, 4, 5) / 4;
+    logits[i] = saved;
+    assert.ok(relError((up - down) / (2 * H), grad[i]) < 1e-2, `logit ${i}`);
+  }
+});
+
+test.run();

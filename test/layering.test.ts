@@ -1,0 +1,37 @@
+/** The architecture, guarded: the engine and the data code run wherever JavaScript runs. */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from './helpers/cli.js';
+
+const IMPORT = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+function importsOf(dir: string): { file: string; spec: string }[] {
+  const out: { file: string; spec: string }[] = [];
+  for (const name of readdirSync(join(ROOT, dir), { recursive: true }) as string[]) {
+    if (!name.endsWith('.ts')) continue;
+    const text = readFileSync(join(ROOT, dir, name), 'utf8');
+    for (const m of text.matchAll(IMPORT)) out.push({ file: `${dir}/${name}`, spec: m[1] ?? m[2] });
+  }
+  return out;
+}
+
+test('engine files import only other engine files', () => {
+  const found = importsOf('src/engine');
+  assert.ok(found.length > 10, 'the scan sees the imports');
+  const bad = found.filter(({ spec }) => !spec.startsWith('./'));
+  assert.equal(bad, [], 'no node:*, sharp, yargs, piscina or anything outside src/engine');
+});
+
+test('data files import only the engine and each other', () => {
+  const bad = importsOf('src/data').filter(({ spec }) => !(spec.startsWith('./') || spec.startsWith('../engine/')));
+  assert.equal(bad, []);
+});
+
+test('the scan would catch a forbidden import', () => {
+  const sample = "import sharp from 'sharp';\nexport { x } from 'node:fs';\nconst y = await import('piscina');";
+  assert.equal([...sample.matchAll(IMPORT)].map((m) => m[1] ?? m[2]), ['sharp', 'node:fs', 'piscina']);
+});
+
+test.run();

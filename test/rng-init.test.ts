@@ -1,0 +1,63 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Rng, softmaxRegression, mlp, normal, zeros, glorot, he, initialize } from '../src/engine/index.js';
+
+test('the same seed gives bit-identical initial weights; another seed others', () => {
+  const a = mlp({ hidden: [32] }).initialize(5);
+  const b = mlp({ hidden: [32] }).initialize(5);
+  const c = mlp({ hidden: [32] }).initialize(6);
+  assert.equal(new Uint8Array(a.params.buffer), new Uint8Array(b.params.buffer));
+  assert.not.equal(Array.from(a.params.subarray(0, 50)), Array.from(c.params.subarray(0, 50)));
+});
+
+test('the tutorial model: W ~ N(0, 1) [784, 10], b = 0 [10]', () => {
+  const m = softmaxRegression().initialize(0);
+  assert.equal(m.entries.map((e) => [e.name, e.shape]), [['dense0.weight', [784, 10]], ['dense0.bias', [10]]]);
+  const w = m.param('dense0.weight');
+  const mean = w.reduce((s, v) => s + v, 0) / w.length;
+  const std = Math.sqrt(w.reduce((s, v) => s + (v - mean) ** 2, 0) / w.length);
+  assert.ok(Math.abs(mean) < 0.05, `mean ${mean}`);
+  assert.ok(Math.abs(std - 1) < 0.05, `std ${std}`);
+  assert.ok(m.param('dense0.bias').every((v) => v === 0));
+});
+
+test('initialisers have their advertised scale', () => {
+  const rng = new Rng(3);
+  const out = new Float32Array(20000);
+  const stdOf = (x: Float32Array) => Math.sqrt(x.reduce((s, v) => s + v * v, 0) / x.length);
+  initialize(out, he(), 100, 50, rng);
+  assert.ok(Math.abs(stdOf(out) - Math.sqrt(2 / 100)) < 0.01);
+  initialize(out, glorot(), 100, 50, rng);
+  const limit = Math.sqrt(6 / 150);
+  assert.ok(out.every((v) => Math.abs(v) <= limit));
+  assert.ok(Math.abs(stdOf(out) - limit / Math.sqrt(3)) < 0.01);
+  initialize(out, normal(0.1), 1, 1, rng);
+  assert.ok(Math.abs(stdOf(out) - 0.1) < 0.005);
+  initialize(out, zeros(), 1, 1, rng);
+  assert.ok(out.every((v) => v === 0));
+});
+
+test('the RNG state round-trips, so a stream can resume', () => {
+  const a = new Rng(99);
+  for (let i = 0; i < 7; i++) a.normal();
+  const b = new Rng(0).setState(a.getState());
+  for (let i = 0; i < 20; i++) assert.is(b.normal(), a.normal());
+  const u = Array.from({ length: 1000 }, () => a.uniform());
+  assert.ok(u.every((v) => v >= 0 && v < 1));
+  assert.ok(Array.from({ length: 1000 }, () => a.int(7)).every((v) => Number.isInteger(v) && v >= 0 && v < 7));
+});
+
+test('the engine never calls Math.random', async () => {
+  const original = Math.random;
+  Math.random = () => {
+    throw new Error('Math.random called');
+  };
+  try {
+    mlp({ hidden: [8] }).initialize(1);
+    new Rng(1).shuffle(new Int32Array(10));
+  } finally {
+    Math.random = original;
+  }
+});
+
+test.run();
