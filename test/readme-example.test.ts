@@ -1,0 +1,48 @@
+/**
+ * The README's library example, run exactly as written against the built package (dist/, imported
+ * by its public name), in a fresh process that must not load sharp or any native module.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT } from './helpers/cli.js';
+
+function exampleCode(): string {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const m = /<!-- example:library -->\s*```ts\n([\s\S]*?)```/.exec(readme);
+  assert.ok(m, 'README has the library example');
+  return m![1];
+}
+
+test('the README library example runs on the built package and learns', () => {
+  const dir = join(ROOT, '.example-tmp');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'library-example.ts');
+  // Report which shared objects the process loaded, to prove no native module came along.
+  writeFileSync(file, `${exampleCode()}\nconsole.log('SHARED ' + JSON.stringify((process as any).report.getReport().sharedObjects));\n`);
+  try {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    assert.is(r.status, 0, r.stderr);
+    const acc = Number(/accuracy ([\d.]+)/.exec(r.stdout)?.[1]);
+    assert.ok(acc > 0.95, `accuracy ${acc}`);
+    const p = Number(/= ([\d.]+)/.exec(r.stdout)?.[1]);
+    assert.ok(p > 0.5, `P(positive) ${p}`);
+    const shared: string[] = JSON.parse(/SHARED (.*)/.exec(r.stdout)![1]);
+    assert.ok(shared.length > 0);
+    assert.equal(shared.filter((s) => /sharp|vips|\.node$/.test(s)), [], 'no native module loaded');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the built package resolves by name, types first in exports', () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  assert.equal(Object.keys(pkg.exports['.']), ['types', 'default']);
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', "import * as m from 'mnist-ts'; console.log(typeof m.matmulRaw, typeof m.parseIdx)"], { cwd: ROOT, encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stdout.trim(), 'function function');
+});
+
+test.run();
