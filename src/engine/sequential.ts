@@ -30,6 +30,14 @@ export interface ModelBuffers {
  */
 export const SPARSE_INPUT_DENSITY = 0.5;
 
+/**
+ * A Float32Array in a SharedArrayBuffer where the platform has one (Node, isolated browser pages),
+ * so any model's parameters can be shared with worker threads as they are; a plain one elsewhere.
+ */
+export function sharedFloat32(length: number): Float32Array {
+  return typeof SharedArrayBuffer === 'function' ? new Float32Array(new SharedArrayBuffer(length * 4)) : new Float32Array(length);
+}
+
 export function layerFromSpec(spec: LayerSpec): Layer {
   switch (spec.type) {
     case 'dense': return new Dense(spec.inputs, spec.outputs, { init: spec.init, bias: spec.biasInit });
@@ -71,8 +79,8 @@ export class Sequential {
         return e;
       });
     });
-    this.params = buffers.params ?? new Float32Array(offset);
-    this.grads = buffers.grads ?? new Float32Array(offset);
+    this.params = buffers.params ?? sharedFloat32(offset);
+    this.grads = buffers.grads ?? sharedFloat32(offset);
     for (const [what, buf] of [['params', this.params], ['grads', this.grads]] as const) {
       if (buf.length !== offset) throw new ShapeError(`Sequential: ${what} buffer has ${buf.length} values, expected ${offset}`);
     }

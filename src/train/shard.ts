@@ -1,0 +1,39 @@
+/**
+ * The gradient function: one shard of a mini-batch, forward and backward, gradients into the
+ * model's gradient buffer. The same function runs on the main thread and in pool workers, so the
+ * training loop never needs to know whether threads exist.
+ */
+import { softmaxCrossEntropy } from '../engine/loss.js';
+import type { Sequential } from '../engine/sequential.js';
+import { BatchBuffers, gatherBatch, type TrainingData } from './data.js';
+
+/** Shard s of a batch of `batch` examples split over `shards`: contiguous, sizes differ by at most 1. */
+export function shardRange(batch: number, shards: number, s: number): [number, number] {
+  return [Math.floor((s * batch) / shards), Math.floor(((s + 1) * batch) / shards)];
+}
+
+export class ShardGradient {
+  private readonly buf = new BatchBuffers();
+  private dlogits: Float32Array = new Float32Array(0);
+
+  constructor(readonly model: Sequential, readonly data: TrainingData) {}
+
+  /**
+   * Zeroes the model's gradients, then adds those of examples indices[start..end), each weighted
+   * 1/batchTotal so that the shards of one batch add up to the gradient of the batch mean.
+   * Returns the summed loss of the shard.
+   */
+  compute(indices: ArrayLike<number>, start: number, end: number, batchTotal: number): number {
+    const model = this.model;
+    model.zeroGrad();
+    const size = end - start;
+    if (size === 0) return 0;
+    const x = gatherBatch(this.data, indices, start, end, this.buf);
+    const logits = model.forward(x, size, true);
+    if (this.dlogits.length < logits.length) this.dlogits = new Float32Array(logits.length);
+    const dlogits = this.dlogits.subarray(0, logits.length);
+    const loss = softmaxCrossEntropy(logits, this.buf.labels, size, model.outputSize, dlogits, 1 / batchTotal);
+    model.backward(dlogits, size);
+    return loss;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The training loop: the tutorial's, usable from code. Batches follow next_batch (a seeded shuffle
+ * every epoch; a batch that runs past the end of the data is completed from the next epoch's
+ * order), an epoch is floor(count / batchSize) steps as in the tutorial's `total_batch`, and the
+ * cost of an epoch is the mean of its batches' mean losses.
+ */
+import { OptionError } from '../engine/errors.js';
+import type { Optimizer } from '../engine/optim.js';
+import type { Sequential } from '../engine/sequential.js';
+import { BatchSampler, type SamplerState } from '../data/batches.js';
+import { InProcessBackend, type GradientBackend } from './backend.js';
+import type { TrainingData } from './data.js';
+import { evaluateData } from './evaluate-data.js';
+
+export interface StepInfo {
+  epoch: number;
+  step: number;
+  stepsPerEpoch: number;
+  loss: number;
+}
+
+export interface EpochInfo {
+  /** 1-based. */
+  epoch: number;
+  cost: number;
+  validationAccuracy?: number;
+  /** Wall time of the epoch's training steps (evaluation excluded). */
+  seconds: number;
+  samplesPerSecond: number;
+}
+
+export interface TrainState {
+  epochsDone: number;
+  sampler: SamplerState;
+}
+
+export interface TrainOptions {
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  optimizer: Optimizer;
+  /** Default: in-process (one thread). */
+  backend?: GradientBackend;
+  validation?: TrainingData;
+  /** Continue from a saved state (epochs done and batch order position). */
+  resume?: TrainState;
+  onStep?: (info: StepInfo) => void;
+  onEpoch?: (info: EpochInfo, state: TrainState) => void | Promise<void>;
+  /** Checked before every step; true stops training at once (the unfinished epoch is dropped). */
+  shouldStop?: () => boolean;
+}
+
+export interface TrainResult {
+  history: EpochInfo[];
+  state: TrainState;
+  /** True when shouldStop ended training early. */
+  stopped: boolean;
+}
+
+export function stepsPerEpoch(count: number, batchSize: number): number {
+  return Math.max(1, Math.floor(count / batchSize));
+}
+
+export async function train(model: Sequential, data: TrainingData, o: TrainOptions): Promise<TrainResult> {
+  if (!(Number.isInteger(o.batchSize) && o.batchSize > 0)) throw new OptionError(`--batch-size: ${o.batchSize}, expected a whole number > 0`);
+  if (o.batchSize > data.count) throw new OptionError(`--batch-size: ${o.batchSize}, expected at most the ${data.count} training examples`);
+  if (!(Number.isInteger(o.epochs) && o.epochs >= 0)) throw new OptionError(`--epochs: ${o.epochs}, expected a whole number >= 0`);
+  if (data.features !== model.inputSize) throw new OptionError(`model takes ${model.inputSize} inputs, but the data has ${data.features} per example`);
+  const backend = o.backend ?? new InProcessBackend(model, data);
+  const steps = stepsPerEpoch(data.count, o.batchSize);
+  const sampler = new BatchSampler(data.count, o.seed, o.batchSize, o.resume?.sampler);
+  const history: EpochInfo[] = [];
+  let epochsDone = o.resume?.epochsDone ?? 0;
+  let stopped = false;
+  try {
+    while (epochsDone < o.epochs) {
+      const t0 = performance.now();
+      let cost = 0;
+      for (let s = 0; s < steps; s++) {
+        if (o.shouldStop?.()) {
+          stopped = true;
+          break;
+        }
+        const indices = sampler.next(o.batchSize);
+        const loss = (await backend.computeBatch(indices, o.batchSize)) / o.batchSize;
+        o.optimizer.step(model.params, model.grads);
+        cost += loss / steps;
+        o.onStep?.({ epoch: epochsDone + 1, step: s + 1, stepsPerEpoch: steps, loss });
+      }
+      if (stopped) break;
+      const seconds = (performance.now() - t0) / 1000;
+      epochsDone++;
+      const info: EpochInfo = { epoch: epochsDone, cost, seconds, samplesPerSecond: (steps * o.batchSize) / seconds };
+      if (o.validation && o.validation.count > 0) info.validationAccuracy = evaluateData(model, o.validation).accuracy;
+      history.push(info);
+      await o.onEpoch?.(info, { epochsDone, sampler: sampler.getState() });
+    }
+  } finally {
+    if (!o.backend) await backend.close();
+  }
+  return { history, state: { epochsDone, sampler: sampler.getState() }, stopped };
+}

@@ -1,0 +1,43 @@
+/**
+ * A pool worker: one task per training run. It waits for the main thread to start each step,
+ * computes its shard's gradient into its own slab of shared memory, and says it is done. It
+ * returns only when told to stop.
+ */
+import { Sequential } from '../src/engine/sequential.js';
+import { ShardGradient, shardRange } from '../src/train/shard.js';
+import { COMMAND_STOP, CTRL, type WorkerResult, type WorkerTask } from '../src/train/protocol.js';
+
+export default function gradientWorker(task: WorkerTask): WorkerResult {
+  const ctrl = new Int32Array(task.control);
+  const indices = new Int32Array(task.indices);
+  const losses = new Float64Array(task.losses);
+  const model = Sequential.fromSpec(task.layers, { params: new Float32Array(task.params), grads: new Float32Array(task.grads) });
+  const shard = new ShardGradient(model, task.data);
+  // SEQ starts at 0 and the main thread may already have started step 1 while this thread was
+  // starting up, so begin from 0 rather than from the current value.
+  let seen = 0;
+  let steps = 0;
+  try {
+    for (;;) {
+      // Spin first: the next step usually starts within microseconds. Sleep if it does not.
+      let spins = 0;
+      while (Atomics.load(ctrl, CTRL.SEQ) === seen) {
+        if (++spins > task.spin) Atomics.wait(ctrl, CTRL.SEQ, seen, 100);
+      }
+      seen = Atomics.load(ctrl, CTRL.SEQ);
+      if (Atomics.load(ctrl, CTRL.COMMAND) === COMMAND_STOP) return { steps };
+      if (task.fault && task.fault.shard === task.shard && task.fault.step === steps) {
+        if (task.fault.mode === 'exit') process.exit(3);
+        throw new Error(`injected fault at step ${steps}`);
+      }
+      const batch = Atomics.load(ctrl, CTRL.BATCH);
+      const [start, end] = shardRange(batch, task.threads, task.shard);
+      losses[task.shard] = shard.compute(indices, start, end, batch);
+      steps++;
+      Atomics.store(ctrl, CTRL.DONE + task.shard, seen);
+    }
+  } catch (e) {
+    Atomics.store(ctrl, CTRL.FAILED, task.shard + 1);
+    throw e;
+  }
+}
