@@ -3,6 +3,8 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { inspect, inspectOptions, type InspectArgs } from './commands/inspect.js';
+import { runTrain, trainOptions, type TrainArgs } from './commands/train.js';
+import { tutorial, tutorialOptions } from './commands/tutorial.js';
 import { EXIT_USAGE, reportError } from './fail.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -10,7 +12,13 @@ export async function main(argv: string[]): Promise<void> {
     .scriptName('mnist-ts')
     .usage('$0 <command> [options]')
     .command('inspect', 'shapes, pixel range and digit counts of MNIST; render digits as PNG', inspectOptions, (a) => inspect(a as unknown as InspectArgs))
-    .demandCommand(1, 'name a command: inspect')
+    .command('train', 'train a model on MNIST (the tutorial: softmax regression, SGD 0.01, 25 epochs, batch 100)', trainOptions, async (a) => {
+      await runTrain(a as unknown as TrainArgs);
+    })
+    .command('tutorial', 'the whole tutorial in one command (what npm start runs): data, training, test accuracy', tutorialOptions, async (a) => {
+      await tutorial(a as unknown as TrainArgs);
+    })
+    .demandCommand(1, 'name a command: tutorial, inspect, train')
     .strict()
     .recommendCommands()
     .fail((msg, err) => {

@@ -1,7 +1,7 @@
 /** `mnist-ts inspect`: the tutorial's first look at the data. */
 import type { Argv } from 'yargs';
 import { classCounts, oneHot, type Split } from '../../data/dataset.js';
-import { loadMnist } from '../../node/mnist-files.js';
+import { loadMnist, type LoadedMnist } from '../../node/mnist-files.js';
 import { contactSheet, writeGrayPng } from '../../node/images.js';
 import { OptionError } from '../../engine/errors.js';
 import { digitToText } from '../digit-preview.js';
@@ -47,6 +47,12 @@ function pixelRange(s: Split): [number, number] {
 export async function inspect(args: InspectArgs, print: (line: string) => void = console.log): Promise<void> {
   const validationSize = intFlag('validation-size', args.validationSize, 0);
   const data = loadMnist({ dataDir: args.dataDir, validationSize });
+  printSummary(data, print);
+  await renderRequested(data, args, print);
+}
+
+/** Where the data came from, the shapes of every split, the pixel range and the digit counts. */
+export function printSummary(data: LoadedMnist, print: (line: string) => void): void {
   const splits = [data.train, data.validation, data.test];
   print(`MNIST from ${data.dir}`);
   for (const s of splits) print(shapeLine(s, data.classes));
@@ -59,7 +65,9 @@ export async function inspect(args: InspectArgs, print: (line: string) => void =
     const counts = classCounts(s.labels, data.classes);
     print(s.name.padEnd(12) + counts.map((c) => String(c).padStart(6)).join('') + String(s.count).padStart(8));
   }
+}
 
+async function renderRequested(data: LoadedMnist, args: InspectArgs, print: (line: string) => void): Promise<void> {
   const scale = intFlag('scale', args.scale, 1, 64);
   const t = data.train;
   if (args.index !== undefined) {

@@ -1,0 +1,162 @@
+/** `mnist-ts train`: the tutorial's training chapter, on all cores. */
+import type { Argv } from 'yargs';
+import { OptionError } from '../../engine/errors.js';
+import { initializerFromName, INIT_NAMES } from '../../engine/init.js';
+import { mlp, softmaxRegression } from '../../engine/models.js';
+import { makeOptimizer, OPTIMIZER_NAMES } from '../../engine/optim.js';
+import type { Sequential } from '../../engine/sequential.js';
+import { loadMnist, type LoadedMnist } from '../../node/mnist-files.js';
+import { createBackend, defaultThreads } from '../../node/backends.js';
+import { csrFromSplit } from '../../train/data.js';
+import { evaluateData } from '../../train/evaluate-data.js';
+import { train, stepsPerEpoch, type EpochInfo } from '../../train/trainer.js';
+import type { InjectedFault } from '../../train/protocol.js';
+import { intFlag, nonNegativeNumberFlag, positiveNumberFlag } from '../options.js';
+import { ProgressBar } from '../progress.js';
+
+export const MODEL_NAMES = ['softmax', 'mlp'] as const;
+
+export interface TrainArgs {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  optimizer: string;
+  momentum: number;
+  init?: string;
+  initStd: number;
+  model: string;
+  hidden: string;
+  seed: number;
+  threads?: number;
+  validationSize: number;
+  dataDir?: string;
+  displayStep: number;
+  json: boolean;
+  /** Tests only (hidden flag): make a pool worker fail, as "shard:step:throw|exit". */
+  injectFault?: string;
+}
+
+export function trainOptions<T>(y: Argv<T>) {
+  return y
+    .option('model', { type: 'string', default: 'softmax', describe: `architecture: ${MODEL_NAMES.join(' | ')}` })
+    .option('hidden', { type: 'string', default: '256', describe: 'MLP hidden layer sizes, comma-separated (256 or 256,128)' })
+    .option('epochs', { type: 'number', default: 25, describe: 'passes over the training set' })
+    .option('batch-size', { type: 'number', default: 100, describe: 'examples per step; an epoch is floor(55000 / batch) steps and a batch that runs past the end of the data is completed from the next epoch (next_batch)' })
+    .option('lr', { type: 'number', default: 0.01, describe: 'learning rate' })
+    .option('optimizer', { type: 'string', default: 'sgd', describe: `${OPTIMIZER_NAMES.join(' | ')}` })
+    .option('momentum', { type: 'number', default: 0.9, describe: 'momentum coefficient (with --optimizer momentum)' })
+    .option('init', { type: 'string', describe: `weight initialiser: ${INIT_NAMES.join(' | ')} (default: normal for softmax, he for mlp)` })
+    .option('init-std', { type: 'number', default: 1, describe: 'standard deviation for --init normal' })
+    .option('seed', { type: 'number', default: 0, describe: 'seed for weights and batch order' })
+    .option('threads', { type: 'number', describe: 'threads for gradients (default: available parallelism; 1 = in-process, no pool)' })
+    .option('validation-size', { type: 'number', default: 5000, describe: 'first N training images held out for validation' })
+    .option('data-dir', { type: 'string', describe: 'folder with the four MNIST IDX files (raw or .gz)' })
+    .option('display-step', { type: 'number', default: 1, describe: 'print the cost every N epochs' })
+    .option('json', { type: 'boolean', default: false, describe: 'one JSON object per epoch and a final one, instead of text' })
+    .option('inject-fault', { type: 'string', hidden: true });
+}
+
+function parseHidden(text: string): number[] {
+  const parts = String(text).split(',').map((s) => s.trim());
+  const sizes = parts.map(Number);
+  if (parts.length === 0 || sizes.some((h) => !(Number.isInteger(h) && h > 0))) {
+    throw new OptionError(`--hidden: '${text}', expected whole numbers > 0 separated by commas, for example 256 or 256,128`);
+  }
+  return sizes;
+}
+
+function parseFault(text: string | undefined): InjectedFault | undefined {
+  if (!text) return undefined;
+  const [shard, step, mode] = text.split(':');
+  if (mode !== 'throw' && mode !== 'exit') throw new OptionError(`--inject-fault: '${text}', expected shard:step:throw|exit`);
+  return { shard: Number(shard), step: Number(step), mode };
+}
+
+export interface BuiltModel {
+  model: Sequential;
+  description: string;
+}
+
+export function buildModel(args: Pick<TrainArgs, 'model' | 'hidden' | 'init' | 'initStd'>, inputs: number, classes: number): BuiltModel {
+  const std = positiveNumberFlag('init-std', args.initStd);
+  if (args.model === 'softmax') {
+    const init = initializerFromName(args.init ?? 'normal', std);
+    return { model: softmaxRegression({ inputs, classes, init }), description: `softmax regression ${inputs}→${classes}` };
+  }
+  if (args.model === 'mlp') {
+    const hidden = parseHidden(args.hidden);
+    const init = initializerFromName(args.init ?? 'he', std);
+    return { model: mlp({ inputs, hidden, classes, init }), description: `MLP ${[inputs, ...hidden, classes].join('-')}` };
+  }
+  throw new OptionError(`--model: '${args.model}', expected one of ${MODEL_NAMES.join(', ')}`);
+}
+
+export interface TrainOutcome {
+  model: Sequential;
+  history: EpochInfo[];
+  testAccuracy: number;
+  testLoss: number;
+}
+
+export async function runTrain(args: TrainArgs, print: (line: string) => void = console.log, preloaded?: LoadedMnist): Promise<TrainOutcome> {
+  const epochs = intFlag('epochs', args.epochs, 0);
+  const batchSize = intFlag('batch-size', args.batchSize, 1);
+  const lr = positiveNumberFlag('lr', args.lr);
+  const momentum = nonNegativeNumberFlag('momentum', args.momentum);
+  const seed = intFlag('seed', args.seed, 0, 0xffffffff);
+  const threads = intFlag('threads', args.threads ?? defaultThreads(), 1, 256);
+  const displayStep = intFlag('display-step', args.displayStep, 1);
+  const validationSize = intFlag('validation-size', args.validationSize, 0);
+  const optimizer = makeOptimizer(args.optimizer, lr, momentum);
+  const fault = parseFault(args.injectFault);
+
+  const mnist = preloaded ?? loadMnist({ dataDir: args.dataDir, validationSize });
+  const { model, description } = buildModel(args, mnist.train.features, mnist.classes);
+  if (batchSize > mnist.train.count) throw new OptionError(`--batch-size: ${batchSize}, expected at most the ${mnist.train.count} training images`);
+  model.initialize(seed);
+  const trainData = csrFromSplit(mnist.train, mnist.classes);
+  const validation = csrFromSplit(mnist.validation, mnist.classes);
+  const steps = stepsPerEpoch(trainData.count, batchSize);
+  const emit = (o: object) => print(JSON.stringify(o));
+  if (!args.json) {
+    print(`Training ${description} (${model.paramCount} parameters) on ${trainData.count} images: ${optimizer.name} lr ${lr}, batch ${batchSize}, ${epochs} epochs of ${steps} steps, ${threads} thread${threads > 1 ? 's' : ''}, seed ${seed}`);
+  }
+  const bar = new ProgressBar(process.stderr, !args.json && process.stderr.isTTY === true);
+  const backend = createBackend(model, trainData, threads, batchSize, fault);
+  let result;
+  try {
+    result = await train(model, trainData, {
+      epochs,
+      batchSize,
+      seed,
+      optimizer,
+      backend,
+      validation,
+      onStep: (s) => {
+        if (s.step === 1) bar.begin();
+        bar.update(s.step, s.stepsPerEpoch, `Epoch ${s.epoch}/${epochs}`);
+      },
+      onEpoch: (e) => {
+        bar.clear();
+        if (args.json) {
+          emit({ epoch: e.epoch, cost: e.cost, validation_accuracy: e.validationAccuracy ?? null, seconds: e.seconds, samples_per_s: e.samplesPerSecond });
+        } else if (e.epoch % displayStep === 0) {
+          const val = e.validationAccuracy === undefined ? '' : `  validation accuracy: ${e.validationAccuracy.toFixed(4)}`;
+          print(`Epoch: ${String(e.epoch).padStart(4, '0')} cost= ${e.cost.toFixed(9)}${val}  (${Math.round(e.samplesPerSecond)} samples/s, ${e.seconds.toFixed(2)} s)`);
+        }
+      },
+    });
+  } finally {
+    bar.clear();
+    await backend.close();
+  }
+  const test = evaluateData(model, csrFromSplit(mnist.test, mnist.classes));
+  const totalSeconds = result.history.reduce((s, e) => s + e.seconds, 0);
+  if (args.json) {
+    emit({ finished: true, epochs: result.history.length, test_accuracy: test.accuracy, test_loss: test.loss, final_cost: result.history.at(-1)?.cost ?? null, train_seconds: totalSeconds, threads });
+  } else {
+    print('Finished!');
+    print(`Accuracy: ${test.accuracy.toFixed(4)}`);
+  }
+  return { model, history: result.history, testAccuracy: test.accuracy, testLoss: test.loss };
+}

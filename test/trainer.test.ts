@@ -1,0 +1,124 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { loadMnist, bundledDataDir } from '../src/node/mnist-files.js';
+import { createBackend } from '../src/node/backends.js';
+import { PoolBackend, WorkerError } from '../src/node/pool-backend.js';
+import { csrFromSplit, denseData } from '../src/train/data.js';
+import { train } from '../src/train/trainer.js';
+import { evaluateData } from '../src/train/evaluate-data.js';
+import { shardRange } from '../src/train/shard.js';
+import { mlp, softmaxRegression, SGD, Momentum, Rng, zeros } from '../src/engine/index.js';
+
+const mnist = loadMnist({ dataDir: bundledDataDir() });
+const data = csrFromSplit(mnist.train, 10);
+
+async function run(threads: number, steps: number, seed = 1) {
+  const model = mlp({ hidden: [32] }).initialize(seed);
+  const backend = createBackend(model, data, threads, 100);
+  // epochs are 550 steps; train on a prefix view of the data to make `steps` steps an epoch
+  const sub = { ...data, count: steps * 100 };
+  try {
+    await train(model, sub, { epochs: 1, batchSize: 100, seed, optimizer: new Momentum(0.05, 0.9), backend });
+  } finally {
+    await backend.close();
+  }
+  return model;
+}
+
+test('shards are contiguous and cover the batch', () => {
+  for (const [b, t] of [[100, 2], [100, 3], [7, 4], [1, 2]]) {
+    let next = 0;
+    for (let s = 0; s < t; s++) {
+      const [lo, hi] = shardRange(b, t, s);
+      assert.is(lo, next);
+      next = hi;
+    }
+    assert.is(next, b);
+  }
+});
+
+test('the same seed and thread count give bit-identical weights (2 threads, pool)', async () => {
+  const a = await run(2, 300);
+  const b = await run(2, 300);
+  assert.equal(new Uint8Array(a.params.buffer.slice(0)), new Uint8Array(b.params.buffer.slice(0)));
+});
+
+test('1 thread and 2 threads agree within 1e-5 after 300 steps', async () => {
+  const one = await run(1, 300);
+  const two = await run(2, 300);
+  let worst = 0;
+  for (let i = 0; i < one.params.length; i++) worst = Math.max(worst, Math.abs(one.params[i] - two.params[i]));
+  assert.ok(worst <= 1e-5, `max difference ${worst}`);
+  assert.ok(worst > 0 || one.params.length === 0, 'the two paths are really different computations');
+});
+
+test('a worker that throws stops training with one clear error, and the pool is destroyed', async () => {
+  const model = softmaxRegression().initialize(0);
+  const backend = new PoolBackend(model, data, { threads: 2, maxBatch: 100, fault: { shard: 1, step: 3, mode: 'throw' } });
+  let error: unknown;
+  try {
+    await train(model, data, { epochs: 1, batchSize: 100, seed: 0, optimizer: new SGD(0.01), backend });
+  } catch (e) {
+    error = e;
+  } finally {
+    await backend.close();
+  }
+  assert.instance(error, WorkerError);
+  assert.match((error as Error).message, /^training stopped: worker 1 failed at step 4: injected fault at step 3$/);
+});
+
+test('a worker that dies is noticed too', async () => {
+  const model = softmaxRegression().initialize(0);
+  const backend = new PoolBackend(model, data, { threads: 2, maxBatch: 100, fault: { shard: 1, step: 2, mode: 'exit' } });
+  let error: unknown;
+  const t0 = Date.now();
+  try {
+    await train(model, data, { epochs: 1, batchSize: 100, seed: 0, optimizer: new SGD(0.01), backend });
+  } catch (e) {
+    error = e;
+  } finally {
+    await backend.close();
+  }
+  assert.instance(error, WorkerError);
+  assert.match((error as Error).message, /worker 1 failed at step 3/);
+  assert.ok(Date.now() - t0 < 20_000, 'no hang');
+});
+
+test('library use: users\' own Float32Arrays, with and without the pool, with callbacks', async () => {
+  const rng = new Rng(4);
+  const n = 600;
+  const x = new Float32Array(n * 5).map(() => rng.normal());
+  const y = Int32Array.from({ length: n }, (_, i) => (x[i * 5] > 0 ? 1 : 0));
+  const d = denseData(x, y, 5, 2);
+  for (const threads of [1, 2]) {
+    const model = softmaxRegression({ inputs: 5, classes: 2, init: zeros() });
+    const backend = createBackend(model, d, threads, 50);
+    let steps = 0;
+    const epochs: number[] = [];
+    try {
+      const r = await train(model, d, {
+        epochs: 5, batchSize: 50, seed: 2, optimizer: new SGD(0.5), backend, validation: d,
+        onStep: () => steps++,
+        onEpoch: (e) => void epochs.push(e.epoch),
+      });
+      assert.is(r.history.length, 5);
+      assert.ok(r.history[4].cost < r.history[0].cost);
+      assert.ok(r.history[4].validationAccuracy! > 0.9);
+    } finally {
+      await backend.close();
+    }
+    assert.is(steps, 5 * 12);
+    assert.equal(epochs, [1, 2, 3, 4, 5]);
+    assert.ok(evaluateData(model, d).accuracy > 0.9, `threads ${threads}`);
+  }
+});
+
+test('training refuses sizes that do not fit', async () => {
+  const model = softmaxRegression({ inputs: 10 });
+  await train(model, data, { epochs: 1, batchSize: 100, seed: 0, optimizer: new SGD(0.1) }).then(
+    () => assert.unreachable('should fail'),
+    (e: Error) => assert.match(e.message, 'model takes 10 inputs, but the data has 784 per example'),
+  );
+});
+
+test.run();
