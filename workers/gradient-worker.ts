@@ -19,10 +19,15 @@ export default function gradientWorker(task: WorkerTask): WorkerResult {
   let steps = 0;
   try {
     for (;;) {
-      // Spin first: the next step usually starts within microseconds. Sleep if it does not.
+      // Spin first: the next step usually starts within microseconds, and waking from
+      // Atomics.wait costs tens of them. Sleep only once a wait has run past spinMs (between
+      // epochs, say, while the main thread evaluates).
       let spins = 0;
+      let since = 0;
       while (Atomics.load(ctrl, CTRL.SEQ) === seen) {
-        if (++spins > task.spin) Atomics.wait(ctrl, CTRL.SEQ, seen, 100);
+        if ((++spins & 1023) !== 0) continue;
+        if (since === 0) since = performance.now();
+        else if (performance.now() - since > task.spinMs) Atomics.wait(ctrl, CTRL.SEQ, seen, 100);
       }
       seen = Atomics.load(ctrl, CTRL.SEQ);
       if (Atomics.load(ctrl, CTRL.COMMAND) === COMMAND_STOP) return { steps };

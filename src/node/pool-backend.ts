@@ -24,8 +24,8 @@ export class WorkerError extends MnistTsError {
 export interface PoolOptions {
   threads: number;
   maxBatch: number;
-  /** Spin iterations before an idle worker sleeps. */
-  spin?: number;
+  /** Milliseconds an idle worker spins before it sleeps (default 5). */
+  spinMs?: number;
   /** Tests only: make a worker fail. */
   fault?: InjectedFault;
 }
@@ -86,7 +86,7 @@ export class PoolBackend implements GradientBackend {
         losses,
         params: model.params.buffer as SharedArrayBuffer,
         grads: slab.buffer as SharedArrayBuffer,
-        spin: o.spin ?? 200_000,
+        spinMs: o.spinMs ?? 5,
         fault: o.fault,
       };
       return (this.pool.run(task) as Promise<WorkerResult>).catch((error: Error) => {

@@ -52,8 +52,8 @@ export interface WorkerTask {
   params: SharedArrayBuffer;
   /** This worker's gradient slab. */
   grads: SharedArrayBuffer;
-  /** Spin iterations before a waiting worker sleeps. */
-  spin: number;
+  /** Milliseconds a waiting worker spins before it sleeps. */
+  spinMs: number;
   fault?: InjectedFault;
 }
 
