@@ -29,6 +29,11 @@ test('data files import only the engine and each other', () => {
   assert.equal(bad, []);
 });
 
+test('training files import only the engine, the data code and each other', () => {
+  const bad = importsOf('src/train').filter(({ spec }) => !(spec.startsWith('./') || spec.startsWith('../engine/') || spec.startsWith('../data/')));
+  assert.equal(bad, []);
+});
+
 test('the scan would catch a forbidden import', () => {
   const sample = "import sharp from 'sharp';\nexport { x } from 'node:fs';\nconst y = await import('piscina');";
   assert.equal([...sample.matchAll(IMPORT)].map((m) => m[1] ?? m[2]), ['sharp', 'node:fs', 'piscina']);

@@ -16,3 +16,4 @@ export * from './metrics.js';
 export * from './optim.js';
 export * from './train-step.js';
 export * from './evaluate.js';
+export * from './safetensors.js';

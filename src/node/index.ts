@@ -2,3 +2,6 @@
 export * from './mnist-files.js';
 export * from './images.js';
 export * from './atomic-write.js';
+export * from './backends.js';
+export * from './pool-backend.js';
+export * from './checkpoint-file.js';

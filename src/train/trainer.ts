@@ -57,6 +57,8 @@ export interface TrainResult {
   stopped: boolean;
 }
 
+const YIELD_MS = 100;
+
 export function stepsPerEpoch(count: number, batchSize: number): number {
   return Math.max(1, Math.floor(count / batchSize));
 }
@@ -72,6 +74,7 @@ export async function train(model: Sequential, data: TrainingData, o: TrainOptio
   const history: EpochInfo[] = [];
   let epochsDone = o.resume?.epochsDone ?? 0;
   let stopped = false;
+  let lastYield = performance.now();
   try {
     while (epochsDone < o.epochs) {
       const t0 = performance.now();
@@ -80,6 +83,12 @@ export async function train(model: Sequential, data: TrainingData, o: TrainOptio
         if (o.shouldStop?.()) {
           stopped = true;
           break;
+        }
+        // Let the event loop run now and then (about every 100 ms), so that signal handlers (Ctrl-C)
+        // and worker-failure reports are heard during a long epoch.
+        if (performance.now() - lastYield > YIELD_MS) {
+          await new Promise((r) => setTimeout(r, 0));
+          lastYield = performance.now();
         }
         const indices = sampler.next(o.batchSize);
         const loss = (await backend.computeBatch(indices, o.batchSize)) / o.batchSize;

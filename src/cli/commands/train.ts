@@ -1,6 +1,6 @@
 /** `mnist-ts train`: the tutorial's training chapter, on all cores. */
 import type { Argv } from 'yargs';
-import { OptionError } from '../../engine/errors.js';
+import { MnistTsError, OptionError } from '../../engine/errors.js';
 import { initializerFromName, INIT_NAMES } from '../../engine/init.js';
 import { mlp, softmaxRegression } from '../../engine/models.js';
 import { makeOptimizer, OPTIMIZER_NAMES } from '../../engine/optim.js';
@@ -11,6 +11,9 @@ import { csrFromSplit } from '../../train/data.js';
 import { evaluateData } from '../../train/evaluate-data.js';
 import { train, stepsPerEpoch, type EpochInfo } from '../../train/trainer.js';
 import type { InjectedFault } from '../../train/protocol.js';
+import { encodeCheckpoint, type EpochRecord, type TrainingConfig } from '../../train/checkpoint.js';
+import type { SamplerState } from '../../data/batches.js';
+import { loadCheckpointFile, saveCheckpointFile } from '../../node/checkpoint-file.js';
 import { intFlag, nonNegativeNumberFlag, positiveNumberFlag } from '../options.js';
 import { ProgressBar } from '../progress.js';
 
@@ -32,9 +35,17 @@ export interface TrainArgs {
   dataDir?: string;
   displayStep: number;
   json: boolean;
+  /** Where to save the model; false (--no-save) saves nothing. */
+  save?: string | false;
+  checkpointEvery?: number;
+  resume?: string;
   /** Tests only (hidden flag): make a pool worker fail, as "shard:step:throw|exit". */
   injectFault?: string;
+  /** Tests only (hidden flag): act as if Ctrl-C came after this many steps. */
+  interruptAfter?: number;
 }
+
+export const DEFAULT_SAVE_PATH = 'log/model.safetensors';
 
 export function trainOptions<T>(y: Argv<T>) {
   return y
@@ -53,7 +64,11 @@ export function trainOptions<T>(y: Argv<T>) {
     .option('data-dir', { type: 'string', describe: 'folder with the four MNIST IDX files (raw or .gz)' })
     .option('display-step', { type: 'number', default: 1, describe: 'print the cost every N epochs' })
     .option('json', { type: 'boolean', default: false, describe: 'one JSON object per epoch and a final one, instead of text' })
-    .option('inject-fault', { type: 'string', hidden: true });
+    .option('save', { type: 'string', default: DEFAULT_SAVE_PATH, describe: 'checkpoint file to write at the end (safetensors; --no-save for none)' })
+    .option('checkpoint-every', { type: 'number', default: 0, describe: 'also save every N epochs (0: only at the end)' })
+    .option('resume', { type: 'string', describe: 'continue training from a checkpoint, with its model, optimiser state, settings and batch order; --epochs is the new total' })
+    .option('inject-fault', { type: 'string', hidden: true })
+    .option('interrupt-after', { type: 'number', hidden: true });
 }
 
 function parseHidden(text: string): number[] {
@@ -96,32 +111,92 @@ export interface TrainOutcome {
   history: EpochInfo[];
   testAccuracy: number;
   testLoss: number;
+  savePath?: string;
+}
+
+/** Ctrl-C during training: stop at the next step, keep the last complete epoch's checkpoint. */
+function watchInterrupt(afterSteps?: number): { stop: () => boolean; step: () => void; dispose: () => void } {
+  let interrupted = false;
+  let steps = 0;
+  const onSignal = () => {
+    interrupted = true;
+  };
+  process.once('SIGINT', onSignal);
+  return {
+    stop: () => interrupted,
+    step: () => {
+      if (afterSteps !== undefined && ++steps >= afterSteps) interrupted = true;
+    },
+    dispose: () => process.removeListener('SIGINT', onSignal),
+  };
+}
+
+export class Interrupted extends MnistTsError {
+  override name = 'Interrupted';
 }
 
 export async function runTrain(args: TrainArgs, print: (line: string) => void = console.log, preloaded?: LoadedMnist): Promise<TrainOutcome> {
+  const resumed = args.resume ? loadCheckpointFile(args.resume) : undefined;
+  const config: TrainingConfig = resumed
+    ? resumed.meta.training
+    : {
+        model: args.model,
+        optimizer: args.optimizer,
+        lr: positiveNumberFlag('lr', args.lr),
+        momentum: nonNegativeNumberFlag('momentum', args.momentum),
+        batchSize: intFlag('batch-size', args.batchSize, 1),
+        init: args.init ?? (args.model === 'mlp' ? 'he' : 'normal'),
+        initStd: args.initStd,
+        validationSize: intFlag('validation-size', args.validationSize, 0),
+        epochs: intFlag('epochs', args.epochs, 0),
+      };
   const epochs = intFlag('epochs', args.epochs, 0);
-  const batchSize = intFlag('batch-size', args.batchSize, 1);
-  const lr = positiveNumberFlag('lr', args.lr);
-  const momentum = nonNegativeNumberFlag('momentum', args.momentum);
-  const seed = intFlag('seed', args.seed, 0, 0xffffffff);
+  const seed = resumed ? resumed.meta.seed : intFlag('seed', args.seed, 0, 0xffffffff);
   const threads = intFlag('threads', args.threads ?? defaultThreads(), 1, 256);
   const displayStep = intFlag('display-step', args.displayStep, 1);
-  const validationSize = intFlag('validation-size', args.validationSize, 0);
-  const optimizer = makeOptimizer(args.optimizer, lr, momentum);
+  const checkpointEvery = intFlag('checkpoint-every', args.checkpointEvery ?? 0, 0);
+  const savePath = args.save === false || args.save === '' ? undefined : (args.save ?? DEFAULT_SAVE_PATH);
+  const { batchSize, lr, momentum, validationSize } = config;
+  const optimizer = makeOptimizer(config.optimizer, lr, momentum);
   const fault = parseFault(args.injectFault);
 
   const mnist = preloaded ?? loadMnist({ dataDir: args.dataDir, validationSize });
-  const { model, description } = buildModel(args, mnist.train.features, mnist.classes);
+  let model: Sequential;
+  let description: string;
+  if (resumed) {
+    model = resumed.model;
+    optimizer.loadState(resumed.optimizerState);
+    description = `${config.model} from ${args.resume} (epoch ${resumed.meta.epochsCompleted})`;
+    if (model.inputSize !== mnist.train.features) {
+      throw new OptionError(`--resume ${args.resume}: the model takes ${model.inputSize} inputs, but the images have ${mnist.train.features} pixels`);
+    }
+  } else {
+    ({ model, description } = buildModel({ ...args, init: config.init }, mnist.train.features, mnist.classes));
+    model.initialize(seed);
+  }
   if (batchSize > mnist.train.count) throw new OptionError(`--batch-size: ${batchSize}, expected at most the ${mnist.train.count} training images`);
-  model.initialize(seed);
   const trainData = csrFromSplit(mnist.train, mnist.classes);
   const validation = csrFromSplit(mnist.validation, mnist.classes);
   const steps = stepsPerEpoch(trainData.count, batchSize);
   const emit = (o: object) => print(JSON.stringify(o));
+  const history: EpochRecord[] = resumed ? [...resumed.meta.metrics.epochs] : [];
+  const checkpointAt = (epochsCompleted: number, sampler: SamplerState, testAccuracy: number | null) =>
+    encodeCheckpoint(model, optimizer.state(), {
+      training: { ...config, epochs },
+      epochsCompleted,
+      seed,
+      sampler,
+      metrics: { epochs: history, testAccuracy },
+      optimizer: optimizer.name,
+    });
   if (!args.json) {
-    print(`Training ${description} (${model.paramCount} parameters) on ${trainData.count} images: ${optimizer.name} lr ${lr}, batch ${batchSize}, ${epochs} epochs of ${steps} steps, ${threads} thread${threads > 1 ? 's' : ''}, seed ${seed}`);
+    const from = resumed ? `, resuming after epoch ${resumed.meta.epochsCompleted}` : '';
+    print(`Training ${description} (${model.paramCount} parameters) on ${trainData.count} images: ${optimizer.name} lr ${lr}, batch ${batchSize}, ${epochs} epochs of ${steps} steps, ${threads} thread${threads > 1 ? 's' : ''}, seed ${seed}${from}`);
   }
   const bar = new ProgressBar(process.stderr, !args.json && process.stderr.isTTY === true);
+  const interrupt = watchInterrupt(args.interruptAfter);
+  // The last complete epoch, encoded, so that Ctrl-C can save it even though the weights have moved on.
+  let lastComplete: { epoch: number; bytes: Uint8Array } | undefined;
   const backend = createBackend(model, trainData, threads, batchSize, fault);
   let result;
   try {
@@ -132,12 +207,20 @@ export async function runTrain(args: TrainArgs, print: (line: string) => void = 
       optimizer,
       backend,
       validation,
+      resume: resumed ? { epochsDone: resumed.meta.epochsCompleted, sampler: resumed.meta.sampler } : undefined,
+      shouldStop: interrupt.stop,
       onStep: (s) => {
+        interrupt.step();
         if (s.step === 1) bar.begin();
         bar.update(s.step, s.stepsPerEpoch, `Epoch ${s.epoch}/${epochs}`);
       },
-      onEpoch: (e) => {
+      onEpoch: (e, state) => {
         bar.clear();
+        history.push({ epoch: e.epoch, cost: e.cost, validationAccuracy: e.validationAccuracy ?? null });
+        if (savePath) {
+          lastComplete = { epoch: e.epoch, bytes: checkpointAt(state.epochsDone, state.sampler, null) };
+          if (checkpointEvery > 0 && e.epoch % checkpointEvery === 0) saveCheckpointFile(savePath, lastComplete.bytes);
+        }
         if (args.json) {
           emit({ epoch: e.epoch, cost: e.cost, validation_accuracy: e.validationAccuracy ?? null, seconds: e.seconds, samples_per_s: e.samplesPerSecond });
         } else if (e.epoch % displayStep === 0) {
@@ -148,15 +231,27 @@ export async function runTrain(args: TrainArgs, print: (line: string) => void = 
     });
   } finally {
     bar.clear();
+    interrupt.dispose();
     await backend.close();
+  }
+  if (result.stopped) {
+    if (savePath && lastComplete) {
+      saveCheckpointFile(savePath, lastComplete.bytes);
+      throw new Interrupted(`interrupted: saved the checkpoint of epoch ${lastComplete.epoch} in ${savePath}`);
+    }
+    throw new Interrupted(savePath ? 'interrupted before the first epoch finished: nothing saved' : 'interrupted (--no-save: nothing saved)');
   }
   const test = evaluateData(model, csrFromSplit(mnist.test, mnist.classes));
   const totalSeconds = result.history.reduce((s, e) => s + e.seconds, 0);
   if (args.json) {
-    emit({ finished: true, epochs: result.history.length, test_accuracy: test.accuracy, test_loss: test.loss, final_cost: result.history.at(-1)?.cost ?? null, train_seconds: totalSeconds, threads });
+    emit({ finished: true, epochs: result.state.epochsDone, test_accuracy: test.accuracy, test_loss: test.loss, final_cost: history.at(-1)?.cost ?? null, train_seconds: totalSeconds, threads, saved: savePath ?? null });
   } else {
     print('Finished!');
     print(`Accuracy: ${test.accuracy.toFixed(4)}`);
   }
-  return { model, history: result.history, testAccuracy: test.accuracy, testLoss: test.loss };
+  if (savePath) {
+    saveCheckpointFile(savePath, checkpointAt(result.state.epochsDone, result.state.sampler, test.accuracy));
+    if (!args.json) print(`Model saved in file: ${savePath}`);
+  }
+  return { model, history: result.history, testAccuracy: test.accuracy, testLoss: test.loss, savePath };
 }

@@ -1,0 +1,134 @@
+/**
+ * safetensors (https://github.com/huggingface/safetensors), encoded and decoded over bytes, so
+ * that a browser page can load a model as well as Node can. Layout: an 8-byte little-endian
+ * header length N, N bytes of JSON header (padded with spaces so the data starts 8-aligned),
+ * then the tensors' bytes, contiguous, in the order of their data_offsets. Python's `safetensors`
+ * and plain numpy read what this writes.
+ */
+import { FormatError } from './errors.js';
+
+/** Bytes of the little-endian u64 header length. */
+export const HEADER_LENGTH_BYTES = 8;
+/** The data starts at a multiple of this, so float arrays can be viewed in place. */
+export const HEADER_ALIGNMENT = 8;
+/** Upper bound on the JSON header, as in the reference implementation (100 MB). */
+export const MAX_HEADER_BYTES = 100_000_000;
+const METADATA_KEY = '__metadata__';
+const F32_BYTES = 4;
+
+export interface NamedTensor {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface DecodedSafetensors {
+  tensors: Map<string, NamedTensor>;
+  metadata: Record<string, string>;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+export function encodeSafetensors(tensors: NamedTensor[], metadata: Record<string, string> = {}): Uint8Array {
+  const header: Record<string, unknown> = { [METADATA_KEY]: metadata };
+  let offset = 0;
+  for (const t of tensors) {
+    if (t.name === METADATA_KEY) throw new FormatError(`safetensors: '${METADATA_KEY}' cannot name a tensor`);
+    const count = t.shape.reduce((a, b) => a * b, 1);
+    if (count !== t.data.length) throw new FormatError(`safetensors: tensor ${t.name} has ${t.data.length} values, shape [${t.shape.join(', ')}] needs ${count}`);
+    header[t.name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + count * F32_BYTES] };
+    offset += count * F32_BYTES;
+  }
+  let json = JSON.stringify(header);
+  const encoder = new TextEncoder();
+  let headerBytes = encoder.encode(json);
+  const padded = Math.ceil(headerBytes.length / HEADER_ALIGNMENT) * HEADER_ALIGNMENT;
+  json += ' '.repeat(padded - headerBytes.length);
+  headerBytes = encoder.encode(json);
+  const out = new Uint8Array(HEADER_LENGTH_BYTES + headerBytes.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
+  out.set(headerBytes, HEADER_LENGTH_BYTES);
+  let at = HEADER_LENGTH_BYTES + headerBytes.length;
+  for (const t of tensors) {
+    if (LITTLE_ENDIAN) {
+      out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at);
+    } else {
+      const view = new DataView(out.buffer, at, t.data.byteLength);
+      t.data.forEach((v, i) => view.setFloat32(i * F32_BYTES, v, true));
+    }
+    at += t.data.byteLength;
+  }
+  return out;
+}
+
+function isShape(x: unknown): x is number[] {
+  return Array.isArray(x) && x.every((d) => Number.isInteger(d) && d >= 0);
+}
+
+/** Parses and checks a safetensors file; `source` names it in errors. Only F32 tensors are accepted. */
+export function decodeSafetensors(bytes: Uint8Array, source: string): DecodedSafetensors {
+  if (bytes.length === 0) throw new FormatError(`${source}: empty file, expected safetensors`);
+  if (bytes.length < HEADER_LENGTH_BYTES) throw new FormatError(`${source}: ${bytes.length} bytes, expected at least ${HEADER_LENGTH_BYTES} (not safetensors, or truncated)`);
+  const n = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
+  if (n > BigInt(MAX_HEADER_BYTES)) throw new FormatError(`${source}: header length ${n} bytes, expected at most ${MAX_HEADER_BYTES} (not safetensors?)`);
+  const headerLength = Number(n);
+  if (HEADER_LENGTH_BYTES + headerLength > bytes.length) {
+    throw new FormatError(`${source}: header length ${headerLength} bytes, but the file has only ${bytes.length - HEADER_LENGTH_BYTES} after the length (truncated, or not safetensors)`);
+  }
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(HEADER_LENGTH_BYTES, HEADER_LENGTH_BYTES + headerLength)));
+  } catch {
+    throw new FormatError(`${source}: header is not valid JSON (not safetensors?)`);
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new FormatError(`${source}: header is not a JSON object`);
+  const dataStart = HEADER_LENGTH_BYTES + headerLength;
+  const dataLength = bytes.length - dataStart;
+  const metadata: Record<string, string> = {};
+  const entries: { name: string; shape: number[]; start: number; end: number }[] = [];
+  for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
+    if (name === METADATA_KEY) {
+      for (const [k, v] of Object.entries((value ?? {}) as Record<string, unknown>)) {
+        if (typeof v !== 'string') throw new FormatError(`${source}: __metadata__.${k} is not a string`);
+        metadata[k] = v;
+      }
+      continue;
+    }
+    const info = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    if (info?.dtype !== 'F32') throw new FormatError(`${source}: tensor ${name} has dtype ${JSON.stringify(info?.dtype)}, expected "F32"`);
+    if (!isShape(info.shape)) throw new FormatError(`${source}: tensor ${name} has shape ${JSON.stringify(info.shape)}, expected a list of whole numbers`);
+    const offsets = info.data_offsets;
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0)) {
+      throw new FormatError(`${source}: tensor ${name} has data_offsets ${JSON.stringify(offsets)}, expected [begin, end]`);
+    }
+    const [start, end] = offsets as [number, number];
+    const expected = info.shape.reduce((a, b) => a * b, 1) * F32_BYTES;
+    if (end < start || end - start !== expected) throw new FormatError(`${source}: tensor ${name} spans bytes ${start}..${end}, expected ${expected} bytes for shape [${info.shape.join(', ')}]`);
+    if (end > dataLength) throw new FormatError(`${source}: tensor ${name} ends at byte ${end} of the data, which has only ${dataLength} (offsets out of range, or truncated)`);
+    entries.push({ name, shape: info.shape, start, end });
+  }
+  // The spec requires the tensors to tile the data exactly: no gaps, no overlaps.
+  entries.sort((a, b) => a.start - b.start);
+  let at = 0;
+  for (const e of entries) {
+    if (e.start !== at) throw new FormatError(`${source}: tensor ${e.name} starts at byte ${e.start}, expected ${at} (gap or overlap in data_offsets)`);
+    at = e.end;
+  }
+  if (at !== dataLength) throw new FormatError(`${source}: tensors cover ${at} bytes of data, but the file holds ${dataLength}`);
+  const tensors = new Map<string, NamedTensor>();
+  for (const e of entries) {
+    // Copy into a fresh buffer: a Float32Array view needs 4-byte alignment, and Node's Buffer#slice
+    // would share (not copy) a pooled buffer.
+    const raw = new Uint8Array(e.end - e.start);
+    raw.set(bytes.subarray(dataStart + e.start, dataStart + e.end));
+    let data: Float32Array;
+    if (LITTLE_ENDIAN) {
+      data = new Float32Array(raw.buffer, 0, (e.end - e.start) / F32_BYTES);
+    } else {
+      const view = new DataView(raw.buffer);
+      data = Float32Array.from({ length: (e.end - e.start) / F32_BYTES }, (_, i) => view.getFloat32(i * F32_BYTES, true));
+    }
+    tensors.set(e.name, { name: e.name, shape: e.shape, data });
+  }
+  return { tensors, metadata };
+}

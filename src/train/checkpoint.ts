@@ -1,0 +1,127 @@
+/**
+ * Checkpoints: a model, its optimiser state and its training history in one safetensors file.
+ * Tensors: the model's parameters by name (`dense0.weight` [784, 10], `dense0.bias` [10], ...)
+ * and the optimiser's buffers (`optimizer.velocity.dense0.weight`, ...), so a resumed run
+ * continues bit for bit. Everything else goes into `__metadata__` (strings, JSON where structured).
+ */
+import { FormatError, ShapeError } from '../engine/errors.js';
+import type { LayerSpec } from '../engine/layer.js';
+import { Sequential } from '../engine/sequential.js';
+import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../engine/safetensors.js';
+import type { SamplerState } from '../data/batches.js';
+
+export const CHECKPOINT_FORMAT = 'mnist-ts/1';
+export const WEIGHT_LAYOUT = 'dense weight [inputs, outputs], row-major: y = x·W + b';
+const OPTIMIZER_PREFIX = 'optimizer.';
+
+export interface TrainingConfig {
+  model: string;
+  optimizer: string;
+  lr: number;
+  momentum: number;
+  batchSize: number;
+  init: string;
+  initStd: number;
+  validationSize: number;
+  /** Epochs asked for when training started (a resume may ask for more). */
+  epochs: number;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  cost: number;
+  validationAccuracy: number | null;
+}
+
+export interface CheckpointMeta {
+  format: string;
+  architecture: LayerSpec[];
+  training: TrainingConfig;
+  epochsCompleted: number;
+  seed: number;
+  /** Where the batch order stands: each epoch's permutation derives from (seed, epoch). */
+  sampler: SamplerState;
+  metrics: { epochs: EpochRecord[]; testAccuracy: number | null };
+  optimizer: string;
+}
+
+export interface Checkpoint {
+  model: Sequential;
+  optimizerState: Record<string, Float32Array>;
+  meta: CheckpointMeta;
+}
+
+/** Optimiser buffers are flat over all parameters; store them split by parameter, with clear names. */
+function splitByParam(model: Sequential, key: string, flat: Float32Array): NamedTensor[] {
+  return model.entries.map((e) => ({ name: `${OPTIMIZER_PREFIX}${key}.${e.name}`, shape: e.shape, data: flat.subarray(e.offset, e.offset + e.size) }));
+}
+
+export function encodeCheckpoint(model: Sequential, optimizerState: Record<string, Float32Array>, meta: Omit<CheckpointMeta, 'format' | 'architecture'>): Uint8Array {
+  const tensors: NamedTensor[] = model.entries.map((e) => ({ name: e.name, shape: e.shape, data: model.params.subarray(e.offset, e.offset + e.size) }));
+  for (const [key, flat] of Object.entries(optimizerState)) tensors.push(...splitByParam(model, key, flat));
+  const full: CheckpointMeta = { format: CHECKPOINT_FORMAT, architecture: model.spec(), ...meta };
+  const metadata: Record<string, string> = {
+    format: full.format,
+    weight_layout: WEIGHT_LAYOUT,
+    architecture: JSON.stringify(full.architecture),
+    training: JSON.stringify(full.training),
+    epochs_completed: String(full.epochsCompleted),
+    seed: String(full.seed),
+    data_order: JSON.stringify(full.sampler),
+    metrics: JSON.stringify(full.metrics),
+    optimizer: full.optimizer,
+  };
+  return encodeSafetensors(tensors, metadata);
+}
+
+function parseJson<T>(source: string, key: string, text: string | undefined): T {
+  if (text === undefined) throw new FormatError(`${source}: metadata has no '${key}', expected an mnist-ts checkpoint`);
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new FormatError(`${source}: metadata '${key}' is not valid JSON`);
+  }
+}
+
+export function decodeCheckpoint(bytes: Uint8Array, source: string): Checkpoint {
+  const { tensors, metadata } = decodeSafetensors(bytes, source);
+  if (metadata.format !== CHECKPOINT_FORMAT) {
+    throw new FormatError(`${source}: metadata format ${JSON.stringify(metadata.format ?? null)}, expected "${CHECKPOINT_FORMAT}" (a safetensors file, but not an mnist-ts checkpoint)`);
+  }
+  const meta: CheckpointMeta = {
+    format: metadata.format,
+    architecture: parseJson(source, 'architecture', metadata.architecture),
+    training: parseJson(source, 'training', metadata.training),
+    epochsCompleted: Number(metadata.epochs_completed ?? 0),
+    seed: Number(metadata.seed ?? 0),
+    sampler: parseJson(source, 'data_order', metadata.data_order),
+    metrics: metadata.metrics ? parseJson(source, 'metrics', metadata.metrics) : { epochs: [], testAccuracy: null },
+    optimizer: metadata.optimizer ?? 'sgd',
+  };
+  let model: Sequential;
+  try {
+    model = Sequential.fromSpec(meta.architecture);
+  } catch (e) {
+    throw new FormatError(`${source}: architecture cannot be built: ${(e as Error).message}`);
+  }
+  const known = new Set<string>();
+  for (const e of model.entries) {
+    known.add(e.name);
+    const t = tensors.get(e.name);
+    if (!t) throw new FormatError(`${source}: tensor ${e.name} is missing; the architecture needs ${model.entries.map((x) => x.name).join(', ')}`);
+    if (t.shape.join(',') !== e.shape.join(',')) throw new ShapeError(`${source}: tensor ${e.name} has shape [${t.shape.join(', ')}], the architecture needs [${e.shape.join(', ')}]`);
+    model.params.set(t.data, e.offset);
+  }
+  const optimizerState: Record<string, Float32Array> = {};
+  for (const name of tensors.keys()) {
+    if (known.has(name)) continue;
+    const rest = name.startsWith(OPTIMIZER_PREFIX) ? name.slice(OPTIMIZER_PREFIX.length) : '';
+    const dot = rest.indexOf('.');
+    const entry = dot > 0 ? model.entries.find((e) => e.name === rest.slice(dot + 1)) : undefined;
+    if (!entry) throw new FormatError(`${source}: unknown tensor ${name}; expected ${model.entries.map((x) => x.name).join(', ')} and optimizer.<buffer>.<parameter>`);
+    const key = rest.slice(0, dot);
+    optimizerState[key] ??= new Float32Array(model.paramCount);
+    optimizerState[key].set(tensors.get(name)!.data, entry.offset);
+  }
+  return { model, optimizerState, meta };
+}

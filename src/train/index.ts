@@ -1,0 +1,8 @@
+/** Training: the loop, shared training data, the gradient function and the thread protocol. Portable. */
+export * from './data.js';
+export * from './shard.js';
+export * from './backend.js';
+export * from './trainer.js';
+export * from './evaluate-data.js';
+export * from './protocol.js';
+export * from './checkpoint.js';
