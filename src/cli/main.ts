@@ -5,11 +5,14 @@ import { hideBin } from 'yargs/helpers';
 import { inspect, inspectOptions, type InspectArgs } from './commands/inspect.js';
 import { runTrain, trainOptions, type TrainArgs } from './commands/train.js';
 import { tutorial, tutorialOptions } from './commands/tutorial.js';
+import { evaluateOptions, runEvaluate, type EvaluateArgs } from './commands/evaluate.js';
 import { EXIT_USAGE, reportError } from './fail.js';
 
 export async function main(argv: string[]): Promise<void> {
   await yargs(argv)
     .scriptName('mnist-ts')
+    // A flag given twice takes its last value (as most CLIs do), rather than becoming an array.
+    .parserConfiguration({ 'duplicate-arguments-array': false })
     .usage('$0 <command> [options]')
     .command('inspect', 'shapes, pixel range and digit counts of MNIST; render digits as PNG', inspectOptions, (a) => inspect(a as unknown as InspectArgs))
     .command('train', 'train a model on MNIST (the tutorial: softmax regression, SGD 0.01, 25 epochs, batch 100)', trainOptions, async (a) => {
@@ -18,7 +21,10 @@ export async function main(argv: string[]): Promise<void> {
     .command('tutorial', 'the whole tutorial in one command (what npm start runs): data, training, test accuracy', tutorialOptions, async (a) => {
       await tutorial(a as unknown as TrainArgs);
     })
-    .demandCommand(1, 'name a command: tutorial, inspect, train')
+    .command('evaluate', 'accuracy, loss, per-digit accuracy and confusion matrix of a saved model', evaluateOptions, async (a) => {
+      await runEvaluate(a as unknown as EvaluateArgs);
+    })
+    .demandCommand(1, 'name a command: tutorial, inspect, train, evaluate')
     .strict()
     .recommendCommands()
     .fail((msg, err) => {
