@@ -6,6 +6,7 @@ import { inspect, inspectOptions, type InspectArgs } from './commands/inspect.js
 import { runTrain, trainOptions, type TrainArgs } from './commands/train.js';
 import { tutorial, tutorialOptions } from './commands/tutorial.js';
 import { evaluateOptions, runEvaluate, type EvaluateArgs } from './commands/evaluate.js';
+import { predictOptions, runPredict, type PredictArgs } from './commands/predict.js';
 import { EXIT_USAGE, reportError } from './fail.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -24,7 +25,10 @@ export async function main(argv: string[]): Promise<void> {
     .command('evaluate', 'accuracy, loss, per-digit accuracy and confusion matrix of a saved model', evaluateOptions, async (a) => {
       await runEvaluate(a as unknown as EvaluateArgs);
     })
-    .demandCommand(1, 'name a command: tutorial, inspect, train, evaluate')
+    .command('predict [inputs..]', 'predict digits: image files and folders (prepared as MNIST was), or data-set images with --from', predictOptions, async (a) => {
+      await runPredict(a as unknown as PredictArgs);
+    })
+    .demandCommand(1, 'name a command: tutorial, inspect, train, evaluate, predict')
     .strict()
     .recommendCommands()
     .fail((msg, err) => {

@@ -5,3 +5,5 @@ export * from './atomic-write.js';
 export * from './backends.js';
 export * from './pool-backend.js';
 export * from './checkpoint-file.js';
+export * from './digit-images.js';
+export * from './prediction-output.js';

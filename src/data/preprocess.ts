@@ -1,0 +1,119 @@
+/**
+ * MNIST's own preprocessing, for people's photos and scans of digits (LeCun et al.: digits were
+ * size-normalised to fit a 20×20 box keeping their aspect ratio, then centred in 28×28 by their
+ * centre of mass). Pure functions over grayscale bytes; the resize between the two steps is done
+ * by the caller (sharp, on the Node side), since resampling is a solved problem.
+ */
+
+export const MNIST_SIDE = 28;
+export const MNIST_BOX = 20;
+/** After stretching, a pixel is ink from this level up (of 255): ignores paper texture and JPEG noise. */
+export const INK_THRESHOLD = 64;
+
+export interface Gray {
+  width: number;
+  height: number;
+  pixels: Uint8Array;
+}
+
+export interface Box {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+function median(values: number[]): number {
+  const s = values.sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** The background level: the median of the border pixels. */
+export function backgroundLevel(img: Gray): number {
+  const { width: w, height: h, pixels } = img;
+  const border: number[] = [];
+  for (let x = 0; x < w; x++) border.push(pixels[x], pixels[(h - 1) * w + x]);
+  for (let y = 0; y < h; y++) border.push(pixels[y * w], pixels[y * w + w - 1]);
+  return median(border);
+}
+
+/**
+ * White ink on black, as MNIST: inverted when the background is light (dark ink on paper), then
+ * stretched so the background is 0 and the strongest ink 255. Returns null when there is no ink
+ * (a blank image).
+ */
+export function normalizeInk(img: Gray): { image: Gray; inverted: boolean } | null {
+  const bg = backgroundLevel(img);
+  const inverted = bg > 127;
+  const src = img.pixels;
+  const out = new Uint8Array(src.length);
+  const base = inverted ? 255 - bg : bg;
+  let peak = 0;
+  for (let i = 0; i < src.length; i++) {
+    const v = inverted ? 255 - src[i] : src[i];
+    out[i] = v;
+    if (v > peak) peak = v;
+  }
+  const range = peak - base;
+  if (range < 32) return null; // nothing stands out from the background
+  for (let i = 0; i < out.length; i++) out[i] = Math.max(0, Math.min(255, Math.round(((out[i] - base) * 255) / range)));
+  return { image: { width: img.width, height: img.height, pixels: out }, inverted };
+}
+
+/** The bounding box of the ink (pixels >= INK_THRESHOLD), or null if there is none. */
+export function inkBox(img: Gray, threshold = INK_THRESHOLD): Box | null {
+  const { width: w, height: h, pixels } = img;
+  let left = w, right = -1, top = h, bottom = -1;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (pixels[y * w + x] >= threshold) {
+        if (x < left) left = x;
+        if (x > right) right = x;
+        if (y < top) top = y;
+        if (y > bottom) bottom = y;
+      }
+    }
+  }
+  return right < 0 ? null : { left, top, width: right - left + 1, height: bottom - top + 1 };
+}
+
+/** The size that fits `box` into MNIST_BOX × MNIST_BOX keeping its aspect ratio (at least 1 pixel). */
+export function fitSize(width: number, height: number, box = MNIST_BOX): { width: number; height: number } {
+  const scale = box / Math.max(width, height);
+  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
+}
+
+/** Centre of mass (x, y) of the intensities. */
+export function centerOfMass(img: Gray): { x: number; y: number } {
+  let sum = 0, sx = 0, sy = 0;
+  for (let y = 0; y < img.height; y++) {
+    for (let x = 0; x < img.width; x++) {
+      const v = img.pixels[y * img.width + x];
+      sum += v;
+      sx += v * x;
+      sy += v * y;
+    }
+  }
+  return sum === 0 ? { x: (img.width - 1) / 2, y: (img.height - 1) / 2 } : { x: sx / sum, y: sy / sum };
+}
+
+/**
+ * Places the (≤ 20×20) digit in a 28×28 field so that its centre of mass lands on the field's
+ * centre, shifted by whole pixels as MNIST was; what would fall outside is clipped.
+ */
+export function centerInField(digit: Gray, side = MNIST_SIDE): Gray {
+  const com = centerOfMass(digit);
+  const centre = (side - 1) / 2;
+  const dx = Math.round(centre - com.x);
+  const dy = Math.round(centre - com.y);
+  const out = new Uint8Array(side * side);
+  for (let y = 0; y < digit.height; y++) {
+    const ty = y + dy;
+    if (ty < 0 || ty >= side) continue;
+    for (let x = 0; x < digit.width; x++) {
+      const tx = x + dx;
+      if (tx >= 0 && tx < side) out[ty * side + tx] = digit.pixels[y * digit.width + x];
+    }
+  }
+  return { width: side, height: side, pixels: out };
+}
