@@ -12,8 +12,6 @@ import { EXIT_USAGE, reportError } from './fail.js';
 export async function main(argv: string[]): Promise<void> {
   await yargs(argv)
     .scriptName('mnist-ts')
-    // A flag given twice takes its last value (as most CLIs do), rather than becoming an array.
-    .parserConfiguration({ 'duplicate-arguments-array': false })
     .usage('$0 <command> [options]')
     .command('inspect', 'shapes, pixel range and digit counts of MNIST; render digits as PNG', inspectOptions, (a) => inspect(a as unknown as InspectArgs))
     .command('train', 'train a model on MNIST (the tutorial: softmax regression, SGD 0.01, 25 epochs, batch 100)', trainOptions, async (a) => {

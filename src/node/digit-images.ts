@@ -4,7 +4,7 @@
  */
 import { statSync } from 'node:fs';
 import { DataError } from '../engine/errors.js';
-import { centerInField, fitSize, inkBox, normalizeInk, type Gray } from '../data/preprocess.js';
+import { backgroundLevel, centerInField, fitSize, inkBox, MNIST_SIDE, normalizeInk, type Gray } from '../data/preprocess.js';
 import { loadSharp } from './images.js';
 
 export interface PreparedDigit {
@@ -33,7 +33,17 @@ export async function readGray(path: string): Promise<Gray> {
   }
 }
 
+/**
+ * A 28×28 image on a dark background is taken to be in MNIST's format already (an exported
+ * preview, a data-set digit) and is used exactly as it is, so that a round trip through PNG
+ * changes nothing. Anything else goes through MNIST's preprocessing.
+ */
+export function isMnistReady(img: Gray): boolean {
+  return img.width === MNIST_SIDE && img.height === MNIST_SIDE && backgroundLevel(img) <= 127;
+}
+
 export async function prepareDigit(img: Gray, source: string): Promise<PreparedDigit> {
+  if (isMnistReady(img)) return { image: img, inverted: false, original: { width: img.width, height: img.height } };
   const ink = normalizeInk(img);
   if (!ink) throw new DataError(`${source}: no digit found (the image is blank: nothing stands out from the background)`);
   const box = inkBox(ink.image);

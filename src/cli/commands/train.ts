@@ -155,7 +155,9 @@ export async function runTrain(args: TrainArgs, print: (line: string) => void = 
   const threads = intFlag('threads', args.threads ?? defaultThreads(), 1, 256);
   const displayStep = intFlag('display-step', args.displayStep, 1);
   const checkpointEvery = intFlag('checkpoint-every', args.checkpointEvery ?? 0, 0);
-  const savePath = args.save === false || args.save === '' ? undefined : (args.save ?? DEFAULT_SAVE_PATH);
+  // `--save a --no-save` arrives as an array: the last one given wins.
+  const save = Array.isArray(args.save) ? args.save.at(-1) : args.save;
+  const savePath = save === false || save === '' ? undefined : (save ?? DEFAULT_SAVE_PATH);
   const { batchSize, lr, momentum, validationSize } = config;
   const optimizer = makeOptimizer(config.optimizer, lr, momentum);
   const fault = parseFault(args.injectFault);
