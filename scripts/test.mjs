@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 
 const args = [
-  'node_modules/c8/bin/c8.js', '--all', '--src', 'src', '--src', 'workers', '--include', 'src/**', '--include', 'workers/**',
+  'node_modules/c8/bin/c8.js', '--all', '--exclude-after-remap', '--src', 'src', '--src', 'workers', '--include', 'src/**', '--include', 'workers/**',
   '--reporter', 'text-summary', '--reporter', 'html',
   process.execPath, '--import', 'tsx', 'node_modules/uvu/bin.js', 'test', '\\.test\\.ts$', ...process.argv.slice(2),
 ];
