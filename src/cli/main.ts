@@ -7,6 +7,7 @@ import { runTrain, trainOptions, type TrainArgs } from './commands/train.js';
 import { tutorial, tutorialOptions } from './commands/tutorial.js';
 import { evaluateOptions, runEvaluate, type EvaluateArgs } from './commands/evaluate.js';
 import { predictOptions, runPredict, type PredictArgs } from './commands/predict.js';
+import { reportOptions, runReport, type ReportArgs } from './commands/report.js';
 import { EXIT_USAGE, reportError } from './fail.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -26,7 +27,10 @@ export async function main(argv: string[]): Promise<void> {
     .command('predict [inputs..]', 'predict digits: image files and folders (prepared as MNIST was), or data-set images with --from', predictOptions, async (a) => {
       await runPredict(a as unknown as PredictArgs);
     })
-    .demandCommand(1, 'name a command: tutorial, inspect, train, evaluate, predict')
+    .command('report', 'what a model learned, as images: weight templates, confusion matrix, mistakes, training curves, index.html', reportOptions, async (a) => {
+      await runReport(a as unknown as ReportArgs);
+    })
+    .demandCommand(1, 'name a command: tutorial, inspect, train, evaluate, predict, report')
     .strict()
     .recommendCommands()
     .fail((msg, err) => {

@@ -7,3 +7,4 @@ export * from './pool-backend.js';
 export * from './checkpoint-file.js';
 export * from './digit-images.js';
 export * from './prediction-output.js';
+export * from './report-writer.js';

@@ -11,7 +11,8 @@ import { csrFromSplit } from '../../train/data.js';
 import { evaluateData } from '../../train/evaluate-data.js';
 import { train, stepsPerEpoch, type EpochInfo } from '../../train/trainer.js';
 import type { InjectedFault } from '../../train/protocol.js';
-import { encodeCheckpoint, type EpochRecord, type TrainingConfig } from '../../train/checkpoint.js';
+import { CHECKPOINT_FORMAT, encodeCheckpoint, type EpochRecord, type TrainingConfig } from '../../train/checkpoint.js';
+import { writeReport } from '../../node/report-writer.js';
 import type { SamplerState } from '../../data/batches.js';
 import { loadCheckpointFile, saveCheckpointFile } from '../../node/checkpoint-file.js';
 import { intFlag, nonNegativeNumberFlag, positiveNumberFlag } from '../options.js';
@@ -39,6 +40,8 @@ export interface TrainArgs {
   save?: string | false;
   checkpointEvery?: number;
   resume?: string;
+  /** Write `mnist-ts report` images and index.html here at the end. */
+  report?: string;
   /** Tests only (hidden flag): make a pool worker fail, as "shard:step:throw|exit". */
   injectFault?: string;
   /** Tests only (hidden flag): act as if Ctrl-C came after this many steps. */
@@ -67,6 +70,7 @@ export function trainOptions<T>(y: Argv<T>) {
     .option('save', { type: 'string', default: DEFAULT_SAVE_PATH, describe: 'checkpoint file to write at the end (safetensors; --no-save for none)' })
     .option('checkpoint-every', { type: 'number', default: 0, describe: 'also save every N epochs (0: only at the end)' })
     .option('resume', { type: 'string', describe: 'continue training from a checkpoint, with its model, optimiser state, settings and batch order; --epochs is the new total' })
+    .option('report', { type: 'string', describe: 'at the end, write the report (weights, confusion matrix, mistakes, curves, index.html) to this folder' })
     .option('inject-fault', { type: 'string', hidden: true })
     .option('interrupt-after', { type: 'number', hidden: true });
 }
@@ -182,15 +186,16 @@ export async function runTrain(args: TrainArgs, print: (line: string) => void = 
   const steps = stepsPerEpoch(trainData.count, batchSize);
   const emit = (o: object) => print(JSON.stringify(o));
   const history: EpochRecord[] = resumed ? [...resumed.meta.metrics.epochs] : [];
+  const metaAt = (epochsCompleted: number, sampler: SamplerState, testAccuracy: number | null) => ({
+    training: { ...config, epochs },
+    epochsCompleted,
+    seed,
+    sampler,
+    metrics: { epochs: history, testAccuracy },
+    optimizer: optimizer.name,
+  });
   const checkpointAt = (epochsCompleted: number, sampler: SamplerState, testAccuracy: number | null) =>
-    encodeCheckpoint(model, optimizer.state(), {
-      training: { ...config, epochs },
-      epochsCompleted,
-      seed,
-      sampler,
-      metrics: { epochs: history, testAccuracy },
-      optimizer: optimizer.name,
-    });
+    encodeCheckpoint(model, optimizer.state(), metaAt(epochsCompleted, sampler, testAccuracy));
   if (!args.json) {
     const from = resumed ? `, resuming after epoch ${resumed.meta.epochsCompleted}` : '';
     print(`Training ${description} (${model.paramCount} parameters) on ${trainData.count} images: ${optimizer.name} lr ${lr}, batch ${batchSize}, ${epochs} epochs of ${steps} steps, ${threads} thread${threads > 1 ? 's' : ''}, seed ${seed}${from}`);
@@ -254,6 +259,11 @@ export async function runTrain(args: TrainArgs, print: (line: string) => void = 
   if (savePath) {
     saveCheckpointFile(savePath, checkpointAt(result.state.epochsDone, result.state.sampler, test.accuracy));
     if (!args.json) print(`Model saved in file: ${savePath}`);
+  }
+  if (args.report) {
+    const meta = { format: CHECKPOINT_FORMAT, architecture: model.spec(), ...metaAt(result.state.epochsDone, result.state.sampler, test.accuracy) };
+    const r = await writeReport(args.report, { model, meta, test: mnist.test, classes: mnist.classes, maxMistakes: 50, source: savePath ?? 'this run' });
+    if (!args.json) print(`Report written to ${args.report}/index.html (${r.files.join(', ')})`);
   }
   return { model, history: result.history, testAccuracy: test.accuracy, testLoss: test.loss, savePath };
 }

@@ -1,0 +1,109 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { loadMnist, bundledDataDir } from '../src/node/mnist-files.js';
+import { writeReport } from '../src/node/report-writer.js';
+import { encodeCheckpoint, decodeCheckpoint } from '../src/train/checkpoint.js';
+import { saveCheckpointFile } from '../src/node/checkpoint-file.js';
+import { csrFromSplit } from '../src/train/data.js';
+import { evaluateData } from '../src/train/evaluate-data.js';
+import { train } from '../src/train/trainer.js';
+import { softmaxRegression, mlp, SGD, zeros } from '../src/engine/index.js';
+import { diverging, largestUnits, rankMistakes } from '../src/report/index.js';
+import { runCli } from './helpers/cli.js';
+
+const mnist = loadMnist({ dataDir: bundledDataDir() });
+const dir = mkdtempSync(join(tmpdir(), 'report-'));
+const model = softmaxRegression({ init: zeros() });
+const data = { ...csrFromSplit(mnist.train, 10) };
+const result = await train(model, { ...data, count: 20000 }, { epochs: 2, batchSize: 100, seed: 0, optimizer: new SGD(0.5), validation: csrFromSplit(mnist.validation, 10) });
+const meta = {
+  training: { model: 'softmax', optimizer: 'sgd', lr: 0.5, momentum: 0.9, batchSize: 100, init: 'zeros', initStd: 1, validationSize: 5000, epochs: 2 },
+  epochsCompleted: 2, seed: 0, sampler: result.state.sampler,
+  metrics: { epochs: result.history.map((e) => ({ epoch: e.epoch, cost: e.cost, validationAccuracy: e.validationAccuracy ?? null })), testAccuracy: null },
+  optimizer: 'sgd',
+};
+const modelPath = join(dir, 'model.safetensors');
+saveCheckpointFile(modelPath, encodeCheckpoint(model, {}, meta));
+
+function referencedFiles(html: string): string[] {
+  return [...html.matchAll(/src="([^"]+)"/g)].map((m) => m[1]);
+}
+
+test('colour map and rankings', () => {
+  assert.equal(diverging(0), [255, 255, 255]);
+  assert.ok(diverging(1)[0] > diverging(1)[2], 'positive is red');
+  assert.ok(diverging(-1)[2] > diverging(-1)[0], 'negative is blue');
+  assert.equal(largestUnits(Float32Array.from([1, 0, 3, 0, 1, 0]), 2, 3, 2), [2, 0]);
+  const p = Float32Array.from([0.9, 0.1, 0.2, 0.8, 0.6, 0.4]);
+  assert.equal(rankMistakes(p, [1, 1, 1], 2).map((m) => m.index), [0, 2]);
+});
+
+test('report: images of the right sizes, ten different weight maps, gallery matches evaluate, index.html links only real files', async () => {
+  const out = join(dir, 'out');
+  const r = runCli(['report', '--model', modelPath, '--out', out, '--max', '25']);
+  assert.is(r.code, 0, r.stderr);
+  for (const f of ['weights.png', 'confusion.png', 'mistakes.png', 'curves.png', 'index.html']) assert.ok(existsSync(join(out, f)), f);
+  const weights = await sharp(join(out, 'weights.png')).metadata();
+  assert.is(weights.width, 5 * 156);
+  assert.is(weights.height, 2 * (140 + 20 + 16));
+  const curves = await sharp(join(out, 'curves.png')).metadata();
+  assert.equal([curves.width, curves.height], [860, 320]);
+  const confusion = await sharp(join(out, 'confusion.png')).metadata();
+  assert.equal([confusion.width, confusion.height], [70 + 480 + 20, 60 + 480 + 20]);
+  const gallery = await sharp(join(out, 'mistakes.png')).metadata();
+  assert.equal([gallery.width, gallery.height], [10 * 120, 3 * (84 + 20 + 16)], 'exactly 25 digits: 3 rows of 10');
+  const html = readFileSync(join(out, 'index.html'), 'utf8');
+  const refs = referencedFiles(html);
+  assert.equal(refs, ['weights.png', 'confusion.png', 'mistakes.png', 'curves.png']);
+  for (const f of refs) assert.ok(existsSync(join(out, f)), `${f} exists`);
+  // the accuracy and mistake count agree with evaluate
+  const ev = evaluateData(model, csrFromSplit(mnist.test, 10));
+  assert.match(r.stdout, `test accuracy ${ev.accuracy.toFixed(4)}, ${Math.round((1 - ev.accuracy) * 10000)} mistakes, 25 shown`);
+});
+
+test('the ten weight maps differ from each other', async () => {
+  const { weightMaps } = await import('../src/report/weights.js');
+  const maps = weightMaps(decodeCheckpoint(readFileSync(modelPath), 'm').model, 28, 28);
+  assert.is(maps.length, 10);
+  const keys = new Set(maps.map((m) => Buffer.from(m.rgb).toString('base64')));
+  assert.is(keys.size, 10);
+});
+
+test('gallery holds min(errors, max) digits; a model with few errors shows them all', async () => {
+  const small = await writeReport(join(dir, 'few'), { model, meta, test: { ...mnist.test, count: 40, pixels: mnist.test.pixels.subarray(0, 40 * 784), labels: mnist.test.labels.subarray(0, 40) }, classes: 10, maxMistakes: 1000, source: 'm' });
+  assert.is(small.shownMistakes, small.mistakes.length);
+  assert.ok(small.mistakes.length < 40);
+  const ev = evaluateData(model, csrFromSplit({ ...mnist.test, count: 40, pixels: mnist.test.pixels.subarray(0, 40 * 784), labels: mnist.test.labels.subarray(0, 40) }, 10));
+  const wrong = Array.from(ev.predictions).map((p, i) => (p !== ev.labels[i] ? i : -1)).filter((i) => i >= 0);
+  assert.equal(small.mistakes.map((m) => m.index).sort((a, b) => a - b), wrong, 'the same digits evaluate gets wrong');
+  for (const m of small.mistakes) assert.is(m.predicted, ev.predictions[m.index]);
+});
+
+test('a checkpoint without metrics history still gets every other image, and a note', async () => {
+  const bare = join(dir, 'bare.safetensors');
+  saveCheckpointFile(bare, encodeCheckpoint(mlp({ hidden: [20] }).initialize(1), {}, { ...meta, training: { ...meta.training, model: 'mlp' }, metrics: { epochs: [], testAccuracy: null } }));
+  const out = join(dir, 'bare');
+  const r = runCli(['report', '--model', bare, '--out', out]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /note: No training curves: .*bare\.safetensors holds no metrics history/);
+  assert.not.ok(existsSync(join(out, 'curves.png')));
+  const html = readFileSync(join(out, 'index.html'), 'utf8');
+  assert.match(html, 'No training curves');
+  for (const f of referencedFiles(html)) assert.ok(existsSync(join(out, f)), f);
+  const weights = await sharp(join(out, 'weights.png')).metadata();
+  assert.is(weights.width, 8 * 156, 'MLP: 16 units with the largest norms, 8 per row');
+});
+
+test('train --report writes the same report at the end of training', () => {
+  const out = join(dir, 'from-train');
+  const r = runCli(['train', '--epochs', '1', '--threads', '1', '--no-save', '--report', out]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, `Report written to ${out}/index.html`);
+  for (const f of ['weights.png', 'confusion.png', 'mistakes.png', 'curves.png', 'index.html']) assert.ok(existsSync(join(out, f)), f);
+});
+
+test.run();
