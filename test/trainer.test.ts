@@ -25,6 +25,20 @@ async function run(threads: number, steps: number, seed = 1) {
   return model;
 }
 
+test('the CSR training data holds exactly the pixels (word-skipping and byte paths)', async () => {
+  const { splitToFloat } = await import('../src/data/dataset.js');
+  const { gatherBatch, BatchBuffers } = await import('../src/train/data.js');
+  const { writeSyntheticMnist } = await import('./helpers/synthetic-mnist.js');
+  const odd = loadMnist({ dataDir: writeSyntheticMnist({ rows: 6, cols: 5, train: 50 }), validationSize: 10 });
+  for (const split of [mnist.validation, odd.train]) {
+    const csr = csrFromSplit(split, 10);
+    const all = Int32Array.from({ length: split.count }, (_, i) => i);
+    const m = gatherBatch(csr, all, 0, split.count, new BatchBuffers());
+    assert.ok(!(m instanceof Float32Array));
+    assert.equal(Array.from((m as import('../src/engine/csr.js').CsrMatrix).toDense()), Array.from(splitToFloat(split)));
+  }
+});
+
 test('shards are contiguous and cover the batch', () => {
   for (const [b, t] of [[100, 2], [100, 3], [7, 4], [1, 2]]) {
     let next = 0;
