@@ -9,6 +9,19 @@
  */
 import { ShapeError } from './errors.js';
 
+function rowMax(z: Float32Array, off: number, n: number): number {
+  let max = -Infinity;
+  for (let j = 0; j < n; j++) if (z[off + j] > max) max = z[off + j];
+  return max;
+}
+
+/** Σ exp(z − max): every term is at most 1, so nothing overflows, and the largest is exactly 1. */
+function sumExp(z: Float32Array, off: number, n: number, max: number): number {
+  let sum = 0;
+  for (let j = 0; j < n; j++) sum += Math.exp(z[off + j] - max);
+  return sum;
+}
+
 /**
  * Loss summed over the batch (divide by `batch` for the mean). When `grad` is given, writes
  * d(loss)/d(logits) = scale·(softmax − onehot) into it; `scale` defaults to 1/batch (the gradient
@@ -21,10 +34,8 @@ export function softmaxCrossEntropy(logits: Float32Array, labels: ArrayLike<numb
   let total = 0;
   for (let r = 0; r < batch; r++) {
     const off = r * classes;
-    let max = -Infinity;
-    for (let j = 0; j < classes; j++) if (logits[off + j] > max) max = logits[off + j];
-    let sum = 0;
-    for (let j = 0; j < classes; j++) sum += Math.exp(logits[off + j] - max);
+    const max = rowMax(logits, off, classes);
+    const sum = sumExp(logits, off, classes, max);
     const label = labels[r];
     if (!(label >= 0 && label < classes)) throw new ShapeError(`softmaxCrossEntropy: label ${label} at row ${r}, expected 0..${classes - 1}`);
     const logSum = Math.log(sum);
@@ -41,10 +52,8 @@ export function softmaxCrossEntropy(logits: Float32Array, labels: ArrayLike<numb
 export function softmax(logits: Float32Array, batch: number, classes: number, out = new Float32Array(batch * classes)): Float32Array {
   for (let r = 0; r < batch; r++) {
     const off = r * classes;
-    let max = -Infinity;
-    for (let j = 0; j < classes; j++) if (logits[off + j] > max) max = logits[off + j];
-    let sum = 0;
-    for (let j = 0; j < classes; j++) sum += Math.exp(logits[off + j] - max);
+    const max = rowMax(logits, off, classes);
+    const sum = sumExp(logits, off, classes, max);
     for (let j = 0; j < classes; j++) out[off + j] = Math.exp(logits[off + j] - max) / sum;
   }
   return out;
