@@ -18,7 +18,7 @@ export async function main(argv: string[]): Promise<void> {
     .command('train', 'train a model on MNIST (the tutorial: softmax regression, SGD 0.01, 25 epochs, batch 100)', trainOptions, async (a) => {
       await runTrain(a as unknown as TrainArgs);
     })
-    .command('tutorial', 'the whole tutorial in one command (what npm start runs): data, training, test accuracy', tutorialOptions, async (a) => {
+    .command('tutorial', 'the whole tutorial in one command (what npm start runs): data, training, saving, restoring in a fresh process, predicting', tutorialOptions, async (a) => {
       await tutorial(a as unknown as TrainArgs);
     })
     .command('evaluate', 'accuracy, loss, per-digit accuracy and confusion matrix of a saved model', evaluateOptions, async (a) => {
