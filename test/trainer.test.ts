@@ -66,6 +66,16 @@ test('1 thread and 2 threads agree within 1e-5 after 300 steps', async () => {
   assert.ok(worst > 0 || one.params.length === 0, 'the two paths are really different computations');
 });
 
+test('more threads than cores (waiting threads sleep instead of spinning): still deterministic and close to 1 thread', async () => {
+  const a = await run(4, 150);
+  const b = await run(4, 150);
+  assert.equal(new Uint8Array(a.params.buffer.slice(0)), new Uint8Array(b.params.buffer.slice(0)));
+  const one = await run(1, 150);
+  let worst = 0;
+  for (let i = 0; i < one.params.length; i++) worst = Math.max(worst, Math.abs(one.params[i] - a.params[i]));
+  assert.ok(worst <= 1e-5, `max difference ${worst}`);
+});
+
 test('a worker that throws stops training with one clear error, and the pool is destroyed', async () => {
   const model = softmaxRegression().initialize(0);
   const backend = new PoolBackend(model, data, { threads: 2, maxBatch: 100, fault: { shard: 1, step: 3, mode: 'throw' } });

@@ -40,6 +40,7 @@ export default function gradientWorker(task: WorkerTask): WorkerResult {
       losses[task.shard] = shard.compute(indices, start, end, batch);
       steps++;
       Atomics.store(ctrl, CTRL.DONE + task.shard, seen);
+      Atomics.notify(ctrl, CTRL.DONE + task.shard); // wakes the main thread if it sleeps on this word
     }
   } catch (e) {
     Atomics.store(ctrl, CTRL.FAILED, task.shard + 1);
