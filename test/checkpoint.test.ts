@@ -179,6 +179,22 @@ test('Ctrl-C keeps the last complete epoch and says where', () => {
   assert.is(loadCheckpointFile(path).meta.epochsCompleted, 1);
 });
 
+test('--checkpoint-every keeps the last saved epoch through a crash; evaluate --split validation', () => {
+  const path = join(dir, 'every.safetensors');
+  const r = runCli(['train', '--epochs', '3', '--threads', '2', '--checkpoint-every', '1', '--save', path, '--inject-fault', '1:700:throw']);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /worker 1 failed at step 701/);
+  const saved = loadCheckpointFile(path);
+  assert.is(saved.meta.epochsCompleted, 1, 'epoch 1 was saved before the crash in epoch 2');
+  assert.equal(readdirSync(dir).filter((f) => f.startsWith('.every')), [], 'no temporary file left');
+  const v = runCli(['evaluate', '--model', path, '--split', 'validation', '--json']);
+  assert.is(v.code, 0, v.stderr);
+  const ev = JSON.parse(v.stdout);
+  assert.is(ev.split, 'validation');
+  assert.is(ev.examples, 5000);
+  assert.is(ev.accuracy, saved.meta.metrics.epochs[0].validationAccuracy, 'the validation accuracy train recorded');
+});
+
 test('a bad model file on the command line: one line, non-zero exit', () => {
   const bad = join(dir, 'bad.safetensors');
   writeFileSync(bad, 'not a model at all');
