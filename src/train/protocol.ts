@@ -4,9 +4,10 @@
  *
  * Per step the main thread writes the batch's example indices into shared memory and bumps SEQ;
  * every thread (the main one included) computes its shard's gradient into its own slab and
- * publishes SEQ in its DONE word. Waiting is a spin on Atomics.load (measured here: ~0.5 µs a
- * round trip, against ~25 µs for Atomics.wait/notify and ~40 µs for a Piscina task), falling
- * back to sleeping only when a wait runs long. Messages per step: none.
+ * publishes SEQ in its DONE word (and notifies it). Waiting is a spin on Atomics.load (measured
+ * here: ~0.5 µs a round trip, against ~25 µs for Atomics.wait/notify and ~40 µs for a Piscina
+ * task), falling back to Atomics.wait when a wait runs long, or at once when there are more
+ * threads than cores. Messages per step: none.
  */
 import type { LayerSpec } from '../engine/layer.js';
 import type { TrainingData } from './data.js';
