@@ -16,10 +16,10 @@ const mnist = loadMnist();
 const data = csrFromSplit(mnist.train, 10);
 const net = model === 'mlp' ? mlp({ hidden: [256] }) : softmaxRegression();
 net.initialize(0);
-const backend = createBackend(net, data, threads, 100);
-const lr = model === 'mlp' ? 0.1 : 0.01;
+const optimizer = new SGD(model === 'mlp' ? 0.1 : 0.01);
+const backend = createBackend(net, data, optimizer, threads, 100);
 try {
-  const r = await train(net, data, { epochs, batchSize: 100, seed: 0, optimizer: new SGD(lr), backend });
+  const r = await train(net, data, { epochs, batchSize: 100, seed: 0, optimizer, backend });
   const epochSeconds = r.history.map((e) => e.seconds);
   console.log(JSON.stringify({ model, threads, epoch_seconds: epochSeconds, peak_rss_mb: process.resourceUsage().maxRSS / 1024 }));
 } finally {

@@ -74,7 +74,7 @@ test('the ten weight maps differ from each other', async () => {
 });
 
 test('gallery holds min(errors, max) digits; a model with few errors shows them all', async () => {
-  const small = await writeReport(join(dir, 'few'), { model, meta, test: { ...mnist.test, count: 40, pixels: mnist.test.pixels.subarray(0, 40 * 784), labels: mnist.test.labels.subarray(0, 40) }, classes: 10, maxMistakes: 1000, source: 'm' });
+  const small = await writeReport(join(dir, 'few'), { model, meta: { format: 'mnist-ts/1', architecture: model.spec(), ...meta }, test: { ...mnist.test, count: 40, pixels: mnist.test.pixels.subarray(0, 40 * 784), labels: mnist.test.labels.subarray(0, 40) }, classes: 10, maxMistakes: 1000, source: 'm' });
   assert.is(small.shownMistakes, small.mistakes.length);
   assert.ok(small.mistakes.length < 40);
   const ev = evaluateData(model, csrFromSplit({ ...mnist.test, count: 40, pixels: mnist.test.pixels.subarray(0, 40 * 784), labels: mnist.test.labels.subarray(0, 40) }, 10));

@@ -14,11 +14,12 @@ const data = csrFromSplit(mnist.train, 10);
 
 async function run(threads: number, steps: number, seed = 1) {
   const model = mlp({ hidden: [32] }).initialize(seed);
-  const backend = createBackend(model, data, threads, 100);
+  const optimizer = new Momentum(0.05, 0.9);
+  const backend = createBackend(model, data, optimizer, threads, 100);
   // epochs are 550 steps; train on a prefix view of the data to make `steps` steps an epoch
   const sub = { ...data, count: steps * 100 };
   try {
-    await train(model, sub, { epochs: 1, batchSize: 100, seed, optimizer: new Momentum(0.05, 0.9), backend });
+    await train(model, sub, { epochs: 1, batchSize: 100, seed, optimizer, backend });
   } finally {
     await backend.close();
   }
@@ -78,10 +79,11 @@ test('more threads than cores (waiting threads sleep instead of spinning): still
 
 test('a worker that throws stops training with one clear error, and the pool is destroyed', async () => {
   const model = softmaxRegression().initialize(0);
-  const backend = new PoolBackend(model, data, { threads: 2, maxBatch: 100, fault: { shard: 1, step: 3, mode: 'throw' } });
+  const optimizer = new SGD(0.01);
+  const backend = new PoolBackend(model, data, optimizer, { threads: 2, maxBatch: 100, fault: { shard: 1, step: 3, mode: 'throw' } });
   let error: unknown;
   try {
-    await train(model, data, { epochs: 1, batchSize: 100, seed: 0, optimizer: new SGD(0.01), backend });
+    await train(model, data, { epochs: 1, batchSize: 100, seed: 0, optimizer, backend });
   } catch (e) {
     error = e;
   } finally {
@@ -93,11 +95,12 @@ test('a worker that throws stops training with one clear error, and the pool is 
 
 test('a worker that dies is noticed too', async () => {
   const model = softmaxRegression().initialize(0);
-  const backend = new PoolBackend(model, data, { threads: 2, maxBatch: 100, fault: { shard: 1, step: 2, mode: 'exit' } });
+  const optimizer = new SGD(0.01);
+  const backend = new PoolBackend(model, data, optimizer, { threads: 2, maxBatch: 100, fault: { shard: 1, step: 2, mode: 'exit' } });
   let error: unknown;
   const t0 = Date.now();
   try {
-    await train(model, data, { epochs: 1, batchSize: 100, seed: 0, optimizer: new SGD(0.01), backend });
+    await train(model, data, { epochs: 1, batchSize: 100, seed: 0, optimizer, backend });
   } catch (e) {
     error = e;
   } finally {
@@ -116,12 +119,13 @@ test('library use: users\' own Float32Arrays, with and without the pool, with ca
   const d = denseData(x, y, 5, 2);
   for (const threads of [1, 2]) {
     const model = softmaxRegression({ inputs: 5, classes: 2, init: zeros() });
-    const backend = createBackend(model, d, threads, 50);
+    const optimizer = new SGD(0.5);
+    const backend = createBackend(model, d, optimizer, threads, 50);
     let steps = 0;
     const epochs: number[] = [];
     try {
       const r = await train(model, d, {
-        epochs: 5, batchSize: 50, seed: 2, optimizer: new SGD(0.5), backend, validation: d,
+        epochs: 5, batchSize: 50, seed: 2, optimizer, backend, validation: d,
         onStep: () => steps++,
         onEpoch: (e) => void epochs.push(e.epoch),
       });

@@ -1,18 +1,25 @@
 /**
- * A pool worker: one task per training run. It waits for the main thread to start each step,
- * computes its shard's gradient into its own slab of shared memory, and says it is done. It
- * returns only when told to stop.
+ * A pool worker: one task per training run. For each step it waits for the main thread to start
+ * a phase, does its part (its shard's gradient into its own slab; then the sum of the slabs and
+ * the optimiser's update over its range of the parameters), and says it is done. It returns only
+ * when told to stop.
  */
 import { Sequential } from '../src/engine/sequential.js';
 import { ShardGradient, shardRange } from '../src/train/shard.js';
-import { COMMAND_STOP, CTRL, type WorkerResult, type WorkerTask } from '../src/train/protocol.js';
+import { COMMAND_STOP, CTRL, paramRange, reduceAndUpdate, type WorkerResult, type WorkerTask } from '../src/train/protocol.js';
+import { optimizerFromConfig } from '../src/engine/optim.js';
 
 export default function gradientWorker(task: WorkerTask): WorkerResult {
   const ctrl = new Int32Array(task.control);
   const indices = new Int32Array(task.indices);
   const losses = new Float64Array(task.losses);
-  const model = Sequential.fromSpec(task.layers, { params: new Float32Array(task.params), grads: new Float32Array(task.grads) });
+  const params = new Float32Array(task.params);
+  const slabs = task.slabs.map((b) => new Float32Array(b));
+  const model = Sequential.fromSpec(task.layers, { params, grads: slabs[task.shard] });
   const shard = new ShardGradient(model, task.data);
+  const optimizer = optimizerFromConfig(task.optimizer);
+  optimizer.attachState(Object.fromEntries(Object.entries(task.optimizerState).map(([k, b]) => [k, new Float32Array(b)])));
+  const [lo, hi] = paramRange(params.length, task.threads, task.shard);
   // SEQ starts at 0 and the main thread may already have started step 1 while this thread was
   // starting up, so begin from 0 rather than from the current value.
   let seen = 0;
@@ -31,14 +38,20 @@ export default function gradientWorker(task: WorkerTask): WorkerResult {
       }
       seen = Atomics.load(ctrl, CTRL.SEQ);
       if (Atomics.load(ctrl, CTRL.COMMAND) === COMMAND_STOP) return { steps };
-      if (task.fault && task.fault.shard === task.shard && task.fault.step === steps) {
-        if (task.fault.mode === 'exit') process.exit(3);
-        throw new Error(`injected fault at step ${steps}`);
+      if (seen % 2 === 1) {
+        // Phase 1: this shard's gradient.
+        if (task.fault && task.fault.shard === task.shard && task.fault.step === steps) {
+          if (task.fault.mode === 'exit') process.exit(3);
+          throw new Error(`injected fault at step ${steps}`);
+        }
+        const batch = Atomics.load(ctrl, CTRL.BATCH);
+        const [start, end] = shardRange(batch, task.threads, task.shard);
+        losses[task.shard] = shard.compute(indices, start, end, batch);
+      } else {
+        // Phase 2: sum the slabs over this thread's range of the parameters and update it.
+        reduceAndUpdate(params, slabs, lo, hi, (a, b) => optimizer.stepRange(params, slabs[0], a, b));
+        steps++;
       }
-      const batch = Atomics.load(ctrl, CTRL.BATCH);
-      const [start, end] = shardRange(batch, task.threads, task.shard);
-      losses[task.shard] = shard.compute(indices, start, end, batch);
-      steps++;
       Atomics.store(ctrl, CTRL.DONE + task.shard, seen);
       Atomics.notify(ctrl, CTRL.DONE + task.shard); // wakes the main thread if it sleeps on this word
     }

@@ -1,13 +1,32 @@
-/** Optimisers, in order of increasing complexity. Each updates a flat parameter buffer in one loop. */
+/**
+ * Optimisers, in order of increasing complexity. Each updates a flat parameter buffer elementwise,
+ * so an update can be split into ranges run by different threads (`stepRange`), and its state
+ * lives in shared-capable buffers that those threads can `attachState` to.
+ */
 import { OptionError } from './errors.js';
+import { sharedFloat32 } from './sequential.js';
+
+export interface OptimizerConfig {
+  name: OptimizerName;
+  lr: number;
+  momentum?: number;
+}
 
 export interface Optimizer {
-  readonly name: string;
+  readonly name: OptimizerName;
   readonly lr: number;
   step(params: Float32Array, grads: Float32Array): void;
+  /** The update of elements [start, end) only; the ranges of one step may run on different threads. */
+  stepRange(params: Float32Array, grads: Float32Array, start: number, end: number): void;
+  /** Allocates the state for `length` parameters if it does not exist yet, and returns it. */
+  ensureState(length: number): Record<string, Float32Array>;
   /** Buffers a checkpoint must hold for an exact resume (momentum velocity, ...). */
   state(): Record<string, Float32Array>;
+  /** Copies a saved state in. */
   loadState(state: Record<string, Float32Array>): void;
+  /** Uses these buffers as the state, without copying (a worker sharing the main thread's). */
+  attachState(state: Record<string, Float32Array>): void;
+  config(): OptimizerConfig;
 }
 
 function checkLr(lr: number): void {
@@ -22,8 +41,16 @@ export class SGD implements Optimizer {
   }
 
   step(params: Float32Array, grads: Float32Array): void {
+    this.stepRange(params, grads, 0, params.length);
+  }
+
+  stepRange(params: Float32Array, grads: Float32Array, start: number, end: number): void {
     const lr = this.lr;
-    for (let i = 0; i < params.length; i++) params[i] -= lr * grads[i];
+    for (let i = start; i < end; i++) params[i] -= lr * grads[i];
+  }
+
+  ensureState(): Record<string, Float32Array> {
+    return {};
   }
 
   state(): Record<string, Float32Array> {
@@ -31,6 +58,12 @@ export class SGD implements Optimizer {
   }
 
   loadState(): void {}
+
+  attachState(): void {}
+
+  config(): OptimizerConfig {
+    return { name: 'sgd', lr: this.lr };
+  }
 }
 
 /** Heavy-ball momentum as TensorFlow's MomentumOptimizer and PyTorch's SGD: v = μ·v + g; p -= lr·v. */
@@ -43,13 +76,22 @@ export class Momentum implements Optimizer {
   }
 
   step(params: Float32Array, grads: Float32Array): void {
-    if (!this.velocity || this.velocity.length !== params.length) this.velocity = new Float32Array(params.length);
-    const v = this.velocity;
+    this.ensureState(params.length);
+    this.stepRange(params, grads, 0, params.length);
+  }
+
+  stepRange(params: Float32Array, grads: Float32Array, start: number, end: number): void {
+    const v = this.velocity?.length === params.length ? this.velocity : this.ensureState(params.length).velocity;
     const { lr, momentum } = this;
-    for (let i = 0; i < params.length; i++) {
+    for (let i = start; i < end; i++) {
       v[i] = momentum * v[i] + grads[i];
       params[i] -= lr * v[i];
     }
+  }
+
+  ensureState(length: number): Record<string, Float32Array> {
+    if (!this.velocity || this.velocity.length !== length) this.velocity = sharedFloat32(length);
+    return { velocity: this.velocity };
   }
 
   state(): Record<string, Float32Array> {
@@ -57,7 +99,17 @@ export class Momentum implements Optimizer {
   }
 
   loadState(state: Record<string, Float32Array>): void {
-    if (state.velocity) this.velocity = Float32Array.from(state.velocity);
+    if (!state.velocity) return;
+    this.velocity = sharedFloat32(state.velocity.length);
+    this.velocity.set(state.velocity);
+  }
+
+  attachState(state: Record<string, Float32Array>): void {
+    if (state.velocity) this.velocity = state.velocity;
+  }
+
+  config(): OptimizerConfig {
+    return { name: 'momentum', lr: this.lr, momentum: this.momentum };
   }
 }
 
@@ -70,4 +122,8 @@ export function makeOptimizer(name: string, lr: number, momentum = 0.9): Optimiz
     case 'momentum': return new Momentum(lr, momentum);
     default: throw new OptionError(`--optimizer: '${name}', expected one of ${OPTIMIZER_NAMES.join(', ')}`);
   }
+}
+
+export function optimizerFromConfig(c: OptimizerConfig): Optimizer {
+  return makeOptimizer(c.name, c.lr, c.momentum);
 }

@@ -1,8 +1,9 @@
 /**
- * Data-parallel gradients on a Piscina pool. With T threads the batch is cut into T contiguous
+ * Data-parallel training on a Piscina pool. With T threads the batch is cut into T contiguous
  * shards: the main thread computes shard 0 into the model's own gradient buffer while T-1 pool
- * workers compute the others into their slabs; the main thread then adds the slabs in a fixed
- * order (so a seed and a thread count give bit-identical weights) and the optimiser steps.
+ * workers compute the others into their slabs. Then each thread adds the slabs over its own
+ * range of the parameters, in slab order (so a seed and a thread count give bit-identical
+ * weights), and applies the optimiser to that range: the update is parallel too.
  *
  * Piscina owns the workers (start-up, errors, teardown); each worker runs one long task for the
  * whole run and is driven through shared memory (src/train/protocol.ts), since a Piscina round
@@ -11,10 +12,11 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { MnistTsError } from '../engine/errors.js';
+import type { Optimizer } from '../engine/optim.js';
 import type { Sequential } from '../engine/sequential.js';
 import type { GradientBackend } from '../train/backend.js';
 import type { TrainingData } from '../train/data.js';
-import { COMMAND_STOP, CTRL, controlWords, type InjectedFault, type WorkerResult, type WorkerTask } from '../train/protocol.js';
+import { COMMAND_STOP, CTRL, controlWords, paramRange, reduceAndUpdate, type InjectedFault, type WorkerResult, type WorkerTask } from '../train/protocol.js';
 import { ShardGradient, shardRange } from '../train/shard.js';
 
 /** A worker failed; training stopped and the pool was shut down. */
@@ -58,19 +60,24 @@ export class PoolBackend implements GradientBackend {
   private readonly ctrl: Int32Array;
   private readonly indices: Int32Array;
   private readonly losses: Float64Array;
+  /** Every thread's gradient slab; slabs[0] is the model's own gradient buffer. */
   private readonly slabs: Float32Array[];
   private readonly tasks: Promise<WorkerResult | void>[];
   private readonly main: ShardGradient;
-  private readonly grads: Float32Array;
+  private readonly params: Float32Array;
   private failure: { shard: number; error: Error } | null = null;
   private closed = false;
-  private step = 0;
+  private steps = 0;
   private readonly spinMs: number;
 
-  constructor(model: Sequential, data: TrainingData, o: PoolOptions) {
+  constructor(model: Sequential, data: TrainingData, readonly optimizer: Optimizer, o: PoolOptions) {
     if (!(o.threads >= 2)) throw new MnistTsError(`PoolBackend: ${o.threads} threads, expected 2 or more (1 runs in-process)`);
     if (!(model.params.buffer instanceof SharedArrayBuffer) || !(model.grads.buffer instanceof SharedArrayBuffer)) {
       throw new MnistTsError('PoolBackend: the model parameters must live in a SharedArrayBuffer');
+    }
+    const state = optimizer.ensureState(model.paramCount);
+    for (const [key, buf] of Object.entries(state)) {
+      if (!(buf.buffer instanceof SharedArrayBuffer)) throw new MnistTsError(`PoolBackend: optimizer state '${key}' must live in a SharedArrayBuffer`);
     }
     this.threads = o.threads;
     this.spinMs = o.spinMs ?? spinBudget(o.threads);
@@ -80,13 +87,15 @@ export class PoolBackend implements GradientBackend {
     this.ctrl = new Int32Array(control);
     this.indices = new Int32Array(indices);
     this.losses = new Float64Array(losses);
-    this.grads = model.grads;
+    this.params = model.params;
     this.main = new ShardGradient(model, data);
     const workers = o.threads - 1;
-    this.slabs = Array.from({ length: workers }, () => new Float32Array(sharedBuffer(model.paramCount * 4)));
+    this.slabs = [model.grads, ...Array.from({ length: workers }, () => new Float32Array(sharedBuffer(model.paramCount * 4)))];
     this.pool = new Piscina({ filename: workerFileUrl().href, minThreads: workers, maxThreads: workers, idleTimeout: 60_000 });
     const layers = model.spec();
-    this.tasks = this.slabs.map((slab, w) => {
+    const slabBuffers = this.slabs.map((s) => s.buffer as SharedArrayBuffer);
+    const optimizerState = Object.fromEntries(Object.entries(state).map(([k, v]) => [k, v.buffer as SharedArrayBuffer]));
+    this.tasks = Array.from({ length: workers }, (_, w) => {
       const task: WorkerTask = {
         shard: w + 1,
         threads: o.threads,
@@ -96,7 +105,9 @@ export class PoolBackend implements GradientBackend {
         indices,
         losses,
         params: model.params.buffer as SharedArrayBuffer,
-        grads: slab.buffer as SharedArrayBuffer,
+        slabs: slabBuffers,
+        optimizer: optimizer.config(),
+        optimizerState,
         spinMs: this.spinMs,
         fault: o.fault,
       };
@@ -120,20 +131,23 @@ export class PoolBackend implements GradientBackend {
     const f = this.failure;
     const shard = f?.shard ?? Atomics.load(this.ctrl, CTRL.FAILED) - 1;
     const why = f ? f.error.message.split('\n')[0] : 'it stopped answering';
-    throw new WorkerError(`training stopped: worker ${shard} failed at step ${this.step + 1}: ${why}`);
+    throw new WorkerError(`training stopped: worker ${shard} failed at step ${this.steps + 1}: ${why}`);
   }
 
-  async computeBatch(indices: Int32Array, batch: number): Promise<number> {
-    if (this.failure) this.fail();
-    this.indices.set(indices.subarray(0, batch));
-    Atomics.store(this.ctrl, CTRL.BATCH, batch);
+  /** Starts the next phase on every worker and returns its SEQ. */
+  private startPhase(): number {
     const seq = Atomics.add(this.ctrl, CTRL.SEQ, 1) + 1;
     Atomics.notify(this.ctrl, CTRL.SEQ);
-    const [start, end] = shardRange(batch, this.threads, 0);
-    let loss = this.main.compute(this.indices, start, end, batch);
-    // Wait for the workers: spin briefly (when every thread has a core of its own), then sleep on
-    // the DONE word of a worker still busy (it notifies), letting the event loop run now and then
-    // so that Piscina can report a worker that died (a dead thread never writes its DONE word).
+    return seq;
+  }
+
+  /**
+   * Waits until every worker has finished phase `seq`: spin briefly (when every thread has a core
+   * of its own), then sleep on the DONE word of a worker still busy (it notifies), letting the
+   * event loop run now and then so that Piscina can report a worker that died (a dead thread
+   * never writes its DONE word).
+   */
+  private async waitFor(seq: number): Promise<void> {
     const t0 = performance.now();
     let lastYield = t0;
     while (!this.allDone(seq)) {
@@ -151,11 +165,24 @@ export class PoolBackend implements GradientBackend {
         if (this.failure) this.fail();
       }
     }
-    // Fixed reduction order: shard 0 (already in grads), then 1, 2, ...
-    const g = this.grads;
-    for (const slab of this.slabs) for (let i = 0; i < g.length; i++) g[i] += slab[i];
+  }
+
+  async step(indices: Int32Array, batch: number): Promise<number> {
+    if (this.failure) this.fail();
+    // Phase 1: gradients, one shard per thread.
+    this.indices.set(indices.subarray(0, batch));
+    Atomics.store(this.ctrl, CTRL.BATCH, batch);
+    const gradients = this.startPhase();
+    const [start, end] = shardRange(batch, this.threads, 0);
+    let loss = this.main.compute(this.indices, start, end, batch);
+    await this.waitFor(gradients);
     for (let w = 1; w < this.threads; w++) loss += this.losses[w];
-    this.step++;
+    // Phase 2: each thread sums the slabs over its range of the parameters and updates it.
+    const update = this.startPhase();
+    const [lo, hi] = paramRange(this.params.length, this.threads, 0);
+    reduceAndUpdate(this.params, this.slabs, lo, hi, (a, b) => this.optimizer.stepRange(this.params, this.slabs[0], a, b));
+    await this.waitFor(update);
+    this.steps++;
     return loss;
   }
 

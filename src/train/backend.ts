@@ -1,15 +1,18 @@
 /** Where a batch's gradient is computed: in this thread, or spread over a worker pool (src/node). */
+import type { Optimizer } from '../engine/optim.js';
 import type { Sequential } from '../engine/sequential.js';
 import type { TrainingData } from './data.js';
 import { ShardGradient } from './shard.js';
 
 export interface GradientBackend {
   readonly threads: number;
+  readonly optimizer: Optimizer;
   /**
-   * Puts the gradient of the batch's mean loss into model.grads and returns the summed loss.
-   * `indices` holds the batch's example indices.
+   * One training step on the batch whose example indices are `indices`: the gradient of the
+   * batch's mean loss (left in model.grads), then the optimiser's update of model.params.
+   * Returns the summed loss.
    */
-  computeBatch(indices: Int32Array, batch: number): Promise<number>;
+  step(indices: Int32Array, batch: number): Promise<number>;
   /** Releases threads; always safe to call, also after a failure. */
   close(): Promise<void>;
 }
@@ -19,12 +22,14 @@ export class InProcessBackend implements GradientBackend {
   readonly threads = 1;
   private readonly shard: ShardGradient;
 
-  constructor(model: Sequential, data: TrainingData) {
+  constructor(readonly model: Sequential, data: TrainingData, readonly optimizer: Optimizer) {
     this.shard = new ShardGradient(model, data);
   }
 
-  async computeBatch(indices: Int32Array, batch: number): Promise<number> {
-    return this.shard.compute(indices, 0, batch, batch);
+  async step(indices: Int32Array, batch: number): Promise<number> {
+    const loss = this.shard.compute(indices, 0, batch, batch);
+    this.optimizer.step(this.model.params, this.model.grads);
+    return loss;
   }
 
   async close(): Promise<void> {}

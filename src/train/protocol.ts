@@ -2,14 +2,18 @@
  * The thread boundary, defined once and imported by both sides: the one task each pool worker
  * runs for a whole training run, and the layout of the shared control words.
  *
- * Per step the main thread writes the batch's example indices into shared memory and bumps SEQ;
- * every thread (the main one included) computes its shard's gradient into its own slab and
- * publishes SEQ in its DONE word (and notifies it). Waiting is a spin on Atomics.load (measured
+ * A step has two phases, each started by the main thread bumping SEQ and ended by every thread
+ * publishing that SEQ in its DONE word (and notifying it):
+ *  - odd SEQ, gradients: the main thread has written the batch's example indices into shared
+ *    memory; every thread (the main one included) computes its shard's gradient into its slab;
+ *  - even SEQ, update: every thread adds the slabs over its own range of the parameters, in
+ *    slab order (so the sums do not depend on timing), and applies the optimiser to that range. Waiting is a spin on Atomics.load (measured
  * here: ~0.5 µs a round trip, against ~25 µs for Atomics.wait/notify and ~40 µs for a Piscina
  * task), falling back to Atomics.wait when a wait runs long, or at once when there are more
  * threads than cores. Messages per step: none.
  */
 import type { LayerSpec } from '../engine/layer.js';
+import type { OptimizerConfig } from '../engine/optim.js';
 import type { TrainingData } from './data.js';
 
 /** Indices into the Int32Array over `control`. */
@@ -27,6 +31,21 @@ export const CTRL = {
 } as const;
 export const COMMAND_RUN = 0;
 export const COMMAND_STOP = 1;
+
+/** Thread t's range of the parameters in the update phase: contiguous, sizes differ by at most 1. */
+export function paramRange(params: number, threads: number, t: number): [number, number] {
+  return [Math.floor((t * params) / threads), Math.floor(((t + 1) * params) / threads)];
+}
+
+/** Adds slabs 1.. into slab 0 over [start, end), in slab order, then applies the optimiser there. */
+export function reduceAndUpdate(params: Float32Array, slabs: Float32Array[], start: number, end: number, update: (start: number, end: number) => void): void {
+  const g = slabs[0];
+  for (let s = 1; s < slabs.length; s++) {
+    const slab = slabs[s];
+    for (let i = start; i < end; i++) g[i] += slab[i];
+  }
+  update(start, end);
+}
 
 export function controlWords(threads: number): number {
   return CTRL.DONE + threads;
@@ -51,8 +70,11 @@ export interface WorkerTask {
   /** Float64Array: each shard's summed loss. */
   losses: SharedArrayBuffer;
   params: SharedArrayBuffer;
-  /** This worker's gradient slab. */
-  grads: SharedArrayBuffer;
+  /** Every thread's gradient slab, shard 0 (the main thread's, the model's own) first. */
+  slabs: SharedArrayBuffer[];
+  optimizer: OptimizerConfig;
+  /** The optimiser's state buffers (momentum velocity), shared by all threads. */
+  optimizerState: Record<string, SharedArrayBuffer>;
   /** Milliseconds a waiting worker spins before it sleeps. */
   spinMs: number;
   fault?: InjectedFault;

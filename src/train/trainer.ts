@@ -39,7 +39,7 @@ export interface TrainOptions {
   batchSize: number;
   seed: number;
   optimizer: Optimizer;
-  /** Default: in-process (one thread). */
+  /** Default: in-process (one thread). A backend is made with the same optimizer. */
   backend?: GradientBackend;
   validation?: TrainingData;
   /** Continue from a saved state (epochs done and batch order position). */
@@ -68,7 +68,8 @@ export async function train(model: Sequential, data: TrainingData, o: TrainOptio
   if (o.batchSize > data.count) throw new OptionError(`--batch-size: ${o.batchSize}, expected at most the ${data.count} training examples`);
   if (!(Number.isInteger(o.epochs) && o.epochs >= 0)) throw new OptionError(`--epochs: ${o.epochs}, expected a whole number >= 0`);
   if (data.features !== model.inputSize) throw new OptionError(`model takes ${model.inputSize} inputs, but the data has ${data.features} per example`);
-  const backend = o.backend ?? new InProcessBackend(model, data);
+  if (o.backend && o.backend.optimizer !== o.optimizer) throw new OptionError('train: the backend was made with another optimizer than options.optimizer');
+  const backend = o.backend ?? new InProcessBackend(model, data, o.optimizer);
   const steps = stepsPerEpoch(data.count, o.batchSize);
   const sampler = new BatchSampler(data.count, o.seed, o.batchSize, o.resume?.sampler);
   const history: EpochInfo[] = [];
@@ -91,8 +92,7 @@ export async function train(model: Sequential, data: TrainingData, o: TrainOptio
           lastYield = performance.now();
         }
         const indices = sampler.next(o.batchSize);
-        const loss = (await backend.computeBatch(indices, o.batchSize)) / o.batchSize;
-        o.optimizer.step(model.params, model.grads);
+        const loss = (await backend.step(indices, o.batchSize)) / o.batchSize;
         cost += loss / steps;
         o.onStep?.({ epoch: epochsDone + 1, step: s + 1, stepsPerEpoch: steps, loss });
       }

@@ -204,7 +204,7 @@ export async function runTrain(args: TrainArgs, print: (line: string) => void = 
   const interrupt = watchInterrupt(args.interruptAfter);
   // The last complete epoch, encoded, so that Ctrl-C can save it even though the weights have moved on.
   let lastComplete: { epoch: number; bytes: Uint8Array } | undefined;
-  const backend = createBackend(model, trainData, threads, batchSize, fault);
+  const backend = createBackend(model, trainData, optimizer, threads, batchSize, fault);
   let result;
   try {
     result = await train(model, trainData, {
