@@ -4,7 +4,7 @@
  * model, restore it in a fresh process and evaluate it again, then predict two training images
  * and show them beside their labels (with PNG previews).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import type { Argv } from 'yargs';
 import { MnistTsError } from '../../engine/errors.js';
@@ -16,11 +16,23 @@ export function tutorialOptions<T>(y: Argv<T>) {
   return trainOptions(y);
 }
 
-/** Runs this same CLI in a new process, as a user would after training: nothing shared but the file. */
-function freshProcess(args: string[], print: (line: string) => void): void {
-  const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1], ...args], { encoding: 'utf8' });
-  for (const line of r.stdout.trimEnd().split('\n')) if (line) print(`  ${line}`);
-  if (r.status !== 0) throw new MnistTsError(`fresh process 'mnist-ts ${args.join(' ')}' failed: ${r.stderr.trim().split('\n')[0]}`);
+/**
+ * Runs this same CLI in a new process, as a user would after training: nothing is shared but the
+ * file. Resolves to its output lines, indented.
+ */
+function freshProcess(args: string[]): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new MnistTsError(`fresh process 'mnist-ts ${args.join(' ')}' failed: ${err.trim().split('\n')[0]}`));
+      else resolve(out.trimEnd().split('\n').filter(Boolean).map((l) => `  ${l}`));
+    });
+  });
 }
 
 export async function tutorial(args: TrainArgs, print: (line: string) => void = console.log): Promise<void> {
@@ -33,13 +45,18 @@ export async function tutorial(args: TrainArgs, print: (line: string) => void = 
   const save = args.save === false ? DEFAULT_SAVE_PATH : (args.save ?? DEFAULT_SAVE_PATH);
   await runTrain({ ...args, save, json: false }, print, mnist);
   const data = args.dataDir ? ['--data-dir', args.dataDir] : [];
+  const out = join(dirname(save), 'predictions');
+  // Two fresh processes at once (one per core); their output is printed in order.
+  const [evaluated, predicted] = await Promise.all([
+    freshProcess(['evaluate', '--model', save, ...data]),
+    freshProcess(['predict', '--model', save, '--from', 'train', '--index', '0,1', '--out', out, ...data]),
+  ]);
   print('');
   print(`== 3. Restored from ${save} in a fresh process, evaluated again`);
-  freshProcess(['evaluate', '--model', save, ...data], print);
+  evaluated.forEach((l) => print(l));
   print('');
-  const out = join(dirname(save), 'predictions');
   print('== 4. Two training images, predicted beside their labels');
-  freshProcess(['predict', '--model', save, '--from', 'train', '--index', '0,1', '--out', out, ...data], print);
+  predicted.forEach((l) => print(l));
   print('');
   print(`Done in ${((performance.now() - t0) / 1000).toFixed(1)} s. Previews: ${join(out, 'previews')}, sheet: ${join(out, 'contact-sheet.png')}`);
 }
