@@ -16,6 +16,17 @@ function maxError(a: Float32Array, b: Float32Array): number {
 }
 
 const SIZES = [1, 7, 33, 100, 257, 784];
+
+/** The engine's product against the naive loop on random operands; returns the largest difference. */
+function errorAgainstNaive(m: number, n: number, k: number, opts: { transA?: boolean; transB?: boolean }, zeroFraction = 0): number {
+  const a = rand(m * k, rng, zeroFraction);
+  const b = rand(k * n, rng);
+  const want = new Float32Array(m * n);
+  const got = new Float32Array(m * n);
+  matmulNaive(a, b, want, m, n, k, opts);
+  matmulRaw(a, b, got, m, n, k, opts);
+  return maxError(want, got);
+}
 const rng = new Rng(42);
 
 test('all four transpose combinations match the naive loop on awkward sizes', () => {
@@ -23,14 +34,8 @@ test('all four transpose combinations match the naive loop on awkward sizes', ()
   for (const m of SIZES) for (const n of SIZES) for (const k of SIZES) {
     if (m * n * k > 3e6) continue; // keep the naive reference quick
     for (const transA of [false, true]) for (const transB of [false, true]) {
-      const a = rand(m * k, rng);
-      const b = rand(k * n, rng);
-      const want = new Float32Array(m * n);
-      const got = new Float32Array(m * n);
-      matmulNaive(a, b, want, m, n, k, { transA, transB });
-      matmulRaw(a, b, got, m, n, k, { transA, transB });
       const tol = 1e-5 * Math.sqrt(k) * 4;
-      const err = maxError(want, got);
+      const err = errorAgainstNaive(m, n, k, { transA, transB });
       assert.ok(err < tol, `m=${m} n=${n} k=${k} transA=${transA} transB=${transB}: error ${err}`);
       cases++;
     }
@@ -40,26 +45,13 @@ test('all four transpose combinations match the naive loop on awkward sizes', ()
 
 test('the large shapes of the models match too', () => {
   for (const [m, n, k, transA, transB] of [[100, 256, 784, false, false], [784, 256, 100, true, false], [100, 784, 256, false, true], [256, 256, 256, false, false]] as const) {
-    const a = rand(m * k, rng);
-    const b = rand(k * n, rng);
-    const want = new Float32Array(m * n);
-    const got = new Float32Array(m * n);
-    matmulNaive(a, b, want, m, n, k, { transA, transB });
-    matmulRaw(a, b, got, m, n, k, { transA, transB });
-    assert.ok(maxError(want, got) < 1e-3, `${m}x${n}x${k}`);
+    assert.ok(errorAgainstNaive(m, n, k, { transA, transB }) < 1e-3, `${m}x${n}x${k}`);
   }
 });
 
 test('inputs with many zeros take the sparse path and still match', () => {
   for (const zeros of [0.5, 0.81, 0.99, 1]) for (const transA of [false, true]) for (const transB of [false, true]) {
-    const [m, n, k] = [100, 33, 784];
-    const a = rand(m * k, rng, zeros);
-    const b = rand(k * n, rng);
-    const want = new Float32Array(m * n);
-    const got = new Float32Array(m * n);
-    matmulNaive(a, b, want, m, n, k, { transA, transB });
-    matmulRaw(a, b, got, m, n, k, { transA, transB });
-    assert.ok(maxError(want, got) < 1e-3, `zeros=${zeros} transA=${transA} transB=${transB}`);
+    assert.ok(errorAgainstNaive(100, 33, 784, { transA, transB }, zeros) < 1e-3, `zeros=${zeros} transA=${transA} transB=${transB}`);
   }
 });
 

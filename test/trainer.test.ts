@@ -80,38 +80,33 @@ test('more threads than cores (waiting threads sleep instead of spinning): still
   assert.ok(worst <= 1e-5, `max difference ${worst}`);
 });
 
-test('a worker that throws stops training with one clear error, and the pool is destroyed', async () => {
+/** Trains with a fault injected into worker 1; returns the error and how long it took to surface. */
+async function trainWithFault(step: number, mode: 'throw' | 'exit') {
   const model = softmaxRegression().initialize(0);
   const optimizer = new SGD(0.01);
-  const backend = new PoolBackend(model, data, optimizer, { threads: 2, maxBatch: 100, fault: { shard: 1, step: 3, mode: 'throw' } });
-  let error: unknown;
-  try {
-    await train(model, data, { epochs: 1, batchSize: 100, seed: 0, optimizer, backend });
-  } catch (e) {
-    error = e;
-  } finally {
-    await backend.close();
-  }
-  assert.instance(error, WorkerError);
-  assert.match((error as Error).message, /^training stopped: worker 1 failed at step 4: injected fault at step 3$/);
-});
-
-test('a worker that dies is noticed too', async () => {
-  const model = softmaxRegression().initialize(0);
-  const optimizer = new SGD(0.01);
-  const backend = new PoolBackend(model, data, optimizer, { threads: 2, maxBatch: 100, fault: { shard: 1, step: 2, mode: 'exit' } });
-  let error: unknown;
+  const backend = new PoolBackend(model, data, optimizer, { threads: 2, maxBatch: 100, fault: { shard: 1, step, mode } });
   const t0 = Date.now();
   try {
     await train(model, data, { epochs: 1, batchSize: 100, seed: 0, optimizer, backend });
   } catch (e) {
-    error = e;
+    return { error: e as Error, ms: Date.now() - t0 };
   } finally {
     await backend.close();
   }
+  throw new Error('training should have failed');
+}
+
+test('a worker that throws stops training with one clear error, and the pool is destroyed', async () => {
+  const { error } = await trainWithFault(3, 'throw');
   assert.instance(error, WorkerError);
-  assert.match((error as Error).message, /worker 1 failed at step 3/);
-  assert.ok(Date.now() - t0 < 20_000, 'no hang');
+  assert.match(error.message, /^training stopped: worker 1 failed at step 4: injected fault at step 3$/);
+});
+
+test('a worker that dies is noticed too', async () => {
+  const { error, ms } = await trainWithFault(2, 'exit');
+  assert.instance(error, WorkerError);
+  assert.match(error.message, /worker 1 failed at step 3/);
+  assert.ok(ms < 20_000, 'no hang');
 });
 
 test('library use: users\' own Float32Arrays, with and without the pool, with callbacks', async () => {

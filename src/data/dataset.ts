@@ -4,6 +4,7 @@
  * [0, 1] only when a batch is built.
  */
 import { DataError, formatShape } from '../engine/errors.js';
+import { sharedArray } from '../engine/shared.js';
 import type { IdxArray } from './idx.js';
 
 export const MNIST_CLASSES = 10;
@@ -40,7 +41,7 @@ export interface IdxPair {
 
 /** Copies bytes into a SharedArrayBuffer so worker threads can see them without a copy. */
 export function toShared(bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(new SharedArrayBuffer(bytes.length));
+  const out = sharedArray(Uint8Array, bytes.length);
   out.set(bytes);
   return out;
 }

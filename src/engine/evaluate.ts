@@ -9,6 +9,12 @@ export interface Evaluation {
   predictions: Int32Array;
 }
 
+/** labels[start .. start+size) as an indexable view (no copy for typed arrays). */
+function labelsFrom(labels: ArrayLike<number>, start: number, size: number): ArrayLike<number> {
+  if (ArrayBuffer.isView(labels)) return (labels as unknown as Int32Array).subarray(start, start + size);
+  return Array.prototype.slice.call(labels, start, start + size) as number[];
+}
+
 /** Calls `fn(logits, start, size)` for consecutive chunks of `count` examples. */
 function inChunks(model: Sequential, x: Float32Array, count: number, chunk: number, fn: (logits: Float32Array, start: number, size: number) => void): void {
   const f = model.inputSize;
@@ -32,7 +38,7 @@ export function evaluate(model: Sequential, x: Float32Array, labels: ArrayLike<n
   const predictions = new Int32Array(count);
   let loss = 0;
   inChunks(model, x, count, chunk, (logits, start, size) => {
-    loss += softmaxCrossEntropy(logits, Array.prototype.slice.call(labels, start, start + size) as number[], size, c);
+    loss += softmaxCrossEntropy(logits, labelsFrom(labels, start, size), size, c);
     argmax(logits, size, c, predictions.subarray(start, start + size));
   });
   return { loss: loss / Math.max(count, 1), accuracy: accuracy(predictions, labels), predictions };

@@ -10,6 +10,7 @@ export type { Layer, LayerSpec, ParamSpec } from './layer.js';
 export * from './dense.js';
 export * from './relu.js';
 export * from './sequential.js';
+export * from './shared.js';
 export * from './models.js';
 export * from './loss.js';
 export * from './metrics.js';

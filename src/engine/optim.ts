@@ -4,7 +4,7 @@
  * lives in shared-capable buffers that those threads can `attachState` to.
  */
 import { OptionError } from './errors.js';
-import { sharedFloat32 } from './sequential.js';
+import { sharedFloat32 } from './shared.js';
 
 export interface OptimizerConfig {
   name: OptimizerName;

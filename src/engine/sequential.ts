@@ -10,6 +10,7 @@ import { initialize } from './init.js';
 import type { Layer, LayerSpec } from './layer.js';
 import { ReLU } from './relu.js';
 import { Rng } from './rng.js';
+import { sharedFloat32 } from './shared.js';
 
 export interface ParamEntry {
   /** `dense0.weight`, `dense0.bias`, `dense1.weight`, ...: layer type and its index among that type. */
@@ -29,14 +30,6 @@ export interface ModelBuffers {
  * pass over the input and saves most of the forward and the weight gradient.
  */
 export const SPARSE_INPUT_DENSITY = 0.5;
-
-/**
- * A Float32Array in a SharedArrayBuffer where the platform has one (Node, isolated browser pages),
- * so any model's parameters can be shared with worker threads as they are; a plain one elsewhere.
- */
-export function sharedFloat32(length: number): Float32Array {
-  return typeof SharedArrayBuffer === 'function' ? new Float32Array(new SharedArrayBuffer(length * 4)) : new Float32Array(length);
-}
 
 export function layerFromSpec(spec: LayerSpec): Layer {
   switch (spec.type) {

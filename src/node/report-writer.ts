@@ -4,7 +4,7 @@
  * and an index.html that shows them all, openable from disk.
  */
 import { join } from 'node:path';
-import { confusionMatrix } from '../engine/metrics.js';
+import { argmax, confusionMatrix } from '../engine/metrics.js';
 import type { Sequential } from '../engine/sequential.js';
 import type { Split } from '../data/dataset.js';
 import { confusionSvg, trainingCurvesSvg } from '../report/charts.js';
@@ -106,12 +106,7 @@ export async function writeReport(dir: string, input: ReportInput): Promise<Repo
 
   // 2. Confusion matrix, 3. mistakes
   const probs = probabilitiesData(model, csrFromSplit(test, classes));
-  const predicted = new Int32Array(test.count);
-  for (let i = 0; i < test.count; i++) {
-    let best = 0;
-    for (let j = 1; j < classes; j++) if (probs[i * classes + j] > probs[i * classes + best]) best = j;
-    predicted[i] = best;
-  }
+  const predicted = argmax(probs, test.count, classes);
   const matrix = confusionMatrix(predicted, test.labels, classes);
   const correct = matrix.reduce((s, row, t) => s + row[t], 0);
   writeFileAtomic(join(dir, 'confusion.png'), await svgToPng(confusionSvg(matrix).svg));

@@ -1,4 +1,5 @@
 /** The mistakes on a data set, the most confident first. */
+import { argmax } from '../engine/metrics.js';
 
 export interface Mistake {
   index: number;
@@ -9,11 +10,11 @@ export interface Mistake {
 
 /** Every misclassified example, sorted by the confidence of its wrong prediction (highest first, then index). */
 export function rankMistakes(probabilities: Float32Array, labels: ArrayLike<number>, classes: number): Mistake[] {
+  const predicted = argmax(probabilities, labels.length, classes);
   const out: Mistake[] = [];
   for (let i = 0; i < labels.length; i++) {
-    let best = 0;
-    for (let j = 1; j < classes; j++) if (probabilities[i * classes + j] > probabilities[i * classes + best]) best = j;
-    if (best !== labels[i]) out.push({ index: i, label: labels[i], predicted: best, confidence: probabilities[i * classes + best] });
+    const p = predicted[i];
+    if (p !== labels[i]) out.push({ index: i, label: labels[i], predicted: p, confidence: probabilities[i * classes + p] });
   }
   return out.sort((a, b) => b.confidence - a.confidence || a.index - b.index);
 }

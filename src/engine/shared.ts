@@ -1,0 +1,18 @@
+/**
+ * Typed arrays in a SharedArrayBuffer where the platform has one (Node, cross-origin-isolated
+ * browser pages), so that worker threads can see them without a copy; plain ones elsewhere.
+ */
+
+interface TypedArrayClass<T> {
+  new (length: number): T;
+  new (buffer: SharedArrayBuffer): T;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
+export function sharedArray<T>(Ctor: TypedArrayClass<T>, length: number): T {
+  return typeof SharedArrayBuffer === 'function' ? new Ctor(new SharedArrayBuffer(length * Ctor.BYTES_PER_ELEMENT)) : new Ctor(length);
+}
+
+export function sharedFloat32(length: number): Float32Array {
+  return sharedArray(Float32Array, length);
+}
