@@ -1,36 +1,8 @@
 /** Central-difference gradient checks: every analytic gradient against (f(x+h) - f(x-h)) / 2h. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Dense, ReLU, Sequential, Rng, softmaxCrossEntropy, accumulateGradients, normal } from '../src/engine/index.js';
-
-const H = 1e-2;
-
-function relError(a: number, b: number): number {
-  return Math.abs(a - b) / Math.max(1e-3, Math.abs(a) + Math.abs(b));
-}
-
-function checkModel(model: Sequential, x: Float32Array, labels: number[], batch: number, label: string) {
-  const loss = () => softmaxCrossEntropy(model.forward(x, batch), labels, batch, model.outputSize) / batch;
-  model.zeroGrad();
-  accumulateGradients(model, x, labels, batch);
-  const analytic = Float32Array.from(model.grads);
-  let worst = 0;
-  for (let i = 0; i < model.params.length; i++) {
-    const saved = model.params[i];
-    model.params[i] = saved + H;
-    const up = loss();
-    model.params[i] = saved - H;
-    const down = loss();
-    model.params[i] = saved;
-    const numeric = (up - down) / (2 * H);
-    worst = Math.max(worst, relError(numeric, analytic[i]));
-  }
-  assert.ok(worst < 2e-2, `${label}: worst relative error ${worst}`);
-}
-
-function input(batch: number, features: number, rng: Rng, zeros = 0): Float32Array {
-  return Float32Array.from({ length: batch * features }, () => (rng.uniform() < zeros ? 0 : rng.normal()));
-}
+import { Dense, ReLU, Sequential, Rng, softmaxCrossEntropy, normal } from '../src/engine/index.js';
+import { H, checkModel, input, relError } from './helpers/gradcheck.js';
 
 test('Dense + fused softmax cross-entropy (weights and bias)', () => {
   const rng = new Rng(1);

@@ -31,7 +31,7 @@ export class CsrMatrix {
   }
 
   /** The dense form (rows × cols), for tests and inspection. */
-  toDense(out = new Float32Array(this.rows * this.cols)): Float32Array {
+  toDense(out: Float32Array = new Float32Array(this.rows * this.cols)): Float32Array {
     out.fill(0);
     for (let r = 0; r < this.rows; r++) {
       for (let t = this.rowPtr[r]; t < this.rowPtr[r + 1]; t++) out[r * this.cols + this.colIdx[t]] = this.values[t];

@@ -16,6 +16,8 @@ export class Dense implements Layer {
   readonly type = 'dense' as const;
   readonly inputSize: number;
   readonly outputSize: number;
+  readonly inputShape: readonly number[];
+  readonly outputShape: readonly number[];
   readonly acceptsSparse = true;
   private readonly init: Initializer;
   private readonly biasInit: Initializer;
@@ -33,6 +35,8 @@ export class Dense implements Layer {
     }
     this.inputSize = inputs;
     this.outputSize = outputs;
+    this.inputShape = [inputs];
+    this.outputShape = [outputs];
     this.init = options.init ?? { kind: 'glorot' };
     this.biasInit = options.bias ?? zeros();
   }

@@ -6,9 +6,14 @@ export { matmulRaw, density, SPARSE_DENSITY, type MatmulOptions } from './matmul
 export { matmulNaive } from './matmul-naive.js';
 export * from './csr.js';
 export * from './init.js';
-export type { Layer, LayerSpec, ParamSpec } from './layer.js';
+export type { Layer, LayerSpec, ParamSpec, ForwardContext, Padding } from './layer.js';
 export * from './dense.js';
 export * from './relu.js';
+export * from './conv2d.js';
+export * from './maxpool2d.js';
+export * from './flatten.js';
+export * from './dropout.js';
+export * from './layers-text.js';
 export * from './sequential.js';
 export * from './shared.js';
 export * from './models.js';

@@ -1,7 +1,9 @@
 /**
  * The surface every layer shares, so that the model and the trainer need to know no layer.
- * Activations are raw Float32Arrays of `batch × features`, row-major; a layer owns its output
- * and input-gradient buffers and reuses them from step to step.
+ * Activations are raw Float32Arrays of `batch × features`, row-major, where an example's features
+ * may be an image: `inputShape` [channels, height, width] makes the batch a 4-D (batch, channels,
+ * height, width) array. A layer owns its output and input-gradient buffers and reuses them from
+ * step to step.
  */
 import type { CsrMatrix } from './csr.js';
 import type { Initializer } from './init.js';
@@ -15,20 +17,47 @@ export interface ParamSpec {
   fanOut: number;
 }
 
+export type Padding = 'valid' | 'same';
+
 export type LayerSpec =
   | { type: 'dense'; inputs: number; outputs: number; init?: Initializer; biasInit?: Initializer }
-  | { type: 'relu'; size: number };
+  | { type: 'relu'; size: number; shape?: number[] }
+  /** Stride 1; `input` is [channels, height, width]. */
+  | { type: 'conv2d'; input: number[]; filters: number; kernel: number; padding: Padding; init?: Initializer; biasInit?: Initializer }
+  /** Non-overlapping windows of size × size (stride = size); a partial window at the edge is dropped. */
+  | { type: 'maxpool2d'; input: number[]; size: number }
+  | { type: 'flatten'; input: number[] }
+  /** Zeroes each activation with probability `rate` in training, scaling the rest by 1/(1-rate). */
+  | { type: 'dropout'; rate: number; shape: number[] };
+
+/**
+ * What a forward pass in training may need beyond its input: the seeds of random layers
+ * (dropout). A mask depends on (seed, step, layer, example's position in the batch) only, so
+ * it is the same however the batch is split across threads.
+ */
+export interface ForwardContext {
+  seed: number;
+  /** The training step, 1-based. */
+  step: number;
+  /** Position in the whole batch of this call's first example (a shard's start). */
+  offset: number;
+  /** Index of the layer in the model. */
+  layer: number;
+}
 
 export interface Layer {
   readonly type: LayerSpec['type'];
   /** Features per example in and out. */
   readonly inputSize: number;
   readonly outputSize: number;
+  /** An example's shape in and out: [features], or [channels, height, width]. */
+  readonly inputShape: readonly number[];
+  readonly outputShape: readonly number[];
   params(): ParamSpec[];
   /** Gives the layer views of its parameters and gradients, in the order of params(). */
   bind(values: Float32Array[], grads: Float32Array[]): void;
   /** Only a layer with `acceptsSparse` is given a CsrMatrix (as the model's first layer). */
-  forward(x: Float32Array | CsrMatrix, batch: number, training: boolean): Float32Array;
+  forward(x: Float32Array | CsrMatrix, batch: number, training: boolean, context?: ForwardContext): Float32Array;
   readonly acceptsSparse?: boolean;
   /**
    * Adds this batch's parameter gradients (+=) and returns the gradient with respect to the

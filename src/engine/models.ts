@@ -1,10 +1,11 @@
-/** Ready-made architectures: the tutorial's softmax regression and a multi-layer perceptron. */
+/** Ready-made architectures: the tutorial's softmax regression, a multi-layer perceptron and a CNN. */
 import { Dense } from './dense.js';
 import { OptionError } from './errors.js';
 import { glorot, he, normal, zeros, type Initializer } from './init.js';
 import type { Layer } from './layer.js';
 import { ReLU } from './relu.js';
 import { Sequential, type ModelBuffers } from './sequential.js';
+import { parseLayers } from './layers-text.js';
 
 export interface SoftmaxOptions {
   inputs?: number;
@@ -41,4 +42,26 @@ export function mlp(o: MlpOptions = {}, buffers?: ModelBuffers): Sequential {
   }
   layers.push(new Dense(width, o.classes ?? 10, { init: init.kind === 'he' ? glorot() : init, bias: zeros() }));
   return new Sequential(layers, buffers);
+}
+
+/**
+ * The `--model cnn` preset, LeNet-5-like, sized by measurement on a 2-core machine (README,
+ * "Choosing the CNN"): two 5×5 convolutions with max-pooling, then a dense layer with dropout.
+ */
+export const CNN_LAYERS = 'conv:8:5,relu,pool:2,conv:16:5,relu,pool:2,flatten,dense:128,relu,dropout:0.25,dense:10';
+
+export interface CnnOptions {
+  /** [channels, height, width] of one example; default MNIST's [1, 28, 28]. */
+  input?: number[];
+  /** Architecture text (see parseLayers); default CNN_LAYERS. */
+  layers?: string;
+}
+
+/** A model from an architecture text such as CNN_LAYERS. */
+export function fromLayers(text: string, input: readonly number[] = [1, 28, 28], buffers?: ModelBuffers): Sequential {
+  return Sequential.fromSpec(parseLayers(text, input), buffers);
+}
+
+export function cnn(o: CnnOptions = {}, buffers?: ModelBuffers): Sequential {
+  return fromLayers(o.layers ?? CNN_LAYERS, o.input ?? [1, 28, 28], buffers);
 }

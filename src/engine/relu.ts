@@ -7,14 +7,20 @@ export class ReLU implements Layer {
   readonly type = 'relu' as const;
   readonly inputSize: number;
   readonly outputSize: number;
+  readonly inputShape: readonly number[];
+  readonly outputShape: readonly number[];
   private y: Float32Array = new Float32Array(0);
   private readonly out = new Scratch();
   private readonly dx = new Scratch();
 
-  constructor(size: number) {
+  /** `shape` keeps an image's [channels, height, width] for the layers after this one. */
+  constructor(size: number, shape?: readonly number[]) {
     if (!(Number.isInteger(size) && size > 0)) throw new ShapeError(`ReLU: size ${size}, expected a whole number > 0`);
+    if (shape && shape.reduce((a, b) => a * b, 1) !== size) throw new ShapeError(`ReLU: shape [${shape.join(', ')}] does not hold ${size} values`);
     this.inputSize = size;
     this.outputSize = size;
+    this.inputShape = shape ? [...shape] : [size];
+    this.outputShape = this.inputShape;
   }
 
   params(): ParamSpec[] {
@@ -41,6 +47,6 @@ export class ReLU implements Layer {
   }
 
   spec(): LayerSpec {
-    return { type: 'relu', size: this.inputSize };
+    return this.inputShape.length > 1 ? { type: 'relu', size: this.inputSize, shape: [...this.inputShape] } : { type: 'relu', size: this.inputSize };
   }
 }

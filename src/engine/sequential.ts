@@ -7,8 +7,12 @@ import { CsrMatrix, denseToCsr } from './csr.js';
 import { Dense } from './dense.js';
 import { ShapeError, formatShape } from './errors.js';
 import { initialize } from './init.js';
-import type { Layer, LayerSpec } from './layer.js';
+import type { ForwardContext, Layer, LayerSpec } from './layer.js';
 import { ReLU } from './relu.js';
+import { Conv2D } from './conv2d.js';
+import { MaxPool2D } from './maxpool2d.js';
+import { Flatten } from './flatten.js';
+import { Dropout } from './dropout.js';
 import { Rng } from './rng.js';
 import { sharedFloat32 } from './shared.js';
 
@@ -34,7 +38,12 @@ export const SPARSE_INPUT_DENSITY = 0.5;
 export function layerFromSpec(spec: LayerSpec): Layer {
   switch (spec.type) {
     case 'dense': return new Dense(spec.inputs, spec.outputs, { init: spec.init, bias: spec.biasInit });
-    case 'relu': return new ReLU(spec.size);
+    case 'relu': return new ReLU(spec.size, spec.shape);
+    case 'conv2d': return new Conv2D(spec.input, spec.filters, spec.kernel, { padding: spec.padding, init: spec.init, bias: spec.biasInit });
+    case 'maxpool2d': return new MaxPool2D(spec.input, spec.size);
+    case 'flatten': return new Flatten(spec.input);
+    case 'dropout': return new Dropout(spec.rate, spec.shape);
+    default: throw new ShapeError(`unknown layer type '${(spec as { type: unknown }).type}'`);
   }
 }
 
@@ -46,6 +55,7 @@ export class Sequential {
   /** Convert sparse dense inputs to CSR for the first layer (on by default when it can take them). */
   sparseInput: boolean;
   private readonly csr = new CsrMatrix();
+  private dense: Float32Array = new Float32Array(0);
 
   constructor(layers: Layer[], buffers: ModelBuffers = {}) {
     if (layers.length === 0) throw new ShapeError('Sequential: no layers');
@@ -91,6 +101,11 @@ export class Sequential {
     return this.layers[0].inputSize;
   }
 
+  /** One example's shape: [features], or [channels, height, width] for a convolutional model. */
+  get inputShape(): readonly number[] {
+    return this.layers[0].inputShape;
+  }
+
   get outputSize(): number {
     return this.layers[this.layers.length - 1].outputSize;
   }
@@ -125,14 +140,18 @@ export class Sequential {
 
   /**
    * Logits for `batch` examples: batch × inputSize values, or their nonzeros as a CsrMatrix.
-   * The result is reused by the next call.
+   * The result is reused by the next call. `context` seeds random layers (dropout) in training.
    */
-  forward(x: Float32Array | CsrMatrix, batch: number, training = false): Float32Array {
+  forward(x: Float32Array | CsrMatrix, batch: number, training = false, context?: Omit<ForwardContext, 'layer'>): Float32Array {
     let input: Float32Array | CsrMatrix = x;
     if (x instanceof CsrMatrix) {
-      if (!this.layers[0].acceptsSparse) throw new ShapeError(`model: first layer (${this.layers[0].type}) cannot take a sparse input`);
       if (x.rows !== batch || x.cols !== this.inputSize) {
         throw new ShapeError(`model: sparse input is ${formatShape([x.rows, x.cols])}, expected ${formatShape([batch, this.inputSize])}`);
+      }
+      if (!this.layers[0].acceptsSparse) {
+        // A first layer that reads pixels by position (a convolution) gets them dense.
+        if (this.dense.length < batch * this.inputSize) this.dense = new Float32Array(batch * this.inputSize);
+        input = x.toDense(this.dense.subarray(0, batch * this.inputSize));
       }
     } else {
       if (x.length !== batch * this.inputSize) {
@@ -140,8 +159,9 @@ export class Sequential {
       }
       if (this.sparseInput && denseToCsr(x, batch, this.inputSize, this.csr, SPARSE_INPUT_DENSITY)) input = this.csr;
     }
-    let h = this.layers[0].forward(input, batch, training);
-    for (let l = 1; l < this.layers.length; l++) h = this.layers[l].forward(h, batch, training);
+    const ctx = (layer: number): ForwardContext | undefined => (context ? { ...context, layer } : undefined);
+    let h = this.layers[0].forward(input, batch, training, ctx(0));
+    for (let l = 1; l < this.layers.length; l++) h = this.layers[l].forward(h, batch, training, ctx(l));
     return h;
   }
 

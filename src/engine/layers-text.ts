@@ -1,0 +1,121 @@
+/**
+ * Architectures as a short text, the same on the command line and in code:
+ *   "conv:8:5,relu,pool:2,conv:16:5,relu,pool:2,flatten,dense:128,relu,dense:10"
+ * Items, separated by commas:
+ *   conv:F:K[:same|valid]  F filters of K×K, stride 1 (valid padding unless said)
+ *   pool:S                 max-pooling over S×S windows
+ *   relu, flatten
+ *   dense:N                N outputs (an image before it is flattened implicitly)
+ *   dropout:R              drop rate R in [0, 1)
+ * Shapes are worked out from the input's: [1, 28, 28] for MNIST. Weights start He-normal, except
+ * the last Dense layer's (Glorot uniform), as in `mlp()`.
+ */
+import { OptionError } from './errors.js';
+import { glorot, he, zeros } from './init.js';
+import type { LayerSpec, Padding } from './layer.js';
+
+const FLAG = '--layers';
+
+function fail(item: string, index: number, why: string): never {
+  throw new OptionError(`${FLAG}: item ${index + 1} '${item}' ${why}`);
+}
+
+function wholeNumber(item: string, index: number, text: string | undefined, what: string): number {
+  const v = Number(text);
+  if (text === undefined || text.trim() === '' || !(Number.isInteger(v) && v > 0)) fail(item, index, `needs ${what} as a whole number > 0, found '${text ?? ''}'`);
+  return v;
+}
+
+const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/**
+ * Parses an architecture for examples of shape `input` ([channels, height, width], or [features]
+ * for a model that starts with a dense layer).
+ */
+export function parseLayers(text: string, input: readonly number[] = [1, 28, 28]): LayerSpec[] {
+  const items = String(text).split(',').map((s) => s.trim());
+  if (items.length === 0 || items.every((s) => s === '')) throw new OptionError(`${FLAG}: empty, expected items such as conv:8:5,relu,pool:2,flatten,dense:10`);
+  const specs: LayerSpec[] = [];
+  let shape: number[] = [...input];
+  items.forEach((item, index) => {
+    const [name, ...args] = item.split(':');
+    const image = () => {
+      if (shape.length !== 3) fail(item, index, `needs an image input [channels, height, width], but the layer before gives [${shape.join(', ')}] (put image layers before flatten and dense)`);
+      return shape as [number, number, number];
+    };
+    const noArgs = () => {
+      if (args.length > 0) fail(item, index, 'takes no arguments');
+    };
+    switch (name.toLowerCase()) {
+      case 'conv': {
+        const [c, h, w] = image();
+        if (args.length < 2 || args.length > 3) fail(item, index, 'expected conv:FILTERS:KERNEL or conv:FILTERS:KERNEL:same|valid');
+        const filters = wholeNumber(item, index, args[0], 'a filter count');
+        const kernel = wholeNumber(item, index, args[1], 'a kernel size');
+        const padding = (args[2] ?? 'valid').toLowerCase() as Padding;
+        if (padding !== 'valid' && padding !== 'same') fail(item, index, `has padding '${args[2]}', expected same or valid`);
+        const oh = padding === 'same' ? h : h - kernel + 1;
+        const ow = padding === 'same' ? w : w - kernel + 1;
+        if (oh < 1 || ow < 1) fail(item, index, `has a ${kernel}×${kernel} kernel, which does not fit the ${h}×${w} input it gets (use :same, or a smaller kernel)`);
+        specs.push({ type: 'conv2d', input: [c, h, w], filters, kernel, padding, init: he(), biasInit: zeros() });
+        shape = [filters, oh, ow];
+        return;
+      }
+      case 'pool':
+      case 'maxpool': {
+        const [c, h, w] = image();
+        if (args.length !== 1) fail(item, index, 'expected pool:SIZE');
+        const s = wholeNumber(item, index, args[0], 'a window size');
+        if (h < s || w < s) fail(item, index, `has a ${s}×${s} window, larger than the ${h}×${w} input it gets`);
+        specs.push({ type: 'maxpool2d', input: [c, h, w], size: s });
+        shape = [c, Math.floor(h / s), Math.floor(w / s)];
+        return;
+      }
+      case 'relu':
+        noArgs();
+        specs.push(shape.length > 1 ? { type: 'relu', size: size(shape), shape: [...shape] } : { type: 'relu', size: size(shape) });
+        return;
+      case 'flatten':
+        noArgs();
+        specs.push({ type: 'flatten', input: [...shape] });
+        shape = [size(shape)];
+        return;
+      case 'dense': {
+        if (args.length !== 1) fail(item, index, 'expected dense:OUTPUTS');
+        const outputs = wholeNumber(item, index, args[0], 'an output count');
+        specs.push({ type: 'dense', inputs: size(shape), outputs, init: he(), biasInit: zeros() });
+        shape = [outputs];
+        return;
+      }
+      case 'dropout': {
+        const rate = Number(args[0]);
+        if (args.length !== 1 || !(Number.isFinite(rate) && rate >= 0 && rate < 1)) fail(item, index, `needs a rate in [0, 1), found '${args.join(':')}'`);
+        specs.push({ type: 'dropout', rate, shape: [...shape] });
+        return;
+      }
+      default:
+        fail(item, index, 'is not a layer; expected conv:F:K[:same], pool:S, relu, flatten, dense:N or dropout:R');
+    }
+  });
+  let lastDense = -1;
+  specs.forEach((s, i) => {
+    if (s.type === 'dense') lastDense = i;
+  });
+  if (lastDense >= 0) specs[lastDense] = { ...(specs[lastDense] as Extract<LayerSpec, { type: 'dense' }>), init: glorot() };
+  return specs;
+}
+
+/** The text form of an architecture: parseLayers(formatLayers(s)) builds the same layers. */
+export function formatLayers(specs: readonly LayerSpec[]): string {
+  return specs
+    .map((s) => {
+      switch (s.type) {
+        case 'conv2d': return `conv:${s.filters}:${s.kernel}${s.padding === 'same' ? ':same' : ''}`;
+        case 'maxpool2d': return `pool:${s.size}`;
+        case 'dense': return `dense:${s.outputs}`;
+        case 'dropout': return `dropout:${s.rate}`;
+        default: return s.type;
+      }
+    })
+    .join(',');
+}

@@ -1,0 +1,91 @@
+/**
+ * Max-pooling over non-overlapping size × size windows (stride = size) of (batch, channels,
+ * height, width) activations. A window's gradient goes to the first of its largest inputs, whose
+ * position the forward pass remembers.
+ */
+import { ShapeError } from './errors.js';
+import { checkImageShape } from './image-shape.js';
+import { Scratch, type Layer, type LayerSpec, type ParamSpec } from './layer.js';
+
+export class MaxPool2D implements Layer {
+  readonly type = 'maxpool2d' as const;
+  readonly inputShape: readonly number[];
+  readonly outputShape: readonly number[];
+  readonly inputSize: number;
+  readonly outputSize: number;
+  private readonly y = new Scratch();
+  private readonly dx = new Scratch();
+  /** For each output, the index (within the batch's input) of the input it took. */
+  private argmax: Int32Array = new Int32Array(0);
+  private batch = 0;
+
+  constructor(input: readonly number[], readonly size: number) {
+    const [c, h, w] = checkImageShape('MaxPool2D', input);
+    if (!(Number.isInteger(size) && size > 0)) throw new ShapeError(`MaxPool2D: size ${size}, expected a whole number > 0`);
+    const oh = Math.floor(h / size);
+    const ow = Math.floor(w / size);
+    if (oh < 1 || ow < 1) throw new ShapeError(`MaxPool2D: a ${size}×${size} window does not fit a ${h}×${w} input`);
+    this.inputShape = [c, h, w];
+    this.outputShape = [c, oh, ow];
+    this.inputSize = c * h * w;
+    this.outputSize = c * oh * ow;
+  }
+
+  params(): ParamSpec[] {
+    return [];
+  }
+
+  bind(): void {}
+
+  forward(x: Float32Array | object, batch: number): Float32Array {
+    if (!(x instanceof Float32Array)) throw new ShapeError('MaxPool2D: sparse input is not supported');
+    if (x.length !== batch * this.inputSize) throw new ShapeError(`MaxPool2D: input has ${x.length} values, expected [${batch}, ${this.inputShape.join(', ')}]`);
+    const [c, h, w] = this.inputShape;
+    const [, oh, ow] = this.outputShape;
+    const s = this.size;
+    const outLen = batch * this.outputSize;
+    const y = this.y.get(outLen);
+    if (this.argmax.length < outLen) this.argmax = new Int32Array(outLen);
+    const arg = this.argmax;
+    let o = 0;
+    for (let plane = 0; plane < batch * c; plane++) {
+      const base = plane * h * w;
+      for (let yy = 0; yy < oh; yy++) {
+        for (let xx = 0; xx < ow; xx++) {
+          let best = base + yy * s * w + xx * s;
+          let bv = x[best];
+          for (let dy = 0; dy < s; dy++) {
+            const row = base + (yy * s + dy) * w + xx * s;
+            for (let dx = 0; dx < s; dx++) {
+              const v = x[row + dx];
+              if (v > bv) {
+                bv = v;
+                best = row + dx;
+              }
+            }
+          }
+          y[o] = bv;
+          arg[o] = best;
+          o++;
+        }
+      }
+    }
+    this.batch = batch;
+    return y;
+  }
+
+  backward(dy: Float32Array, batch: number, needInputGrad: boolean): Float32Array | null {
+    if (!needInputGrad) return null;
+    if (batch !== this.batch) throw new ShapeError(`MaxPool2D: backward over ${batch} examples after a forward over ${this.batch}`);
+    const dx = this.dx.get(batch * this.inputSize);
+    dx.fill(0);
+    const arg = this.argmax;
+    const n = batch * this.outputSize;
+    for (let o = 0; o < n; o++) dx[arg[o]] += dy[o];
+    return dx;
+  }
+
+  spec(): LayerSpec {
+    return { type: 'maxpool2d', input: [...this.inputShape], size: this.size };
+  }
+}

@@ -1,0 +1,158 @@
+/** Conv2D, MaxPool2D, Flatten and Dropout: against naive definitions and central differences. */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Conv2D, CsrMatrix, Dense, Dropout, Flatten, MaxPool2D, ReLU, Rng, Sequential, denseToCsr, normal, type Layer, type ForwardContext } from '../src/engine/index.js';
+import { H, checkModel, input, relError } from './helpers/gradcheck.js';
+
+/** The definition, loop for loop: y[i,f,y,x] = b[f] + Σ_c,kh,kw w[f,c,kh,kw]·x[i,c,y+kh−pad,x+kw−pad]. */
+function naiveConv(x: Float32Array, batch: number, [c, h, w]: number[], wt: Float32Array, bias: Float32Array, filters: number, k: number, same: boolean): Float32Array {
+  const pad = same ? Math.floor((k - 1) / 2) : 0;
+  const oh = same ? h : h - k + 1;
+  const ow = same ? w : w - k + 1;
+  const y = new Float32Array(batch * filters * oh * ow);
+  for (let i = 0; i < batch; i++) {
+    for (let f = 0; f < filters; f++) {
+      for (let yy = 0; yy < oh; yy++) {
+        for (let xx = 0; xx < ow; xx++) {
+          let s = bias[f];
+          for (let ch = 0; ch < c; ch++) {
+            for (let kh = 0; kh < k; kh++) {
+              for (let kw = 0; kw < k; kw++) {
+                const iy = yy + kh - pad;
+                const ix = xx + kw - pad;
+                if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                s += wt[((f * c + ch) * k + kh) * k + kw] * x[((i * c + ch) * h + iy) * w + ix];
+              }
+            }
+          }
+          y[((i * filters + f) * oh + yy) * ow + xx] = s;
+        }
+      }
+    }
+  }
+  return y;
+}
+
+function close(a: Float32Array, b: Float32Array, tol: number, label: string) {
+  assert.is(a.length, b.length, `${label}: length`);
+  for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= tol * (1 + Math.abs(b[i])), `${label}[${i}]: ${a[i]} vs ${b[i]}`);
+}
+
+for (const [shape, filters, k, same] of [
+  [[1, 28, 28], 4, 5, false],
+  [[3, 7, 9], 5, 3, true],
+  [[2, 6, 5], 3, 4, true], // even kernel: the extra padding goes to the bottom and right
+  [[2, 5, 5], 2, 5, false], // the kernel fills the image: one output pixel
+  [[1, 4, 4], 1, 1, false],
+] as [number[], number, number, boolean][]) {
+  test(`Conv2D forward equals the definition: input [${shape}], ${filters} filters ${k}×${k}, ${same ? 'same' : 'valid'}`, () => {
+    const conv = new Conv2D(shape, filters, k, { padding: same ? 'same' : 'valid', init: normal(0.5), bias: normal(0.5) });
+    const model = new Sequential([conv]).initialize(11);
+    const batch = 3;
+    const x = input(batch, conv.inputSize, new Rng(12), 0.5);
+    const y = model.forward(x, batch);
+    close(y, naiveConv(x, batch, shape, model.param('conv2d0.weight'), model.param('conv2d0.bias'), filters, k, same), 1e-5, 'y');
+    assert.equal([...conv.outputShape], [filters, same ? shape[1] : shape[1] - k + 1, same ? shape[2] : shape[2] - k + 1]);
+  });
+}
+
+test('MaxPool2D forward: the largest of each window; a partial window at the edge is dropped', () => {
+  const pool = new MaxPool2D([1, 5, 5], 2);
+  assert.equal([...pool.outputShape], [1, 2, 2]);
+  const x = Float32Array.from({ length: 25 }, (_, i) => (i * 7) % 25);
+  const y = pool.forward(x, 1);
+  const expect = [0, 1].flatMap((yy) => [0, 1].map((xx) => Math.max(x[(2 * yy) * 5 + 2 * xx], x[(2 * yy) * 5 + 2 * xx + 1], x[(2 * yy + 1) * 5 + 2 * xx], x[(2 * yy + 1) * 5 + 2 * xx + 1])));
+  assert.equal([...y], expect);
+});
+
+// No ReLU in this stack: with central differences, a pre-activation near zero crossing its kink
+// reads as a gradient error (ReLU has its own check). Max-pooling's kinks are ties, which random
+// inputs do not make.
+test('a small CNN: every weight and bias gradient against central differences', () => {
+  const rng = new Rng(21);
+  const layers: Layer[] = [
+    new Conv2D([2, 6, 6], 3, 3, { padding: 'same', init: normal(0.5), bias: normal(0.3) }),
+    new MaxPool2D([3, 6, 6], 2),
+    new Conv2D([3, 3, 3], 2, 2, { init: normal(0.5), bias: normal(0.3) }),
+    new Flatten([2, 2, 2]),
+    new Dense(8, 4, { init: normal(0.5), bias: normal(0.3) }),
+  ];
+  const model = new Sequential(layers).initialize(22);
+  checkModel(model, input(3, 72, rng), [0, 3, 1], 3, 'cnn');
+});
+
+test('Conv2D then ReLU: the weight gradient flows through the ReLU mask', () => {
+  const conv = new Conv2D([1, 5, 5], 2, 3, { init: normal(0.5), bias: normal(0.5) });
+  const model = new Sequential([conv, new ReLU(18, [2, 3, 3]), new Dense(18, 3, { init: normal(0.5) })]).initialize(23);
+  // Pre-activations away from zero, so that no central difference crosses the kink.
+  const x = input(2, 25, new Rng(24));
+  const pre = Float32Array.from(new Sequential([new Conv2D([1, 5, 5], 2, 3)], { params: model.params.slice(0, 20) }).forward(x, 2));
+  assert.ok(pre.every((v) => Math.abs(v) > 0.05), 'test input has no pre-activation near 0');
+  checkModel(model, x, [2, 0], 2, 'conv+relu', 1e-3);
+});
+
+/** d(sum(y·w))/dx of one layer, analytic against central differences. */
+function checkInputGradient(layer: Layer, batch: number, seed: number, context?: ForwardContext) {
+  const rng = new Rng(seed);
+  const x = input(batch, layer.inputSize, rng);
+  const w = input(batch, layer.outputSize, rng);
+  const f = () => layer.forward(x, batch, true, context).reduce((s, v, i) => s + v * w[i], 0);
+  layer.forward(x, batch, true, context);
+  const dx = Float32Array.from(layer.backward(w, batch, true)!);
+  for (let i = 0; i < x.length; i++) {
+    const saved = x[i];
+    x[i] = saved + H;
+    const up = f();
+    x[i] = saved - H;
+    const down = f();
+    x[i] = saved;
+    assert.ok(relError((up - down) / (2 * H), dx[i]) < 2e-2, `${layer.type} dx[${i}]: ${(up - down) / (2 * H)} vs ${dx[i]}`);
+  }
+}
+
+test('input gradients of Conv2D (valid and same), MaxPool2D, Flatten and Dropout', () => {
+  const convValid = new Conv2D([2, 5, 6], 3, 3, { init: normal(0.5) });
+  const convSame = new Conv2D([2, 5, 6], 3, 4, { padding: 'same', init: normal(0.5) });
+  for (const conv of [convValid, convSame]) {
+    new Sequential([conv]).initialize(31);
+    checkInputGradient(conv, 2, 32);
+  }
+  checkInputGradient(new MaxPool2D([2, 6, 4], 2), 2, 33);
+  checkInputGradient(new Flatten([2, 3, 3]), 2, 34);
+  checkInputGradient(new Dropout(0.4, [20]), 3, 35, { seed: 1, step: 7, offset: 0, layer: 2 });
+});
+
+test('Dropout: off in inference; in training about rate dropped, the rest scaled, masks fixed by (seed, step, layer, position)', () => {
+  const d = new Dropout(0.25, [400]);
+  const x = new Float32Array(6 * 400).fill(1);
+  assert.is(d.forward(x, 6, false), x, 'inference passes the input through');
+  const ctx = { seed: 3, step: 5, offset: 0, layer: 1 };
+  const y = Float32Array.from(d.forward(x, 6, true, ctx));
+  const dropped = y.filter((v) => v === 0).length / y.length;
+  assert.ok(Math.abs(dropped - 0.25) < 0.03, `dropped ${dropped}`);
+  assert.ok(y.every((v) => v === 0 || Math.abs(v - 1 / 0.75) < 1e-6), 'kept values are scaled by 1/(1-rate)');
+  assert.equal([...d.forward(x, 6, true, ctx)], [...y], 'same context, same mask');
+  // The second half of the batch as a shard of its own (offset 3) gets the same masks.
+  const tail = d.forward(x.subarray(0, 3 * 400), 3, true, { ...ctx, offset: 3 });
+  assert.equal([...tail], [...y.subarray(3 * 400)]);
+  assert.not.equal([...d.forward(x, 6, true, { ...ctx, step: 6 })], [...y], 'another step, another mask');
+  assert.throws(() => new Dropout(1, [4]), /rate 1, expected a number in \[0, 1\)/);
+});
+
+test('a convolutional first layer takes a CSR batch as the same pixels, dense', () => {
+  const model = new Sequential([new Conv2D([1, 6, 6], 2, 3, { init: normal(0.5) }), new Flatten([2, 4, 4]), new Dense(32, 3)]).initialize(41);
+  const x = input(4, 36, new Rng(42), 0.8);
+  const dense = Float32Array.from(model.forward(x, 4));
+  const csr = new CsrMatrix();
+  assert.ok(denseToCsr(x, 4, 36, csr));
+  assert.equal([...model.forward(csr, 4)], [...dense]);
+});
+
+test('layer shapes are checked where the layer is made', () => {
+  assert.throws(() => new Conv2D([1, 4, 4], 2, 5), /5×5 kernel does not fit a 4×4 input/);
+  assert.throws(() => new Conv2D([784], 2, 5), /expected \[channels, height, width\]/);
+  assert.throws(() => new MaxPool2D([1, 1, 3], 2), /2×2 window does not fit a 1×3 input/);
+  assert.throws(() => new Sequential([new Conv2D([1, 8, 8], 2, 3), new Dense(100, 2)]), /takes 100 inputs, but layer 0 \(conv2d\) gives 72/);
+});
+
+test.run();

@@ -1,0 +1,33 @@
+/** Central differences against a model's analytic gradients, shared by the gradient-check tests. */
+import * as assert from 'uvu/assert';
+import { Rng, Sequential, accumulateGradients, softmaxCrossEntropy } from '../../src/engine/index.js';
+
+export const H = 1e-2;
+
+export function relError(a: number, b: number): number {
+  return Math.abs(a - b) / Math.max(1e-3, Math.abs(a) + Math.abs(b));
+}
+
+export function checkModel(model: Sequential, x: Float32Array, labels: number[], batch: number, label: string, h = H) {
+  const loss = () => softmaxCrossEntropy(model.forward(x, batch), labels, batch, model.outputSize) / batch;
+  model.zeroGrad();
+  accumulateGradients(model, x, labels, batch);
+  const analytic = Float32Array.from(model.grads);
+  let worst = 0;
+  for (let i = 0; i < model.params.length; i++) {
+    const saved = model.params[i];
+    model.params[i] = saved + h;
+    const up = loss();
+    model.params[i] = saved - h;
+    const down = loss();
+    model.params[i] = saved;
+    const numeric = (up - down) / (2 * h);
+    worst = Math.max(worst, relError(numeric, analytic[i]));
+  }
+  assert.ok(worst < 2e-2, `${label}: worst relative error ${worst}`);
+}
+
+export function input(batch: number, features: number, rng: Rng, zeros = 0): Float32Array {
+  return Float32Array.from({ length: batch * features }, () => (rng.uniform() < zeros ? 0 : rng.normal()));
+}
+
