@@ -3,6 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Conv2D, CsrMatrix, Dense, Dropout, Flatten, MaxPool2D, ReLU, Rng, Sequential, denseToCsr, normal, type Layer, type ForwardContext } from '../src/engine/index.js';
 import { H, checkModel, input, relError } from './helpers/gradcheck.js';
+import { convBackwardSparse, convWeightGrad, SparseList, weightOffsetsLength } from '../src/engine/conv-kernels.js';
 
 /** The definition, loop for loop: y[i,f,y,x] = b[f] + Σ_c,kh,kw w[f,c,kh,kw]·x[i,c,y+kh−pad,x+kw−pad]. */
 function naiveConv(x: Float32Array, batch: number, [c, h, w]: number[], wt: Float32Array, bias: Float32Array, filters: number, k: number, same: boolean): Float32Array {
@@ -146,6 +147,51 @@ test('a convolutional first layer takes a CSR batch as the same pixels, dense', 
   const csr = new CsrMatrix();
   assert.ok(denseToCsr(x, 4, 36, csr));
   assert.equal([...model.forward(csr, 4)], [...dense]);
+});
+
+test('the sparse backward kernel equals the dense one (weight gradient) and the definition (input gradient)', () => {
+  const [b, c, h, w, f, k] = [3, 2, 7, 6, 5, 3];
+  const [oh, ow] = [h - k + 1, w - k + 1];
+  const rng = new Rng(51);
+  const x = input(b, c * h * w, rng, 0.3);
+  const dy = input(b, f * oh * ow, rng, 0.8);
+  const wt = input(1, f * c * k * k, rng);
+  const offsets = new Int32Array(weightOffsetsLength(c * k * k));
+  const dwDense = new Float32Array(wt.length).fill(0.5);
+  convWeightGrad(x, b, c, h, w, dy, f, k, dwDense, offsets);
+  const dwSparse = new Float32Array(wt.length).fill(0.5);
+  const dx = new Float32Array(x.length).fill(0.25);
+  convBackwardSparse(x, b, c, h, w, dy, f, k, wt, dwSparse, dx, offsets, new SparseList());
+  close(dwSparse, dwDense, 1e-5, 'dw');
+  // dx by the definition: every output gradient spread over the patch it read.
+  const expect = new Float32Array(x.length).fill(0.25);
+  for (let i = 0; i < b; i++) for (let o = 0; o < f; o++) for (let yy = 0; yy < oh; yy++) for (let xx = 0; xx < ow; xx++) {
+    const d = dy[((i * f + o) * oh + yy) * ow + xx];
+    for (let ch = 0; ch < c; ch++) for (let kh = 0; kh < k; kh++) for (let kw = 0; kw < k; kw++) {
+      expect[((i * c + ch) * h + yy + kh) * w + xx + kw] += d * wt[((o * c + ch) * k + kh) * k + kw];
+    }
+  }
+  close(dx, expect, 1e-5, 'dx');
+});
+
+test('Conv2D backward gives the same gradients whether dy is sparse enough for the sparse path or not', () => {
+  const conv = new Conv2D([2, 6, 6], 3, 3, { padding: 'same', init: normal(0.5), bias: normal(0.5) });
+  const model = new Sequential([conv]).initialize(61);
+  const rng = new Rng(62);
+  const x = input(2, 72, rng);
+  const sparseDy = input(2, 108, rng, 0.9);
+  conv.forward(x, 2);
+  model.zeroGrad();
+  const dx = Float32Array.from(conv.backward(sparseDy, 2, true)!);
+  const grads = Float32Array.from(model.grads);
+  // The same dy with its zeros replaced by a value too small to matter looks dense to the layer.
+  const floor = 1e-30;
+  const denseDy = sparseDy.map((v) => (v === 0 ? floor : v));
+  conv.forward(x, 2);
+  model.zeroGrad();
+  const dx2 = Float32Array.from(conv.backward(denseDy, 2, true)!);
+  close(dx2, dx, 1e-5, 'dx');
+  close(Float32Array.from(model.grads), grads, 1e-5, 'grads');
 });
 
 test('layer shapes are checked where the layer is made', () => {

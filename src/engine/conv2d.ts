@@ -1,19 +1,24 @@
 /**
  * 2-D convolution, stride 1, on (batch, channels, height, width) activations, weights stored
- * [filters, channels, kh, kw] as in PyTorch. The work goes through the engine's matmul (im2col):
- *  - forward: the batch's input patches are laid out as columns, cols [C·K·K, B·P] (P output
- *    pixels per image), so one matmul W [F, C·K·K] · cols gives every image's output at once;
- *  - weight gradient: dW += dy [F, B·P] · colsᵀ, the same columns reused;
- *  - input gradient: dcolsᵀ [B·P, C·K·K] = dyᵀ · W, then each patch's gradient is added back
- *    into the pixels it came from (col2im).
- * Both backward matmuls take dy as the left operand, whose zeros (after ReLU and max-pooling,
- * most of it) the matmul's sparse path skips.
+ * [filters, channels, kh, kw] as in PyTorch.
+ *  - forward and weight gradient: direct register-tiled kernels (conv-kernels.ts) that read the
+ *    image in place; 'same' padding copies the input into a zero-bordered buffer first;
+ *  - input gradient: per image, dcols [P, C·K·K] = dyᵀ · W through the engine's matmul, whose
+ *    sparse path skips the zeros of dy (after ReLU and max-pooling, most of it); then each
+ *    patch's gradient is added back into the pixels it came from (col2im).
  */
 import { ShapeError } from './errors.js';
 import { he, zeros, type Initializer } from './init.js';
 import { Scratch, type Layer, type LayerSpec, type Padding, type ParamSpec } from './layer.js';
-import { matmulRaw } from './matmul.js';
+import { density, matmulRaw } from './matmul.js';
+import { convBackwardSparse, convValid, convWeightGrad, packFilters, packedFilterLength, SparseList, weightOffsetsLength } from './conv-kernels.js';
 import { checkImageShape } from './image-shape.js';
+
+/**
+ * Below this fraction of nonzeros in dy, the backward pass visits the nonzeros only
+ * (convBackwardSparse); above it, the dense tiles are faster. Measured on the CNN preset.
+ */
+export const SPARSE_DY_DENSITY = 0.35;
 
 export interface Conv2DOptions {
   padding?: Padding;
@@ -38,12 +43,16 @@ export class Conv2D implements Layer {
   private dw: Float32Array = new Float32Array(0);
   private db: Float32Array = new Float32Array(0);
   private batch = 0;
-  private readonly cols = new Scratch();
-  private readonly tmp = new Scratch();
+  /** The last forward's input, padded when the layer pads: the weight gradient reads it. */
+  private xp: Float32Array = new Float32Array(0);
+  private readonly padded = new Scratch();
+  private readonly paddedDx = new Scratch();
+  private readonly packed = new Scratch();
   private readonly y = new Scratch();
-  private readonly dyT = new Scratch();
   private readonly dcols = new Scratch();
   private readonly dx = new Scratch();
+  private offsets: Int32Array = new Int32Array(0);
+  private readonly nonzeros = new SparseList();
 
   constructor(input: readonly number[], readonly filters: number, readonly kernel: number, options: Conv2DOptions = {}) {
     const [c, h, w] = checkImageShape('Conv2D', input);
@@ -88,95 +97,93 @@ export class Conv2D implements Layer {
   forward(x: Float32Array | object, batch: number): Float32Array {
     if (!(x instanceof Float32Array)) throw new ShapeError('Conv2D: sparse input is not supported');
     if (x.length !== batch * this.inputSize) throw new ShapeError(`Conv2D: input has ${x.length} values, expected [${batch}, ${this.inputShape.join(', ')}]`);
-    const [f, oh, ow] = this.outputShape;
-    const p = oh * ow;
-    const n = batch * p;
-    const cols = this.cols.get(this.patch * n);
-    this.im2col(x, batch, cols);
-    const tmp = this.tmp.get(f * n);
-    matmulRaw(this.w, cols, tmp, f, n, this.patch);
-    // [F, B·P] → (B, F, P), adding the bias on the way.
+    const [c, h, w] = this.inputShape;
+    const [hp, wp] = this.paddedSize();
+    const xp = this.pad > 0 || hp !== h || wp !== w ? this.padInput(x, batch) : x;
+    const ckk = this.patch;
+    const packed = packFilters(this.w, this.filters, ckk, this.packed.get(packedFilterLength(this.filters, ckk)));
     const y = this.y.get(batch * this.outputSize);
-    const bias = this.b;
-    for (let i = 0; i < batch; i++) {
-      for (let o = 0; o < f; o++) {
-        const src = o * n + i * p;
-        const dst = (i * f + o) * p;
-        const bo = bias[o];
-        for (let q = 0; q < p; q++) y[dst + q] = tmp[src + q] + bo;
-      }
-    }
+    convValid(xp, batch, c, hp, wp, packed, this.b, this.filters, this.kernel, y);
+    this.xp = xp;
     this.batch = batch;
     return y;
   }
 
   backward(dy: Float32Array, batch: number, needInputGrad: boolean): Float32Array | null {
     if (batch !== this.batch) throw new ShapeError(`Conv2D: backward over ${batch} examples after a forward over ${this.batch}`);
+    const [c] = this.inputShape;
+    const [hp, wp] = this.paddedSize();
     const [f, oh, ow] = this.outputShape;
     const p = oh * ow;
-    const n = batch * p;
-    const k = this.patch;
-    // (B, F, P) → [F, B·P], summing the bias gradient on the way.
-    const dyT = this.dyT.get(f * n);
+    const ckk = this.patch;
     const db = this.db;
     for (let o = 0; o < f; o++) {
       let s = 0;
       for (let i = 0; i < batch; i++) {
         const src = (i * f + o) * p;
-        const dst = o * n + i * p;
-        for (let q = 0; q < p; q++) {
-          const v = dy[src + q];
-          dyT[dst + q] = v;
-          s += v;
-        }
+        for (let q = 0; q < p; q++) s += dy[src + q];
       }
       db[o] += s;
     }
-    matmulRaw(dyT, this.cols.get(k * n), this.dw, f, k, n, { transB: true, accumulate: true });
+    if (this.offsets.length < weightOffsetsLength(ckk)) this.offsets = new Int32Array(weightOffsetsLength(ckk));
+    if (density(dy, batch * this.outputSize) < SPARSE_DY_DENSITY) {
+      const [h, w] = [this.inputShape[1], this.inputShape[2]];
+      const padded = hp !== h || wp !== w;
+      const dxp = needInputGrad ? (padded ? this.paddedDx : this.dx).get(batch * c * hp * wp).fill(0) : null;
+      convBackwardSparse(this.xp, batch, c, hp, wp, dy, f, this.kernel, this.w, this.dw, dxp, this.offsets, this.nonzeros);
+      if (!dxp) return null;
+      return padded ? this.crop(dxp, batch) : dxp;
+    }
+    convWeightGrad(this.xp, batch, c, hp, wp, dy, f, this.kernel, this.dw, this.offsets);
     if (!needInputGrad) return null;
-    const dcols = this.dcols.get(n * k);
-    matmulRaw(dyT, this.w, dcols, n, k, f, { transA: true });
+    const dcols = this.dcols.get(batch * p * ckk);
+    for (let i = 0; i < batch; i++) {
+      // dy of image i is [F, P], so dyᵀ is its transpose: the matmul reads it with transA.
+      matmulRaw(dy.subarray(i * f * p, (i + 1) * f * p), this.w, dcols.subarray(i * p * ckk, (i + 1) * p * ckk), p, ckk, f, { transA: true });
+    }
     const dx = this.dx.get(batch * this.inputSize);
     this.col2im(dcols, batch, dx);
     return dx;
   }
 
-  /** cols[(c·K + kh)·K + kw, i·P + y·OW + x] = input[i, c, y + kh − pad, x + kw − pad], 0 outside. */
-  private im2col(x: Float32Array, batch: number, cols: Float32Array): void {
+  /** The inverse of padInput: the image without its border. */
+  private crop(xp: Float32Array, batch: number): Float32Array {
     const [c, h, w] = this.inputShape;
-    const [, oh, ow] = this.outputShape;
-    const K = this.kernel;
+    const [hp, wp] = this.paddedSize();
+    const out = this.dx.get(batch * c * h * w);
     const pad = this.pad;
-    const p = oh * ow;
-    const n = batch * p;
-    for (let ch = 0; ch < c; ch++) {
-      for (let kh = 0; kh < K; kh++) {
-        for (let kw = 0; kw < K; kw++) {
-          const row = ((ch * K + kh) * K + kw) * n;
-          // Output columns whose input column is inside the image: [x0, x1).
-          const x0 = Math.max(0, pad - kw);
-          const x1 = Math.min(ow, w + pad - kw);
-          for (let i = 0; i < batch; i++) {
-            const plane = (i * c + ch) * h * w;
-            for (let yy = 0; yy < oh; yy++) {
-              const dst = row + i * p + yy * ow;
-              const iy = yy + kh - pad;
-              if (iy < 0 || iy >= h) {
-                cols.fill(0, dst, dst + ow);
-                continue;
-              }
-              const src = plane + iy * w + kw - pad;
-              for (let xx = 0; xx < x0; xx++) cols[dst + xx] = 0;
-              for (let xx = x0; xx < x1; xx++) cols[dst + xx] = x[src + xx];
-              for (let xx = x1; xx < ow; xx++) cols[dst + xx] = 0;
-            }
-          }
-        }
+    for (let plane = 0; plane < batch * c; plane++) {
+      for (let yy = 0; yy < h; yy++) {
+        const src = (plane * hp + yy + pad) * wp + pad;
+        out.set(xp.subarray(src, src + w), (plane * h + yy) * w);
       }
     }
+    return out;
   }
 
-  /** The adjoint of im2col: dx[i, c, y, x] = Σ over the patches that read it, from dcols [B·P, C·K·K]. */
+  /** Height and width of the input once padded: the output's plus K − 1. */
+  private paddedSize(): [number, number] {
+    const [, oh, ow] = this.outputShape;
+    return [oh + this.kernel - 1, ow + this.kernel - 1];
+  }
+
+  /** Copies the input into a zero border: `pad` rows above and columns left, the rest below and right. */
+  private padInput(x: Float32Array, batch: number): Float32Array {
+    const [c, h, w] = this.inputShape;
+    const [hp, wp] = this.paddedSize();
+    const out = this.padded.get(batch * c * hp * wp);
+    out.fill(0);
+    const pad = this.pad;
+    for (let plane = 0; plane < batch * c; plane++) {
+      for (let yy = 0; yy < h; yy++) {
+        const src = (plane * h + yy) * w;
+        out.set(x.subarray(src, src + w), (plane * hp + yy + pad) * wp + pad);
+      }
+    }
+    return out;
+  }
+
+  /** Adds each patch's gradient back into its pixels: dx[i, c, y, x] = Σ over the patches that read it, from dcols [B·P, C·K·K]. */
   private col2im(dcols: Float32Array, batch: number, dx: Float32Array): void {
     const [c, h, w] = this.inputShape;
     const [, oh, ow] = this.outputShape;
