@@ -16,7 +16,7 @@ export default function gradientWorker(task: WorkerTask): WorkerResult {
   const params = new Float32Array(task.params);
   const slabs = task.slabs.map((b) => new Float32Array(b));
   const model = Sequential.fromSpec(task.layers, { params, grads: slabs[task.shard] });
-  const shard = new ShardGradient(model, task.data);
+  const shard = new ShardGradient(model, task.data, task.noise);
   const optimizer = optimizerFromConfig(task.optimizer);
   optimizer.attachState(Object.fromEntries(Object.entries(task.optimizerState).map(([k, b]) => [k, new Float32Array(b)])));
   const [lo, hi] = paramRange(params.length, task.threads, task.shard);
@@ -46,10 +46,11 @@ export default function gradientWorker(task: WorkerTask): WorkerResult {
         }
         const batch = Atomics.load(ctrl, CTRL.BATCH);
         const [start, end] = shardRange(batch, task.threads, task.shard);
-        losses[task.shard] = shard.compute(indices, start, end, batch);
+        losses[task.shard] = shard.compute(indices, start, end, batch, Atomics.load(ctrl, CTRL.STEP));
       } else {
         // Phase 2: sum the slabs over this thread's range of the parameters and update it.
-        reduceAndUpdate(params, slabs, lo, hi, (a, b) => optimizer.stepRange(params, slabs[0], a, b));
+        const t = Atomics.load(ctrl, CTRL.STEP);
+        reduceAndUpdate(params, slabs, lo, hi, (a, b) => optimizer.stepRange(params, slabs[0], a, b, t));
         steps++;
       }
       Atomics.store(ctrl, CTRL.DONE + task.shard, seen);

@@ -23,3 +23,4 @@ export * from './optim.js';
 export * from './train-step.js';
 export * from './evaluate.js';
 export * from './safetensors.js';
+export * from './schedule.js';

@@ -17,7 +17,7 @@ import type { Sequential } from '../engine/sequential.js';
 import type { GradientBackend } from '../train/backend.js';
 import type { TrainingData } from '../train/data.js';
 import { COMMAND_STOP, CTRL, controlWords, paramRange, reduceAndUpdate, type InjectedFault, type WorkerResult, type WorkerTask } from '../train/protocol.js';
-import { ShardGradient, shardRange } from '../train/shard.js';
+import { ShardGradient, shardRange, type StepNoise } from '../train/shard.js';
 
 /** A worker failed; training stopped and the pool was shut down. */
 export class WorkerError extends MnistTsError {
@@ -31,6 +31,8 @@ export interface PoolOptions {
   spinMs?: number;
   /** Tests only: make a worker fail. */
   fault?: InjectedFault;
+  /** Seed (and augmentation) of dropout masks and shifts. */
+  noise?: StepNoise;
 }
 
 /** The worker file beside this one, from sources (.ts under tsx) or from dist (.js). */
@@ -88,7 +90,8 @@ export class PoolBackend implements GradientBackend {
     this.indices = new Int32Array(indices);
     this.losses = new Float64Array(losses);
     this.params = model.params;
-    this.main = new ShardGradient(model, data);
+    const noise = o.noise ?? { seed: 0 };
+    this.main = new ShardGradient(model, data, noise);
     const workers = o.threads - 1;
     this.slabs = [model.grads, ...Array.from({ length: workers }, () => new Float32Array(sharedBuffer(model.paramCount * 4)))];
     this.pool = new Piscina({ filename: workerFileUrl().href, minThreads: workers, maxThreads: workers, idleTimeout: 60_000 });
@@ -107,6 +110,7 @@ export class PoolBackend implements GradientBackend {
         params: model.params.buffer as SharedArrayBuffer,
         slabs: slabBuffers,
         optimizer: optimizer.config(),
+        noise,
         optimizerState,
         spinMs: this.spinMs,
         fault: o.fault,
@@ -167,20 +171,21 @@ export class PoolBackend implements GradientBackend {
     }
   }
 
-  async step(indices: Int32Array, batch: number): Promise<number> {
+  async step(indices: Int32Array, batch: number, t: number): Promise<number> {
     if (this.failure) this.fail();
     // Phase 1: gradients, one shard per thread.
     this.indices.set(indices.subarray(0, batch));
     Atomics.store(this.ctrl, CTRL.BATCH, batch);
+    Atomics.store(this.ctrl, CTRL.STEP, t);
     const gradients = this.startPhase();
     const [start, end] = shardRange(batch, this.threads, 0);
-    let loss = this.main.compute(this.indices, start, end, batch);
+    let loss = this.main.compute(this.indices, start, end, batch, t);
     await this.waitFor(gradients);
     for (let w = 1; w < this.threads; w++) loss += this.losses[w];
     // Phase 2: each thread sums the slabs over its range of the parameters and updates it.
     const update = this.startPhase();
     const [lo, hi] = paramRange(this.params.length, this.threads, 0);
-    reduceAndUpdate(this.params, this.slabs, lo, hi, (a, b) => this.optimizer.stepRange(this.params, this.slabs[0], a, b));
+    reduceAndUpdate(this.params, this.slabs, lo, hi, (a, b) => this.optimizer.stepRange(this.params, this.slabs[0], a, b, t));
     await this.waitFor(update);
     this.steps++;
     return loss;

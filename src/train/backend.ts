@@ -2,7 +2,7 @@
 import type { Optimizer } from '../engine/optim.js';
 import type { Sequential } from '../engine/sequential.js';
 import type { TrainingData } from './data.js';
-import { ShardGradient } from './shard.js';
+import { ShardGradient, type StepNoise } from './shard.js';
 
 export interface GradientBackend {
   readonly threads: number;
@@ -10,9 +10,10 @@ export interface GradientBackend {
   /**
    * One training step on the batch whose example indices are `indices`: the gradient of the
    * batch's mean loss (left in model.grads), then the optimiser's update of model.params.
-   * Returns the summed loss.
+   * `t` is the step number (1-based, counted over the whole run): it drives the learning-rate
+   * schedule, Adam's bias correction, dropout masks and augmentation. Returns the summed loss.
    */
-  step(indices: Int32Array, batch: number): Promise<number>;
+  step(indices: Int32Array, batch: number, t: number): Promise<number>;
   /** Releases threads; always safe to call, also after a failure. */
   close(): Promise<void>;
 }
@@ -22,13 +23,14 @@ export class InProcessBackend implements GradientBackend {
   readonly threads = 1;
   private readonly shard: ShardGradient;
 
-  constructor(readonly model: Sequential, data: TrainingData, readonly optimizer: Optimizer) {
-    this.shard = new ShardGradient(model, data);
+  constructor(readonly model: Sequential, data: TrainingData, readonly optimizer: Optimizer, noise?: StepNoise) {
+    this.shard = new ShardGradient(model, data, noise);
+    optimizer.ensureState(model.paramCount);
   }
 
-  async step(indices: Int32Array, batch: number): Promise<number> {
-    const loss = this.shard.compute(indices, 0, batch, batch);
-    this.optimizer.step(this.model.params, this.model.grads);
+  async step(indices: Int32Array, batch: number, t: number): Promise<number> {
+    const loss = this.shard.compute(indices, 0, batch, batch, t);
+    this.optimizer.stepRange(this.model.params, this.model.grads, 0, this.model.paramCount, t);
     return loss;
   }
 

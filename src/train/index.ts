@@ -6,3 +6,4 @@ export * from './trainer.js';
 export * from './evaluate-data.js';
 export * from './protocol.js';
 export * from './checkpoint.js';
+export * from './augment.js';

@@ -15,6 +15,7 @@
 import type { LayerSpec } from '../engine/layer.js';
 import type { OptimizerConfig } from '../engine/optim.js';
 import type { TrainingData } from './data.js';
+import type { StepNoise } from './shard.js';
 
 /** Indices into the Int32Array over `control`. */
 export const CTRL = {
@@ -26,6 +27,8 @@ export const CTRL = {
   BATCH: 2,
   /** 0, or 1 + the index of the worker that failed. */
   FAILED: 3,
+  /** The step number t (1-based over the run): schedules, Adam, dropout and augmentation read it. */
+  STEP: 4,
   /** DONE + w: the last SEQ that worker w (1-based shard index) finished. */
   DONE: 8,
 } as const;
@@ -73,6 +76,7 @@ export interface WorkerTask {
   /** Every thread's gradient slab, shard 0 (the main thread's, the model's own) first. */
   slabs: SharedArrayBuffer[];
   optimizer: OptimizerConfig;
+  noise: StepNoise;
   /** The optimiser's state buffers (momentum velocity), shared by all threads. */
   optimizerState: Record<string, SharedArrayBuffer>;
   /** Milliseconds a waiting worker spins before it sleeps. */

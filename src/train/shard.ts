@@ -5,7 +5,19 @@
  */
 import { softmaxCrossEntropy } from '../engine/loss.js';
 import type { Sequential } from '../engine/sequential.js';
+import { CsrMatrix } from '../engine/csr.js';
 import { BatchBuffers, gatherBatch, type TrainingData } from './data.js';
+import { shiftCsr, shiftDense, type Augmentation } from './augment.js';
+
+/**
+ * What makes a training step random beyond its batch: the seed of dropout masks and of the
+ * augmentation's shifts. Both are drawn from (seed, step, position in the batch), never from a
+ * thread's own stream, so a seed gives the same run whatever the thread count.
+ */
+export interface StepNoise {
+  seed: number;
+  augment?: Augmentation;
+}
 
 /** Shard s of a batch of `batch` examples split over `shards`: contiguous, sizes differ by at most 1. */
 export function shardRange(batch: number, shards: number, s: number): [number, number] {
@@ -16,20 +28,25 @@ export class ShardGradient {
   private readonly buf = new BatchBuffers();
   private dlogits: Float32Array = new Float32Array(0);
 
-  constructor(readonly model: Sequential, readonly data: TrainingData) {}
+  constructor(readonly model: Sequential, readonly data: TrainingData, readonly noise: StepNoise = { seed: 0 }) {}
 
   /**
-   * Zeroes the model's gradients, then adds those of examples indices[start..end), each weighted
-   * 1/batchTotal so that the shards of one batch add up to the gradient of the batch mean.
-   * Returns the summed loss of the shard.
+   * Zeroes the model's gradients, then adds those of examples indices[start..end) of step `step`
+   * (1-based), each weighted 1/batchTotal so that the shards of one batch add up to the gradient
+   * of the batch mean. Returns the summed loss of the shard.
    */
-  compute(indices: ArrayLike<number>, start: number, end: number, batchTotal: number): number {
+  compute(indices: ArrayLike<number>, start: number, end: number, batchTotal: number, step = 1): number {
     const model = this.model;
     model.zeroGrad();
     const size = end - start;
     if (size === 0) return 0;
     const x = gatherBatch(this.data, indices, start, end, this.buf);
-    const logits = model.forward(x, size, true);
+    const { seed, augment } = this.noise;
+    if (augment && augment.shift > 0) {
+      if (x instanceof CsrMatrix) shiftCsr(x, augment, seed, step, start);
+      else shiftDense(x, size, augment, seed, step, start);
+    }
+    const logits = model.forward(x, size, true, { seed, step, offset: start });
     if (this.dlogits.length < logits.length) this.dlogits = new Float32Array(logits.length);
     const dlogits = this.dlogits.subarray(0, logits.length);
     const loss = softmaxCrossEntropy(logits, this.buf.labels, size, model.outputSize, dlogits, 1 / batchTotal);

@@ -11,6 +11,7 @@ import { BatchSampler, type SamplerState } from '../data/batches.js';
 import { InProcessBackend, type GradientBackend } from './backend.js';
 import type { TrainingData } from './data.js';
 import { evaluateData } from './evaluate-data.js';
+import { checkAugmentation, type Augmentation } from './augment.js';
 
 export interface StepInfo {
   epoch: number;
@@ -41,6 +42,8 @@ export interface TrainOptions {
   optimizer: Optimizer;
   /** Default: in-process (one thread). A backend is made with the same optimizer. */
   backend?: GradientBackend;
+  /** Augmentation for the default backend (a backend given in `backend` has its own). */
+  augment?: Augmentation;
   validation?: TrainingData;
   /** Continue from a saved state (epochs done and batch order position). */
   resume?: TrainState;
@@ -69,7 +72,8 @@ export async function train(model: Sequential, data: TrainingData, o: TrainOptio
   if (!(Number.isInteger(o.epochs) && o.epochs >= 0)) throw new OptionError(`--epochs: ${o.epochs}, expected a whole number >= 0`);
   if (data.features !== model.inputSize) throw new OptionError(`model takes ${model.inputSize} inputs, but the data has ${data.features} per example`);
   if (o.backend && o.backend.optimizer !== o.optimizer) throw new OptionError('train: the backend was made with another optimizer than options.optimizer');
-  const backend = o.backend ?? new InProcessBackend(model, data, o.optimizer);
+  if (o.augment) checkAugmentation(o.augment, data.features);
+  const backend = o.backend ?? new InProcessBackend(model, data, o.optimizer, { seed: o.seed, augment: o.augment });
   const steps = stepsPerEpoch(data.count, o.batchSize);
   const sampler = new BatchSampler(data.count, o.seed, o.batchSize, o.resume?.sampler);
   const history: EpochInfo[] = [];
@@ -92,7 +96,8 @@ export async function train(model: Sequential, data: TrainingData, o: TrainOptio
           lastYield = performance.now();
         }
         const indices = sampler.next(o.batchSize);
-        const loss = (await backend.step(indices, o.batchSize)) / o.batchSize;
+        const t = epochsDone * steps + s + 1;
+        const loss = (await backend.step(indices, o.batchSize, t)) / o.batchSize;
         cost += loss / steps;
         o.onStep?.({ epoch: epochsDone + 1, step: s + 1, stepsPerEpoch: steps, loss });
       }
