@@ -28,15 +28,22 @@ test('--init zeros --lr 0.5 reaches at least 0.919', () => {
 });
 
 test('flags are validated: each names the flag, what was expected and what was found', async () => {
-  const base: TrainArgs = { save: false, epochs: 1, batchSize: 100, lr: 0.01, optimizer: 'sgd', momentum: 0.9, initStd: 1, model: 'softmax', hidden: '256', seed: 0, threads: 1, validationSize: 5000, displayStep: 1, json: true };
+  const base: TrainArgs = { save: false, epochs: 1, batchSize: 100, lr: 0.01, optimizer: 'sgd', momentum: 0.9, initStd: 1, model: 'softmax', hidden: '256', seed: 0, threads: 1, validationSize: 5000, displayStep: 1, json: true, lrStepEpochs: 10, lrGamma: 0.1, lrFloor: 0 };
   const cases: [Partial<TrainArgs>, RegExp][] = [
     [{ epochs: -1 }, /^--epochs: -1, expected a whole number >= 0$/],
     [{ batchSize: 0 }, /^--batch-size: 0, expected a whole number >= 1$/],
     [{ batchSize: 60000 }, /^--batch-size: 60000, expected at most the 55000 training images$/],
     [{ lr: NaN }, /^--lr: NaN, expected a positive number$/],
     [{ lr: -0.1 }, /^--lr: -0.1, expected a positive number$/],
-    [{ model: 'cnn9' }, /^--model: 'cnn9', expected one of softmax, mlp$/],
-    [{ optimizer: 'adagrad' }, /^--optimizer: 'adagrad', expected one of sgd, momentum$/],
+    [{ model: 'cnn9' }, /^--model: 'cnn9', expected one of softmax, mlp, cnn$/],
+    [{ optimizer: 'adagrad' }, /^--optimizer: 'adagrad', expected one of sgd, momentum, adam, adamw$/],
+    [{ lrSchedule: 'linear' }, /^--lr-schedule: 'linear', expected one of constant, step, cosine$/],
+    [{ lrSchedule: 'step', lrStepEpochs: 0 }, /^--lr-step-epochs: 0, expected a whole number >= 1$/],
+    [{ lrSchedule: 'cosine', lrFloor: 1.5 }, /^--lr-floor: 1.5, expected a fraction of --lr in \[0, 1\]$/],
+    [{ weightDecay: -0.1 }, /^--weight-decay: -0.1, expected a number >= 0$/],
+    [{ augmentShift: 30 }, /^--augment-shift: 30, expected a whole number of pixels from 0 to 27$/],
+    [{ augmentShift: 1.5 }, /^--augment-shift: 1.5, expected a whole number >= 0$/],
+    [{ model: 'cnn', init: 'zeros' }, /^--init: 'zeros' applies to softmax and mlp/],
     [{ init: 'uniform' }, /^--init: 'uniform', expected one of normal, zeros, glorot, he$/],
     [{ model: 'mlp', hidden: '256,x' }, /^--hidden: '256,x', expected whole numbers > 0/],
     [{ threads: 0 }, /^--threads: 0, expected a whole number from 1 to 256$/],

@@ -64,6 +64,11 @@ test('MaxPool2D forward: the largest of each window; a partial window at the edg
   const y = pool.forward(x, 1);
   const expect = [0, 1].flatMap((yy) => [0, 1].map((xx) => Math.max(x[(2 * yy) * 5 + 2 * xx], x[(2 * yy) * 5 + 2 * xx + 1], x[(2 * yy + 1) * 5 + 2 * xx], x[(2 * yy + 1) * 5 + 2 * xx + 1])));
   assert.equal([...y], expect);
+  // 3×3 windows (the general loop) against the same definition.
+  const pool3 = new MaxPool2D([1, 7, 7], 3);
+  const x3 = Float32Array.from({ length: 49 }, (_, i) => (i * 17) % 49);
+  const expect3 = [0, 1].flatMap((yy) => [0, 1].map((xx) => Math.max(...[0, 1, 2].flatMap((dy) => [0, 1, 2].map((dx) => x3[(3 * yy + dy) * 7 + 3 * xx + dx])))));
+  assert.equal([...pool3.forward(x3, 1)], expect3);
 });
 
 // No ReLU in this stack: with central differences, a pre-activation near zero crossing its kink
@@ -119,6 +124,7 @@ test('input gradients of Conv2D (valid and same), MaxPool2D, Flatten and Dropout
     checkInputGradient(conv, 2, 32);
   }
   checkInputGradient(new MaxPool2D([2, 6, 4], 2), 2, 33);
+  checkInputGradient(new MaxPool2D([2, 7, 6], 3), 2, 36); // the general (not 2×2) loop
   checkInputGradient(new Flatten([2, 3, 3]), 2, 34);
   checkInputGradient(new Dropout(0.4, [20]), 3, 35, { seed: 1, step: 7, offset: 0, layer: 2 });
 });
@@ -161,7 +167,7 @@ test('the sparse backward kernel equals the dense one (weight gradient) and the 
   convWeightGrad(x, b, c, h, w, dy, f, k, dwDense, offsets);
   const dwSparse = new Float32Array(wt.length).fill(0.5);
   const dx = new Float32Array(x.length).fill(0.25);
-  convBackwardSparse(x, b, c, h, w, dy, f, k, wt, dwSparse, dx, offsets, new SparseList());
+  convBackwardSparse(x, b, c, h, w, dy, f, k, wt, dwSparse, dx, new SparseList());
   close(dwSparse, dwDense, 1e-5, 'dw');
   // dx by the definition: every output gradient spread over the patch it read.
   const expect = new Float32Array(x.length).fill(0.25);

@@ -178,20 +178,25 @@ export function weightOffsetsLength(ckk: number): number {
  * The backward pass of convValid from the nonzero output gradients only. After ReLU and
  * max-pooling most of dy is zero (83% on the CNN preset's second convolution), so this does a
  * fraction of the dense tile's work. For each filter, the nonzeros of its gradient over the whole
- * batch are listed once (value, position); then every weight runs one long loop over that list:
- *   dw[f, k] += Σ_n d_n · x[pos_n + offset_k]        (four weights at a time, sums in locals)
- *   dx[pos_n + offset_k] += d_n · w[f, k]             (when dx is given; dx is added to)
- * Long loops over a list measured ~3× faster here than visiting each nonzero's patch in short
- * K-long loops. `offsets` holds each weight's offset into an image, as convWeightGrad's.
+ * batch are listed once (value d_n, patch corner pos_n); then, four weights k at a time (each
+ * reading at offset o_k = c·h·w + kh·w + kw from a patch's corner), one pass over the list does
+ *   dw[f, k] += Σ_n d_n · x[pos_n + o_k]        (sums in locals)
+ *   dx[pos_n + o_k] += d_n · w[f, k]            (when dx is given; dx is added to)
+ * with the four weights and offsets in locals. Measured here on the preset's second convolution
+ * (dy 17% nonzero): 73 µs per example for both gradients, against 186 µs when dx was updated one
+ * weight per pass and 138 µs with four adjacent kernel columns per pass (K = 5 leaves a 1-wide
+ * remainder pass), and 200 µs for the dense weight-gradient tile alone.
  */
-export function convBackwardSparse(x: Float32Array, batch: number, c: number, h: number, w: number, dy: Float32Array, filters: number, K: number, wt: Float32Array, dw: Float32Array, dx: Float32Array | null, offsets: Int32Array, list: SparseList): void {
+export function convBackwardSparse(x: Float32Array, batch: number, c: number, h: number, w: number, dy: Float32Array, filters: number, K: number, wt: Float32Array, dw: Float32Array, dx: Float32Array | null, list: SparseList): void {
   const oh = h - K + 1;
   const ow = w - K + 1;
   const plane = h * w;
   const oplane = oh * ow;
   const ckk = c * K * K;
+  list.reserve(batch * oplane, weightOffsetsLength(ckk));
+  const offsets = list.offsets;
   fillOffsets(offsets, c, h, w, K);
-  list.reserve(batch * oplane);
+  const sums = list.sums;
   const vals = list.values;
   const pos = list.positions;
   for (let f = 0; f < filters; f++) {
@@ -214,45 +219,56 @@ export function convBackwardSparse(x: Float32Array, batch: number, c: number, h:
     }
     if (n === 0) continue;
     const wf = f * ckk;
-    let k = 0;
-    for (; k + 3 < ckk; k += 4) {
+    for (let k = 0; k < ckk; k += 4) {
+      // Weights past the last (when 4 does not divide c·K·K) read and write at offset 0 with a
+      // weight of 0: they change nothing, and their sums are dropped.
       const o0 = offsets[k], o1 = offsets[k + 1], o2 = offsets[k + 2], o3 = offsets[k + 3];
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let t = 0; t < n; t++) {
-        const d = vals[t];
-        const p = pos[t];
-        s0 += d * x[p + o0]; s1 += d * x[p + o1]; s2 += d * x[p + o2]; s3 += d * x[p + o3];
+      if (dx) {
+        const w0 = wt[wf + k], w1 = k + 1 < ckk ? wt[wf + k + 1] : 0, w2 = k + 2 < ckk ? wt[wf + k + 2] : 0, w3 = k + 3 < ckk ? wt[wf + k + 3] : 0;
+        sparseGroup(x, dx, vals, pos, n, o0, o1, o2, o3, w0, w1, w2, w3, sums);
+      } else {
+        sparseGroupWeights(x, vals, pos, n, o0, o1, o2, o3, sums);
       }
-      dw[wf + k] += s0; dw[wf + k + 1] += s1; dw[wf + k + 2] += s2; dw[wf + k + 3] += s3;
+      for (let q = 0; q < 4 && k + q < ckk; q++) dw[wf + k + q] += sums[q];
     }
-    for (; k < ckk; k++) {
-      const o = offsets[k];
-      let s = 0;
-      for (let t = 0; t < n; t++) s += vals[t] * x[pos[t] + o];
-      dw[wf + k] += s;
-    }
-    if (dx) scatterInputGrad(dx, vals, pos, n, wt, wf, ckk, offsets);
   }
 }
 
-/** dx[pos_n + offset_k] += d_n · w[f, k] for every weight k of one filter (wf = f·ckk). */
-function scatterInputGrad(dx: Float32Array, vals: Float32Array, pos: Int32Array, n: number, wt: Float32Array, wf: number, ckk: number, offsets: Int32Array): void {
+/** Four weights (reading at offsets o0..o3): their weight-gradient sums into `sums`, and their input gradients. */
+function sparseGroup(x: Float32Array, dx: Float32Array, vals: Float32Array, pos: Int32Array, n: number, o0: number, o1: number, o2: number, o3: number, w0: number, w1: number, w2: number, w3: number, sums: Float64Array): void {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
   for (let t = 0; t < n; t++) {
-    const d = vals[t];
     const p = pos[t];
-    for (let k = 0; k < ckk; k++) dx[p + offsets[k]] += d * wt[wf + k];
+    const d = vals[t];
+    s0 += d * x[p + o0]; s1 += d * x[p + o1]; s2 += d * x[p + o2]; s3 += d * x[p + o3];
+    dx[p + o0] += d * w0; dx[p + o1] += d * w1; dx[p + o2] += d * w2; dx[p + o3] += d * w3;
   }
+  sums[0] = s0; sums[1] = s1; sums[2] = s2; sums[3] = s3;
+}
+
+/** sparseGroup for a first layer, which needs no input gradient. */
+function sparseGroupWeights(x: Float32Array, vals: Float32Array, pos: Int32Array, n: number, o0: number, o1: number, o2: number, o3: number, sums: Float64Array): void {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  for (let t = 0; t < n; t++) {
+    const p = pos[t];
+    const d = vals[t];
+    s0 += d * x[p + o0]; s1 += d * x[p + o1]; s2 += d * x[p + o2]; s3 += d * x[p + o3];
+  }
+  sums[0] = s0; sums[1] = s1; sums[2] = s2; sums[3] = s3;
 }
 
 /** Reusable buffers for convBackwardSparse's lists of nonzeros. */
 export class SparseList {
   values: Float32Array = new Float32Array(0);
   positions: Int32Array = new Int32Array(0);
-  reserve(n: number): void {
+  offsets: Int32Array = new Int32Array(0);
+  readonly sums = new Float64Array(4);
+  reserve(n: number, weights: number): void {
     if (this.values.length < n) {
       this.values = new Float32Array(n);
       this.positions = new Int32Array(n);
     }
+    if (this.offsets.length !== weights) this.offsets = new Int32Array(weights);
   }
 }
 

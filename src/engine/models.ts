@@ -48,7 +48,7 @@ export function mlp(o: MlpOptions = {}, buffers?: ModelBuffers): Sequential {
  * The `--model cnn` preset, LeNet-5-like, sized by measurement on a 2-core machine (README,
  * "Choosing the CNN"): two 5×5 convolutions with max-pooling, then a dense layer with dropout.
  */
-export const CNN_LAYERS = 'conv:8:5,relu,pool:2,conv:16:5,relu,pool:2,flatten,dense:128,relu,dropout:0.25,dense:10';
+export const CNN_LAYERS = 'conv:8:5,pool:2,relu,conv:16:5,pool:2,relu,flatten,dense:128,relu,dropout:0.25,dense:10';
 
 export interface CnnOptions {
   /** [channels, height, width] of one example; default MNIST's [1, 28, 28]. */

@@ -84,10 +84,10 @@ export async function writeReport(dir: string, input: ReportInput): Promise<Repo
   const { model, meta, test, classes } = input;
   const sections: { file: string; title: string; caption: string }[] = [];
   const notes: string[] = [];
-  const scale = 5;
-
   // 1. Weight templates
   const maps = weightMaps(model, test.rows, test.cols);
+  // MNIST-sized maps at 5× (140 px); a convolution's small filters drawn as large.
+  const scale = Math.max(5, Math.round(140 / Math.max(maps[0].width, maps[0].height)));
   const sharp = await loadSharp();
   const tiles = await Promise.all(
     maps.map(async (m) => ({
@@ -95,13 +95,15 @@ export async function writeReport(dir: string, input: ReportInput): Promise<Repo
       caption: m.label,
     })),
   );
-  writeFileAtomic(join(dir, 'weights.png'), await captionedGrid(tiles, test.cols * scale, test.rows * scale, maps.length === 10 ? 5 : 8));
+  writeFileAtomic(join(dir, 'weights.png'), await captionedGrid(tiles, maps[0].width * scale, maps[0].height * scale, maps.length === 10 ? 5 : 8));
   sections.push({
     file: 'weights.png',
     title: 'Weight templates',
-    caption: model.layers.length === 1
-      ? 'Each digit\'s column of W drawn as an image: red pixels are evidence for the digit, blue against it.'
-      : `The first layer's ${maps.length} units with the largest weight norms: red pixels excite the unit, blue inhibit it.`,
+    caption: model.layers[0].type === 'conv2d'
+      ? `The first convolution's ${maps.length} filters (${maps[0].height}×${maps[0].width}), each scaled to its own largest weight: red weights excite the filter, blue inhibit it.`
+      : model.layers.length === 1
+        ? 'Each digit\'s column of W drawn as an image: red pixels are evidence for the digit, blue against it.'
+        : `The first layer's ${maps.length} units with the largest weight norms: red pixels excite the unit, blue inhibit it.`,
   });
 
   // 2. Confusion matrix, 3. mistakes

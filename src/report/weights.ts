@@ -42,12 +42,26 @@ export function largestUnits(weight: Float32Array, inputs: number, outputs: numb
   return norms.sort((a, b) => b.n - a.n || a.u - b.u).slice(0, k).map((x) => x.u);
 }
 
+/** A convolution's filters [F, C, K, K]: filter f's first input channel as a K×K map, scaled to ±max|w| of the filter. */
+export function filterMaps(weight: Float32Array, shape: readonly number[]): WeightMap[] {
+  const [filters, channels, kh, kw] = shape;
+  const size = channels * kh * kw;
+  return Array.from({ length: filters }, (_, f) => {
+    let max = 0;
+    for (let i = 0; i < size; i++) max = Math.max(max, Math.abs(weight[f * size + i]));
+    const rgb = new Uint8Array(kh * kw * 3);
+    for (let i = 0; i < kh * kw; i++) rgb.set(diverging(max === 0 ? 0 : weight[f * size + i] / max), i * 3);
+    return { label: `filter ${f}`, rgb, width: kw, height: kh };
+  });
+}
+
 /**
  * Softmax regression: the ten columns of W, one per digit. An MLP: the first layer's `k` units
- * with the largest weight norms.
+ * with the largest weight norms. A CNN: the first convolution's filters.
  */
 export function weightMaps(model: Sequential, rows: number, cols: number, k = 16): WeightMap[] {
   const first = model.entries[0];
+  if (model.layers[0].type === 'conv2d') return filterMaps(model.params.subarray(first.offset, first.offset + first.size), first.shape);
   const [inputs, outputs] = first.shape;
   const w = model.params.subarray(first.offset, first.offset + first.size);
   const isSoftmax = model.layers.length === 1;

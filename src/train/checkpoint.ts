@@ -9,9 +9,10 @@ import type { LayerSpec } from '../engine/layer.js';
 import { Sequential } from '../engine/sequential.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../engine/safetensors.js';
 import type { SamplerState } from '../data/batches.js';
+import type { Schedule } from '../engine/schedule.js';
 
 export const CHECKPOINT_FORMAT = 'mnist-ts/1';
-export const WEIGHT_LAYOUT = 'dense weight [inputs, outputs], row-major: y = x·W + b';
+export const WEIGHT_LAYOUT = 'dense weight [inputs, outputs], row-major: y = x·W + b; conv2d weight [filters, channels, kh, kw]; activations (batch, channels, height, width)';
 const OPTIMIZER_PREFIX = 'optimizer.';
 
 export interface TrainingConfig {
@@ -25,6 +26,13 @@ export interface TrainingConfig {
   validationSize: number;
   /** Epochs asked for when training started (a resume may ask for more). */
   epochs: number;
+  /** The architecture text, for `--layers` models. */
+  layers?: string;
+  weightDecay?: number;
+  /** Learning-rate schedule, in steps, fixed when training started. */
+  schedule?: Schedule;
+  /** Random shifts of up to this many pixels (0: none). */
+  augmentShift?: number;
 }
 
 export interface EpochRecord {

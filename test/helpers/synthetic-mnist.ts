@@ -27,3 +27,25 @@ export function writeSyntheticMnist(o: SyntheticOptions = {}): string {
   put('t10k-labels-idx1-ubyte', labs(test));
   return dir;
 }
+
+/**
+ * The first `train` training and `test` test images of the real MNIST, as four IDX files in a
+ * temporary folder: real digits for training tests that must learn, at a fraction of the cost.
+ */
+export async function writeMnistSubset(train: number, test: number): Promise<string> {
+  const { readFileSync } = await import('node:fs');
+  const { parseIdx } = await import('../../src/data/idx.js');
+  const { bundledDataDir } = await import('../../src/node/mnist-files.js');
+  const src = bundledDataDir();
+  const dir = mkdtempSync(join(tmpdir(), 'mnist-subset-'));
+  const copy = (name: string, n: number) => {
+    const idx = parseIdx(new Uint8Array(readFileSync(join(src, name))), name);
+    const per = idx.dims.slice(1).reduce((a, b) => a * b, 1);
+    writeFileSync(join(dir, name), encodeIdx([n, ...idx.dims.slice(1)], idx.data.slice(0, n * per)));
+  };
+  copy('train-images-idx3-ubyte', train);
+  copy('train-labels-idx1-ubyte', train);
+  copy('t10k-images-idx3-ubyte', test);
+  copy('t10k-labels-idx1-ubyte', test);
+  return dir;
+}

@@ -1,9 +1,11 @@
 /** `mnist-ts train`: the tutorial's training chapter, on all cores. */
 import type { Argv } from 'yargs';
 import { MnistTsError, OptionError } from '../../engine/errors.js';
-import { initializerFromName, INIT_NAMES } from '../../engine/init.js';
-import { mlp, softmaxRegression } from '../../engine/models.js';
+import { INIT_NAMES } from '../../engine/init.js';
 import { makeOptimizer, OPTIMIZER_NAMES } from '../../engine/optim.js';
+import { SCHEDULE_NAMES, type Schedule } from '../../engine/schedule.js';
+import { buildModel, MODEL_NAMES, recipeFor } from '../model-recipes.js';
+import { checkAugmentation, type Augmentation } from '../../train/augment.js';
 import type { Sequential } from '../../engine/sequential.js';
 import { loadMnist, type LoadedMnist } from '../../node/mnist-files.js';
 import { createBackend, defaultThreads } from '../../node/backends.js';
@@ -16,16 +18,24 @@ import { writeReport } from '../../node/report-writer.js';
 import type { SamplerState } from '../../data/batches.js';
 import { loadCheckpointFile, saveCheckpointFile } from '../../node/checkpoint-file.js';
 import { intFlag, nonNegativeNumberFlag, positiveNumberFlag } from '../options.js';
+import { CNN_LAYERS } from '../../engine/models.js';
 import { ProgressBar } from '../progress.js';
 
-export const MODEL_NAMES = ['softmax', 'mlp'] as const;
 
 export interface TrainArgs {
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  optimizer: string;
+  /** Left out: the model's recipe (model-recipes.ts). */
+  epochs?: number;
+  batchSize?: number;
+  lr?: number;
+  optimizer?: string;
   momentum: number;
+  weightDecay?: number;
+  lrSchedule?: string;
+  lrStepEpochs: number;
+  lrGamma: number;
+  lrFloor: number;
+  augmentShift?: number;
+  layers?: string;
   init?: string;
   initStd: number;
   model: string;
@@ -52,13 +62,20 @@ export const DEFAULT_SAVE_PATH = 'log/model.safetensors';
 
 export function trainOptions<T>(y: Argv<T>) {
   return y
-    .option('model', { type: 'string', default: 'softmax', describe: `architecture: ${MODEL_NAMES.join(' | ')}` })
+    .option('model', { type: 'string', default: 'softmax', describe: `architecture: ${MODEL_NAMES.join(' | ')} (cnn: ${CNN_LAYERS})` })
+    .option('layers', { type: 'string', describe: 'an architecture of your own instead of --model, e.g. "conv:8:5,relu,pool:2,flatten,dense:128,relu,dense:10" (items: conv:F:K[:same], pool:S, relu, flatten, dense:N, dropout:R)' })
     .option('hidden', { type: 'string', default: '256', describe: 'MLP hidden layer sizes, comma-separated (256 or 256,128)' })
-    .option('epochs', { type: 'number', default: 25, describe: 'passes over the training set' })
-    .option('batch-size', { type: 'number', default: 100, describe: 'examples per step; an epoch is floor(55000 / batch) steps and a batch that runs past the end of the data is completed from the next epoch (next_batch)' })
-    .option('lr', { type: 'number', default: 0.01, describe: 'learning rate' })
-    .option('optimizer', { type: 'string', default: 'sgd', describe: `${OPTIMIZER_NAMES.join(' | ')}` })
+    .option('epochs', { type: 'number', describe: `passes over the training set (default: ${recipeFor('softmax').epochs}; cnn and --layers: ${recipeFor('cnn').epochs})` })
+    .option('batch-size', { type: 'number', describe: `examples per step (default: ${recipeFor('softmax').batchSize}; cnn and --layers: ${recipeFor('cnn').batchSize}); an epoch is floor(55000 / batch) steps and a batch that runs past the end of the data is completed from the next epoch (next_batch)` })
+    .option('lr', { type: 'number', describe: `learning rate (default: ${recipeFor('softmax').lr}; cnn and --layers: ${recipeFor('cnn').lr})` })
+    .option('optimizer', { type: 'string', describe: `${OPTIMIZER_NAMES.join(' | ')} (default: ${recipeFor('softmax').optimizer}; cnn and --layers: ${recipeFor('cnn').optimizer})` })
     .option('momentum', { type: 'number', default: 0.9, describe: 'momentum coefficient (with --optimizer momentum)' })
+    .option('weight-decay', { type: 'number', describe: 'weight decay λ: an L2 term λ·p in the gradient (sgd, momentum, adam), or decoupled (adamw, default 0.01); default 0' })
+    .option('lr-schedule', { type: 'string', describe: `constant | step | cosine (default: ${recipeFor('softmax').schedule}; cnn and --layers: ${recipeFor('cnn').schedule})` })
+    .option('lr-step-epochs', { type: 'number', default: 10, describe: 'with --lr-schedule step: multiply the rate by --lr-gamma every N epochs' })
+    .option('lr-gamma', { type: 'number', default: 0.1, describe: 'with --lr-schedule step: the factor' })
+    .option('lr-floor', { type: 'number', default: 0, describe: 'with --lr-schedule cosine: the final rate, as a fraction of --lr' })
+    .option('augment-shift', { type: 'number', describe: `shift each training image by a random 0..N pixels along each axis, seeded (default: ${recipeFor('softmax').augmentShift}; cnn and --layers: ${recipeFor('cnn').augmentShift})` })
     .option('init', { type: 'string', describe: `weight initialiser: ${INIT_NAMES.join(' | ')} (default: normal for softmax, he for mlp)` })
     .option('init-std', { type: 'number', default: 1, describe: 'standard deviation for --init normal' })
     .option('seed', { type: 'number', default: 0, describe: 'seed for weights and batch order' })
@@ -75,13 +92,18 @@ export function trainOptions<T>(y: Argv<T>) {
     .option('interrupt-after', { type: 'number', hidden: true });
 }
 
-function parseHidden(text: string): number[] {
-  const parts = String(text).split(',').map((s) => s.trim());
-  const sizes = parts.map(Number);
-  if (parts.length === 0 || sizes.some((h) => !(Number.isInteger(h) && h > 0))) {
-    throw new OptionError(`--hidden: '${text}', expected whole numbers > 0 separated by commas, for example 256 or 256,128`);
+/** The schedule named by --lr-schedule, in steps, for `epochs` epochs of `perEpoch` steps. */
+function scheduleFor(name: string, args: Pick<TrainArgs, 'lrStepEpochs' | 'lrGamma' | 'lrFloor'>, epochs: number, perEpoch: number): Schedule {
+  switch (name) {
+    case 'constant': return { kind: 'constant' };
+    case 'cosine': {
+      const floor = Number(args.lrFloor ?? 0);
+      if (!(floor >= 0 && floor <= 1)) throw new OptionError(`--lr-floor: ${args.lrFloor}, expected a fraction of --lr in [0, 1]`);
+      return { kind: 'cosine', total: Math.max(1, epochs * perEpoch), floor };
+    }
+    case 'step': return { kind: 'step', every: intFlag('lr-step-epochs', args.lrStepEpochs ?? 10, 1) * perEpoch, gamma: positiveNumberFlag('lr-gamma', args.lrGamma ?? 0.1) };
+    default: throw new OptionError(`--lr-schedule: '${name}', expected one of ${SCHEDULE_NAMES.join(', ')}`);
   }
-  return sizes;
 }
 
 function parseFault(text: string | undefined): InjectedFault | undefined {
@@ -89,25 +111,6 @@ function parseFault(text: string | undefined): InjectedFault | undefined {
   const [shard, step, mode] = text.split(':');
   if (mode !== 'throw' && mode !== 'exit') throw new OptionError(`--inject-fault: '${text}', expected shard:step:throw|exit`);
   return { shard: Number(shard), step: Number(step), mode };
-}
-
-export interface BuiltModel {
-  model: Sequential;
-  description: string;
-}
-
-export function buildModel(args: Pick<TrainArgs, 'model' | 'hidden' | 'init' | 'initStd'>, inputs: number, classes: number): BuiltModel {
-  const std = positiveNumberFlag('init-std', args.initStd);
-  if (args.model === 'softmax') {
-    const init = initializerFromName(args.init ?? 'normal', std);
-    return { model: softmaxRegression({ inputs, classes, init }), description: `softmax regression ${inputs}→${classes}` };
-  }
-  if (args.model === 'mlp') {
-    const hidden = parseHidden(args.hidden);
-    const init = initializerFromName(args.init ?? 'he', std);
-    return { model: mlp({ inputs, hidden, classes, init }), description: `MLP ${[inputs, ...hidden, classes].join('-')}` };
-  }
-  throw new OptionError(`--model: '${args.model}', expected one of ${MODEL_NAMES.join(', ')}`);
 }
 
 export interface TrainOutcome {
@@ -141,20 +144,24 @@ export class Interrupted extends MnistTsError {
 
 export async function runTrain(args: TrainArgs, print: (line: string) => void = console.log, preloaded?: LoadedMnist): Promise<TrainOutcome> {
   const resumed = args.resume ? loadCheckpointFile(args.resume) : undefined;
+  const recipe = recipeFor(args.model, args.layers);
   const config: TrainingConfig = resumed
     ? resumed.meta.training
     : {
-        model: args.model,
-        optimizer: args.optimizer,
-        lr: positiveNumberFlag('lr', args.lr),
+        model: args.layers !== undefined ? 'layers' : args.model,
+        optimizer: args.optimizer ?? recipe.optimizer,
+        lr: positiveNumberFlag('lr', args.lr ?? recipe.lr),
         momentum: nonNegativeNumberFlag('momentum', args.momentum),
-        batchSize: intFlag('batch-size', args.batchSize, 1),
-        init: args.init ?? (args.model === 'mlp' ? 'he' : 'normal'),
+        batchSize: intFlag('batch-size', args.batchSize ?? recipe.batchSize, 1),
+        init: args.init ?? (args.model === 'softmax' && args.layers === undefined ? 'normal' : 'he'),
         initStd: args.initStd,
         validationSize: intFlag('validation-size', args.validationSize, 0),
-        epochs: intFlag('epochs', args.epochs, 0),
+        epochs: intFlag('epochs', args.epochs ?? recipe.epochs, 0),
+        ...(args.layers !== undefined ? { layers: args.layers } : {}),
+        ...(args.weightDecay !== undefined ? { weightDecay: nonNegativeNumberFlag('weight-decay', args.weightDecay) } : {}),
+        augmentShift: intFlag('augment-shift', args.augmentShift ?? recipe.augmentShift, 0),
       };
-  const epochs = intFlag('epochs', args.epochs, 0);
+  const epochs = intFlag('epochs', args.epochs ?? config.epochs, 0);
   const seed = resumed ? resumed.meta.seed : intFlag('seed', args.seed, 0, 0xffffffff);
   const threads = intFlag('threads', args.threads ?? defaultThreads(), 1, 256);
   const displayStep = intFlag('display-step', args.displayStep, 1);
@@ -163,10 +170,13 @@ export async function runTrain(args: TrainArgs, print: (line: string) => void = 
   const save = Array.isArray(args.save) ? args.save.at(-1) : args.save;
   const savePath = save === false || save === '' ? undefined : (save ?? DEFAULT_SAVE_PATH);
   const { batchSize, lr, momentum, validationSize } = config;
-  const optimizer = makeOptimizer(config.optimizer, lr, momentum);
   const fault = parseFault(args.injectFault);
 
   const mnist = preloaded ?? loadMnist({ dataDir: args.dataDir, validationSize });
+  // The schedule is fixed in steps when training starts, so that a resume (even with a new
+  // --epochs) continues the same curve.
+  config.schedule ??= scheduleFor(args.lrSchedule ?? recipe.schedule, args, config.epochs, stepsPerEpoch(mnist.train.count, batchSize));
+  const optimizer = makeOptimizer(config.optimizer, lr, momentum, { weightDecay: config.weightDecay, schedule: config.schedule });
   let model: Sequential;
   let description: string;
   if (resumed) {
@@ -177,9 +187,13 @@ export async function runTrain(args: TrainArgs, print: (line: string) => void = 
       throw new OptionError(`--resume ${args.resume}: the model takes ${model.inputSize} inputs, but the images have ${mnist.train.features} pixels`);
     }
   } else {
-    ({ model, description } = buildModel({ ...args, init: config.init }, mnist.train.features, mnist.classes));
+    ({ model, description } = buildModel({ ...args, init: args.init }, mnist.train.rows, mnist.train.cols, mnist.classes));
     model.initialize(seed);
   }
+  const augmentShift = config.augmentShift ?? 0;
+  const augment: Augmentation | undefined = augmentShift > 0
+    ? checkAugmentation({ shift: augmentShift, channels: 1, height: mnist.train.rows, width: mnist.train.cols }, mnist.train.features)
+    : undefined;
   if (batchSize > mnist.train.count) throw new OptionError(`--batch-size: ${batchSize}, expected at most the ${mnist.train.count} training images`);
   const trainData = csrFromSplit(mnist.train, mnist.classes);
   const validation = csrFromSplit(mnist.validation, mnist.classes);
@@ -198,13 +212,18 @@ export async function runTrain(args: TrainArgs, print: (line: string) => void = 
     encodeCheckpoint(model, optimizer.state(), metaAt(epochsCompleted, sampler, testAccuracy));
   if (!args.json) {
     const from = resumed ? `, resuming after epoch ${resumed.meta.epochsCompleted}` : '';
-    print(`Training ${description} (${model.paramCount} parameters) on ${trainData.count} images: ${optimizer.name} lr ${lr}, batch ${batchSize}, ${epochs} epochs of ${steps} steps, ${threads} thread${threads > 1 ? 's' : ''}, seed ${seed}${from}`);
+    const extras = [
+      config.schedule && config.schedule.kind !== 'constant' ? `${config.schedule.kind} schedule` : '',
+      config.weightDecay ? `weight decay ${config.weightDecay}` : '',
+      augment ? `shifts up to ${augment.shift} px` : '',
+    ].filter(Boolean);
+    print(`Training ${description} (${model.paramCount} parameters) on ${trainData.count} images: ${optimizer.name} lr ${lr}${extras.map((e) => `, ${e}`).join('')}, batch ${batchSize}, ${epochs} epochs of ${steps} steps, ${threads} thread${threads > 1 ? 's' : ''}, seed ${seed}${from}`);
   }
   const bar = new ProgressBar(process.stderr, !args.json && process.stderr.isTTY === true);
   const interrupt = watchInterrupt(args.interruptAfter);
   // The last complete epoch, encoded, so that Ctrl-C can save it even though the weights have moved on.
   let lastComplete: { epoch: number; bytes: Uint8Array } | undefined;
-  const backend = createBackend(model, trainData, optimizer, threads, batchSize, fault);
+  const backend = createBackend(model, trainData, optimizer, threads, batchSize, fault, { seed, augment });
   let result;
   try {
     result = await train(model, trainData, {

@@ -1,0 +1,87 @@
+/**
+ * Convolutional models through the CLI: --layers with dropout, augmentation, AdamW, weight decay
+ * and a cosine schedule; resume is bit-exact (Adam's moments in the checkpoint); evaluate,
+ * predict and report read the checkpoint. Trained on 5000 images so that it stays quick.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { runCli } from './helpers/cli.js';
+import { writeMnistSubset } from './helpers/synthetic-mnist.js';
+import { loadCheckpointFile } from '../src/node/checkpoint-file.js';
+import { buildModel, recipeFor } from '../src/cli/model-recipes.js';
+import { CNN_LAYERS } from '../src/engine/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'cnn-cli-'));
+// 5000 training, 1000 validation and 1000 test images of the real MNIST.
+const data = ['--data-dir', await writeMnistSubset(6000, 1000)];
+const LAYERS = 'conv:4:5,relu,pool:4,flatten,dropout:0.2,dense:10';
+const common = [...data, '--layers', LAYERS, '--validation-size', '1000', '--optimizer', 'adamw', '--weight-decay', '0.001', '--lr', '0.003', '--lr-schedule', 'cosine', '--augment-shift', '2', '--batch-size', '50', '--threads', '2', '--json'];
+
+test('--layers model: resume is bit-identical to an uninterrupted run (AdamW, cosine, dropout, shifts)', () => {
+  const full = runCli(['train', '--epochs', '2', '--save', join(dir, 'full.safetensors'), ...common]);
+  assert.is(full.code, 0, full.stderr);
+  // The schedule is fixed in the checkpoint when training starts, so the run to resume is one
+  // that planned 2 epochs and was stopped (Ctrl-C) after the first.
+  const planned = runCli(['train', '--epochs', '2', '--interrupt-after', '100', '--save', join(dir, 'planned.safetensors'), ...common]);
+  assert.is(planned.code, 130, planned.stderr);
+  const resumed = runCli(['train', ...data, '--epochs', '2', '--resume', join(dir, 'planned.safetensors'), '--save', join(dir, 'resumed.safetensors'), '--threads', '2', '--json']);
+  assert.is(resumed.code, 0, resumed.stderr);
+  const a = loadCheckpointFile(join(dir, 'full.safetensors'));
+  const b = loadCheckpointFile(join(dir, 'resumed.safetensors'));
+  assert.equal(new Uint8Array(b.model.params.buffer.slice(0)), new Uint8Array(a.model.params.buffer.slice(0)));
+  assert.equal(Object.keys(a.optimizerState).sort(), ['m', 'v']);
+  assert.equal(Array.from(b.optimizerState.v), Array.from(a.optimizerState.v));
+  assert.equal(a.meta.training.schedule, { kind: 'cosine', total: 200, floor: 0 });
+  assert.is(a.meta.training.layers, LAYERS);
+  assert.is(a.meta.architecture[0].type, 'conv2d');
+  const final = JSON.parse(full.stdout.trim().split('\n').at(-1)!);
+  assert.ok(final.test_accuracy > 0.8, `accuracy ${final.test_accuracy} after 2 short epochs`);
+});
+
+test('evaluate, predict and report read a convolutional checkpoint', async () => {
+  const model = join(dir, 'full.safetensors');
+  const trained = loadCheckpointFile(model).meta.metrics.testAccuracy!;
+  const ev = runCli(['evaluate', '--model', model, ...data, '--json']);
+  assert.is(ev.code, 0, ev.stderr);
+  assert.is(JSON.parse(ev.stdout).accuracy, trained);
+  const out = join(dir, 'pred');
+  const pr = runCli(['predict', '--model', model, ...data, '--from', 'test', '--index', '0,1', '--out', out, '--json']);
+  assert.is(pr.code, 0, pr.stderr);
+  assert.is(JSON.parse(pr.stdout).length, 2);
+  assert.ok(existsSync(join(out, 'contact-sheet.png')));
+  const rep = runCli(['report', '--model', model, ...data, '--out', join(dir, 'report')]);
+  assert.is(rep.code, 0, rep.stderr);
+  const meta = await sharp(join(dir, 'report', 'weights.png')).metadata();
+  assert.ok(meta.width! > 4 * 100, 'four filters drawn large');
+});
+
+test('bad --layers: one line naming the item, exit code 2', () => {
+  const cases: [string, RegExp][] = [
+    ['conv:8:5,pool:2,dense', /^mnist-ts: --layers: item 3 'dense' expected dense:OUTPUTS\n$/],
+    ['conv:8:30,flatten,dense:10', /^mnist-ts: --layers: item 1 'conv:8:30' has a 30×30 kernel, which does not fit the 28×28 input it gets/],
+    ['dense:64,conv:8:3,dense:10', /^mnist-ts: --layers: item 2 'conv:8:3' needs an image input/],
+    ['conv:8:5,relu,flatten,dense:7', /^mnist-ts: --layers: the last layer gives 7 outputs, expected 10/],
+    ['conv:8:5,tanh,dense:10', /^mnist-ts: --layers: item 2 'tanh' is not a layer/],
+    ['conv:x:5,dense:10', /^mnist-ts: --layers: item 1 'conv:x:5' needs a filter count as a whole number > 0, found 'x'/],
+  ];
+  for (const [text, pattern] of cases) {
+    const r = runCli(['train', ...data, '--layers', text, '--epochs', '1', '--no-save']);
+    assert.is(r.code, 2, `${text}: ${r.stderr}`);
+    assert.match(r.stderr, pattern);
+  }
+});
+
+test('--model cnn builds the preset and trains with its recipe', () => {
+  const { model, description } = buildModel({ model: 'cnn', hidden: '256', initStd: 1 }, 28, 28, 10);
+  assert.is(description, `CNN ${CNN_LAYERS}`);
+  assert.equal([...model.inputShape], [1, 28, 28]);
+  assert.is(model.outputSize, 10);
+  assert.is(recipeFor('cnn').optimizer, 'adam');
+  assert.is(recipeFor('softmax').optimizer, 'sgd', 'the tutorial keeps its own');
+});
+
+test.run();
