@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Conv2D, CsrMatrix, Dense, Dropout, Flatten, MaxPool2D, ReLU, Rng, Sequential, denseToCsr, normal, type Layer, type ForwardContext } from '../src/engine/index.js';
 import { H, checkModel, input, relError } from './helpers/gradcheck.js';
-import { convBackwardSparse, convWeightGrad, SparseList, weightOffsetsLength } from '../src/engine/conv-kernels.js';
+import { convBackwardSparse, convWeightGrad, SparseList, weightOffsetsLength } from '../src/engine/conv-backward.js';
 
 /** The definition, loop for loop: y[i,f,y,x] = b[f] + Σ_c,kh,kw w[f,c,kh,kw]·x[i,c,y+kh−pad,x+kw−pad]. */
 function naiveConv(x: Float32Array, batch: number, [c, h, w]: number[], wt: Float32Array, bias: Float32Array, filters: number, k: number, same: boolean): Float32Array {
@@ -45,6 +45,7 @@ for (const [shape, filters, k, same] of [
   [[2, 6, 5], 3, 4, true], // even kernel: the extra padding goes to the bottom and right
   [[2, 5, 5], 2, 5, false], // the kernel fills the image: one output pixel
   [[1, 4, 4], 1, 1, false],
+  [[3, 9, 10], 6, 5, true], // the unrolled 5×5 kernel, padded, with a partial group of filters
 ] as [number[], number, number, boolean][]) {
   test(`Conv2D forward equals the definition: input [${shape}], ${filters} filters ${k}×${k}, ${same ? 'same' : 'valid'}`, () => {
     const conv = new Conv2D(shape, filters, k, { padding: same ? 'same' : 'valid', init: normal(0.5), bias: normal(0.5) });
@@ -56,6 +57,16 @@ for (const [shape, filters, k, same] of [
     assert.equal([...conv.outputShape], [filters, same ? shape[1] : shape[1] - k + 1, same ? shape[2] : shape[2] - k + 1]);
   });
 }
+
+test('Conv2D forward skips all-zero row segments correctly: a digit-like input (a box of ink on zeros)', () => {
+  const conv = new Conv2D([2, 28, 28], 5, 5, { init: normal(0.5), bias: normal(0.5) });
+  const model = new Sequential([conv]).initialize(13);
+  const rng = new Rng(14);
+  const x = new Float32Array(3 * 2 * 784);
+  for (let i = 0; i < 3; i++) for (let ch = 0; ch < 2; ch++) for (let yy = 4 + i; yy < 22 - ch; yy++) for (let xx = 6 + 3 * i; xx < 19; xx++) x[((i * 2 + ch) * 28 + yy) * 28 + xx] = rng.uniform();
+  x[5 * 28 + 27] = 1; // a lone pixel at a row's end
+  close(model.forward(x, 3), naiveConv(x, 3, [2, 28, 28], model.param('conv2d0.weight'), model.param('conv2d0.bias'), 5, 5, false), 1e-5, 'y');
+});
 
 test('MaxPool2D forward: the largest of each window; a partial window at the edge is dropped', () => {
   const pool = new MaxPool2D([1, 5, 5], 2);

@@ -11,7 +11,8 @@ import { ShapeError } from './errors.js';
 import { he, zeros, type Initializer } from './init.js';
 import { Scratch, type Layer, type LayerSpec, type Padding, type ParamSpec } from './layer.js';
 import { density, matmulRaw } from './matmul.js';
-import { convBackwardSparse, convValid, convWeightGrad, packFilters, packedFilterLength, SparseList, weightOffsetsLength } from './conv-kernels.js';
+import { convValid, packFilters, packedFilterLength, rowSpans } from './conv-forward.js';
+import { convBackwardSparse, convWeightGrad, SparseList, weightOffsetsLength } from './conv-backward.js';
 import { checkImageShape } from './image-shape.js';
 
 /**
@@ -54,6 +55,7 @@ export class Conv2D implements Layer {
   private readonly dcols = new Scratch();
   private readonly dx = new Scratch();
   private offsets: Int32Array = new Int32Array(0);
+  private spans: Int32Array = new Int32Array(0);
   private readonly nonzeros = new SparseList();
 
   constructor(input: readonly number[], readonly filters: number, readonly kernel: number, options: Conv2DOptions = {}) {
@@ -105,7 +107,8 @@ export class Conv2D implements Layer {
     const ckk = this.patch;
     const packed = packFilters(this.w, this.filters, ckk, this.packed.get(packedFilterLength(this.filters, ckk)));
     const y = this.y.get(batch * this.outputSize);
-    convValid(xp, batch, c, hp, wp, packed, this.b, this.filters, this.kernel, y);
+    if (this.spans.length < 2 * batch * c * hp) this.spans = new Int32Array(2 * batch * c * hp);
+    convValid(xp, batch, c, hp, wp, packed, this.b, this.filters, this.kernel, y, rowSpans(xp, batch * c * hp, wp, this.spans));
     this.xp = xp;
     this.batch = batch;
     return y;
