@@ -9,10 +9,10 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from './helpers/cli.js';
 
-function exampleCode(): string {
+function exampleCode(name = 'library'): string {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const m = /<!-- example:library -->\s*```ts\n([\s\S]*?)```/.exec(readme);
-  assert.ok(m, 'README has the library example');
+  const m = new RegExp(`<!-- example:${name} -->\\s*\`\`\`ts\\n([\\s\\S]*?)\`\`\``).exec(readme);
+  assert.ok(m, `README has the ${name} example`);
   return m![1];
 }
 
@@ -32,6 +32,22 @@ test('the README library example runs on the built package and learns', () => {
     const shared: string[] = JSON.parse(/SHARED (.*)/.exec(r.stdout)![1]);
     assert.ok(shared.length > 0);
     assert.equal(shared.filter((s) => /sharp|vips|\.node$/.test(s)), [], 'no native module loaded');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the README CNN example runs on the built package: a small convolutional net learns strokes', () => {
+  const dir = join(ROOT, '.example-tmp');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'cnn-example.ts');
+  writeFileSync(file, exampleCode('cnn'));
+  try {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    assert.is(r.status, 0, r.stderr);
+    const acc = Number(/accuracy ([\d.]+)/.exec(r.stdout)?.[1]);
+    assert.ok(acc > 0.95, `accuracy ${acc}`);
+    assert.match(r.stdout, 'conv2d0.weight [4, 1, 3, 3], conv2d0.bias [4], dense0.weight [100, 2], dense0.bias [2]');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
