@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Runs every uvu test under c8 coverage, then prints the plain closing line `N passed, N failed`
-// that CI reads (uvu's own summary says Total/Passed/Skipped).
+// Runs every uvu test under c8 coverage (two processes at once: scripts/test-parallel.mjs), then
+// prints the plain closing line `N passed, N failed` that CI reads (uvu's own summary says
+// Total/Passed/Skipped). c8 collects coverage from every process below it.
 // uvu runs under `node --import tsx` rather than `uvu -r tsx`: worker threads inherit execArgv,
 // so pool workers can load .ts files too.
 import { spawn } from 'node:child_process';
@@ -8,7 +9,7 @@ import { spawn } from 'node:child_process';
 const args = [
   'node_modules/c8/bin/c8.js', '--all', '--exclude-after-remap', '--src', 'src', '--src', 'workers', '--include', 'src/**', '--include', 'workers/**',
   '--reporter', 'text-summary', '--reporter', 'html',
-  process.execPath, '--import', 'tsx', 'node_modules/uvu/bin.js', 'test', '\\.test\\.ts$', ...process.argv.slice(2),
+  process.execPath, 'scripts/test-parallel.mjs', ...process.argv.slice(2),
 ];
 const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FORCE_COLOR: '0' } });
 let out = '';
