@@ -1,8 +1,8 @@
 /** Conv2D, MaxPool2D, Flatten and Dropout: against naive definitions and central differences. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Conv2D, CsrMatrix, Dense, Dropout, Flatten, MaxPool2D, ReLU, Rng, Sequential, denseToCsr, normal, type Layer, type ForwardContext } from '../src/engine/index.js';
-import { H, checkModel, input, relError } from './helpers/gradcheck.js';
+import { Conv2D, CsrMatrix, Dense, Dropout, Flatten, MaxPool2D, ReLU, Rng, Sequential, denseToCsr, normal, type Layer } from '../src/engine/index.js';
+import { checkInputGradient, checkModel, input } from './helpers/gradcheck.js';
 import { convBackwardSparse, convWeightGrad, SparseList, weightOffsetsLength } from '../src/engine/conv-backward.js';
 
 /** The definition, loop for loop: y[i,f,y,x] = b[f] + Σ_c,kh,kw w[f,c,kh,kw]·x[i,c,y+kh−pad,x+kw−pad]. */
@@ -107,25 +107,6 @@ test('Conv2D then ReLU: the weight gradient flows through the ReLU mask', () => 
   assert.ok(pre.every((v) => Math.abs(v) > 0.05), 'test input has no pre-activation near 0');
   checkModel(model, x, [2, 0], 2, 'conv+relu', 1e-3);
 });
-
-/** d(sum(y·w))/dx of one layer, analytic against central differences. */
-function checkInputGradient(layer: Layer, batch: number, seed: number, context?: ForwardContext) {
-  const rng = new Rng(seed);
-  const x = input(batch, layer.inputSize, rng);
-  const w = input(batch, layer.outputSize, rng);
-  const f = () => layer.forward(x, batch, true, context).reduce((s, v, i) => s + v * w[i], 0);
-  layer.forward(x, batch, true, context);
-  const dx = Float32Array.from(layer.backward(w, batch, true)!);
-  for (let i = 0; i < x.length; i++) {
-    const saved = x[i];
-    x[i] = saved + H;
-    const up = f();
-    x[i] = saved - H;
-    const down = f();
-    x[i] = saved;
-    assert.ok(relError((up - down) / (2 * H), dx[i]) < 2e-2, `${layer.type} dx[${i}]: ${(up - down) / (2 * H)} vs ${dx[i]}`);
-  }
-}
 
 test('input gradients of Conv2D (valid and same), MaxPool2D, Flatten and Dropout', () => {
   const convValid = new Conv2D([2, 5, 6], 3, 3, { init: normal(0.5) });

@@ -1,6 +1,6 @@
 /** Central differences against a model's analytic gradients, shared by the gradient-check tests. */
 import * as assert from 'uvu/assert';
-import { Rng, Sequential, accumulateGradients, softmaxCrossEntropy } from '../../src/engine/index.js';
+import { Rng, Sequential, accumulateGradients, softmaxCrossEntropy, type ForwardContext, type Layer } from '../../src/engine/index.js';
 
 export const H = 1e-2;
 
@@ -29,5 +29,25 @@ export function checkModel(model: Sequential, x: Float32Array, labels: number[],
 
 export function input(batch: number, features: number, rng: Rng, zeros = 0): Float32Array {
   return Float32Array.from({ length: batch * features }, () => (rng.uniform() < zeros ? 0 : rng.normal()));
+}
+
+
+/** d(sum(y·w))/dx of one layer, analytic against central differences. */
+export function checkInputGradient(layer: Layer, batch: number, seed: number, context?: ForwardContext) {
+  const rng = new Rng(seed);
+  const x = input(batch, layer.inputSize, rng);
+  const w = input(batch, layer.outputSize, rng);
+  const f = () => layer.forward(x, batch, true, context).reduce((s, v, i) => s + v * w[i], 0);
+  layer.forward(x, batch, true, context);
+  const dx = Float32Array.from(layer.backward(w, batch, true)!);
+  for (let i = 0; i < x.length; i++) {
+    const saved = x[i];
+    x[i] = saved + H;
+    const up = f();
+    x[i] = saved - H;
+    const down = f();
+    x[i] = saved;
+    assert.ok(relError((up - down) / (2 * H), dx[i]) < 2e-2, `${layer.type} dx[${i}]: ${(up - down) / (2 * H)} vs ${dx[i]}`);
+  }
 }
 
