@@ -75,6 +75,18 @@ test('bad --layers: one line naming the item, exit code 2', () => {
   }
 });
 
+test('--model cnn through the CLI: the preset with its recipe, on the pool, saved and evaluated', () => {
+  const path = join(dir, 'cnn.safetensors');
+  const r = runCli(['train', '--model', 'cnn', ...data, '--validation-size', '1000', '--epochs', '1', '--threads', '2', '--save', path]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, `Training CNN ${CNN_LAYERS} (15622 parameters) on 5000 images: adam lr 0.002, cosine schedule, shifts up to 1 px, batch 64, 1 epochs of 78 steps, 2 threads`);
+  const accuracy = Number(/Accuracy: ([\d.]+)/.exec(r.stdout)?.[1]);
+  assert.ok(accuracy > 0.5, `accuracy ${accuracy} after one epoch on 5000 images`);
+  const ev = runCli(['evaluate', '--model', path, ...data, '--json']);
+  assert.is(ev.code, 0, ev.stderr);
+  assert.is(JSON.parse(ev.stdout).accuracy.toFixed(4), accuracy.toFixed(4));
+});
+
 test('--model cnn builds the preset and trains with its recipe', () => {
   const { model, description } = buildModel({ model: 'cnn', hidden: '256', initStd: 1 }, 28, 28, 10);
   assert.is(description, `CNN ${CNN_LAYERS}`);
