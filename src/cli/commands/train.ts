@@ -78,7 +78,7 @@ export function trainOptions<T>(y: Argv<T>) {
     .option('augment-shift', { type: 'number', describe: `shift each training image by a random 0..N pixels along each axis, seeded (default: ${recipeFor('softmax').augmentShift}; cnn and --layers: ${recipeFor('cnn').augmentShift})` })
     .option('init', { type: 'string', describe: `weight initialiser: ${INIT_NAMES.join(' | ')} (default: normal for softmax, he for mlp)` })
     .option('init-std', { type: 'number', default: 1, describe: 'standard deviation for --init normal' })
-    .option('seed', { type: 'number', default: 0, describe: 'seed for weights and batch order' })
+    .option('seed', { type: 'number', default: 0, describe: 'seed for weights, batch order, dropout masks and shifts' })
     .option('threads', { type: 'number', describe: 'threads for gradients (default: available parallelism; 1 = in-process, no pool)' })
     .option('validation-size', { type: 'number', default: 5000, describe: 'first N training images held out for validation' })
     .option('data-dir', { type: 'string', describe: 'folder with the four MNIST IDX files (raw or .gz)' })
