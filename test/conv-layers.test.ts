@@ -170,6 +170,15 @@ test('the sparse backward kernel equals the dense one (weight gradient) and the 
     }
   }
   close(dx, expect, 1e-5, 'dx');
+  // A first layer's 5×5 kernels take their own path (a kernel row per pass, no input gradient).
+  const [c5, h5, w5, f5] = [2, 9, 8, 3];
+  const x5 = input(2, c5 * h5 * w5, rng, 0.3);
+  const dy5 = input(2, f5 * (h5 - 4) * (w5 - 4), rng, 0.8);
+  const dense5 = new Float32Array(f5 * c5 * 25);
+  convWeightGrad(x5, 2, c5, h5, w5, dy5, f5, 5, dense5, new Int32Array(weightOffsetsLength(c5 * 25)));
+  const sparse5 = new Float32Array(f5 * c5 * 25);
+  convBackwardSparse(x5, 2, c5, h5, w5, dy5, f5, 5, new Float32Array(f5 * c5 * 25), sparse5, null, new SparseList());
+  close(sparse5, dense5, 1e-5, 'dw, 5×5, no dx');
 });
 
 test('Conv2D backward gives the same gradients whether dy is sparse enough for the sparse path or not', () => {

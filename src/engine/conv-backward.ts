@@ -105,6 +105,17 @@ export function convBackwardSparse(x: Float32Array, batch: number, c: number, h:
     }
     if (n === 0) continue;
     const wf = f * ckk;
+    if (!dx && K === 5) {
+      // A first layer's 5×5 kernels: a kernel row (five weights) per pass, no weight wasted.
+      for (let ch = 0; ch < c; ch++) {
+        for (let kh = 0; kh < K; kh++) {
+          sparseRow5Weights(x, vals, pos, n, ch * plane + kh * w, sums);
+          const k = wf + (ch * K + kh) * K;
+          for (let q = 0; q < 5; q++) dw[k + q] += sums[q];
+        }
+      }
+      continue;
+    }
     for (let k = 0; k < ckk; k += 4) {
       // Weights past the last (when 4 does not divide c·K·K) read and write at offset 0 with a
       // weight of 0: they change nothing, and their sums are dropped.
@@ -143,12 +154,23 @@ function sparseGroupWeights(x: Float32Array, vals: Float32Array, pos: Int32Array
   sums[0] = s0; sums[1] = s1; sums[2] = s2; sums[3] = s3;
 }
 
+/** Five adjacent weights of a kernel row (reading at o..o+4 from a patch's corner): their weight-gradient sums. */
+function sparseRow5Weights(x: Float32Array, vals: Float32Array, pos: Int32Array, n: number, o: number, sums: Float64Array): void {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0;
+  for (let t = 0; t < n; t++) {
+    const p = pos[t] + o;
+    const d = vals[t];
+    s0 += d * x[p]; s1 += d * x[p + 1]; s2 += d * x[p + 2]; s3 += d * x[p + 3]; s4 += d * x[p + 4];
+  }
+  sums[0] = s0; sums[1] = s1; sums[2] = s2; sums[3] = s3; sums[4] = s4;
+}
+
 /** Reusable buffers for convBackwardSparse's lists of nonzeros. */
 export class SparseList {
   values: Float32Array = new Float32Array(0);
   positions: Int32Array = new Int32Array(0);
   offsets: Int32Array = new Int32Array(0);
-  readonly sums = new Float64Array(4);
+  readonly sums = new Float64Array(5);
   reserve(n: number, weights: number): void {
     if (this.values.length < n) {
       this.values = new Float32Array(n);

@@ -10,7 +10,7 @@
 import { ShapeError } from './errors.js';
 import { he, zeros, type Initializer } from './init.js';
 import { Scratch, type Layer, type LayerSpec, type Padding, type ParamSpec } from './layer.js';
-import { density, matmulRaw } from './matmul.js';
+import { matmulRaw } from './matmul.js';
 import { convValid, packFilters, packedFilterLength, rowSpans } from './conv-forward.js';
 import { convBackwardSparse, convWeightGrad, SparseList, weightOffsetsLength } from './conv-backward.js';
 import { checkImageShape } from './image-shape.js';
@@ -121,17 +121,23 @@ export class Conv2D implements Layer {
     const [f, oh, ow] = this.outputShape;
     const p = oh * ow;
     const ckk = this.patch;
+    // The bias gradient and dy's count of nonzeros (which picks the path) in one pass.
     const db = this.db;
+    let nonzeros = 0;
     for (let o = 0; o < f; o++) {
       let s = 0;
       for (let i = 0; i < batch; i++) {
         const src = (i * f + o) * p;
-        for (let q = 0; q < p; q++) s += dy[src + q];
+        for (let q = 0; q < p; q++) {
+          const v = dy[src + q];
+          s += v;
+          nonzeros += v !== 0 ? 1 : 0;
+        }
       }
       db[o] += s;
     }
     if (this.offsets.length < weightOffsetsLength(ckk)) this.offsets = new Int32Array(weightOffsetsLength(ckk));
-    if (density(dy, batch * this.outputSize) < SPARSE_DY_DENSITY) {
+    if (nonzeros < SPARSE_DY_DENSITY * batch * this.outputSize) {
       const [h, w] = [this.inputShape[1], this.inputShape[2]];
       const padded = hp !== h || wp !== w;
       const dxp = needInputGrad ? (padded ? this.paddedDx : this.dx).get(batch * c * hp * wp).fill(0) : null;
