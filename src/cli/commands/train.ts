@@ -187,7 +187,7 @@ export async function runTrain(args: TrainArgs, print: (line: string) => void = 
       throw new OptionError(`--resume ${args.resume}: the model takes ${model.inputSize} inputs, but the images have ${mnist.train.features} pixels`);
     }
   } else {
-    ({ model, description } = buildModel({ ...args, init: args.init }, mnist.train.rows, mnist.train.cols, mnist.classes));
+    ({ model, description } = buildModel(args, mnist.train.rows, mnist.train.cols, mnist.classes));
     model.initialize(seed);
   }
   const augmentShift = config.augmentShift ?? 0;
