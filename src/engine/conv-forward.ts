@@ -38,7 +38,7 @@ export function packedFilterLength(filters: number, ckk: number): number {
  * none): spans[2r] = lo, spans[2r+1] = hi. The forward kernel skips a kernel row whose input
  * segment lies outside the span. MNIST digits fill ~20×20 of 28×28 pixels and ReLU zeroes about
  * half of what follows, so this skips a good share of the multiply-adds by zero (measured: the
- * preset's first convolution 1.6× faster) for one pass over the input.
+ * preset's first convolution 88 → 61 µs per example, 1.4×) for one pass over the input.
  */
 export function rowSpans(x: Float32Array, rows: number, w: number, spans: Int32Array): Int32Array {
   for (let r = 0; r < rows; r++) {
