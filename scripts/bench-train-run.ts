@@ -6,8 +6,8 @@
  * `--model cnn` preset with its recipe (Adam 0.002, batch 64, dropout).
  */
 import { loadMnist } from '../src/node/mnist-files.js';
-import { createBackend } from '../src/node/backends.js';
-import { csrFromSplit } from '../src/train/data.js';
+import { createBackend } from '../src/node/create-backend.js';
+import { csrFromSplit } from '../src/train/training-data.js';
 import { train } from '../src/train/trainer.js';
 import { Adam, cnn, mlp, softmaxRegression, SGD } from '../src/engine/index.js';
 
@@ -20,7 +20,7 @@ const net = model === 'cnn' ? cnn() : model === 'mlp' ? mlp({ hidden: [256] }) :
 net.initialize(0);
 const optimizer = model === 'cnn' ? new Adam(0.002) : new SGD(model === 'mlp' ? 0.1 : 0.01);
 const batchSize = model === 'cnn' ? 64 : 100;
-const backend = createBackend(net, data, optimizer, threads, batchSize, undefined, { seed: 0 });
+const backend = createBackend(net, data, optimizer, threads, batchSize, { seed: 0 });
 try {
   const r = await train(net, data, { epochs, batchSize, seed: 0, optimizer, backend });
   const epochSeconds = r.history.map((e) => e.seconds);

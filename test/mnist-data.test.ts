@@ -4,7 +4,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadMnist, bundledDataDir } from '../src/node/mnist-files.js';
 import { classCounts, fillBatch, oneHot, splitToFloat } from '../src/data/dataset.js';
-import { DataError, FormatError } from '../src/engine/errors.js';
+import { DataError, OptionError, FormatError } from '../src/engine/errors.js';
 import { writeSyntheticMnist } from './helpers/synthetic-mnist.js';
 
 const mnist = loadMnist({ dataDir: bundledDataDir() });
@@ -94,8 +94,8 @@ test('image and label counts that differ', () => {
 test('validation size out of range', () => {
   const dir = writeSyntheticMnist({ train: 50 });
   const e = errorOf(() => loadMnist({ dataDir: dir, validationSize: 51 }));
-  assert.instance(e, DataError);
-  assert.match(e.message, '--validation-size: 51, expected an integer from 0 to 50');
+  assert.instance(e, OptionError);
+  assert.match(e.message, 'validationSize: 51, expected an integer from 0 to 50');
 });
 
 test('a labels file where an images file belongs: wrong magic', () => {

@@ -107,12 +107,12 @@ test('Adam trains: the loss of a small MLP falls', () => {
   assert.ok(last < first * 0.2, `loss ${first} → ${last}`);
 });
 
-test('bad settings name the flag', () => {
+test('bad settings name the library parameter (the CLI maps it to its flag)', () => {
   const cases: [() => unknown, RegExp][] = [
-    [() => makeOptimizer('adagrad', 0.1), /--optimizer: 'adagrad', expected one of sgd, momentum, adam, adamw/],
-    [() => new Adam(0.1, { beta1: 1 }), /--beta1: 1, expected a number in \[0, 1\)/],
-    [() => new Adam(0.1, { weightDecay: -1 }), /--weight-decay: -1, expected a number >= 0/],
-    [() => new SGD(0.1, { schedule: { kind: 'step', every: 0, gamma: 0.5 } }), /--lr-schedule step: every 0 steps/],
+    [() => makeOptimizer('adagrad', 0.1), /^optimizer: 'adagrad', expected one of sgd, momentum, adam, adamw/],
+    [() => new Adam(0.1, { beta1: 1 }), /^beta1: 1, expected a number in \[0, 1\)/],
+    [() => new Adam(0.1, { weightDecay: -1 }), /^weightDecay: -1, expected a number >= 0/],
+    [() => new SGD(0.1, { schedule: { kind: 'step', every: 0, gamma: 0.5 } }), /^schedule: step: every 0 steps/],
     [() => new SGD(0.1, { schedule: { kind: 'cosine', total: 10, floor: 2 } }), /floor in \[0, 1\]/],
   ];
   for (const [fn, pattern] of cases) assert.throws(fn, (e: Error) => e instanceof OptionError && pattern.test(e.message));

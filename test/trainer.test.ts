@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadMnist, bundledDataDir } from '../src/node/mnist-files.js';
-import { createBackend } from '../src/node/backends.js';
+import { createBackend } from '../src/node/create-backend.js';
 import { PoolBackend, WorkerError } from '../src/node/pool-backend.js';
-import { csrFromSplit, denseData } from '../src/train/data.js';
+import { csrFromSplit, denseData } from '../src/train/training-data.js';
 import { train } from '../src/train/trainer.js';
 import { evaluateData } from '../src/train/evaluate-data.js';
 import { shardRange } from '../src/train/shard.js';
@@ -28,7 +28,7 @@ async function run(threads: number, steps: number, seed = 1) {
 
 test('the CSR training data holds exactly the pixels (word-skipping and byte paths)', async () => {
   const { splitToFloat } = await import('../src/data/dataset.js');
-  const { gatherBatch, BatchBuffers } = await import('../src/train/data.js');
+  const { gatherBatch, BatchBuffers } = await import('../src/train/training-data.js');
   const { writeSyntheticMnist } = await import('./helpers/synthetic-mnist.js');
   const odd = loadMnist({ dataDir: writeSyntheticMnist({ rows: 6, cols: 5, train: 50 }), validationSize: 10 });
   for (const split of [mnist.validation, odd.train]) {
@@ -85,7 +85,7 @@ async function runCnn(threads: number, optimizer: () => import('../src/engine/op
   const model = fromLayers('conv:4:5,relu,pool:2,conv:4:3,relu,pool:2,flatten,dropout:0.3,dense:10').initialize(3);
   const opt = optimizer();
   const augment = { shift: 2, channels: 1, height: 28, width: 28 };
-  const backend = createBackend(model, data, opt, threads, 40, undefined, { seed: 9, augment });
+  const backend = createBackend(model, data, opt, threads, 40, { seed: 9, augment });
   try {
     await train(model, { ...data, count: 40 * 25 }, { epochs: 1, batchSize: 40, seed: 9, optimizer: opt, backend });
   } finally {
@@ -113,7 +113,7 @@ test('a CNN with dropout and shifts: bit-identical per thread count (Adam), and 
 async function trainWithFault(step: number, mode: 'throw' | 'exit') {
   const model = softmaxRegression().initialize(0);
   const optimizer = new SGD(0.01);
-  const backend = new PoolBackend(model, data, optimizer, { threads: 2, maxBatch: 100, fault: { shard: 1, step, mode } });
+  const backend = new PoolBackend(model, data, optimizer, { threads: 2, maxBatch: 100, testFault: { shard: 1, step, mode } });
   const t0 = Date.now();
   try {
     await train(model, data, { epochs: 1, batchSize: 100, seed: 0, optimizer, backend });

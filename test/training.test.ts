@@ -69,10 +69,10 @@ test('probabilities and evaluation', () => {
 
 test('layer sizes must chain, and optimiser settings are checked', () => {
   assert.throws(() => new Sequential([new Dense(4, 5), new ReLU(6)]), /layer 1 \(relu\) takes 6 inputs, but layer 0 \(dense\) gives 5/);
-  assert.throws(() => makeOptimizer('adagrad', 0.1), (e: Error) => e instanceof OptionError && /--optimizer: 'adagrad', expected one of sgd, momentum/.test(e.message));
-  assert.throws(() => new SGD(0), /--lr: 0, expected a positive number/);
-  assert.throws(() => new Momentum(0.1, 1), /--momentum: 1/);
-  assert.throws(() => mlp({ hidden: [0] }), /--hidden: 0/);
+  assert.throws(() => makeOptimizer('adagrad', 0.1), (e: Error) => e instanceof OptionError && /^optimizer: 'adagrad', expected one of sgd, momentum/.test(e.message));
+  assert.throws(() => new SGD(0), /^lr: 0, expected a positive number/);
+  assert.throws(() => new Momentum(0.1, 1), /^momentum: 1/);
+  assert.throws(() => mlp({ hidden: [0] }), /^hidden: 0/);
 });
 
 test('the spec round-trips', () => {

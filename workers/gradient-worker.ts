@@ -16,7 +16,7 @@ export default function gradientWorker(task: WorkerTask): WorkerResult {
   const params = new Float32Array(task.params);
   const slabs = task.slabs.map((b) => new Float32Array(b));
   const model = Sequential.fromSpec(task.layers, { params, grads: slabs[task.shard] });
-  const shard = new ShardGradient(model, task.data, task.noise);
+  const shard = new ShardGradient(model, task.data, task.randomness);
   const optimizer = optimizerFromConfig(task.optimizer);
   optimizer.attachState(Object.fromEntries(Object.entries(task.optimizerState).map(([k, b]) => [k, new Float32Array(b)])));
   const [lo, hi] = paramRange(params.length, task.threads, task.shard);

@@ -24,17 +24,17 @@ export function epochOrder(count: number, seed: number, epoch: number, out: Int3
 export class BatchSampler {
   readonly count: number;
   readonly seed: number;
-  /** The current epoch's order. May live in a SharedArrayBuffer for the worker pool. */
+  /** The current epoch's order. */
   readonly order: Int32Array;
   private _epoch = 0;
   private _position = 0;
   private readonly batch: Int32Array;
 
-  constructor(count: number, seed: number, maxBatch: number, state: SamplerState = { epoch: 0, position: 0 }, orderBuffer?: Int32Array) {
+  constructor(count: number, seed: number, maxBatch: number, state: SamplerState = { epoch: 0, position: 0 }) {
     if (!(count > 0)) throw new OptionError(`batch sampler: ${count} examples, expected at least 1`);
     this.count = count;
     this.seed = seed;
-    this.order = orderBuffer ?? new Int32Array(count);
+    this.order = new Int32Array(count);
     this.batch = new Int32Array(maxBatch);
     this._epoch = state.epoch;
     this._position = state.position;

@@ -3,8 +3,8 @@
  * reads them without copies. Splits are views into the same memory. Pixels become float32 in
  * [0, 1] only when a batch is built.
  */
-import { DataError, formatShape } from '../engine/errors.js';
-import { sharedArray } from '../engine/shared.js';
+import { DataError, formatShape, optionError } from '../engine/errors.js';
+import { sharedArray } from '../engine/shared-memory.js';
 import type { IdxArray } from './idx.js';
 
 export const MNIST_CLASSES = 10;
@@ -92,7 +92,7 @@ export function makeMnistData(trainPair: IdxPair, testPair: IdxPair, validationS
     throw new DataError(`${testPair.source}: images ${test.rows}×${test.cols}, expected ${train.rows}×${train.cols} like ${trainPair.source}`);
   }
   if (!Number.isInteger(validationSize) || validationSize < 0 || validationSize > train.count) {
-    throw new DataError(`--validation-size: ${validationSize}, expected an integer from 0 to ${train.count} (the training images)`);
+    throw optionError('validationSize', `${validationSize}, expected an integer from 0 to ${train.count} (the training images)`);
   }
   return {
     train: split('train', train, validationSize, train.count),

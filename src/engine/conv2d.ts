@@ -1,11 +1,13 @@
 /**
  * 2-D convolution, stride 1, on (batch, channels, height, width) activations, weights stored
  * [filters, channels, kh, kw] as in PyTorch.
- *  - forward and weight gradient: direct register-tiled kernels (conv-kernels.ts) that read the
- *    image in place; 'same' padding copies the input into a zero-bordered buffer first;
- *  - input gradient: per image, dcols [P, C·K·K] = dyᵀ · W through the engine's matmul, whose
- *    sparse path skips the zeros of dy (after ReLU and max-pooling, most of it); then each
- *    patch's gradient is added back into the pixels it came from (col2im).
+ *  - forward: a direct register-tiled kernel that reads the image in place (conv-forward.ts);
+ *    'same' padding copies the input into a zero-bordered buffer first;
+ *  - backward, when dy is mostly zeros (after ReLU and max-pooling, the usual case): one pass over
+ *    dy's nonzeros gives the weight and input gradients together (conv-backward.ts);
+ *  - backward, dense dy: the register-tiled weight gradient (conv-backward.ts), and per image
+ *    dcols [P, C·K·K] = dyᵀ · W through the engine's matmul, each patch's gradient then added back
+ *    into the pixels it came from (col2im).
  */
 import { ShapeError } from './errors.js';
 import { he, zeros, type Initializer } from './init.js';

@@ -40,10 +40,6 @@ export class CsrMatrix {
   }
 }
 
-export function isCsr(x: unknown): x is CsrMatrix {
-  return x instanceof CsrMatrix;
-}
-
 /**
  * Fills `out` with the nonzeros of the dense rows × cols matrix `x`. Returns false, leaving `out`
  * partly filled, as soon as the nonzeros pass `maxDensity` of the entries: then dense is faster.
@@ -73,8 +69,6 @@ export function denseToCsr(x: Float32Array, rows: number, cols: number, out: Csr
 }
 
 /** Columns of C handled per pass: 8 accumulators (or 8 values of B) stay in locals. */
-const CHUNK = 8;
-
 /** C (rows × n) = A·B, or += with `accumulate`; A sparse (rows × k), B dense k × n row-major. */
 export function csrMatmul(a: CsrMatrix, b: Float32Array, c: Float32Array, n: number, accumulate = false): void {
   if (b.length < a.cols * n) throw new ShapeError(`csrMatmul: B has ${b.length} values, expected [${a.cols}, ${n}]`);

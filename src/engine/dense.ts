@@ -1,7 +1,7 @@
 /** Fully connected layer: y = x·W + b, W stored [inputs, outputs] as in TensorFlow. */
 import { CsrMatrix, csrMatmul, csrTransposeMatmul } from './csr.js';
 import { ShapeError } from './errors.js';
-import { normal, zeros, type Initializer } from './init.js';
+import { zeros, type Initializer } from './init.js';
 import { Scratch, type Layer, type LayerSpec, type ParamSpec } from './layer.js';
 import { matmulRaw } from './matmul.js';
 
@@ -93,6 +93,3 @@ export class Dense implements Layer {
     return { type: 'dense', inputs: this.inputSize, outputs: this.outputSize, init: this.init, biasInit: this.biasInit };
   }
 }
-
-/** The tutorial's initialisation, for reference: W ~ N(0, 1), b = 0. */
-export const TUTORIAL_INIT: DenseOptions = { init: normal(1), bias: zeros() };

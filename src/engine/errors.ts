@@ -24,9 +24,30 @@ export class DataError extends MnistTsError {
   override name = 'DataError';
 }
 
-/** An option or argument outside its allowed range. */
+/**
+ * An option or argument outside its allowed range. The library names its own parameter (`lr`,
+ * `batchSize`) at the start of the message and in `option`; the CLI puts its flag there instead.
+ */
 export class OptionError extends MnistTsError {
   override name = 'OptionError';
+  constructor(message: string, readonly option?: string) {
+    super(message);
+  }
+}
+
+/** `option: found, expected ...`, naming the library parameter. */
+export function optionError(option: string, text: string): OptionError {
+  return new OptionError(`${option}: ${text}`, option);
+}
+
+/** Training was stopped on request (Ctrl-C) before it finished. */
+export class Interrupted extends MnistTsError {
+  override name = 'Interrupted';
+}
+
+/** Some of several inputs failed (each was reported); the others were processed. */
+export class PartialFailure extends MnistTsError {
+  override name = 'PartialFailure';
 }
 
 /** Formats a shape the way numpy and TensorFlow print it: `[100, 784]`. */

@@ -1,4 +1,9 @@
-/** Inference over many examples in fixed-size chunks, so memory stays flat for any data size. */
+/**
+ * Inference over many examples in fixed-size chunks, so memory stays flat for any data size.
+ * One path for every caller: rows held in a Float32Array (here), or training data gathered chunk
+ * by chunk (src/train/evaluate-data.ts) through the same `ChunkSource`.
+ */
+import type { CsrMatrix } from './csr.js';
 import { softmaxCrossEntropy, softmax } from './loss.js';
 import { accuracy, argmax } from './metrics.js';
 import type { Sequential } from './sequential.js';
@@ -9,37 +14,65 @@ export interface Evaluation {
   predictions: Int32Array;
 }
 
-/** labels[start .. start+size) as an indexable view (no copy for typed arrays). */
-function labelsFrom(labels: ArrayLike<number>, start: number, size: number): ArrayLike<number> {
-  if (ArrayBuffer.isView(labels)) return (labels as unknown as Int32Array).subarray(start, start + size);
-  return Array.prototype.slice.call(labels, start, start + size) as number[];
-}
+/** Examples [start, end) as the model's input, with their labels when known. */
+export type ChunkSource = (start: number, end: number) => { x: Float32Array | CsrMatrix; labels?: ArrayLike<number> };
 
-/** Calls `fn(logits, start, size)` for consecutive chunks of `count` examples. */
-function inChunks(model: Sequential, x: Float32Array, count: number, chunk: number, fn: (logits: Float32Array, start: number, size: number) => void): void {
-  const f = model.inputSize;
+/** Calls `fn(logits, labels, start, size)` for consecutive chunks of `count` examples. */
+export function forEachChunk(model: Sequential, count: number, source: ChunkSource, chunk: number, fn: (logits: Float32Array, labels: ArrayLike<number> | undefined, start: number, size: number) => void): void {
   for (let start = 0; start < count; start += chunk) {
     const size = Math.min(chunk, count - start);
-    fn(model.forward(x.subarray(start * f, (start + size) * f), size, false), start, size);
+    const { x, labels } = source(start, start + size);
+    fn(model.forward(x, size, false), labels, start, size);
   }
+}
+
+/** Mean loss, accuracy and predicted classes of `count` labelled examples. */
+export function evaluateChunks(model: Sequential, count: number, source: ChunkSource, labelsOut: Int32Array, chunk = 1000): Evaluation {
+  const c = model.outputSize;
+  const predictions = new Int32Array(count);
+  let loss = 0;
+  forEachChunk(model, count, source, chunk, (logits, labels, start, size) => {
+    loss += softmaxCrossEntropy(logits, labels!, size, c);
+    argmax(logits, size, c, predictions.subarray(start, start + size));
+    for (let i = 0; i < size; i++) labelsOut[start + i] = labels![i];
+  });
+  return { loss: loss / Math.max(count, 1), accuracy: accuracy(predictions, labelsOut), predictions };
+}
+
+/** Class probabilities (count × classes) and, with `logitsOut`, the logits too. */
+export function probabilitiesChunks(model: Sequential, count: number, source: ChunkSource, chunk = 1000, logitsOut?: Float32Array): Float32Array {
+  const c = model.outputSize;
+  const out = new Float32Array(count * c);
+  forEachChunk(model, count, source, chunk, (logits, _labels, start, size) => {
+    logitsOut?.set(logits.subarray(0, size * c), start * c);
+    softmax(logits, size, c, out.subarray(start * c, (start + size) * c));
+  });
+  return out;
+}
+
+/** Rows start..end of x (count × model.inputSize), with labels start..end. */
+function rowsOf(model: Sequential, x: Float32Array, labels?: ArrayLike<number>): ChunkSource {
+  const f = model.inputSize;
+  return (start, end) => ({ x: x.subarray(start * f, end * f), labels: labels && labelSlice(labels, start, end) });
+}
+
+/** labels[start .. end) as an indexable view (no copy for typed arrays). */
+function labelSlice(labels: ArrayLike<number>, start: number, end: number): ArrayLike<number> {
+  if (ArrayBuffer.isView(labels)) return (labels as unknown as Int32Array).subarray(start, end);
+  return Array.prototype.slice.call(labels, start, end) as number[];
 }
 
 /** Class probabilities for `count` examples (count × classes). */
 export function predictProbabilities(model: Sequential, x: Float32Array, count: number, chunk = 1000): Float32Array {
-  const c = model.outputSize;
-  const out = new Float32Array(count * c);
-  inChunks(model, x, count, chunk, (logits, start, size) => softmax(logits, size, c, out.subarray(start * c, (start + size) * c)));
-  return out;
+  return probabilitiesChunks(model, count, rowsOf(model, x), chunk);
+}
+
+/** The predicted class of each of `count` examples. */
+export function predictClasses(model: Sequential, x: Float32Array, count: number, chunk = 1000): Int32Array {
+  return argmax(predictProbabilities(model, x, count, chunk), count, model.outputSize);
 }
 
 /** Mean loss, accuracy and predicted classes. */
 export function evaluate(model: Sequential, x: Float32Array, labels: ArrayLike<number>, count = labels.length, chunk = 1000): Evaluation {
-  const c = model.outputSize;
-  const predictions = new Int32Array(count);
-  let loss = 0;
-  inChunks(model, x, count, chunk, (logits, start, size) => {
-    loss += softmaxCrossEntropy(logits, labelsFrom(labels, start, size), size, c);
-    argmax(logits, size, c, predictions.subarray(start, start + size));
-  });
-  return { loss: loss / Math.max(count, 1), accuracy: accuracy(predictions, labels), predictions };
+  return evaluateChunks(model, count, rowsOf(model, x, labels), new Int32Array(count), chunk);
 }

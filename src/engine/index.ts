@@ -15,7 +15,7 @@ export * from './flatten.js';
 export * from './dropout.js';
 export * from './layers-text.js';
 export * from './sequential.js';
-export * from './shared.js';
+export * from './shared-memory.js';
 export * from './models.js';
 export * from './loss.js';
 export * from './metrics.js';

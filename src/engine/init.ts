@@ -1,5 +1,5 @@
 /** Parameter initialisers. Each draws from the engine's seeded Rng, so a seed fixes the weights. */
-import { OptionError } from './errors.js';
+import { optionError } from './errors.js';
 import type { Rng } from './rng.js';
 
 export type Initializer =
@@ -24,7 +24,7 @@ export function initializerFromName(name: string, std = 1): Initializer {
     case 'normal': return normal(std);
     case 'glorot': return glorot();
     case 'he': return he();
-    default: throw new OptionError(`--init: '${name}', expected one of ${INIT_NAMES.join(', ')}`);
+    default: throw optionError('init', `'${name}', expected one of ${INIT_NAMES.join(', ')}`);
   }
 }
 

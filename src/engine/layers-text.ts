@@ -10,14 +10,12 @@
  * Shapes are worked out from the input's: [1, 28, 28] for MNIST. Weights start He-normal, except
  * the last Dense layer's (Glorot uniform), as in `mlp()`.
  */
-import { OptionError } from './errors.js';
+import { optionError } from './errors.js';
 import { glorot, he, zeros } from './init.js';
 import type { LayerSpec, Padding } from './layer.js';
 
-const FLAG = '--layers';
-
 function fail(item: string, index: number, why: string): never {
-  throw new OptionError(`${FLAG}: item ${index + 1} '${item}' ${why}`);
+  throw optionError('layers', `item ${index + 1} '${item}' ${why}`);
 }
 
 function wholeNumber(item: string, index: number, text: string | undefined, what: string): number {
@@ -34,7 +32,7 @@ const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
  */
 export function parseLayers(text: string, input: readonly number[] = [1, 28, 28]): LayerSpec[] {
   const items = String(text).split(',').map((s) => s.trim());
-  if (items.length === 0 || items.every((s) => s === '')) throw new OptionError(`${FLAG}: empty, expected items such as conv:8:5,relu,pool:2,flatten,dense:10`);
+  if (items.length === 0 || items.every((s) => s === '')) throw optionError('layers', `empty, expected items such as conv:8:5,relu,pool:2,flatten,dense:10`);
   const specs: LayerSpec[] = [];
   let shape: number[] = [...input];
   items.forEach((item, index) => {
@@ -118,4 +116,15 @@ export function formatLayers(specs: readonly LayerSpec[]): string {
       }
     })
     .join(',');
+}
+
+/**
+ * A short name for an architecture, for people: "softmax regression 784→10", "MLP 784-256-10",
+ * or "CNN conv:8:5,pool:2,..." (any model with a convolution), else the layers' text.
+ */
+export function describeArchitecture(specs: readonly LayerSpec[]): string {
+  const dense = specs.filter((s): s is Extract<LayerSpec, { type: 'dense' }> => s.type === 'dense');
+  if (specs.length === 1 && dense.length === 1) return `softmax regression ${dense[0].inputs}→${dense[0].outputs}`;
+  if (specs.every((s) => s.type === 'dense' || s.type === 'relu') && dense.length > 1) return `MLP ${[dense[0].inputs, ...dense.map((d) => d.outputs)].join('-')}`;
+  return `${specs.some((s) => s.type === 'conv2d') ? 'CNN' : 'network'} ${formatLayers(specs)}`;
 }

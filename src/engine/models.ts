@@ -1,6 +1,6 @@
 /** Ready-made architectures: the tutorial's softmax regression, a multi-layer perceptron and a CNN. */
 import { Dense } from './dense.js';
-import { OptionError } from './errors.js';
+import { optionError } from './errors.js';
 import { glorot, he, normal, zeros, type Initializer } from './init.js';
 import type { Layer } from './layer.js';
 import { ReLU } from './relu.js';
@@ -31,7 +31,7 @@ export interface MlpOptions {
 export function mlp(o: MlpOptions = {}, buffers?: ModelBuffers): Sequential {
   const hidden = o.hidden ?? [256];
   if (hidden.length === 0 || hidden.some((h) => !(Number.isInteger(h) && h > 0))) {
-    throw new OptionError(`--hidden: ${hidden.join(',') || '(none)'}, expected one or more whole numbers > 0, for example 256 or 256,128`);
+    throw optionError('hidden', `${hidden.join(',') || '(none)'}, expected one or more whole numbers > 0, for example 256 or 256,128`);
   }
   const init = o.init ?? he();
   const layers: Layer[] = [];

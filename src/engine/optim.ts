@@ -9,9 +9,9 @@
  * as an L2 term added to the gradient (g + λ·p) for SGD, momentum and Adam; decoupled from the
  * gradient for AdamW (p −= lr·λ·p), as in Loshchilov & Hutter.
  */
-import { OptionError } from './errors.js';
+import { optionError } from './errors.js';
 import { checkSchedule, learningRateAt, type Schedule } from './schedule.js';
-import { sharedFloat32 } from './shared.js';
+import { sharedFloat32 } from './shared-memory.js';
 
 export type OptimizerName = 'sgd' | 'momentum' | 'adam' | 'adamw';
 export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['sgd', 'momentum', 'adam', 'adamw'];
@@ -50,8 +50,8 @@ export interface Optimizer {
   config(): OptimizerConfig;
 }
 
-function checkRange(flag: string, v: number, lo: number, hi: number, hiOpen: boolean): void {
-  if (!(Number.isFinite(v) && v >= lo && (hiOpen ? v < hi : v <= hi))) throw new OptionError(`--${flag}: ${v}, expected a number in [${lo}, ${hi}${hiOpen ? ')' : ']'}`);
+function checkRange(option: string, v: number, lo: number, hi: number, hiOpen: boolean): void {
+  if (!(Number.isFinite(v) && v >= lo && (hiOpen ? v < hi : v <= hi))) throw optionError(option, `${v}, expected a number in [${lo}, ${hi}${hiOpen ? ')' : ']'}`);
 }
 
 /** The state bookkeeping every optimiser shares; subclasses name their buffers and do the math. */
@@ -63,9 +63,9 @@ abstract class BaseOptimizer implements Optimizer {
   readonly schedule: Schedule;
 
   constructor(readonly lr: number, o: { weightDecay?: number; schedule?: Schedule }, private readonly stateKeys: readonly string[]) {
-    if (!(Number.isFinite(lr) && lr > 0)) throw new OptionError(`--lr: ${lr}, expected a positive number`);
+    if (!(Number.isFinite(lr) && lr > 0)) throw optionError('lr', `${lr}, expected a positive number`);
     this.weightDecay = o.weightDecay ?? 0;
-    if (!(Number.isFinite(this.weightDecay) && this.weightDecay >= 0)) throw new OptionError(`--weight-decay: ${this.weightDecay}, expected a number >= 0`);
+    if (!(Number.isFinite(this.weightDecay) && this.weightDecay >= 0)) throw optionError('weightDecay', `${this.weightDecay}, expected a number >= 0`);
     this.schedule = checkSchedule(o.schedule ?? { kind: 'constant' });
   }
 
@@ -180,7 +180,7 @@ export class Adam extends BaseOptimizer {
     this.eps = o.eps ?? 1e-8;
     checkRange('beta1', this.beta1, 0, 1, true);
     checkRange('beta2', this.beta2, 0, 1, true);
-    if (!(Number.isFinite(this.eps) && this.eps > 0)) throw new OptionError(`--eps: ${this.eps}, expected a positive number`);
+    if (!(Number.isFinite(this.eps) && this.eps > 0)) throw optionError('eps', `${this.eps}, expected a positive number`);
   }
 
   stepRange(params: Float32Array, grads: Float32Array, start: number, end: number, t: number): void {
@@ -223,7 +223,7 @@ export function optimizerFromConfig(c: OptimizerConfig): Optimizer {
     case 'momentum': return new Momentum(c.lr, c.momentum ?? 0.9, common);
     case 'adam': return new Adam(c.lr, { ...common, beta1: c.beta1, beta2: c.beta2, eps: c.eps });
     case 'adamw': return new AdamW(c.lr, { ...common, beta1: c.beta1, beta2: c.beta2, eps: c.eps });
-    default: throw new OptionError(`--optimizer: '${String(c.name)}', expected one of ${OPTIMIZER_NAMES.join(', ')}`);
+    default: throw optionError('optimizer', `'${String(c.name)}', expected one of ${OPTIMIZER_NAMES.join(', ')}`);
   }
 }
 

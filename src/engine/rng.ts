@@ -1,7 +1,9 @@
 /**
  * Seeded randomness: xoshiro128** (Blackman and Vigna), seeded through splitmix32.
- * Small, fast, well studied, and its whole state is four 32-bit words, so a checkpoint
- * can store it and a resumed run continues the same stream. The engine never calls Math.random.
+ * Small, fast, well studied, and its whole state is four 32-bit words (getState/setState).
+ * Training itself keeps no generator running across steps: the batch order, dropout masks and
+ * shifts are drawn from generators seeded by (seed, epoch) or (seed, step, position), so a
+ * checkpoint needs only the seed and the step to resume. The engine never calls Math.random.
  */
 
 export interface RngState {

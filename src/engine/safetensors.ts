@@ -67,19 +67,22 @@ function isShape(x: unknown): x is number[] {
 
 /** Parses and checks a safetensors file; `source` names it in errors. Only F32 tensors are accepted. */
 export function decodeSafetensors(bytes: Uint8Array, source: string): DecodedSafetensors {
-  if (bytes.length === 0) throw new FormatError(`${source}: empty file, expected safetensors`);
-  if (bytes.length < HEADER_LENGTH_BYTES) throw new FormatError(`${source}: ${bytes.length} bytes, expected at least ${HEADER_LENGTH_BYTES} (not safetensors, or truncated)`);
+  // Anything else given as a model (a text file, an image) fails one of the first checks: say
+  // "not a safetensors file" first, the detail after.
+  const notSafetensors = (detail: string) => new FormatError(`${source}: not a safetensors file (${detail})`);
+  if (bytes.length === 0) throw notSafetensors('it is empty');
+  if (bytes.length < HEADER_LENGTH_BYTES) throw notSafetensors(`${bytes.length} bytes, too short for the ${HEADER_LENGTH_BYTES}-byte header length; truncated?`);
   const n = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
-  if (n > BigInt(MAX_HEADER_BYTES)) throw new FormatError(`${source}: header length ${n} bytes, expected at most ${MAX_HEADER_BYTES} (not safetensors?)`);
+  if (n > BigInt(MAX_HEADER_BYTES)) throw notSafetensors(`its first ${HEADER_LENGTH_BYTES} bytes give a header length of ${n} bytes, at most ${MAX_HEADER_BYTES} expected`);
   const headerLength = Number(n);
   if (HEADER_LENGTH_BYTES + headerLength > bytes.length) {
-    throw new FormatError(`${source}: header length ${headerLength} bytes, but the file has only ${bytes.length - HEADER_LENGTH_BYTES} after the length (truncated, or not safetensors)`);
+    throw notSafetensors(`header length ${headerLength} bytes, but only ${bytes.length - HEADER_LENGTH_BYTES} follow; truncated?`);
   }
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(HEADER_LENGTH_BYTES, HEADER_LENGTH_BYTES + headerLength)));
   } catch {
-    throw new FormatError(`${source}: header is not valid JSON (not safetensors?)`);
+    throw notSafetensors('its header is not valid JSON');
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new FormatError(`${source}: header is not a JSON object`);
   const dataStart = HEADER_LENGTH_BYTES + headerLength;

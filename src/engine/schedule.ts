@@ -3,7 +3,7 @@
  * that updates a range of the parameters computes the same rate, and a resumed run continues the
  * schedule where it stood.
  */
-import { OptionError } from './errors.js';
+import { optionError } from './errors.js';
 
 export type Schedule =
   | { kind: 'constant' }
@@ -24,10 +24,10 @@ export function learningRateAt(lr: number, schedule: Schedule | undefined, t: nu
 
 export function checkSchedule(s: Schedule): Schedule {
   if (s.kind === 'step' && !(Number.isInteger(s.every) && s.every > 0 && Number.isFinite(s.gamma) && s.gamma > 0)) {
-    throw new OptionError(`--lr-schedule step: every ${s.every} steps, gamma ${s.gamma}; expected a whole number of steps > 0 and gamma > 0`);
+    throw optionError('schedule', `step: every ${s.every} steps, gamma ${s.gamma}; expected a whole number of steps > 0 and gamma > 0`);
   }
   if (s.kind === 'cosine' && !(Number.isInteger(s.total) && s.total > 0 && s.floor >= 0 && s.floor <= 1)) {
-    throw new OptionError(`--lr-schedule cosine: over ${s.total} steps down to ${s.floor} of the rate; expected a whole number of steps > 0 and a floor in [0, 1]`);
+    throw optionError('schedule', `cosine: over ${s.total} steps down to ${s.floor} of the rate; expected a whole number of steps > 0 and a floor in [0, 1]`);
   }
   return s;
 }

@@ -14,7 +14,7 @@ import { MaxPool2D } from './maxpool2d.js';
 import { Flatten } from './flatten.js';
 import { Dropout } from './dropout.js';
 import { Rng } from './rng.js';
-import { sharedFloat32 } from './shared.js';
+import { sharedFloat32 } from './shared-memory.js';
 
 export interface ParamEntry {
   /** `dense0.weight`, `dense0.bias`, `dense1.weight`, ...: layer type and its index among that type. */

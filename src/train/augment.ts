@@ -6,7 +6,7 @@
  * never shifts.
  */
 import type { CsrMatrix } from '../engine/csr.js';
-import { OptionError } from '../engine/errors.js';
+import { optionError } from '../engine/errors.js';
 import { mixSeed, Rng } from '../engine/rng.js';
 
 export interface Augmentation {
@@ -23,10 +23,10 @@ const AUGMENT_STREAM = 0x5a17;
 
 export function checkAugmentation(a: Augmentation, features: number): Augmentation {
   if (!(Number.isInteger(a.shift) && a.shift >= 0 && a.shift < Math.min(a.height, a.width))) {
-    throw new OptionError(`--augment-shift: ${a.shift}, expected a whole number of pixels from 0 to ${Math.min(a.height, a.width) - 1}`);
+    throw optionError('augment.shift', `${a.shift}, expected a whole number of pixels from 0 to ${Math.min(a.height, a.width) - 1}`);
   }
   if (a.channels * a.height * a.width !== features) {
-    throw new OptionError(`--augment-shift: images of ${a.channels}×${a.height}×${a.width} = ${a.channels * a.height * a.width} values, but the data has ${features} per example`);
+    throw optionError('augment.shift', `images of ${a.channels}×${a.height}×${a.width} = ${a.channels * a.height * a.width} values, but the data has ${features} per example`);
   }
   return a;
 }

@@ -1,8 +1,7 @@
-/** Evaluation over TrainingData (sparse or dense), in chunks, on the calling thread. */
-import { softmax, softmaxCrossEntropy } from '../engine/loss.js';
-import { accuracy, argmax } from '../engine/metrics.js';
+/** Evaluation over TrainingData (sparse or dense), in chunks, on the calling thread: the engine's evaluation path, fed by gathering. */
+import { evaluateChunks, probabilitiesChunks, type ChunkSource } from '../engine/evaluate.js';
 import type { Sequential } from '../engine/sequential.js';
-import { BatchBuffers, gatherBatch, type TrainingData } from './data.js';
+import { BatchBuffers, gatherBatch, type TrainingData } from './training-data.js';
 
 export interface DataEvaluation {
   loss: number;
@@ -11,33 +10,23 @@ export interface DataEvaluation {
   labels: Int32Array;
 }
 
-export function evaluateData(model: Sequential, data: TrainingData, chunk = 1000): DataEvaluation {
+/** Examples of the data in their stored order, gathered chunk by chunk into one set of buffers. */
+function inOrder(data: TrainingData): ChunkSource {
   const buf = new BatchBuffers();
   const order = Int32Array.from({ length: data.count }, (_, i) => i);
-  const predictions = new Int32Array(data.count);
-  const labels = new Int32Array(data.count);
-  let loss = 0;
-  for (let start = 0; start < data.count; start += chunk) {
-    const end = Math.min(start + chunk, data.count);
+  return (start, end) => {
     const x = gatherBatch(data, order, start, end, buf);
-    const logits = model.forward(x, end - start, false);
-    loss += softmaxCrossEntropy(logits, buf.labels, end - start, model.outputSize);
-    argmax(logits, end - start, model.outputSize, predictions.subarray(start, end));
-    labels.set(buf.labels.subarray(0, end - start), start);
-  }
-  return { loss: loss / Math.max(1, data.count), accuracy: accuracy(predictions, labels), predictions, labels };
+    return { x, labels: buf.labels };
+  };
 }
 
-/** Class probabilities (count × classes) for every example of the data, in order. */
-export function probabilitiesData(model: Sequential, data: TrainingData, chunk = 1000): Float32Array {
-  const buf = new BatchBuffers();
-  const order = Int32Array.from({ length: data.count }, (_, i) => i);
-  const c = model.outputSize;
-  const out = new Float32Array(data.count * c);
-  for (let start = 0; start < data.count; start += chunk) {
-    const end = Math.min(start + chunk, data.count);
-    const logits = model.forward(gatherBatch(data, order, start, end, buf), end - start, false);
-    softmax(logits, end - start, c, out.subarray(start * c, end * c));
-  }
-  return out;
+export function evaluateData(model: Sequential, data: TrainingData, chunk = 1000): DataEvaluation {
+  const labels = new Int32Array(data.count);
+  const ev = evaluateChunks(model, data.count, inOrder(data), labels, chunk);
+  return { ...ev, labels };
+}
+
+/** Class probabilities (count × classes) for every example of the data, in order; the logits too, into `logitsOut`. */
+export function probabilitiesData(model: Sequential, data: TrainingData, chunk = 1000, logitsOut?: Float32Array): Float32Array {
+  return probabilitiesChunks(model, data.count, inOrder(data), chunk, logitsOut);
 }

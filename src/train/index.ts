@@ -1,7 +1,7 @@
 /** Training: the loop, shared training data, the gradient function and the thread protocol. Portable. */
-export * from './data.js';
+export * from './training-data.js';
 export * from './shard.js';
-export * from './backend.js';
+export * from './gradient-backend.js';
 export * from './trainer.js';
 export * from './evaluate-data.js';
 export * from './protocol.js';

@@ -7,15 +7,15 @@
  *  - odd SEQ, gradients: the main thread has written the batch's example indices into shared
  *    memory; every thread (the main one included) computes its shard's gradient into its slab;
  *  - even SEQ, update: every thread adds the slabs over its own range of the parameters, in
- *    slab order (so the sums do not depend on timing), and applies the optimiser to that range. Waiting is a spin on Atomics.load (measured
- * here: ~0.5 µs a round trip, against ~25 µs for Atomics.wait/notify and ~40 µs for a Piscina
- * task), falling back to Atomics.wait when a wait runs long, or at once when there are more
- * threads than cores. Messages per step: none.
+ *    slab order (so the sums do not depend on timing), and applies the optimiser to that range.
+ * Waiting is a spin on Atomics.load (measured here: ~0.5 µs a round trip, against ~25 µs for
+ * Atomics.wait/notify and ~40 µs for a Piscina task), falling back to Atomics.wait when a wait
+ * runs long, or at once when there are more threads than cores. Messages per step: none.
  */
 import type { LayerSpec } from '../engine/layer.js';
 import type { OptimizerConfig } from '../engine/optim.js';
-import type { TrainingData } from './data.js';
-import type { StepNoise } from './shard.js';
+import type { TrainingData } from './training-data.js';
+import type { StepRandomness } from './shard.js';
 
 /** Indices into the Int32Array over `control`. */
 export const CTRL = {
@@ -76,7 +76,7 @@ export interface WorkerTask {
   /** Every thread's gradient slab, shard 0 (the main thread's, the model's own) first. */
   slabs: SharedArrayBuffer[];
   optimizer: OptimizerConfig;
-  noise: StepNoise;
+  randomness: StepRandomness;
   /** The optimiser's state buffers (momentum velocity), shared by all threads. */
   optimizerState: Record<string, SharedArrayBuffer>;
   /** Milliseconds a waiting worker spins before it sleeps. */

@@ -6,7 +6,7 @@
 import { softmaxCrossEntropy } from '../engine/loss.js';
 import type { Sequential } from '../engine/sequential.js';
 import { CsrMatrix } from '../engine/csr.js';
-import { BatchBuffers, gatherBatch, type TrainingData } from './data.js';
+import { BatchBuffers, gatherBatch, type TrainingData } from './training-data.js';
 import { shiftCsr, shiftDense, type Augmentation } from './augment.js';
 
 /**
@@ -14,7 +14,7 @@ import { shiftCsr, shiftDense, type Augmentation } from './augment.js';
  * augmentation's shifts. Both are drawn from (seed, step, position in the batch), never from a
  * thread's own stream, so a seed gives the same run whatever the thread count.
  */
-export interface StepNoise {
+export interface StepRandomness {
   seed: number;
   augment?: Augmentation;
 }
@@ -28,7 +28,7 @@ export class ShardGradient {
   private readonly buf = new BatchBuffers();
   private dlogits: Float32Array = new Float32Array(0);
 
-  constructor(readonly model: Sequential, readonly data: TrainingData, readonly noise: StepNoise = { seed: 0 }) {}
+  constructor(readonly model: Sequential, readonly data: TrainingData, readonly randomness: StepRandomness = { seed: 0 }) {}
 
   /**
    * Zeroes the model's gradients, then adds those of examples indices[start..end) of step `step`
@@ -41,7 +41,7 @@ export class ShardGradient {
     const size = end - start;
     if (size === 0) return 0;
     const x = gatherBatch(this.data, indices, start, end, this.buf);
-    const { seed, augment } = this.noise;
+    const { seed, augment } = this.randomness;
     if (augment && augment.shift > 0) {
       if (x instanceof CsrMatrix) shiftCsr(x, augment, seed, step, start);
       else shiftDense(x, size, augment, seed, step, start);

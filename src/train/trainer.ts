@@ -4,12 +4,12 @@
  * order), an epoch is floor(count / batchSize) steps as in the tutorial's `total_batch`, and the
  * cost of an epoch is the mean of its batches' mean losses.
  */
-import { OptionError } from '../engine/errors.js';
+import { OptionError, optionError } from '../engine/errors.js';
 import type { Optimizer } from '../engine/optim.js';
 import type { Sequential } from '../engine/sequential.js';
 import { BatchSampler, type SamplerState } from '../data/batches.js';
-import { InProcessBackend, type GradientBackend } from './backend.js';
-import type { TrainingData } from './data.js';
+import { InProcessBackend, type GradientBackend } from './gradient-backend.js';
+import type { TrainingData } from './training-data.js';
 import { evaluateData } from './evaluate-data.js';
 import { checkAugmentation, type Augmentation } from './augment.js';
 
@@ -67,9 +67,9 @@ export function stepsPerEpoch(count: number, batchSize: number): number {
 }
 
 export async function train(model: Sequential, data: TrainingData, o: TrainOptions): Promise<TrainResult> {
-  if (!(Number.isInteger(o.batchSize) && o.batchSize > 0)) throw new OptionError(`--batch-size: ${o.batchSize}, expected a whole number > 0`);
-  if (o.batchSize > data.count) throw new OptionError(`--batch-size: ${o.batchSize}, expected at most the ${data.count} training examples`);
-  if (!(Number.isInteger(o.epochs) && o.epochs >= 0)) throw new OptionError(`--epochs: ${o.epochs}, expected a whole number >= 0`);
+  if (!(Number.isInteger(o.batchSize) && o.batchSize > 0)) throw optionError('batchSize', `${o.batchSize}, expected a whole number > 0`);
+  if (o.batchSize > data.count) throw optionError('batchSize', `${o.batchSize}, expected at most the ${data.count} training examples`);
+  if (!(Number.isInteger(o.epochs) && o.epochs >= 0)) throw optionError('epochs', `${o.epochs}, expected a whole number >= 0`);
   if (data.features !== model.inputSize) throw new OptionError(`model takes ${model.inputSize} inputs, but the data has ${data.features} per example`);
   if (o.backend && o.backend.optimizer !== o.optimizer) throw new OptionError('train: the backend was made with another optimizer than options.optimizer');
   if (o.augment) checkAugmentation(o.augment, data.features);

@@ -13,6 +13,14 @@ export function sharedArray<T>(Ctor: TypedArrayClass<T>, length: number): T {
   return typeof SharedArrayBuffer === 'function' ? new Ctor(new SharedArrayBuffer(length * Ctor.BYTES_PER_ELEMENT)) : new Ctor(length);
 }
 
+/**
+ * Whether `buffer` is a SharedArrayBuffer. A bare `instanceof SharedArrayBuffer` throws a
+ * ReferenceError where the global is missing (a page that is not cross-origin isolated).
+ */
+export function isShared(buffer: ArrayBufferLike): buffer is SharedArrayBuffer {
+  return typeof SharedArrayBuffer === 'function' && buffer instanceof SharedArrayBuffer;
+}
+
 export function sharedFloat32(length: number): Float32Array {
   return sharedArray(Float32Array, length);
 }

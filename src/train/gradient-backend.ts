@@ -1,8 +1,8 @@
 /** Where a batch's gradient is computed: in this thread, or spread over a worker pool (src/node). */
 import type { Optimizer } from '../engine/optim.js';
 import type { Sequential } from '../engine/sequential.js';
-import type { TrainingData } from './data.js';
-import { ShardGradient, type StepNoise } from './shard.js';
+import type { TrainingData } from './training-data.js';
+import { ShardGradient, type StepRandomness } from './shard.js';
 
 export interface GradientBackend {
   readonly threads: number;
@@ -23,8 +23,8 @@ export class InProcessBackend implements GradientBackend {
   readonly threads = 1;
   private readonly shard: ShardGradient;
 
-  constructor(readonly model: Sequential, data: TrainingData, readonly optimizer: Optimizer, noise?: StepNoise) {
-    this.shard = new ShardGradient(model, data, noise);
+  constructor(readonly model: Sequential, data: TrainingData, readonly optimizer: Optimizer, randomness?: StepRandomness) {
+    this.shard = new ShardGradient(model, data, randomness);
     optimizer.ensureState(model.paramCount);
   }
 

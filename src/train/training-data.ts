@@ -7,7 +7,7 @@
  *  - `dense`: any float32 rows, for users' own data.
  */
 import { CsrMatrix } from '../engine/csr.js';
-import { sharedArray } from '../engine/shared.js';
+import { isShared, sharedArray } from '../engine/shared-memory.js';
 import { DataError } from '../engine/errors.js';
 import { pixelScale, type Split } from '../data/dataset.js';
 
@@ -72,7 +72,7 @@ export function csrFromSplit(split: Split, classes: number): CsrBytesData {
     }
   }
   rowPtr[count] = t;
-  const labels = split.labels.buffer instanceof SharedArrayBuffer ? split.labels : (() => {
+  const labels = isShared(split.labels.buffer) ? split.labels : (() => {
     const l = sharedArray(Uint8Array, count);
     l.set(split.labels);
     return l;
@@ -84,7 +84,7 @@ export function csrFromSplit(split: Split, classes: number): CsrBytesData {
 export function denseData(x: Float32Array, labels: ArrayLike<number>, features: number, classes: number): DenseData {
   const count = labels.length;
   if (x.length !== count * features) throw new DataError(`training data: ${x.length} values, expected ${count} rows × ${features} features = ${count * features}`);
-  const sx = x.buffer instanceof SharedArrayBuffer ? x : sharedArray(Float32Array, x.length);
+  const sx = isShared(x.buffer) ? x : sharedArray(Float32Array, x.length);
   if (sx !== x) sx.set(x);
   const sl = sharedArray(Int32Array, count);
   for (let i = 0; i < count; i++) {
