@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { runCli } from './helpers/cli.js';
 import { runTrain, type TrainArgs } from '../src/cli/commands/train.js';
 import { MnistTsError } from '../src/engine/errors.js';
+import { cliMessage } from '../src/cli/fail.js';
 
 test('--json prints one object per epoch and a final one; --display-step thins the text', () => {
   const r = runCli(['train', '--epochs', '1', '--json', '--threads', '1', '--seed', '3', '--no-save']);
@@ -28,9 +29,11 @@ test('--init zeros --lr 0.5 reaches at least 0.919', () => {
 });
 
 test('flags are validated: each names the flag, what was expected and what was found', async () => {
-  const base: TrainArgs = { save: false, epochs: 1, batchSize: 100, lr: 0.01, optimizer: 'sgd', momentum: 0.9, initStd: 1, model: 'softmax', hidden: '256', seed: 0, threads: 1, validationSize: 5000, displayStep: 1, json: true, lrStepEpochs: 10, lrGamma: 0.1, lrFloor: 0 };
+  const base: TrainArgs = { save: false, epochs: 1, threads: 1, json: true };
   const cases: [Partial<TrainArgs>, RegExp][] = [
-    [{ epochs: -1 }, /^--epochs: -1, expected a whole number >= 0$/],
+    [{ epochs: -1 }, /^--epochs: -1, expected a whole number >= 1$/],
+    [{ epochs: 0 }, /^--epochs: 0, expected a whole number >= 1$/],
+    [{ epochs: 'abc' as unknown as number }, /^--epochs: abc, expected a whole number >= 1$/],
     [{ batchSize: 0 }, /^--batch-size: 0, expected a whole number >= 1$/],
     [{ batchSize: 60000 }, /^--batch-size: 60000, expected at most the 55000 training images$/],
     [{ lr: NaN }, /^--lr: NaN, expected a positive number$/],
@@ -39,7 +42,7 @@ test('flags are validated: each names the flag, what was expected and what was f
     [{ optimizer: 'adagrad' }, /^--optimizer: 'adagrad', expected one of sgd, momentum, adam, adamw$/],
     [{ lrSchedule: 'linear' }, /^--lr-schedule: 'linear', expected one of constant, step, cosine$/],
     [{ lrSchedule: 'step', lrStepEpochs: 0 }, /^--lr-step-epochs: 0, expected a whole number >= 1$/],
-    [{ lrSchedule: 'cosine', lrFloor: 1.5 }, /^--lr-floor: 1.5, expected a fraction of --lr in \[0, 1\]$/],
+    [{ lrSchedule: 'cosine', lrFloor: 1.5 }, /^--lr-floor: 1.5, expected a number from 0 to 1$/],
     [{ weightDecay: -0.1 }, /^--weight-decay: -0.1, expected a number >= 0$/],
     [{ augmentShift: 30 }, /^--augment-shift: 30, expected a whole number of pixels from 0 to 27$/],
     [{ augmentShift: 1.5 }, /^--augment-shift: 1.5, expected a whole number >= 0$/],
@@ -49,13 +52,20 @@ test('flags are validated: each names the flag, what was expected and what was f
     [{ threads: 0 }, /^--threads: 0, expected a whole number from 1 to 256$/],
     [{ optimizer: 'momentum', momentum: 1.5 }, /^--momentum: 1.5, expected a number in \[0, 1\)$/],
     [{ validationSize: 70000 }, /^--validation-size: 70000, expected an integer from 0 to 60000/],
+    // flags that would have no effect are refused, not ignored
+    [{ hidden: '128' }, /^--hidden: sets the hidden layers of --model mlp; this is --model softmax$/],
+    [{ momentum: 0.5 }, /^--momentum: applies to --optimizer momentum; this run's optimiser is sgd$/],
+    [{ lrGamma: 0.5 }, /^--lr-gamma: applies to --lr-schedule step; this run's schedule is constant$/],
+    [{ lrFloor: 0.1 }, /^--lr-floor: applies to --lr-schedule cosine; this run's schedule is constant$/],
+    [{ model: 'mlp', initStd: 0.1 }, /^--init-std: sets the spread of --init normal; this run's initialiser is he$/],
+    [{ model: 'cnn', layers: 'dense:10' }, /^--layers: replaces --model; give one of them/],
   ];
   for (const [bad, pattern] of cases) {
     await runTrain({ ...base, ...bad }, () => {}).then(
       () => assert.unreachable(JSON.stringify(bad)),
       (e: Error) => {
         assert.instance(e, MnistTsError);
-        assert.match(e.message, pattern);
+        assert.match(cliMessage(e as MnistTsError), pattern);
       },
     );
   }
@@ -64,7 +74,15 @@ test('flags are validated: each names the flag, what was expected and what was f
 test('a bad flag on the command line: one line, exit code 2, no stack trace', () => {
   const r = runCli(['train', '--lr', 'abc']);
   assert.is(r.code, 2);
-  assert.is(r.stderr, 'mnist-ts: --lr: NaN, expected a positive number\n');
+  assert.is(r.stderr, 'mnist-ts: --lr: abc, expected a positive number\n', 'what was typed, not NaN');
+  const slip = runCli(['train', '--epoch', '3']);
+  assert.is(slip.code, 2);
+  assert.is(slip.stderr, 'mnist-ts: unknown flag --epoch (did you mean --epochs?); see mnist-ts train --help\n');
+  const far = runCli(['evaluate', '--colour', 'red']);
+  assert.is(far.stderr, 'mnist-ts: unknown flag --colour; see mnist-ts evaluate --help\n');
+  const validation = runCli(['inspect', '--validation-size', '70000']);
+  assert.is(validation.code, 2, 'an out-of-range flag is a flag error');
+  assert.match(validation.stderr, /^mnist-ts: --validation-size: 70000, expected an integer from 0 to 60000/);
 });
 
 test('a failing worker: one line, non-zero exit, no hang, no thread left behind', () => {
@@ -96,6 +114,24 @@ test('tutorial (npm start): the data, the tutorial\'s lines and accuracy range, 
   assert.match(r.stdout, `  Accuracy: ${accuracy}`, 'the restored model scores the same');
   assert.match(r.stdout, /train\[0\]\s+\d\s+[\d.]+\s+7\s+\[0,0,0,0,0,0,0,1,0,0\]/);
   assert.ok(existsSync(join(dirname(save), 'predictions', 'contact-sheet.png')));
+  assert.match(r.stdout, '== 2. Softmax regression, trained with plain SGD\n');
+});
+
+test('tutorial: flags it cannot honour are refused; its chapter is titled after the model asked for', () => {
+  for (const [flag, pattern] of [
+    ['--no-save', /^mnist-ts: --no-save: the tutorial restores the model from its file in a fresh process; give --save PATH/],
+    ['--json', /^mnist-ts: --json: the tutorial prints its chapters as text; for JSON lines use mnist-ts train --json\n$/],
+  ] as const) {
+    const r = runCli(['tutorial', flag]);
+    assert.is(r.code, 2, flag);
+    assert.match(r.stderr, pattern);
+    assert.is(r.stdout, '', 'refused before anything runs');
+  }
+  const save = join(mkdtempSync(join(tmpdir(), 'tutorial-mlp-')), 'model.safetensors');
+  const mlp = runCli(['tutorial', '--model', 'mlp', '--hidden', '16', '--epochs', '1', '--save', save]);
+  assert.is(mlp.code, 0, mlp.stderr);
+  assert.match(mlp.stdout, '== 2. A multi-layer perceptron, trained with plain SGD\nTraining MLP 784-16-10 ');
+  assert.match(mlp.stdout, `  ${save}: MLP 784-16-10, 1 epoch of sgd; 10000 test images`);
 });
 
 test.run();

@@ -45,15 +45,15 @@ test('--layers model: resume is bit-identical to an uninterrupted run (AdamW, co
 test('evaluate, predict and report read a convolutional checkpoint', async () => {
   const model = join(dir, 'full.safetensors');
   const trained = loadCheckpointFile(model).meta.metrics.testAccuracy!;
-  const ev = runCli(['evaluate', '--model', model, ...data, '--json']);
+  const ev = runCli(['evaluate', '--checkpoint', model, ...data, '--json']);
   assert.is(ev.code, 0, ev.stderr);
   assert.is(JSON.parse(ev.stdout).accuracy, trained);
   const out = join(dir, 'pred');
-  const pr = runCli(['predict', '--model', model, ...data, '--from', 'test', '--index', '0,1', '--out', out, '--json']);
+  const pr = runCli(['predict', '--checkpoint', model, ...data, '--from', 'test', '--index', '0,1', '--out', out, '--json']);
   assert.is(pr.code, 0, pr.stderr);
   assert.is(JSON.parse(pr.stdout).length, 2);
   assert.ok(existsSync(join(out, 'contact-sheet.png')));
-  const rep = runCli(['report', '--model', model, ...data, '--out', join(dir, 'report')]);
+  const rep = runCli(['report', '--checkpoint', model, ...data, '--out', join(dir, 'report')]);
   assert.is(rep.code, 0, rep.stderr);
   const meta = await sharp(join(dir, 'report', 'weights.png')).metadata();
   assert.ok(meta.width! > 4 * 100, 'four filters drawn large');
@@ -79,16 +79,16 @@ test('--model cnn through the CLI: the preset with its recipe, on the pool, save
   const path = join(dir, 'cnn.safetensors');
   const r = runCli(['train', '--model', 'cnn', ...data, '--validation-size', '1000', '--epochs', '1', '--threads', '2', '--save', path]);
   assert.is(r.code, 0, r.stderr);
-  assert.match(r.stdout, `Training CNN ${CNN_LAYERS} (15622 parameters) on 5000 images: adam lr 0.002, cosine schedule, shifts up to 1 px, batch 64, 1 epochs of 78 steps, 2 threads`);
+  assert.match(r.stdout, `Training CNN ${CNN_LAYERS} (15622 parameters) on 5000 images: adam lr 0.002, cosine schedule, shifts of up to ±1 px, batch 64, 1 epoch of 78 steps, 2 threads`);
   const accuracy = Number(/Accuracy: ([\d.]+)/.exec(r.stdout)?.[1]);
   assert.ok(accuracy > 0.5, `accuracy ${accuracy} after one epoch on 5000 images`);
-  const ev = runCli(['evaluate', '--model', path, ...data, '--json']);
+  const ev = runCli(['evaluate', '--checkpoint', path, ...data, '--json']);
   assert.is(ev.code, 0, ev.stderr);
   assert.is(JSON.parse(ev.stdout).accuracy.toFixed(4), accuracy.toFixed(4));
 });
 
 test('--model cnn builds the preset and trains with its recipe', () => {
-  const { model, description } = buildModel({ model: 'cnn', hidden: '256', initStd: 1 }, 28, 28, 10);
+  const { model, description } = buildModel({ model: 'cnn', hidden: '256', init: 'he', initStd: 1 }, 28, 28, 10);
   assert.is(description, `CNN ${CNN_LAYERS}`);
   assert.equal([...model.inputShape], [1, 28, 28]);
   assert.is(model.outputSize, 10);

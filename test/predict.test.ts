@@ -87,7 +87,7 @@ test('real test digits written as PNG and read back predict exactly as the array
   const { mkdirSync } = await import('node:fs');
   mkdirSync(pngDir, { recursive: true });
   for (const i of indices) await sharp(Buffer.from(digit(i)), { raw: { width: 28, height: 28, channels: 1 } }).png().toFile(join(pngDir, `t${String(i).padStart(4, '0')}.png`));
-  const r = runCli(['predict', '--model', modelPath, pngDir, '--json']);
+  const r = runCli(['predict', '--checkpoint', modelPath, pngDir, '--json']);
   assert.is(r.code, 0, r.stderr);
   const fromFiles = JSON.parse(r.stdout);
   assert.is(fromFiles.length, 20);
@@ -99,7 +99,7 @@ test('real test digits written as PNG and read back predict exactly as the array
 
 test('data-set samples: the tutorial\'s two training images, with --out', () => {
   const out = join(dir, 'out');
-  const r = runCli(['predict', '--model', modelPath, '--from', 'train', '--index', '0,1', '--out', out]);
+  const r = runCli(['predict', '--checkpoint', modelPath, '--from', 'train', '--index', '0,1', '--out', out]);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /train\[0\]\s+7.*\[0,0,0,0,0,0,0,1,0,0\]/);
   assert.match(r.stdout, /train\[1\]\s+\d.*\s3\s+\[0,0,0,1,0,0,0,0,0,0\]/);
@@ -115,8 +115,8 @@ test('data-set samples: the tutorial\'s two training images, with --out', () => 
 });
 
 test('--count with --random is a seeded pick', () => {
-  const a = runCli(['predict', '--model', modelPath, '--from', 'test', '--count', '3', '--random', '--seed', '5', '--json']);
-  const b = runCli(['predict', '--model', modelPath, '--from', 'test', '--count', '3', '--random', '--seed', '5', '--json']);
+  const a = runCli(['predict', '--checkpoint', modelPath, '--from', 'test', '--count', '3', '--random', '--seed', '5', '--json']);
+  const b = runCli(['predict', '--checkpoint', modelPath, '--from', 'test', '--count', '3', '--random', '--seed', '5', '--json']);
   assert.is(a.code, 0, a.stderr);
   assert.equal(JSON.parse(a.stdout).map((p: { source: string }) => p.source), JSON.parse(b.stdout).map((p: { source: string }) => p.source));
 });
@@ -129,26 +129,35 @@ test('bad inputs: one line each, the rest still predicted, non-zero exit', async
   writeFileSync(join(mixed, 'b-empty.png'), '');
   writeFileSync(join(mixed, 'c-text.png'), 'this is not an image');
   await sharp({ create: { width: 50, height: 50, channels: 3, background: '#ffffff' } }).png().toFile(join(mixed, 'd-blank.png'));
-  const r = runCli(['predict', '--model', modelPath, mixed, join(dir, 'missing.png'), '--out', join(dir, 'mixed-out')]);
+  writeFileSync(join(mixed, 'notes.txt'), 'not read: no image extension');
+  mkdirSync(join(mixed, 'older'));
+  await sharp(Buffer.from(digit(1)), { raw: { width: 28, height: 28, channels: 1 } }).png().toFile(join(mixed, 'older', 'e-nested.png'));
+  const r = runCli(['predict', '--checkpoint', modelPath, mixed, join(dir, 'missing.png'), '--out', join(dir, 'mixed-out')]);
   assert.is(r.code, 1);
   const lines = r.stderr.trim().split('\n');
-  assert.match(lines[0], /b-empty\.png: empty file, expected an image$/);
-  assert.match(lines[1], /c-text\.png: not an image that can be read/);
-  assert.match(lines[2], /d-blank\.png: no digit found/);
-  assert.match(lines[3], /missing\.png: cannot read \(no such file\)$/);
-  assert.match(lines[4], /4 of 5 inputs could not be read \(see above\); the other 1 were predicted/);
+  assert.match(lines[0], /^mnist-ts: note: .*mixed: skipped 1 file that is not an image by name \(notes\.txt\) and 1 subfolder \(older\/; --recursive reads them\)$/);
+  assert.match(lines[1], /b-empty\.png: empty file, expected an image$/);
+  assert.match(lines[2], /c-text\.png: not an image that can be read/);
+  assert.match(lines[3], /d-blank\.png: no digit found/);
+  assert.match(lines[4], /missing\.png: cannot read \(no such file\)$/);
+  assert.match(lines[5], /4 of 5 inputs could not be read \(see above\); the other 1 was predicted/);
+  assert.not.match(r.stdout, 'e-nested');
+  const deep = runCli(['predict', '--checkpoint', modelPath, mixed, '--recursive', '--json']);
+  assert.match(deep.stderr, /3 of 5 inputs could not be read \(see above\); the other 2 were predicted/);
+  assert.match(deep.stderr, /note: .*mixed: skipped 1 file that is not an image by name \(notes\.txt\)\n/, 'with --recursive, no subfolder is skipped');
+  assert.equal(JSON.parse(deep.stdout).map((p: { source: string }) => p.source.split('/').slice(-2).join('/')), ['mixed/a-good.png', 'older/e-nested.png']);
   assert.match(r.stdout, /a-good\.png\s+7/);
   assert.ok(existsSync(join(dir, 'mixed-out', 'predictions.csv')));
 });
 
 test('a model whose shapes do not fit the data: one line', () => {
   const syn = writeSyntheticMnist({ rows: 32, cols: 32, train: 20, test: 10 });
-  const r = runCli(['predict', '--model', modelPath, '--from', 'test', '--data-dir', syn, '--validation-size', '5']);
+  const r = runCli(['predict', '--checkpoint', modelPath, '--from', 'test', '--data-dir', syn, '--validation-size', '5']);
   assert.is(r.code, 1);
   assert.match(r.stderr, /^mnist-ts: .*model\.safetensors: the model takes 784 inputs, but test images have 1024 pixels\n$/);
-  const e = runCli(['evaluate', '--model', modelPath, '--data-dir', syn, '--validation-size', '5']);
+  const e = runCli(['evaluate', '--checkpoint', modelPath, '--data-dir', syn, '--validation-size', '5']);
   assert.match(e.stderr, /the model takes 784 inputs, but the images have 1024 pixels/);
-  const none = runCli(['predict', '--model', modelPath]);
+  const none = runCli(['predict', '--checkpoint', modelPath]);
   assert.is(none.code, 2);
   assert.match(none.stderr, /nothing to predict/);
 });

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { loadMnist, bundledDataDir } from '../src/node/mnist-files.js';
-import { writeReport } from '../src/node/report-writer.js';
+import { initialParameters, writeReport } from '../src/node/report-writer.js';
 import { encodeCheckpoint, decodeCheckpoint } from '../src/train/checkpoint.js';
 import { saveCheckpointFile } from '../src/node/checkpoint-file.js';
-import { csrFromSplit } from '../src/train/data.js';
+import { csrFromSplit } from '../src/train/training-data.js';
 import { evaluateData } from '../src/train/evaluate-data.js';
 import { train } from '../src/train/trainer.js';
 import { softmaxRegression, mlp, SGD, zeros } from '../src/engine/index.js';
@@ -40,23 +40,32 @@ test('colour map and rankings', () => {
   assert.equal(largestUnits(Float32Array.from([1, 0, 3, 0, 1, 0]), 2, 3, 2), [2, 0]);
   const p = Float32Array.from([0.9, 0.1, 0.2, 0.8, 0.6, 0.4]);
   assert.equal(rankMistakes(p, [1, 1, 1], 2).map((m) => m.index), [0, 2]);
+  // Confidences that all round to 1 in float32 are still told apart, and ordered, by the margin.
+  const logits = Float32Array.from([40, 0, 0, 25, 60, 0]);
+  const rounded = Float32Array.from([1, 0, 0, 1, 1, 0]);
+  const ranked = rankMistakes(rounded, [1, 0, 1], 2, logits);
+  assert.equal(ranked.map((m) => [m.index, m.margin]), [[2, 60], [0, 40], [1, 25]]);
 });
 
 test('report: images of the right sizes, ten different weight maps, gallery matches evaluate, index.html links only real files', async () => {
   const out = join(dir, 'out');
-  const r = runCli(['report', '--model', modelPath, '--out', out, '--max', '25']);
+  const r = runCli(['report', '--checkpoint', modelPath, '--out', out, '--max', '25']);
   assert.is(r.code, 0, r.stderr);
   for (const f of ['weights.png', 'confusion.png', 'mistakes.png', 'curves.png', 'index.html']) assert.ok(existsSync(join(out, f)), f);
   const weights = await sharp(join(out, 'weights.png')).metadata();
-  assert.is(weights.width, 5 * 156);
-  assert.is(weights.height, 2 * (140 + 20 + 16));
+  // 2 rows of 5 cells: the 140 px map, 12 px of margin, a caption line; then the colour legend.
+  assert.is(weights.width, 5 * 152);
+  assert.is(weights.height, 2 * (140 + 12 + 20) + 58);
   const curves = await sharp(join(out, 'curves.png')).metadata();
-  assert.equal([curves.width, curves.height], [860, 320]);
+  assert.equal([curves.width, curves.height], [860, 330]);
   const confusion = await sharp(join(out, 'confusion.png')).metadata();
   assert.equal([confusion.width, confusion.height], [70 + 480 + 20, 60 + 480 + 20]);
   const gallery = await sharp(join(out, 'mistakes.png')).metadata();
-  assert.equal([gallery.width, gallery.height], [10 * 120, 3 * (84 + 20 + 16)], 'exactly 25 digits: 3 rows of 10');
+  assert.equal([gallery.width, gallery.height], [10 * 146, 3 * (84 + 12 + 2 * 16 + 4)], 'exactly 25 digits: 3 rows of 10');
   const html = readFileSync(join(out, 'index.html'), 'utf8');
+  assert.match(html, '<p class="model">softmax regression 784→10 · 2 epochs of sgd (lr 0.5, batch 100) · seed 0 · test accuracy 0.');
+  assert.match(html, 'the largest margin first', 'the gallery says how it is ordered');
+  assert.match(html, "Each digit's column of W drawn as an image, showing the weights:", 'a zeros start is drawn as it is');
   const refs = referencedFiles(html);
   assert.equal(refs, ['weights.png', 'confusion.png', 'mistakes.png', 'curves.png']);
   for (const f of refs) assert.ok(existsSync(join(out, f)), `${f} exists`);
@@ -67,7 +76,7 @@ test('report: images of the right sizes, ten different weight maps, gallery matc
 
 test('the ten weight maps differ from each other', async () => {
   const { weightMaps } = await import('../src/report/weights.js');
-  const maps = weightMaps(decodeCheckpoint(readFileSync(modelPath), 'm').model, 28, 28);
+  const maps = weightMaps(decodeCheckpoint(readFileSync(modelPath), 'm').model, 28, 28).maps;
   assert.is(maps.length, 10);
   const keys = new Set(maps.map((m) => Buffer.from(m.rgb).toString('base64')));
   assert.is(keys.size, 10);
@@ -87,7 +96,7 @@ test('a checkpoint without metrics history still gets every other image, and a n
   const bare = join(dir, 'bare.safetensors');
   saveCheckpointFile(bare, encodeCheckpoint(mlp({ hidden: [20] }).initialize(1), {}, { ...meta, training: { ...meta.training, model: 'mlp' }, metrics: { epochs: [], testAccuracy: null } }));
   const out = join(dir, 'bare');
-  const r = runCli(['report', '--model', bare, '--out', out]);
+  const r = runCli(['report', '--checkpoint', bare, '--out', out]);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /note: No training curves: .*bare\.safetensors holds no metrics history/);
   assert.not.ok(existsSync(join(out, 'curves.png')));
@@ -95,7 +104,54 @@ test('a checkpoint without metrics history still gets every other image, and a n
   assert.match(html, 'No training curves');
   for (const f of referencedFiles(html)) assert.ok(existsSync(join(out, f)), f);
   const weights = await sharp(join(out, 'weights.png')).metadata();
-  assert.is(weights.width, 8 * 156, 'MLP: 16 units with the largest norms, 8 per row');
+  assert.is(weights.width, 8 * 152, 'MLP: 16 units with the largest norms, 8 per row');
+});
+
+test('a seeded random start is subtracted: W − W₀ is drawn, W₀ regenerated from the checkpoint', async () => {
+  const start = softmaxRegression().initialize(5);
+  const trained = softmaxRegression().initialize(5);
+  await train(trained, { ...data, count: 2000 }, { epochs: 1, batchSize: 100, seed: 5, optimizer: new SGD(0.01) });
+  const m = { ...meta, seed: 5, training: { ...meta.training, init: 'normal', lr: 0.01 } };
+  const full = { format: 'mnist-ts/1', architecture: trained.spec(), ...m };
+  assert.equal(Array.from(initialParameters(full)!), Array.from(start.params), 'W₀ is the start, bit for bit');
+  assert.is(initialParameters({ ...full, architecture: model.spec() }), undefined, 'a zeros start is not subtracted');
+  const r = await writeReport(join(dir, 'delta'), { model: trained, meta: full, test: mnist.test, classes: 10, maxMistakes: 0, source: 'm' });
+  const html = readFileSync(join(dir, 'delta', 'index.html'), 'utf8');
+  assert.match(html, 'Weight templates: what training changed');
+  assert.match(html, 'W − W₀, the weights minus the random ones they started from (normal init, regenerated from seed 5)');
+  const { weightMaps } = await import('../src/report/weights.js');
+  const delta = weightMaps(trained, 28, 28, { initial: start.params });
+  const raw = weightMaps(trained, 28, 28);
+  assert.ok(delta.delta && !raw.delta);
+  assert.ok(delta.sharedScale! < raw.sharedScale! / 5, `the change (±${delta.sharedScale}) is small beside N(0, 1) weights (±${raw.sharedScale})`);
+  // --max 0: no gallery, and the note says it was not asked for rather than that there are no mistakes
+  assert.ok(r.mistakes.length > 0);
+  assert.is(r.shownMistakes, 0);
+  assert.equal(r.notes, [`No mistakes gallery: not asked for (--max 0); the model makes ${r.mistakes.length} mistakes on the test set.`]);
+  assert.not.ok(existsSync(join(dir, 'delta', 'mistakes.png')));
+});
+
+test('any --layers model gets its weight picture, whatever its first layer', async () => {
+  const { fromLayers } = await import('../src/engine/index.js');
+  const few = { ...mnist.test, count: 50, pixels: mnist.test.pixels.subarray(0, 50 * 784), labels: mnist.test.labels.subarray(0, 50) };
+  const cases: [string, string, number][] = [
+    ['pool:2,flatten,dense:10', 'digit templates', 14],
+    ['dropout:0.2,dense:10', 'digit templates', 28],
+    ['pool:2,dense:32,relu,dense:10', 'units', 14],
+    ['relu,conv:4:3,pool:2,flatten,dense:10', 'filters', 3],
+  ];
+  for (const [text, kind, side] of cases) {
+    const net = fromLayers(text).initialize(2);
+    const full = { format: 'mnist-ts/1', architecture: net.spec(), ...meta, training: { ...meta.training, model: 'layers', layers: text, init: 'he' } };
+    const out = join(dir, `layers-${text.replace(/[^a-z0-9]+/g, '_')}`);
+    await writeReport(out, { model: net, meta: full, test: few, classes: 10, maxMistakes: 5, source: text });
+    const { weightMaps } = await import('../src/report/weights.js');
+    const picture = weightMaps(net, 28, 28);
+    assert.is(picture.kind, kind, text);
+    assert.equal([picture.maps[0].width, picture.maps[0].height], [side, side], text);
+    assert.ok(existsSync(join(out, 'weights.png')), text);
+    assert.match(readFileSync(join(out, 'index.html'), 'utf8'), text.includes('conv') ? '<p class="model">CNN ' : '<p class="model">network ', text);
+  }
 });
 
 test('train --report writes the same report at the end of training', () => {

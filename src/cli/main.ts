@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The `mnist-ts` command: a thin yargs layer over the library. */
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { inspect, inspectOptions, type InspectArgs } from './commands/inspect.js';
 import { runTrain, trainOptions, type TrainArgs } from './commands/train.js';
@@ -9,33 +9,47 @@ import { evaluateOptions, runEvaluate, type EvaluateArgs } from './commands/eval
 import { predictOptions, runPredict, type PredictArgs } from './commands/predict.js';
 import { reportOptions, runReport, type ReportArgs } from './commands/report.js';
 import { EXIT_USAGE, reportError } from './fail.js';
+import { unknownFlagLine } from './unknown-flag.js';
+
+const COMMANDS = ['tutorial', 'inspect', 'train', 'evaluate', 'predict', 'report'];
 
 export async function main(argv: string[]): Promise<void> {
+  /** Each command's flags (long names), recorded as yargs builds it, for "did you mean". */
+  const flagsOf: Record<string, string[]> = {};
+  const builder = <T>(name: string, options: (y: Argv<T>) => Argv<unknown>) => (y: Argv<T>) => {
+    const built = options(y);
+    const o = (built as unknown as { getOptions(): { key: Record<string, unknown>; hiddenOptions: string[] } }).getOptions();
+    flagsOf[name] = Object.keys(o.key).filter((k) => !o.hiddenOptions.includes(k) && k.length > 1 && !/[A-Z]/.test(k));
+    return built;
+  };
+  const command = argv.find((a) => !a.startsWith('-'));
   await yargs(argv)
     .scriptName('mnist-ts')
     .usage('$0 <command> [options]')
-    .command('inspect', 'shapes, pixel range and digit counts of MNIST; render digits as PNG', inspectOptions, (a) => inspect(a as unknown as InspectArgs))
-    .command('train', 'train a model on MNIST (the tutorial: softmax regression, SGD 0.01, 25 epochs, batch 100)', trainOptions, async (a) => {
+    .command('inspect', 'shapes, pixel range and digit counts of MNIST; render digits as PNG', builder('inspect', inspectOptions), (a) => inspect(a as unknown as InspectArgs))
+    .command('train', 'train a model on MNIST (the tutorial: softmax regression, SGD 0.01, 25 epochs, batch 100)', builder('train', trainOptions), async (a) => {
       await runTrain(a as unknown as TrainArgs);
     })
-    .command('tutorial', 'the whole tutorial in one command (what npm start runs): data, training, saving, restoring in a fresh process, predicting', tutorialOptions, async (a) => {
+    .command('tutorial', 'the whole tutorial in one command (what npm start runs): data, training, saving, restoring in a fresh process, predicting', builder('tutorial', tutorialOptions), async (a) => {
       await tutorial(a as unknown as TrainArgs);
     })
-    .command('evaluate', 'accuracy, loss, per-digit accuracy and confusion matrix of a saved model', evaluateOptions, async (a) => {
+    .command('evaluate', 'accuracy, loss, per-digit accuracy and confusion matrix of a saved model', builder('evaluate', evaluateOptions), async (a) => {
       await runEvaluate(a as unknown as EvaluateArgs);
     })
-    .command('predict [inputs..]', 'predict digits: image files and folders (prepared as MNIST was), or data-set images with --from', predictOptions, async (a) => {
+    .command('predict [inputs..]', 'predict digits: image files and folders (prepared as MNIST was), or data-set images with --from', builder('predict', predictOptions), async (a) => {
       await runPredict(a as unknown as PredictArgs);
     })
-    .command('report', 'what a model learned, as images: weight templates, confusion matrix, mistakes, training curves, index.html', reportOptions, async (a) => {
+    .command('report', 'what a model learned, as images: weight templates, confusion matrix, mistakes, training curves, index.html', builder('report', reportOptions), async (a) => {
       await runReport(a as unknown as ReportArgs);
     })
-    .demandCommand(1, 'name a command: tutorial, inspect, train, evaluate, predict, report')
+    .demandCommand(1, `name a command: ${COMMANDS.join(', ')}`)
     .strict()
     .recommendCommands()
     .fail((msg, err) => {
       if (err) throw err;
-      process.stderr.write(`mnist-ts: ${msg.split('\n')[0]} (see mnist-ts --help)\n`);
+      const known = command !== undefined && COMMANDS.includes(command) ? command : undefined;
+      const line = unknownFlagLine(msg, known, known ? (flagsOf[known] ?? []) : []) ?? `${msg.split('\n')[0]} (see mnist-ts ${known ? `${known} ` : ''}--help)`;
+      process.stderr.write(`mnist-ts: ${line}\n`);
       process.exit(EXIT_USAGE);
     })
     .help()

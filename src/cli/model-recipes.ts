@@ -8,7 +8,6 @@ import { initializerFromName } from '../engine/init.js';
 import { CNN_LAYERS, fromLayers, mlp, softmaxRegression } from '../engine/models.js';
 import { formatLayers } from '../engine/layers-text.js';
 import type { Sequential } from '../engine/sequential.js';
-import { positiveNumberFlag } from './options.js';
 
 export const MODEL_NAMES = ['softmax', 'mlp', 'cnn'] as const;
 
@@ -26,9 +25,8 @@ const TUTORIAL: Recipe = { epochs: 25, lr: 0.01, optimizer: 'sgd', batchSize: 10
 export const CNN_RECIPE: Recipe = { epochs: 14, lr: 0.002, optimizer: 'adam', batchSize: 64, schedule: 'cosine', augmentShift: 1 };
 
 /** `--layers` models train like the CNN preset unless told otherwise. */
-export function recipeFor(model: string, layers?: string): Recipe {
-  if (layers !== undefined) return CNN_RECIPE;
-  return model === 'cnn' ? CNN_RECIPE : TUTORIAL;
+export function recipeFor(model: string): Recipe {
+  return model === 'cnn' || model === 'layers' ? CNN_RECIPE : TUTORIAL;
 }
 
 export function parseHidden(text: string): number[] {
@@ -41,10 +39,11 @@ export function parseHidden(text: string): number[] {
 }
 
 export interface ModelChoice {
+  /** softmax, mlp, cnn, or layers (then `layers` holds the text). */
   model: string;
-  hidden: string;
   layers?: string;
-  init?: string;
+  hidden: string;
+  init: string;
   initStd: number;
 }
 
@@ -54,25 +53,15 @@ export interface BuiltModel {
 }
 
 /** Builds the model for images of rows × cols pixels and `classes` classes. */
-export function buildModel(args: ModelChoice, rows: number, cols: number, classes: number): BuiltModel {
-  const std = positiveNumberFlag('init-std', args.initStd);
+export function buildModel(choice: ModelChoice, rows: number, cols: number, classes: number): BuiltModel {
   const inputs = rows * cols;
-  if (args.layers !== undefined || args.model === 'cnn') {
-    if (args.init !== undefined) throw new OptionError(`--init: '${args.init}' applies to softmax and mlp; convolutional and --layers models start He-normal (Glorot for the last layer)`);
-    const text = args.layers ?? CNN_LAYERS;
-    const model = fromLayers(text, [1, rows, cols]);
+  if (choice.model === 'layers' || choice.model === 'cnn') {
+    const model = fromLayers(choice.layers ?? CNN_LAYERS, [1, rows, cols]);
     if (model.outputSize !== classes) throw new OptionError(`--layers: the last layer gives ${model.outputSize} outputs, expected ${classes} (one per class), for example end with dense:${classes}`);
-    const what = args.layers !== undefined ? 'layers' : 'CNN';
-    return { model, description: `${what} ${formatLayers(model.spec())}` };
+    return { model, description: `${choice.model === 'cnn' ? 'CNN' : 'layers'} ${formatLayers(model.spec())}` };
   }
-  if (args.model === 'softmax') {
-    const init = initializerFromName(args.init ?? 'normal', std);
-    return { model: softmaxRegression({ inputs, classes, init }), description: `softmax regression ${inputs}→${classes}` };
-  }
-  if (args.model === 'mlp') {
-    const hidden = parseHidden(args.hidden);
-    const init = initializerFromName(args.init ?? 'he', std);
-    return { model: mlp({ inputs, hidden, classes, init }), description: `MLP ${[inputs, ...hidden, classes].join('-')}` };
-  }
-  throw new OptionError(`--model: '${args.model}', expected one of ${MODEL_NAMES.join(', ')}`);
+  const init = initializerFromName(choice.init, choice.initStd);
+  if (choice.model === 'softmax') return { model: softmaxRegression({ inputs, classes, init }), description: `softmax regression ${inputs}→${classes}` };
+  const hidden = parseHidden(choice.hidden);
+  return { model: mlp({ inputs, hidden, classes, init }), description: `MLP ${[inputs, ...hidden, classes].join('-')}` };
 }

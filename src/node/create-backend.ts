@@ -1,20 +1,30 @@
 /** Picks the gradient backend for a thread count: 1 runs in-process with no pool. */
 import { availableParallelism } from 'node:os';
-import { OptionError } from '../engine/errors.js';
+import { optionError } from '../engine/errors.js';
 import type { Optimizer } from '../engine/optim.js';
 import type { Sequential } from '../engine/sequential.js';
-import { InProcessBackend, type GradientBackend } from '../train/backend.js';
-import type { TrainingData } from '../train/data.js';
+import { InProcessBackend, type GradientBackend } from '../train/gradient-backend.js';
+import type { TrainingData } from '../train/training-data.js';
 import type { InjectedFault } from '../train/protocol.js';
-import type { StepNoise } from '../train/shard.js';
+import type { StepRandomness } from '../train/shard.js';
 import { PoolBackend } from './pool-backend.js';
 
 export function defaultThreads(): number {
   return availableParallelism();
 }
 
-export function createBackend(model: Sequential, data: TrainingData, optimizer: Optimizer, threads: number, maxBatch: number, fault?: InjectedFault, noise?: StepNoise): GradientBackend {
-  if (!(Number.isInteger(threads) && threads >= 1 && threads <= 256)) throw new OptionError(`--threads: ${threads}, expected a whole number from 1 to 256`);
-  if (threads === 1) return new InProcessBackend(model, data, optimizer, noise);
-  return new PoolBackend(model, data, optimizer, { threads, maxBatch, fault, noise });
+export interface BackendOptions extends Partial<StepRandomness> {
+  /** For tests only: make a pool worker throw or exit at a step. */
+  testFault?: InjectedFault;
+}
+
+/**
+ * `threads` threads computing gradients for batches of up to `maxBatch` examples. `seed` and
+ * `augment` drive dropout masks and shifts (default: seed 0, no shifts).
+ */
+export function createBackend(model: Sequential, data: TrainingData, optimizer: Optimizer, threads: number, maxBatch: number, options: BackendOptions = {}): GradientBackend {
+  if (!(Number.isInteger(threads) && threads >= 1 && threads <= 256)) throw optionError('threads', `${threads}, expected a whole number from 1 to 256`);
+  const randomness: StepRandomness = { seed: options.seed ?? 0, augment: options.augment };
+  if (threads === 1) return new InProcessBackend(model, data, optimizer, randomness);
+  return new PoolBackend(model, data, optimizer, { threads, maxBatch, randomness, testFault: options.testFault });
 }

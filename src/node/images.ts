@@ -2,7 +2,7 @@
  * Grayscale digits to PNG with sharp. sharp ships native libvips, so it is imported lazily here,
  * on the Node side only, and never by the engine.
  */
-import { DataError, OptionError } from '../engine/errors.js';
+import { DataError, optionError } from '../engine/errors.js';
 import { writeFileAtomic } from './atomic-write.js';
 
 type Sharp = typeof import('sharp').default;
@@ -29,7 +29,7 @@ export interface GrayImage {
 
 /** Encodes a grayscale image as PNG, upscaled by an integer factor with nearest neighbour so pixels stay crisp. */
 export async function encodeGrayPng(img: GrayImage, scale = 1): Promise<Buffer> {
-  if (!(Number.isInteger(scale) && scale >= 1)) throw new OptionError(`--scale: ${scale}, expected a whole number >= 1`);
+  if (!(Number.isInteger(scale) && scale >= 1)) throw optionError('scale', `${scale}, expected a whole number >= 1`);
   const sharp = await loadSharp();
   return sharp(Buffer.from(img.pixels.buffer, img.pixels.byteOffset, img.pixels.byteLength), {
     raw: { width: img.width, height: img.height, channels: 1 },
@@ -41,22 +41,4 @@ export async function encodeGrayPng(img: GrayImage, scale = 1): Promise<Buffer> 
 
 export async function writeGrayPng(path: string, img: GrayImage, scale = 1): Promise<void> {
   writeFileAtomic(path, await encodeGrayPng(img, scale));
-}
-
-/** Lays `count` images of rows × cols out as one sheet, `columns` wide, with a 1-pixel gap. */
-export function contactSheet(pixels: Uint8Array, count: number, rows: number, cols: number, columns = Math.ceil(Math.sqrt(count))): GrayImage {
-  const gap = 1;
-  const gridRows = Math.ceil(count / columns);
-  const width = columns * (cols + gap) + gap;
-  const height = gridRows * (rows + gap) + gap;
-  const out = new Uint8Array(width * height).fill(96); // mid-grey gaps separate the digits
-  const f = rows * cols;
-  for (let n = 0; n < count; n++) {
-    const ox = gap + (n % columns) * (cols + gap);
-    const oy = gap + Math.floor(n / columns) * (rows + gap);
-    for (let r = 0; r < rows; r++) {
-      out.set(pixels.subarray(n * f + r * cols, n * f + (r + 1) * cols), (oy + r) * width + ox);
-    }
-  }
-  return { width, height, pixels: out };
 }

@@ -6,7 +6,8 @@
  */
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
-import { encodeGrayPng, loadSharp } from './images.js';
+import { encodeGrayPng } from './images.js';
+import { labelledSheetPng } from './labelled-sheet.js';
 
 export interface Prediction {
   source: string;
@@ -39,36 +40,23 @@ export function previewName(index: number, source: string): string {
   return `${String(index + 1).padStart(3, '0')}-${base}.png`;
 }
 
-const CELL = 28 * 3; // digit drawn at 3×
-const LABEL_H = 22;
-const PAD = 6;
+/** "photo.jpg", "train[3]": a file's own name, short enough for a caption. */
+function shortSource(source: string, max = 18): string {
+  const name = source.split(/[\\/]/).pop() ?? source;
+  return name.length <= max ? name : `${name.slice(0, max - 1)}…`;
+}
 
-/** The contact sheet: each digit with "pred" (and "true" where known), mistakes framed in red. */
+/**
+ * The contact sheet: each digit as the model saw it, captioned with the predicted digit and its
+ * confidence (and the true label where known), the source's name under that; mistakes framed in red.
+ */
 export async function contactSheetPng(rows: Prediction[]): Promise<Buffer> {
-  const sharp = await loadSharp();
-  const columns = Math.min(10, Math.max(1, rows.length));
-  const gridRows = Math.ceil(rows.length / columns);
-  const cellW = Math.max(CELL + 2 * PAD, 116); // room for "pred 7 · true 7"
-  const cellH = CELL + LABEL_H + 2 * PAD;
-  const width = columns * cellW;
-  const height = gridRows * cellH;
-  const overlays: { input: Buffer; left: number; top: number }[] = [];
-  const labels: string[] = [];
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i];
-    const x = (i % columns) * cellW;
-    const y = Math.floor(i / columns) * cellH;
+  const cells = rows.map((r) => {
     const wrong = r.label !== null && r.label !== r.predicted;
-    overlays.push({ input: await encodeGrayPng({ width: 28, height: 28, pixels: r.pixels }, 3), left: x + PAD, top: y + PAD });
-    if (wrong) labels.push(`<rect x="${x + PAD - 3}" y="${y + PAD - 3}" width="${CELL + 6}" height="${CELL + 6}" fill="none" stroke="#d62728" stroke-width="4"/>`);
-    const text = r.label === null ? `pred ${r.predicted}` : `pred ${r.predicted} · true ${r.label}`;
-    labels.push(`<text x="${x + cellW / 2}" y="${y + PAD + CELL + 16}" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-size="12" fill="${wrong ? '#d62728' : '#222'}">${text}</text>`);
-  }
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${labels.join('')}</svg>`;
-  return sharp({ create: { width, height, channels: 3, background: '#ffffff' } })
-    .composite([...overlays, { input: Buffer.from(svg), left: 0, top: 0 }])
-    .png()
-    .toBuffer();
+    const caption = `pred ${r.predicted} (${r.confidence.toFixed(2)})${r.label === null ? '' : ` · true ${r.label}`}`;
+    return { pixels: r.pixels, caption, detail: shortSource(r.source), color: wrong ? '#d62728' : undefined, framed: wrong };
+  });
+  return (await labelledSheetPng(cells, { width: 28, height: 28, scale: 3, minCellWidth: 150 })).bytes;
 }
 
 export async function writePredictionOutputs(dir: string, rows: Prediction[]): Promise<string[]> {

@@ -4,24 +4,27 @@
  * and an index.html that shows them all, openable from disk.
  */
 import { join } from 'node:path';
+import { describeArchitecture } from '../engine/layers-text.js';
 import { argmax, confusionMatrix } from '../engine/metrics.js';
-import type { Sequential } from '../engine/sequential.js';
+import { Sequential } from '../engine/sequential.js';
 import type { Split } from '../data/dataset.js';
-import { confusionSvg, trainingCurvesSvg } from '../report/charts.js';
+import { confusionSvg, divergingLegendSvg, trainingCurvesSvg } from '../report/charts.js';
 import { rankMistakes, type Mistake } from '../report/mistakes.js';
-import { weightMaps } from '../report/weights.js';
+import { esc } from '../report/svg.js';
+import { weightMaps, type WeightPicture } from '../report/weights.js';
 import type { CheckpointMeta } from '../train/checkpoint.js';
-import { csrFromSplit } from '../train/data.js';
+import { csrFromSplit } from '../train/training-data.js';
 import { probabilitiesData } from '../train/evaluate-data.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { encodeGrayPng, loadSharp } from './images.js';
+import { loadSharp } from './images.js';
+import { labelledSheetPng } from './labelled-sheet.js';
 
 export interface ReportInput {
   model: Sequential;
   meta: CheckpointMeta;
   test: Split;
   classes: number;
-  /** Most mistakes shown in the gallery. */
+  /** Most mistakes shown in the gallery (0: no gallery). */
   maxMistakes: number;
   source: string;
 }
@@ -34,46 +37,80 @@ export interface ReportResult {
   accuracy: number;
 }
 
-const FONT = 'font-family="DejaVu Sans, sans-serif"';
+interface Section {
+  file: string;
+  title: string;
+  caption: string;
+}
 
 async function svgToPng(svg: string): Promise<Buffer> {
   const sharp = await loadSharp();
   return sharp(Buffer.from(svg)).png().toBuffer();
 }
 
-/** Tiles with a caption under each, on white. */
-async function captionedGrid(tiles: { png: Buffer; caption: string; color?: string }[], tileW: number, tileH: number, columns: number): Promise<Buffer> {
-  const sharp = await loadSharp();
-  const pad = 8;
-  const captionH = 20;
-  const cellW = Math.max(tileW + 2 * pad, 120);
-  const cellH = tileH + captionH + 2 * pad;
-  const cols = Math.max(1, Math.min(columns, tiles.length));
-  const rows = Math.max(1, Math.ceil(tiles.length / cols));
-  const width = cols * cellW;
-  const height = rows * cellH;
-  const text = tiles
-    .map((t, i) => {
-      const x = (i % cols) * cellW + cellW / 2;
-      const y = Math.floor(i / cols) * cellH + pad + tileH + 15;
-      return `<text x="${x}" y="${y}" ${FONT} font-size="12" text-anchor="middle" fill="${t.color ?? '#222'}">${t.caption}</text>`;
-    })
-    .join('');
-  const composites = tiles.map((t, i) => ({ input: t.png, left: (i % cols) * cellW + Math.floor((cellW - tileW) / 2), top: Math.floor(i / cols) * cellH + pad }));
-  return sharp({ create: { width, height, channels: 3, background: '#ffffff' } })
-    .composite([...composites, { input: Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${text}</svg>`), left: 0, top: 0 }])
-    .png()
-    .toBuffer();
+/**
+ * The parameters the model started from, when they can be made again: its architecture records
+ * each layer's initialiser and the checkpoint the seed, and the initialiser is a random one.
+ */
+export function initialParameters(meta: CheckpointMeta): Float32Array | undefined {
+  const first = meta.architecture.find((s) => s.type === 'dense' || s.type === 'conv2d') as { init?: { kind: string } } | undefined;
+  if (!first?.init || first.init.kind === 'zeros') return undefined;
+  return Sequential.fromSpec(meta.architecture).initialize(meta.seed).params;
 }
 
-function indexHtml(sections: { file: string; title: string; caption: string }[], notes: string[], title: string): string {
-  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+function weightsCaption(p: WeightPicture, meta: CheckpointMeta): string {
+  const what = p.delta
+    ? `what training changed: W − W₀, the weights minus the random ones they started from (${meta.training.init} init, regenerated from seed ${meta.seed}), since the start alone would hide it`
+    : 'the weights';
+  const scale = p.sharedScale === null ? 'each map scaled to its own largest |value|' : `all maps on one scale, ±${p.sharedScale.toPrecision(3)}`;
+  switch (p.kind) {
+    case 'digit templates': return `Each digit's column of W drawn as an image, showing ${what}: red pixels are evidence for the digit, blue against it; ${scale}.`;
+    case 'units': return `The first layer's ${p.maps.length} units with the largest weight norms, showing ${what}: red pixels excite the unit, blue inhibit it; ${scale}.`;
+    case 'filters': return `The first convolution's ${p.maps.length} filters (${p.input[1]}×${p.input[2]}${p.input[0] > 1 ? ', first input channel' : ''}): red weights excite the filter, blue inhibit it; ${scale}.`;
+  }
+}
+
+async function writeWeights(dir: string, input: ReportInput): Promise<Section> {
+  const { model, meta, test } = input;
+  const initial = model.entries[0].shape.length === 2 ? initialParameters(meta) : undefined;
+  const picture = weightMaps(model, test.rows, test.cols, { initial });
+  const { maps } = picture;
+  // MNIST-sized maps at 5× (140 px); a convolution's small filters drawn as large.
+  const scale = Math.max(5, Math.round(140 / Math.max(maps[0].width, maps[0].height)));
+  const sharp = await loadSharp();
+  const cells = await Promise.all(
+    maps.map(async (m) => ({
+      png: await sharp(Buffer.from(m.rgb), { raw: { width: m.width, height: m.height, channels: 3 } }).resize(m.width * scale, m.height * scale, { kernel: 'nearest' }).png().toBuffer(),
+      caption: m.label,
+    })),
+  );
+  const grid = await labelledSheetPng(cells, { width: maps[0].width, height: maps[0].height, scale, columns: maps.length === 10 ? 5 : 8, minCellWidth: 120 });
+  const range = picture.sharedScale === null ? ['−max', '+max'] : [`−${picture.sharedScale.toPrecision(3)}`, `+${picture.sharedScale.toPrecision(3)}`];
+  const legend = divergingLegendSvg(range[0], range[1], picture.delta ? 'W − W₀: blue against, white no change, red for' : 'weight: blue against, white none, red for', Math.min(grid.width, 480));
+  const legendPng = await svgToPng(legend.svg);
+  const png = await sharp({ create: { width: grid.width, height: grid.height + legend.height, channels: 3, background: '#ffffff' } })
+    .composite([{ input: grid.bytes, left: 0, top: 0 }, { input: legendPng, left: Math.floor((grid.width - legend.width) / 2), top: grid.height }])
+    .png()
+    .toBuffer();
+  writeFileAtomic(join(dir, 'weights.png'), png);
+  return { file: 'weights.png', title: picture.delta ? 'Weight templates: what training changed' : 'Weight templates', caption: weightsCaption(picture, meta) };
+}
+
+/** "CNN conv:8:5,... · 14 epochs of adam · test accuracy 0.9919" */
+function modelSummary(meta: CheckpointMeta, accuracy: number): string {
+  const epochs = meta.epochsCompleted === 1 ? '1 epoch' : `${meta.epochsCompleted} epochs`;
+  const t = meta.training;
+  return `${describeArchitecture(meta.architecture)} · ${epochs} of ${meta.optimizer} (lr ${t.lr}, batch ${t.batchSize}${t.schedule && t.schedule.kind !== 'constant' ? `, ${t.schedule.kind} schedule` : ''}) · seed ${meta.seed} · test accuracy ${accuracy.toFixed(4)}`;
+}
+
+function indexHtml(sections: Section[], notes: string[], title: string, summary: string): string {
   const body = sections.map((s) => `<section><h2>${esc(s.title)}</h2><p>${esc(s.caption)}</p><img src="${s.file}" alt="${esc(s.title)}"></section>`).join('\n');
   const noteHtml = notes.map((n) => `<p class="note">${esc(n)}</p>`).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
-<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}img{max-width:100%;border:1px solid #ddd}section{margin-bottom:2em}.note{color:#a15c00}</style>
+<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}img{max-width:100%;border:1px solid #ddd}section{margin-bottom:2em}.note{color:#a15c00}.model{font-size:1.1em;color:#444}</style>
 </head><body><h1>${esc(title)}</h1>
+<p class="model">${esc(summary)}</p>
 ${noteHtml}
 ${body}
 </body></html>
@@ -82,52 +119,41 @@ ${body}
 
 export async function writeReport(dir: string, input: ReportInput): Promise<ReportResult> {
   const { model, meta, test, classes } = input;
-  const sections: { file: string; title: string; caption: string }[] = [];
+  const sections: Section[] = [];
   const notes: string[] = [];
   // 1. Weight templates
-  const maps = weightMaps(model, test.rows, test.cols);
-  // MNIST-sized maps at 5× (140 px); a convolution's small filters drawn as large.
-  const scale = Math.max(5, Math.round(140 / Math.max(maps[0].width, maps[0].height)));
-  const sharp = await loadSharp();
-  const tiles = await Promise.all(
-    maps.map(async (m) => ({
-      png: await sharp(Buffer.from(m.rgb), { raw: { width: m.width, height: m.height, channels: 3 } }).resize(m.width * scale, m.height * scale, { kernel: 'nearest' }).png().toBuffer(),
-      caption: m.label,
-    })),
-  );
-  writeFileAtomic(join(dir, 'weights.png'), await captionedGrid(tiles, maps[0].width * scale, maps[0].height * scale, maps.length === 10 ? 5 : 8));
-  sections.push({
-    file: 'weights.png',
-    title: 'Weight templates',
-    caption: model.layers[0].type === 'conv2d'
-      ? `The first convolution's ${maps.length} filters (${maps[0].height}×${maps[0].width}), each scaled to its own largest weight: red weights excite the filter, blue inhibit it.`
-      : model.layers.length === 1
-        ? 'Each digit\'s column of W drawn as an image: red pixels are evidence for the digit, blue against it.'
-        : `The first layer's ${maps.length} units with the largest weight norms: red pixels excite the unit, blue inhibit it.`,
-  });
+  sections.push(await writeWeights(dir, input));
 
   // 2. Confusion matrix, 3. mistakes
-  const probs = probabilitiesData(model, csrFromSplit(test, classes));
+  const logits = new Float32Array(test.count * classes);
+  const probs = probabilitiesData(model, csrFromSplit(test, classes), 1000, logits);
   const predicted = argmax(probs, test.count, classes);
   const matrix = confusionMatrix(predicted, test.labels, classes);
   const correct = matrix.reduce((s, row, t) => s + row[t], 0);
+  const accuracy = correct / test.count;
   writeFileAtomic(join(dir, 'confusion.png'), await svgToPng(confusionSvg(matrix).svg));
-  sections.push({ file: 'confusion.png', title: 'Confusion matrix', caption: `${test.count} test images: rows are the true digit, columns the prediction; the diagonal (green) is right, red cells are mistakes. Accuracy ${(correct / test.count).toFixed(4)}.` });
+  sections.push({ file: 'confusion.png', title: 'Confusion matrix', caption: `${test.count} test images: rows are the true digit, columns the prediction; the diagonal (green) is right, red cells are mistakes. Accuracy ${accuracy.toFixed(4)}.` });
 
-  const mistakes = rankMistakes(probs, test.labels, classes);
+  const mistakes = rankMistakes(probs, test.labels, classes, logits);
   const shown = mistakes.slice(0, input.maxMistakes);
   if (shown.length > 0) {
-    const gallery = await Promise.all(
-      shown.map(async (m) => ({
-        png: await encodeGrayPng({ width: test.cols, height: test.rows, pixels: test.pixels.subarray(m.index * test.features, (m.index + 1) * test.features) }, 3),
-        caption: `${m.label} → ${m.predicted} (${m.confidence.toFixed(2)})`,
-        color: '#b2182b',
-      })),
-    );
-    writeFileAtomic(join(dir, 'mistakes.png'), await captionedGrid(gallery, test.cols * 3, test.rows * 3, 10));
-    sections.push({ file: 'mistakes.png', title: 'Most confident mistakes', caption: `${shown.length} of the ${mistakes.length} misclassified test digits, most confident first, labelled true → predicted (confidence).` });
-  } else {
+    const cells = shown.map((m) => ({
+      pixels: test.pixels.subarray(m.index * test.features, (m.index + 1) * test.features),
+      caption: `${m.label} → ${m.predicted}`,
+      detail: `p ${m.confidence.toFixed(4)}, margin ${m.margin.toFixed(1)}`,
+      color: '#b2182b',
+    }));
+    const gallery = await labelledSheetPng(cells, { width: test.cols, height: test.rows, scale: 3, columns: 10, minCellWidth: 146 });
+    writeFileAtomic(join(dir, 'mistakes.png'), gallery.bytes);
+    sections.push({
+      file: 'mistakes.png',
+      title: 'Most confidently wrong',
+      caption: `${shown.length} of the ${mistakes.length} misclassified test digits, the largest margin first, labelled true → predicted, with the probability of the wrong digit (p) and its margin: how far its score (logit) is ahead of the true digit's.`,
+    });
+  } else if (mistakes.length === 0) {
     notes.push('No mistakes on the test set: no gallery.');
+  } else {
+    notes.push(`No mistakes gallery: not asked for (--max 0); the model makes ${mistakes.length} mistakes on the test set.`);
   }
 
   // 4. Training curves
@@ -140,6 +166,6 @@ export async function writeReport(dir: string, input: ReportInput): Promise<Repo
     notes.push(`No training curves: ${input.source} holds no metrics history (no epochs recorded).`);
   }
 
-  writeFileAtomic(join(dir, 'index.html'), indexHtml(sections, notes, `mnist-ts report: ${input.source}`));
-  return { files: [...sections.map((s) => s.file), 'index.html'], notes, mistakes, shownMistakes: shown.length, accuracy: correct / test.count };
+  writeFileAtomic(join(dir, 'index.html'), indexHtml(sections, notes, `mnist-ts report: ${input.source}`, modelSummary(meta, accuracy)));
+  return { files: [...sections.map((s) => s.file), 'index.html'], notes, mistakes, shownMistakes: shown.length, accuracy };
 }

@@ -1,16 +1,29 @@
 /**
  * What a layer learned, as pictures: each output unit's incoming weights drawn as an image of the
  * input, with a diverging colour map (red: evidence for, blue: evidence against, white: none).
+ * Which picture is drawn follows from the first parameter's shape, not from the layer's type:
+ * a 4-D weight is a convolution's filters, a 2-D one a dense layer's [inputs, outputs].
  */
 import type { Sequential } from '../engine/sequential.js';
 
 export interface WeightMap {
-  /** Caption: the digit (softmax) or the hidden unit. */
+  /** Caption: the digit (softmax), the hidden unit or the filter. */
   label: string;
   /** width × height × 3 bytes, RGB. */
   rgb: Uint8Array;
   width: number;
   height: number;
+}
+
+export interface WeightPicture {
+  kind: 'digit templates' | 'units' | 'filters';
+  maps: WeightMap[];
+  /** Drawn is W − W₀ (what training changed), not W. */
+  delta: boolean;
+  /** One scale for every map (its ±max), or null when each map is scaled to its own largest |w|. */
+  sharedScale: number | null;
+  /** The layer's input, as drawn: [channels, height, width]. */
+  input: [number, number, number];
 }
 
 /** Diverging colour for t in [-1, 1]: blue (−) through white (0) to red (+). */
@@ -20,16 +33,20 @@ export function diverging(t: number): [number, number, number] {
   return [Math.round(255 + (r - 255) * a), Math.round(255 + (g - 255) * a), Math.round(255 + (b - 255) * a)];
 }
 
-/** The weights into unit `unit` of a dense weight [inputs, outputs], as an RGB map scaled to ±max|w| of that unit. */
-export function unitMap(weight: Float32Array, inputs: number, outputs: number, unit: number, rows: number, cols: number, label: string): WeightMap {
+function maxAbsOfUnit(weight: Float32Array, inputs: number, outputs: number, unit: number): number {
   let max = 0;
   for (let i = 0; i < inputs; i++) max = Math.max(max, Math.abs(weight[i * outputs + unit]));
+  return max;
+}
+
+/**
+ * The weights into unit `unit` of a dense weight [inputs, outputs] as an RGB map of rows × cols
+ * (channels stacked top to bottom), scaled to ±`max` (default: the unit's own largest |w|).
+ */
+export function unitMap(weight: Float32Array, inputs: number, outputs: number, unit: number, rows: number, cols: number, label: string, max = maxAbsOfUnit(weight, inputs, outputs, unit)): WeightMap {
   const rgb = new Uint8Array(inputs * 3);
-  for (let i = 0; i < inputs; i++) {
-    const c = diverging(max === 0 ? 0 : weight[i * outputs + unit] / max);
-    rgb.set(c, i * 3);
-  }
-  return { label, rgb, width: cols, height: rows };
+  for (let i = 0; i < inputs; i++) rgb.set(diverging(max === 0 ? 0 : weight[i * outputs + unit] / max), i * 3);
+  return { label, rgb, width: cols, height: inputs / cols };
 }
 
 /** Indices of the `k` output units whose incoming weight vectors have the largest L2 norms, largest first. */
@@ -55,16 +72,51 @@ export function filterMaps(weight: Float32Array, shape: readonly number[]): Weig
   });
 }
 
+/** The image shape a dense layer's inputs come from: the last 3-D shape before it, else the data's rows × cols. */
+function denseInputImage(model: Sequential, layer: number, inputs: number, rows: number, cols: number): [number, number, number] {
+  for (let l = layer - 1; l >= 0; l--) {
+    const s = model.layers[l].outputShape;
+    if (s.length === 3) return [s[0], s[1], s[2]];
+  }
+  if (model.inputShape.length === 3) return model.inputShape as [number, number, number];
+  return inputs === rows * cols ? [1, rows, cols] : [1, 1, inputs];
+}
+
+export interface WeightMapOptions {
+  /** The parameters the model started from (regenerated from its seed): draw W − W₀. */
+  initial?: Float32Array;
+  /** How many hidden units to draw (default 16). */
+  units?: number;
+}
+
 /**
- * Softmax regression: the ten columns of W, one per digit. An MLP: the first layer's `k` units
- * with the largest weight norms. A CNN: the first convolution's filters.
+ * Softmax regression: the ten columns of W, one per digit, on one shared scale. An MLP: the first
+ * layer's `units` units with the largest weight norms. A CNN: the first convolution's filters.
+ * `rows` × `cols` is the data's image size, for a model whose input is a flat row.
  */
-export function weightMaps(model: Sequential, rows: number, cols: number, k = 16): WeightMap[] {
+export function weightMaps(model: Sequential, rows: number, cols: number, o: WeightMapOptions = {}): WeightPicture {
   const first = model.entries[0];
-  if (model.layers[0].type === 'conv2d') return filterMaps(model.params.subarray(first.offset, first.offset + first.size), first.shape);
+  const layer = model.layers.findIndex((l) => l.params().length > 0);
+  let w = model.params.subarray(first.offset, first.offset + first.size);
+  if (first.shape.length === 4) {
+    const [, c, kh, kw] = first.shape;
+    return { kind: 'filters', maps: filterMaps(w, first.shape), delta: false, sharedScale: null, input: [c, kh, kw] };
+  }
   const [inputs, outputs] = first.shape;
-  const w = model.params.subarray(first.offset, first.offset + first.size);
-  const isSoftmax = model.layers.length === 1;
-  if (isSoftmax) return Array.from({ length: outputs }, (_, d) => unitMap(w, inputs, outputs, d, rows, cols, `digit ${d}`));
-  return largestUnits(w, inputs, outputs, k).map((u) => unitMap(w, inputs, outputs, u, rows, cols, `unit ${u}`));
+  const delta = o.initial !== undefined;
+  if (o.initial) {
+    const w0 = o.initial.subarray(first.offset, first.offset + first.size);
+    w = w.map((v, i) => v - w0[i]);
+  }
+  const input = denseInputImage(model, layer, inputs, rows, cols);
+  const width = input[2];
+  const trainable = model.layers.filter((l) => l.params().length > 0).length;
+  if (trainable === 1) {
+    let max = 0;
+    for (let u = 0; u < outputs; u++) max = Math.max(max, maxAbsOfUnit(w, inputs, outputs, u));
+    const maps = Array.from({ length: outputs }, (_, d) => unitMap(w, inputs, outputs, d, input[1], width, `digit ${d}`, max));
+    return { kind: 'digit templates', maps, delta, sharedScale: max, input };
+  }
+  const maps = largestUnits(w, inputs, outputs, o.units ?? 16).map((u) => unitMap(w, inputs, outputs, u, input[1], width, `unit ${u}`));
+  return { kind: 'units', maps, delta, sharedScale: null, input };
 }

@@ -1,28 +1,31 @@
-/** `mnist-ts evaluate --model PATH`: accuracy, loss, per-digit accuracy and the confusion matrix. */
+/** `mnist-ts evaluate`: accuracy, loss, per-digit accuracy and the confusion matrix of a checkpoint. */
 import type { Argv } from 'yargs';
-import { OptionError } from '../../engine/errors.js';
+import { describeArchitecture } from '../../engine/layers-text.js';
 import { confusionMatrix } from '../../engine/metrics.js';
-import { loadCheckpointFile } from '../../node/checkpoint-file.js';
 import { loadMnist } from '../../node/mnist-files.js';
-import { csrFromSplit } from '../../train/data.js';
 import { evaluateData } from '../../train/evaluate-data.js';
-import { checkModelFits } from '../model-fit.js';
+import { csrFromSplit } from '../../train/training-data.js';
+import { checkModelFits } from '../check-model-fits.js';
+import { checkpointOption, readCheckpoint, type CheckpointArgs } from '../checkpoint-flag.js';
+import { choiceFlag, intFlag, numeric, plural } from '../options.js';
+import { noteLine, printLine, type Print } from '../output.js';
 
-export interface EvaluateArgs {
-  model: string;
-  split: string;
+export interface EvaluateArgs extends CheckpointArgs {
+  split?: string;
   dataDir?: string;
   validationSize?: number;
-  json: boolean;
+  json?: boolean;
 }
 
 export function evaluateOptions<T>(y: Argv<T>) {
-  return y
-    .option('model', { type: 'string', demandOption: true, describe: 'checkpoint file (safetensors) written by train' })
-    .option('split', { type: 'string', default: 'test', describe: 'test | validation' })
-    .option('data-dir', { type: 'string', describe: 'folder with the four MNIST IDX files (raw or .gz)' })
-    .option('validation-size', { type: 'number', describe: "validation images (default: the checkpoint's training setting)" })
-    .option('json', { type: 'boolean', default: false, describe: 'one JSON object instead of text' });
+  return checkpointOption(y)
+    .option('split', { type: 'string', requiresArg: true, describe: 'test | validation (default: test)' })
+    .option('data-dir', { type: 'string', requiresArg: true, describe: 'folder with the four MNIST IDX files (raw or .gz)' })
+    .option('validation-size', numeric("validation images (default: the checkpoint's training setting)"))
+    .option('json', { type: 'boolean', describe: 'one JSON object instead of text' })
+    .example('$0 evaluate', `the model npm start saved, on the 10000 test images`)
+    .example('$0 evaluate --checkpoint log/cnn.safetensors --split validation', 'another checkpoint, on the validation images')
+    .example('$0 evaluate --json', 'accuracy, loss, per-digit accuracy and the confusion matrix as one JSON object');
 }
 
 export function formatConfusion(matrix: number[][]): string[] {
@@ -33,12 +36,13 @@ export function formatConfusion(matrix: number[][]): string[] {
   return lines;
 }
 
-export async function runEvaluate(args: EvaluateArgs, print: (line: string) => void = console.log): Promise<void> {
-  if (args.split !== 'test' && args.split !== 'validation') throw new OptionError(`--split: '${args.split}', expected test or validation`);
-  const ckpt = loadCheckpointFile(args.model);
-  const mnist = loadMnist({ dataDir: args.dataDir, validationSize: args.validationSize ?? ckpt.meta.training.validationSize });
-  const split = args.split === 'test' ? mnist.test : mnist.validation;
-  checkModelFits(ckpt.model, split.features, mnist.classes, args.model);
+export async function runEvaluate(args: EvaluateArgs, print: Print = printLine, note: Print = noteLine): Promise<void> {
+  const splitName = choiceFlag('split', args.split ?? 'test', ['test', 'validation'] as const);
+  const validationSize = args.validationSize === undefined ? undefined : intFlag('validation-size', args.validationSize, 0);
+  const { path, checkpoint: ckpt } = readCheckpoint(args, note);
+  const mnist = loadMnist({ dataDir: args.dataDir, validationSize: validationSize ?? ckpt.meta.training.validationSize });
+  const split = splitName === 'test' ? mnist.test : mnist.validation;
+  checkModelFits(ckpt.model, split.features, mnist.classes, path);
   const ev = evaluateData(ckpt.model, csrFromSplit(split, mnist.classes));
   const matrix = confusionMatrix(ev.predictions, ev.labels, mnist.classes);
   const perDigit = matrix.map((row, d) => {
@@ -46,10 +50,10 @@ export async function runEvaluate(args: EvaluateArgs, print: (line: string) => v
     return total ? row[d] / total : 0;
   });
   if (args.json) {
-    print(JSON.stringify({ model: args.model, split: args.split, examples: split.count, accuracy: ev.accuracy, loss: ev.loss, per_digit_accuracy: perDigit, confusion: matrix }));
+    print(JSON.stringify({ checkpoint: path, split: splitName, examples: split.count, accuracy: ev.accuracy, loss: ev.loss, per_digit_accuracy: perDigit, confusion: matrix }));
     return;
   }
-  print(`${args.model}: ${ckpt.meta.architecture.filter((l) => l.type === 'dense').length}-layer ${ckpt.meta.training.model}, ${ckpt.meta.epochsCompleted} epochs; ${split.count} ${args.split} images`);
+  print(`${path}: ${describeArchitecture(ckpt.meta.architecture)}, ${plural(ckpt.meta.epochsCompleted, 'epoch')} of ${ckpt.meta.optimizer}; ${split.count} ${splitName} images`);
   print(`Accuracy: ${ev.accuracy.toFixed(4)}`);
   print(`Loss: ${ev.loss.toFixed(6)}`);
   print('');

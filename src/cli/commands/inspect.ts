@@ -2,30 +2,35 @@
 import type { Argv } from 'yargs';
 import { classCounts, oneHot, type Split } from '../../data/dataset.js';
 import { loadMnist, type LoadedMnist } from '../../node/mnist-files.js';
-import { contactSheet, writeGrayPng } from '../../node/images.js';
+import { writeFileAtomic } from '../../node/atomic-write.js';
+import { labelledSheetPng } from '../../node/labelled-sheet.js';
 import { OptionError } from '../../engine/errors.js';
 import { digitToText } from '../digit-preview.js';
-import { intFlag } from '../options.js';
+import { intFlag, numeric } from '../options.js';
+import { printLine, type Print } from '../output.js';
 
 export interface InspectArgs {
   dataDir?: string;
-  validationSize: number;
+  validationSize?: number;
   index?: number;
   grid?: number;
   out?: string;
-  scale: number;
-  preview: boolean;
+  scale?: number;
+  preview?: boolean;
 }
 
 export function inspectOptions<T>(y: Argv<T>) {
   return y
     .option('data-dir', { type: 'string', describe: 'folder with the four MNIST IDX files (raw or .gz); default data/mnist/ if complete, else the bundled copy' })
-    .option('validation-size', { type: 'number', default: 5000, describe: 'first N training images held out for validation' })
-    .option('index', { type: 'number', describe: 'training image to show (label, terminal preview, PNG with --out)' })
-    .option('grid', { type: 'number', describe: 'render the first K training images as one sheet (needs --out)' })
-    .option('out', { type: 'string', describe: 'PNG file to write for --index or --grid' })
-    .option('scale', { type: 'number', default: 8, describe: 'PNG upscaling factor (nearest neighbour)' })
-    .option('preview', { type: 'boolean', default: true, describe: 'print the --index digit with Unicode shading' });
+    .option('validation-size', numeric('first N training images held out for validation (default: 5000)'))
+    .option('index', numeric('training image to show (label, terminal preview, PNG with --out)'))
+    .option('grid', numeric('render the first K training images as one labelled sheet (needs --out)'))
+    .option('out', { type: 'string', requiresArg: true, describe: 'PNG file to write for --index or --grid' })
+    .option('scale', numeric('PNG upscaling factor of each digit, nearest neighbour (default: 8 for --index, 3 for --grid)'))
+    .option('preview', { type: 'boolean', default: true, describe: 'print the --index digit with Unicode shading (--no-preview: not)' })
+    .example('$0 inspect', 'shapes, pixel range and digit counts of every split')
+    .example('$0 inspect --index 0 --out digit.png', 'training image 0: its label, a terminal preview and a labelled PNG')
+    .example('$0 inspect --grid 100 --out sheet.png', 'the first 100 training images on one sheet, each with its label');
 }
 
 function shapeLine(s: Split, classes: number): string {
@@ -44,15 +49,29 @@ function pixelRange(s: Split): [number, number] {
   return [lo / 255, hi / 255];
 }
 
-export async function inspect(args: InspectArgs, print: (line: string) => void = console.log): Promise<void> {
-  const validationSize = intFlag('validation-size', args.validationSize, 0);
+/** The flags, checked before any data is loaded (so a mistake costs no summary and no wait). */
+function checkRenderFlags(args: InspectArgs): { index?: number; grid?: number; scale?: number } {
+  const index = args.index === undefined ? undefined : intFlag('index', args.index, 0);
+  const grid = args.grid === undefined ? undefined : intFlag('grid', args.grid, 1);
+  if (grid !== undefined && !args.out) throw new OptionError('--grid: needs --out FILE.png to write the sheet to');
+  if (grid !== undefined && index !== undefined && args.out) throw new OptionError('--grid: cannot share --out with --index; run them separately');
+  const scale = args.scale === undefined ? undefined : intFlag('scale', args.scale, 1, 64);
+  return { index, grid, scale };
+}
+
+export async function inspect(args: InspectArgs, print: Print = printLine): Promise<void> {
+  const validationSize = intFlag('validation-size', args.validationSize ?? 5000, 0);
+  const flags = checkRenderFlags(args);
   const data = loadMnist({ dataDir: args.dataDir, validationSize });
+  const t = data.train;
+  if (flags.index !== undefined) intFlag('index', flags.index, 0, t.count - 1);
+  if (flags.grid !== undefined) intFlag('grid', flags.grid, 1, t.count);
   printSummary(data, print);
-  await renderRequested(data, args, print);
+  await renderRequested(data, { ...args, ...flags }, print);
 }
 
 /** Where the data came from, the shapes of every split, the pixel range and the digit counts. */
-export function printSummary(data: LoadedMnist, print: (line: string) => void): void {
+export function printSummary(data: LoadedMnist, print: Print): void {
   const splits = [data.train, data.validation, data.test];
   print(`MNIST from ${data.dir}`);
   for (const s of splits) print(shapeLine(s, data.classes));
@@ -67,27 +86,27 @@ export function printSummary(data: LoadedMnist, print: (line: string) => void): 
   }
 }
 
-async function renderRequested(data: LoadedMnist, args: InspectArgs, print: (line: string) => void): Promise<void> {
-  const scale = intFlag('scale', args.scale, 1, 64);
+async function renderRequested(data: LoadedMnist, args: InspectArgs, print: Print): Promise<void> {
   const t = data.train;
   if (args.index !== undefined) {
-    const i = intFlag('index', args.index, 0, t.count - 1);
+    const i = args.index;
     const pixels = t.pixels.subarray(i * t.features, (i + 1) * t.features);
     const label = t.labels[i];
     print('');
     print(`train[${i}]: label ${label}  one-hot [${Array.from(oneHot([label], data.classes)).join(', ')}]`);
-    if (args.preview) print(digitToText(pixels, t.rows, t.cols));
+    if (args.preview !== false) print(digitToText(pixels, t.rows, t.cols));
     if (args.out) {
-      await writeGrayPng(args.out, { width: t.cols, height: t.rows, pixels }, scale);
-      print(`wrote ${args.out} (${t.cols * scale}×${t.rows * scale})`);
+      const png = await labelledSheetPng([{ pixels, caption: `train[${i}]: ${label}` }], { width: t.cols, height: t.rows, scale: args.scale ?? 8 });
+      writeFileAtomic(args.out, png.bytes);
+      print(`wrote ${args.out} (${png.width}×${png.height}: the digit at ${args.scale ?? 8}×, its label under it)`);
     }
   }
   if (args.grid !== undefined) {
-    const k = intFlag('grid', args.grid, 1, t.count);
-    if (!args.out) throw new OptionError('--grid: needs --out FILE.png to write the sheet to');
-    if (args.index !== undefined) throw new OptionError('--grid: cannot share --out with --index; run them separately');
-    const sheet = contactSheet(t.pixels, k, t.rows, t.cols);
-    await writeGrayPng(args.out, sheet, scale);
-    print(`wrote ${args.out}: first ${k} training images (${sheet.width * scale}×${sheet.height * scale}); labels: ${Array.from(t.labels.subarray(0, k)).join(' ')}`);
+    const k = args.grid;
+    const scale = args.scale ?? 3;
+    const cells = Array.from({ length: k }, (_, n) => ({ pixels: t.pixels.subarray(n * t.features, (n + 1) * t.features), caption: `${n}: ${t.labels[n]}` }));
+    const png = await labelledSheetPng(cells, { width: t.cols, height: t.rows, scale, columns: Math.min(10, Math.ceil(Math.sqrt(k))) });
+    writeFileAtomic(args.out!, png.bytes);
+    print(`wrote ${args.out}: first ${k} training images (${png.width}×${png.height}), each captioned "index: label"; labels: ${Array.from(t.labels.subarray(0, k)).join(' ')}`);
   }
 }

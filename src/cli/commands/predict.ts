@@ -6,47 +6,52 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
-import { MnistTsError, OptionError, ShapeError } from '../../engine/errors.js';
-import { softmax } from '../../engine/loss.js';
+import { MnistTsError, OptionError, PartialFailure, ShapeError } from '../../engine/errors.js';
+import { predictProbabilities } from '../../engine/evaluate.js';
+import { argmax } from '../../engine/metrics.js';
 import { Rng } from '../../engine/rng.js';
 import type { Sequential } from '../../engine/sequential.js';
 import { pixelScale } from '../../data/dataset.js';
 import { MNIST_SIDE } from '../../data/preprocess.js';
-import { loadCheckpointFile } from '../../node/checkpoint-file.js';
 import { readDigitImage } from '../../node/digit-images.js';
 import { loadMnist } from '../../node/mnist-files.js';
 import { writePredictionOutputs, type Prediction } from '../../node/prediction-output.js';
-import { intFlag } from '../options.js';
+import { checkpointOption, readCheckpoint, type CheckpointArgs } from '../checkpoint-flag.js';
+import { intFlag, numeric, plural } from '../options.js';
+import { noteLine, printLine, type Print } from '../output.js';
 
-export interface PredictArgs {
-  model: string;
+export interface PredictArgs extends CheckpointArgs {
   inputs?: string[];
   from?: string;
   index?: string;
   count?: number;
-  random: boolean;
-  seed: number;
+  random?: boolean;
+  seed?: number;
+  recursive?: boolean;
   out?: string;
   dataDir?: string;
   validationSize?: number;
-  json: boolean;
+  json?: boolean;
 }
 
 const IMAGE_EXTENSIONS = /\.(png|jpe?g|webp|gif|tiff?|avif|heic|heif|svg)$/i;
 
 export function predictOptions<T>(y: Argv<T>) {
-  return y
+  return checkpointOption(y)
     .positional('inputs', { type: 'string', array: true, describe: 'image files or folders of images (any format sharp reads, any size)' })
-    .option('model', { type: 'string', demandOption: true, describe: 'checkpoint file written by train' })
-    .option('from', { type: 'string', describe: 'predict data-set images instead: train | validation | test' })
-    .option('index', { type: 'string', describe: 'with --from: comma-separated indices, e.g. 0,1' })
-    .option('count', { type: 'number', describe: 'with --from: the first N images (or N random ones with --random)' })
-    .option('random', { type: 'boolean', default: false, describe: 'with --count: a seeded random pick' })
-    .option('seed', { type: 'number', default: 0, describe: 'seed for --random' })
-    .option('out', { type: 'string', describe: 'folder for predictions.csv, predictions.json, previews/ and contact-sheet.png' })
-    .option('data-dir', { type: 'string', describe: 'folder with the four MNIST IDX files (with --from)' })
-    .option('validation-size', { type: 'number', describe: "validation images (default: the checkpoint's setting)" })
-    .option('json', { type: 'boolean', default: false, describe: 'print the predictions as JSON instead of a table' });
+    .option('from', { type: 'string', requiresArg: true, describe: 'predict data-set images instead: train | validation | test' })
+    .option('index', { type: 'string', requiresArg: true, describe: 'with --from: comma-separated indices, e.g. 0,1' })
+    .option('count', numeric('with --from: the first N images (or N random ones with --random; default 2)'))
+    .option('random', { type: 'boolean', describe: 'with --count: a seeded random pick' })
+    .option('seed', numeric('seed for --random (default: 0)'))
+    .option('recursive', { type: 'boolean', describe: 'read the images in subfolders of the folders given too (default: the folder itself only)' })
+    .option('out', { type: 'string', requiresArg: true, describe: 'folder for predictions.csv, predictions.json, previews/ and contact-sheet.png' })
+    .option('data-dir', { type: 'string', requiresArg: true, describe: 'folder with the four MNIST IDX files (with --from)' })
+    .option('validation-size', numeric("validation images (default: the checkpoint's setting)"))
+    .option('json', { type: 'boolean', describe: 'print the predictions as JSON instead of a table' })
+    .example('$0 predict my-digits/ photo.jpg --out out/', 'your own images, with previews and a contact sheet in out/')
+    .example('$0 predict --from test --count 10 --random --seed 1', 'ten random test images, beside their labels')
+    .example('$0 predict --checkpoint log/cnn.safetensors --from train --index 0,1 --json', 'two training images with another model, as JSON');
 }
 
 interface Input {
@@ -59,21 +64,21 @@ function parseIndices(text: string, count: number): number[] {
   return String(text).split(',').map((s) => intFlag('index', s.trim(), 0, count - 1));
 }
 
-function datasetInputs(args: PredictArgs, validationSize: number, features: number): Input[] {
+function datasetInputs(args: PredictArgs, checkpointPath: string, validationSize: number, features: number): Input[] {
   const name = args.from;
   if (name !== 'train' && name !== 'validation' && name !== 'test') throw new OptionError(`--from: '${name}', expected train, validation or test`);
+  if (args.index !== undefined && args.count !== undefined) throw new OptionError('--index and --count: give one of them');
   const mnist = loadMnist({ dataDir: args.dataDir, validationSize });
   const split = mnist[name];
-  if (split.features !== features) throw new ShapeError(`${args.model}: the model takes ${features} inputs, but ${name} images have ${split.features} pixels`);
+  if (split.features !== features) throw new ShapeError(`${checkpointPath}: the model takes ${features} inputs, but ${name} images have ${split.features} pixels`);
   let indices: number[];
   if (args.index !== undefined) {
-    if (args.count !== undefined) throw new OptionError('--index and --count: give one of them');
     indices = parseIndices(args.index, split.count);
   } else {
     const n = intFlag('count', args.count ?? 2, 1, split.count);
     if (args.random) {
       const order = Int32Array.from({ length: split.count }, (_, i) => i);
-      new Rng(intFlag('seed', args.seed, 0, 0xffffffff)).shuffle(order);
+      new Rng(intFlag('seed', args.seed ?? 0, 0, 0xffffffff)).shuffle(order);
       indices = Array.from(order.subarray(0, n));
     } else {
       indices = Array.from({ length: n }, (_, i) => i);
@@ -82,34 +87,65 @@ function datasetInputs(args: PredictArgs, validationSize: number, features: numb
   return indices.map((i) => ({ source: `${name}[${i}]`, pixels: split.pixels.slice(i * split.features, (i + 1) * split.features), label: split.labels[i] }));
 }
 
-/** Files as given, folders expanded to their image files (sorted); a missing path is an input error. */
-function expandPaths(paths: string[]): string[] {
+/** "a.txt, b.pdf, c.doc and 4 more" */
+function someNames(names: string[], shown = 3): string {
+  return names.length <= shown ? names.join(', ') : `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`;
+}
+
+/**
+ * Files as given, folders expanded to their image files (sorted), subfolders too with `recursive`.
+ * What a folder holds that is not read (other files, subfolders) is named in one note per folder.
+ * A missing path stays in the list: it is reported as unreadable among the other inputs.
+ */
+function expandPaths(paths: string[], recursive: boolean, note: Print): string[] {
   const out: string[] = [];
+  const visit = (dir: string) => {
+    const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+    const others: string[] = [];
+    const folders: string[] = [];
+    for (const e of entries) {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (recursive) visit(path);
+        else folders.push(`${e.name}/`);
+      } else if (IMAGE_EXTENSIONS.test(e.name)) {
+        out.push(path);
+      } else {
+        others.push(e.name);
+      }
+    }
+    const skipped = [
+      others.length ? `${plural(others.length, 'file')} that ${others.length === 1 ? 'is not an image' : 'are not images'} by name (${someNames(others)})` : '',
+      folders.length ? `${plural(folders.length, 'subfolder')} (${someNames(folders)}; --recursive reads them)` : '',
+    ].filter(Boolean);
+    if (skipped.length) note(`${dir}: skipped ${skipped.join(' and ')}`);
+  };
   for (const p of paths) {
     let isDir = false;
     try {
       isDir = statSync(p).isDirectory();
     } catch {
-      out.push(p); // reported as unreadable when read, among the other inputs
+      out.push(p);
       continue;
     }
-    if (isDir) out.push(...readdirSync(p).filter((f) => IMAGE_EXTENSIONS.test(f)).sort().map((f) => join(p, f)));
+    if (isDir) visit(p);
     else out.push(p);
   }
   return out;
 }
 
+/** The model's prediction for each input: the engine's own inference and argmax. */
 export function predictPixels(model: Sequential, inputs: Input[]): Prediction[] {
   const f = model.inputSize;
   const classes = model.outputSize;
   const scale = pixelScale();
   const x = new Float32Array(inputs.length * f);
   inputs.forEach((inp, r) => inp.pixels.forEach((p, j) => (x[r * f + j] = scale[p])));
-  const probs = softmax(model.forward(x, inputs.length), inputs.length, classes);
+  const probs = predictProbabilities(model, x, inputs.length);
+  const predicted = argmax(probs, inputs.length, classes);
   return inputs.map((inp, r) => {
     const p = Array.from(probs.subarray(r * classes, (r + 1) * classes));
-    const predicted = p.indexOf(Math.max(...p));
-    return { source: inp.source, predicted, confidence: p[predicted], probabilities: p, label: inp.label, pixels: inp.pixels };
+    return { source: inp.source, predicted: predicted[r], confidence: p[predicted[r]], probabilities: p, label: inp.label, pixels: inp.pixels };
   });
 }
 
@@ -127,22 +163,23 @@ function printTable(rows: Prediction[], print: (line: string) => void): void {
   }
 }
 
-export async function runPredict(args: PredictArgs, print: (line: string) => void = console.log, warn: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<Prediction[]> {
-  const ckpt = loadCheckpointFile(args.model);
-  const model = ckpt.model;
+export async function runPredict(args: PredictArgs, print: Print = printLine, warn: Print = (l) => process.stderr.write(`${l}\n`), note: Print = noteLine): Promise<Prediction[]> {
   const files = args.inputs ?? [];
   if (files.length > 0 && args.from) throw new OptionError('--from: predicts data-set images; give either --from or image files, not both');
   if (files.length === 0 && !args.from) throw new OptionError('nothing to predict: give image files or folders, or --from train|validation|test');
+  const { path: checkpointPath, checkpoint: ckpt } = readCheckpoint(args, note);
+  const model = ckpt.model;
   let inputs: Input[] = [];
   let failures = 0;
   if (args.from) {
-    inputs = datasetInputs(args, args.validationSize ?? ckpt.meta.training.validationSize, model.inputSize);
+    const validationSize = args.validationSize === undefined ? ckpt.meta.training.validationSize : intFlag('validation-size', args.validationSize, 0);
+    inputs = datasetInputs(args, checkpointPath, validationSize, model.inputSize);
   } else {
     if (model.inputSize !== MNIST_SIDE * MNIST_SIDE) {
-      throw new ShapeError(`${args.model}: the model takes ${model.inputSize} inputs, but images are prepared as ${MNIST_SIDE}×${MNIST_SIDE} = ${MNIST_SIDE * MNIST_SIDE}`);
+      throw new ShapeError(`${checkpointPath}: the model takes ${model.inputSize} inputs, but images are prepared as ${MNIST_SIDE}×${MNIST_SIDE} = ${MNIST_SIDE * MNIST_SIDE}`);
     }
-    const paths = expandPaths(files);
-    if (paths.length === 0) throw new OptionError(`${files.join(', ')}: no image files found`);
+    const paths = expandPaths(files, args.recursive === true, note);
+    if (paths.length === 0) throw new OptionError(`${files.join(', ')}: no image files found${args.recursive ? '' : ' (subfolders are read with --recursive)'}`);
     for (const path of paths) {
       try {
         const d = await readDigitImage(path);
@@ -162,11 +199,8 @@ export async function runPredict(args: PredictArgs, print: (line: string) => voi
     if (!args.json) print(`wrote ${written.join(', ')} in ${args.out}`);
   }
   if (failures > 0) {
-    throw new PartialFailure(`${failures} of ${failures + inputs.length} input${failures + inputs.length > 1 ? 's' : ''} could not be read (see above)${rows.length ? `; the other ${rows.length} were predicted` : ''}`);
+    const total = failures + inputs.length;
+    throw new PartialFailure(`${failures} of ${plural(total, 'input')} could not be read (see above)${rows.length ? `; the other ${rows.length} ${rows.length === 1 ? 'was' : 'were'} predicted` : ''}`);
   }
   return rows;
-}
-
-export class PartialFailure extends MnistTsError {
-  override name = 'PartialFailure';
 }

@@ -1,32 +1,33 @@
-/** `mnist-ts report --model PATH --out DIR`: what the model learned, as images and a page. */
+/** `mnist-ts report --out DIR`: what a checkpoint's model learned, as images and a page. */
 import type { Argv } from 'yargs';
-import { loadCheckpointFile } from '../../node/checkpoint-file.js';
 import { loadMnist } from '../../node/mnist-files.js';
 import { writeReport } from '../../node/report-writer.js';
-import { checkModelFits } from '../model-fit.js';
-import { intFlag } from '../options.js';
+import { checkModelFits } from '../check-model-fits.js';
+import { checkpointOption, readCheckpoint, type CheckpointArgs } from '../checkpoint-flag.js';
+import { intFlag, numeric, plural } from '../options.js';
+import { noteLine, printLine, type Print } from '../output.js';
 
-export interface ReportArgs {
-  model: string;
+export interface ReportArgs extends CheckpointArgs {
   out: string;
-  max: number;
+  max?: number;
   dataDir?: string;
 }
 
 export function reportOptions<T>(y: Argv<T>) {
-  return y
-    .option('model', { type: 'string', demandOption: true, describe: 'checkpoint file written by train' })
-    .option('out', { type: 'string', demandOption: true, describe: 'folder for the PNGs and index.html' })
-    .option('max', { type: 'number', default: 50, describe: 'most mistakes shown in the gallery' })
-    .option('data-dir', { type: 'string', describe: 'folder with the four MNIST IDX files (raw or .gz)' });
+  return checkpointOption(y)
+    .option('out', { type: 'string', requiresArg: true, demandOption: true, describe: 'folder for the PNGs and index.html' })
+    .option('max', numeric('most mistakes shown in the gallery (default: 50; 0 for no gallery)'))
+    .option('data-dir', { type: 'string', requiresArg: true, describe: 'folder with the four MNIST IDX files (raw or .gz)' })
+    .example('$0 report --out log/report', 'the report of the model npm start saved; open log/report/index.html')
+    .example('$0 report --checkpoint log/cnn.safetensors --out log/cnn-report --max 100', "another checkpoint's report, with 100 mistakes");
 }
 
-export async function runReport(args: ReportArgs, print: (line: string) => void = console.log): Promise<void> {
-  const max = intFlag('max', args.max, 0);
-  const ckpt = loadCheckpointFile(args.model);
+export async function runReport(args: ReportArgs, print: Print = printLine, note: Print = noteLine): Promise<void> {
+  const max = intFlag('max', args.max ?? 50, 0);
+  const { path, checkpoint: ckpt } = readCheckpoint(args, note);
   const mnist = loadMnist({ dataDir: args.dataDir, validationSize: ckpt.meta.training.validationSize });
-  checkModelFits(ckpt.model, mnist.test.features, mnist.classes, args.model);
-  const r = await writeReport(args.out, { model: ckpt.model, meta: ckpt.meta, test: mnist.test, classes: mnist.classes, maxMistakes: max, source: args.model });
-  for (const note of r.notes) print(`note: ${note}`);
-  print(`wrote ${r.files.join(', ')} in ${args.out} (test accuracy ${r.accuracy.toFixed(4)}, ${r.mistakes.length} mistakes, ${r.shownMistakes} shown)`);
+  checkModelFits(ckpt.model, mnist.test.features, mnist.classes, path);
+  const r = await writeReport(args.out, { model: ckpt.model, meta: ckpt.meta, test: mnist.test, classes: mnist.classes, maxMistakes: max, source: path });
+  for (const n of r.notes) print(`note: ${n}`);
+  print(`wrote ${r.files.join(', ')} in ${args.out} (test accuracy ${r.accuracy.toFixed(4)}, ${plural(r.mistakes.length, 'mistake')}, ${r.shownMistakes} shown)`);
 }

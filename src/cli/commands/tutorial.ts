@@ -7,13 +7,38 @@
 import { spawn } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import type { Argv } from 'yargs';
-import { MnistTsError } from '../../engine/errors.js';
+import { MnistTsError, OptionError } from '../../engine/errors.js';
 import { loadMnist } from '../../node/mnist-files.js';
+import { DEFAULT_SAVE_PATH } from '../defaults.js';
+import { recipeFor } from '../model-recipes.js';
+import { intFlag, lastGiven } from '../options.js';
+import { printLine, type Print } from '../output.js';
 import { printSummary } from './inspect.js';
-import { DEFAULT_SAVE_PATH, runTrain, trainOptions, type TrainArgs } from './train.js';
+import { runTrain, trainOptions, type TrainArgs } from './train.js';
 
 export function tutorialOptions<T>(y: Argv<T>) {
-  return trainOptions(y);
+  return trainOptions(y)
+    .example('$0 tutorial', 'what npm start runs')
+    .example('$0 tutorial --model mlp --epochs 5', 'the same chapters with an MLP');
+}
+
+const OPTIMIZER_TITLES: Record<string, string> = { sgd: 'plain SGD', momentum: 'momentum SGD', adam: 'Adam', adamw: 'AdamW' };
+
+/** The training chapter's title, for the model and optimiser asked for. */
+function chapterTitle(args: TrainArgs): string {
+  const model = args.layers !== undefined ? 'layers' : String(lastGiven(args.model ?? 'softmax'));
+  const what = { softmax: 'Softmax regression', mlp: 'A multi-layer perceptron', cnn: 'The CNN preset', layers: 'Your --layers network' }[model] ?? `--model ${model}`;
+  const optimizer = String(lastGiven(args.optimizer ?? recipeFor(model).optimizer));
+  return `${what}, trained with ${OPTIMIZER_TITLES[optimizer] ?? optimizer}`;
+}
+
+/** The tutorial needs its file (it restores the model in a fresh process) and prints chapters of text. */
+function checkTutorialFlags(args: TrainArgs): string {
+  if (args.json) throw new OptionError('--json: the tutorial prints its chapters as text; for JSON lines use mnist-ts train --json');
+  if (args.resume !== undefined) throw new OptionError('--resume: the tutorial trains from the start; to continue a run use mnist-ts train --resume');
+  const save = lastGiven(args.save);
+  if (save === false || save === '') throw new OptionError(`--no-save: the tutorial restores the model from its file in a fresh process; give --save PATH to choose where it goes (default ${DEFAULT_SAVE_PATH})`);
+  return save ?? DEFAULT_SAVE_PATH;
 }
 
 /**
@@ -35,21 +60,22 @@ function freshProcess(args: string[]): Promise<string[]> {
   });
 }
 
-export async function tutorial(args: TrainArgs, print: (line: string) => void = console.log): Promise<void> {
+export async function tutorial(args: TrainArgs, print: Print = printLine): Promise<void> {
   const t0 = performance.now();
-  const mnist = loadMnist({ dataDir: args.dataDir, validationSize: args.validationSize });
+  const save = checkTutorialFlags(args);
+  const validationSize = args.validationSize === undefined ? undefined : intFlag('validation-size', args.validationSize, 0);
+  const mnist = loadMnist({ dataDir: args.dataDir, validationSize });
   print('== 1. The data');
   printSummary(mnist, print);
   print('');
-  print('== 2. Softmax regression, trained with plain SGD');
-  const save = args.save === false ? DEFAULT_SAVE_PATH : (args.save ?? DEFAULT_SAVE_PATH);
-  await runTrain({ ...args, save, json: false }, print, mnist);
+  print(`== 2. ${chapterTitle(args)}`);
+  await runTrain({ ...args, save }, print, mnist);
   const data = args.dataDir ? ['--data-dir', args.dataDir] : [];
   const out = join(dirname(save), 'predictions');
   // Two fresh processes at once (one per core); their output is printed in order.
   const [evaluated, predicted] = await Promise.all([
-    freshProcess(['evaluate', '--model', save, ...data]),
-    freshProcess(['predict', '--model', save, '--from', 'train', '--index', '0,1', '--out', out, ...data]),
+    freshProcess(['evaluate', '--checkpoint', save, ...data]),
+    freshProcess(['predict', '--checkpoint', save, '--from', 'train', '--index', '0,1', '--out', out, ...data]),
   ]);
   print('');
   print(`== 3. Restored from ${save} in a fresh process, evaluated again`);

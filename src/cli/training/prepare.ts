@@ -1,0 +1,69 @@
+/** The pieces of a training run, from its settings: model, optimiser, schedule, data, augmentation. */
+import { OptionError } from '../../engine/errors.js';
+import { makeOptimizer, type Optimizer } from '../../engine/optim.js';
+import type { Schedule } from '../../engine/schedule.js';
+import type { Sequential } from '../../engine/sequential.js';
+import type { LoadedMnist } from '../../node/mnist-files.js';
+import { checkAugmentation, type Augmentation } from '../../train/augment.js';
+import type { Checkpoint, TrainingConfig } from '../../train/checkpoint.js';
+import { csrFromSplit, type CsrBytesData } from '../../train/training-data.js';
+import { stepsPerEpoch } from '../../train/trainer.js';
+import { buildModel } from '../model-recipes.js';
+import type { ScheduleFlags, TrainSettings } from './settings.js';
+
+export interface PreparedRun {
+  model: Sequential;
+  /** "softmax regression 784→10", "MLP 784-256-10", "CNN conv:8:5,...". */
+  description: string;
+  optimizer: Optimizer;
+  /** The recorded configuration, with the schedule fixed in steps. */
+  config: TrainingConfig;
+  augment?: Augmentation;
+  train: CsrBytesData;
+  validation: CsrBytesData;
+  stepsPerEpoch: number;
+}
+
+/** The schedule in steps, for `epochs` epochs of `perEpoch` steps. */
+function scheduleInSteps(flags: ScheduleFlags, epochs: number, perEpoch: number): Schedule {
+  switch (flags.name) {
+    case 'cosine': return { kind: 'cosine', total: Math.max(1, epochs * perEpoch), floor: flags.floor ?? 0 };
+    case 'step': return { kind: 'step', every: (flags.stepEpochs ?? 10) * perEpoch, gamma: flags.gamma ?? 0.1 };
+    default: return { kind: 'constant' };
+  }
+}
+
+export function prepareRun(settings: TrainSettings, resumed: Checkpoint | undefined, resumePath: string | undefined, mnist: LoadedMnist): PreparedRun {
+  const { batchSize } = settings.config;
+  if (batchSize > mnist.train.count) throw new OptionError(`--batch-size: ${batchSize}, expected at most the ${mnist.train.count} training images`);
+  const perEpoch = stepsPerEpoch(mnist.train.count, batchSize);
+  // The schedule is fixed in steps when training starts, so that a resume (even with a new
+  // --epochs) continues the same curve.
+  const config: TrainingConfig = { ...settings.config, schedule: settings.config.schedule ?? scheduleInSteps(settings.schedule, settings.epochs, perEpoch) };
+  const optimizer = makeOptimizer(config.optimizer, config.lr, config.momentum, { weightDecay: config.weightDecay, schedule: config.schedule });
+  let model: Sequential;
+  let description: string;
+  if (resumed) {
+    model = resumed.model;
+    optimizer.loadState(resumed.optimizerState);
+    description = `${config.model} from ${resumePath} (epoch ${resumed.meta.epochsCompleted})`;
+    if (model.inputSize !== mnist.train.features) {
+      throw new OptionError(`--resume ${resumePath}: the model takes ${model.inputSize} inputs, but the images have ${mnist.train.features} pixels`);
+    }
+  } else {
+    ({ model, description } = buildModel({ ...config, hidden: settings.hidden }, mnist.train.rows, mnist.train.cols, mnist.classes));
+    model.initialize(settings.seed);
+  }
+  const shift = config.augmentShift ?? 0;
+  const augment = shift > 0 ? checkAugmentation({ shift, channels: 1, height: mnist.train.rows, width: mnist.train.cols }, mnist.train.features) : undefined;
+  return {
+    model,
+    description,
+    optimizer,
+    config,
+    augment,
+    train: csrFromSplit(mnist.train, mnist.classes),
+    validation: csrFromSplit(mnist.validation, mnist.classes),
+    stepsPerEpoch: perEpoch,
+  };
+}

@@ -1,0 +1,167 @@
+/**
+ * Everything `train` will do, worked out from its flags, the model's recipe and, on --resume, the
+ * checkpoint, before any data is loaded: every flag is checked here, and a flag that would have
+ * no effect is refused (exit 2) or named in a note, never dropped without a word.
+ */
+import { availableParallelism } from 'node:os';
+import { OptionError } from '../../engine/errors.js';
+import { INIT_NAMES } from '../../engine/init.js';
+import { OPTIMIZER_NAMES } from '../../engine/optim.js';
+import { SCHEDULE_NAMES } from '../../engine/schedule.js';
+import type { Checkpoint, TrainingConfig } from '../../train/checkpoint.js';
+import { DEFAULT_SAVE_PATH } from '../defaults.js';
+import { MODEL_NAMES, recipeFor } from '../model-recipes.js';
+import { choiceFlag, fractionFlag, intFlag, lastGiven, nonNegativeNumberFlag, plural, positiveNumberFlag } from '../options.js';
+import type { Print } from '../output.js';
+
+/** The flags of `train`; a flag left out is undefined, so that "given" can be told from "default". */
+export interface TrainArgs {
+  model?: string;
+  layers?: string;
+  hidden?: string;
+  epochs?: number;
+  batchSize?: number;
+  lr?: number;
+  optimizer?: string;
+  momentum?: number;
+  weightDecay?: number;
+  lrSchedule?: string;
+  lrStepEpochs?: number;
+  lrGamma?: number;
+  lrFloor?: number;
+  augmentShift?: number;
+  init?: string;
+  initStd?: number;
+  seed?: number;
+  threads?: number;
+  validationSize?: number;
+  dataDir?: string;
+  displayStep?: number;
+  json?: boolean;
+  /** Where to save the model; false (--no-save) saves nothing. */
+  save?: string | false;
+  checkpointEvery?: number;
+  resume?: string;
+  /** Write `mnist-ts report` images and index.html here at the end. */
+  report?: string;
+  /** For tests only (hidden flag): make a pool worker fail, as "shard:step:throw|exit". */
+  injectFault?: string;
+  /** For tests only (hidden flag): act as if Ctrl-C came after this many steps. */
+  interruptAfter?: number;
+}
+
+export const DEFAULTS = { model: 'softmax', hidden: '256', momentum: 0.9, lrStepEpochs: 10, lrGamma: 0.1, lrFloor: 0, initStd: 1, seed: 0, validationSize: 5000, displayStep: 1 } as const;
+
+/** The flags a checkpoint's own settings replace on --resume, as typed. */
+const RESUME_FIXED: [keyof TrainArgs, string][] = [
+  ['model', 'model'], ['layers', 'layers'], ['hidden', 'hidden'], ['init', 'init'], ['initStd', 'init-std'], ['seed', 'seed'],
+  ['optimizer', 'optimizer'], ['lr', 'lr'], ['momentum', 'momentum'], ['weightDecay', 'weight-decay'], ['batchSize', 'batch-size'],
+  ['lrSchedule', 'lr-schedule'], ['lrStepEpochs', 'lr-step-epochs'], ['lrGamma', 'lr-gamma'], ['lrFloor', 'lr-floor'],
+  ['augmentShift', 'augment-shift'], ['validationSize', 'validation-size'],
+];
+
+/** The --lr-schedule flags, turned into steps once the data (and so the epoch length) is known. */
+export interface ScheduleFlags {
+  name: string;
+  stepEpochs?: number;
+  gamma?: number;
+  floor?: number;
+}
+
+export interface TrainSettings {
+  /** What the checkpoint records as the run's configuration. */
+  config: TrainingConfig;
+  schedule: ScheduleFlags;
+  /** MLP hidden sizes as typed (--hidden). */
+  hidden: string;
+  epochs: number;
+  seed: number;
+  threads: number;
+  displayStep: number;
+  checkpointEvery: number;
+  savePath?: string;
+  json: boolean;
+}
+
+const given = (v: unknown) => v !== undefined;
+
+/** The run asked for by a fresh `train` (no --resume). */
+function freshConfig(args: TrainArgs): { config: TrainingConfig; schedule: ScheduleFlags } {
+  if (given(args.layers) && given(args.model)) throw new OptionError(`--layers: replaces --model; give one of them (--model ${lastGiven(args.model)} was given too)`);
+  const model = given(args.layers) ? 'layers' : choiceFlag('model', args.model ?? DEFAULTS.model, MODEL_NAMES);
+  const recipe = recipeFor(model);
+  const optimizer = choiceFlag('optimizer', args.optimizer ?? recipe.optimizer, OPTIMIZER_NAMES);
+  const scheduleName = choiceFlag('lr-schedule', args.lrSchedule ?? recipe.schedule, SCHEDULE_NAMES);
+  const dense = model === 'softmax' || model === 'mlp';
+  const init = args.init === undefined ? (model === 'softmax' ? 'normal' : 'he') : choiceFlag('init', args.init, INIT_NAMES);
+  // Flags that only mean something with another setting: refused, so that nothing is ignored silently.
+  const needs: [boolean, string, string][] = [
+    [given(args.hidden) && model !== 'mlp', 'hidden', `sets the hidden layers of --model mlp; this is ${model === 'layers' ? '--layers' : `--model ${model}`}`],
+    [given(args.init) && !dense, 'init', `'${args.init}' applies to softmax and mlp; convolutional and --layers models start He-normal (Glorot for the last layer)`],
+    [given(args.initStd) && init !== 'normal', 'init-std', `sets the spread of --init normal; this run's initialiser is ${dense ? init : 'He-normal'}`],
+    [given(args.momentum) && optimizer !== 'momentum', 'momentum', `applies to --optimizer momentum; this run's optimiser is ${optimizer}`],
+    [(given(args.lrStepEpochs) || given(args.lrGamma)) && scheduleName !== 'step', given(args.lrStepEpochs) ? 'lr-step-epochs' : 'lr-gamma', `applies to --lr-schedule step; this run's schedule is ${scheduleName}`],
+    [given(args.lrFloor) && scheduleName !== 'cosine', 'lr-floor', `applies to --lr-schedule cosine; this run's schedule is ${scheduleName}`],
+  ];
+  for (const [wrong, flag, why] of needs) if (wrong) throw new OptionError(`--${flag}: ${why}`);
+  const config: TrainingConfig = {
+    model,
+    optimizer,
+    lr: positiveNumberFlag('lr', args.lr ?? recipe.lr),
+    momentum: nonNegativeNumberFlag('momentum', args.momentum ?? DEFAULTS.momentum),
+    batchSize: intFlag('batch-size', args.batchSize ?? recipe.batchSize, 1),
+    init,
+    initStd: positiveNumberFlag('init-std', args.initStd ?? DEFAULTS.initStd),
+    validationSize: intFlag('validation-size', args.validationSize ?? DEFAULTS.validationSize, 0),
+    epochs: intFlag('epochs', args.epochs ?? recipe.epochs, 1),
+    augmentShift: intFlag('augment-shift', args.augmentShift ?? recipe.augmentShift, 0),
+  };
+  if (given(args.layers)) config.layers = String(lastGiven(args.layers));
+  if (given(args.weightDecay)) config.weightDecay = nonNegativeNumberFlag('weight-decay', args.weightDecay);
+  const schedule: ScheduleFlags = { name: scheduleName };
+  if (scheduleName === 'step') {
+    schedule.stepEpochs = intFlag('lr-step-epochs', args.lrStepEpochs ?? DEFAULTS.lrStepEpochs, 1);
+    schedule.gamma = positiveNumberFlag('lr-gamma', args.lrGamma ?? DEFAULTS.lrGamma);
+  } else if (scheduleName === 'cosine') {
+    schedule.floor = fractionFlag('lr-floor', args.lrFloor ?? DEFAULTS.lrFloor);
+  }
+  return { config, schedule };
+}
+
+export function resolveTrainSettings(args: TrainArgs, resumed: Checkpoint | undefined, note: Print): TrainSettings {
+  let config: TrainingConfig;
+  let schedule: ScheduleFlags;
+  let epochs: number;
+  let seed: number;
+  if (resumed) {
+    config = { ...resumed.meta.training };
+    schedule = { name: config.schedule?.kind ?? 'constant' };
+    seed = resumed.meta.seed;
+    const done = resumed.meta.epochsCompleted;
+    epochs = args.epochs === undefined ? config.epochs : intFlag('epochs', args.epochs, 1);
+    if (epochs <= done) {
+      throw new OptionError(`--epochs: ${epochs}, but ${args.resume} has done ${plural(done, 'epoch')} already; give the new total, more than ${done}${args.epochs === undefined ? ` (it was trained for the ${plural(config.epochs, 'epoch')} it asked for)` : ''}`);
+    }
+    const ignored = RESUME_FIXED.filter(([key]) => given(args[key])).map(([key, flag]) => `--${flag} ${String(lastGiven(args[key] as unknown))}`);
+    if (ignored.length > 0) note(`--resume continues with the checkpoint's own settings; ignored: ${ignored.join(', ')}`);
+  } else {
+    ({ config, schedule } = freshConfig(args));
+    epochs = config.epochs;
+    seed = intFlag('seed', args.seed ?? DEFAULTS.seed, 0, 0xffffffff);
+  }
+  const threads = intFlag('threads', args.threads ?? availableParallelism(), 1, 256);
+  if (threads > availableParallelism()) note(`--threads ${threads} on a machine with ${plural(availableParallelism(), 'core')}: the extra threads take turns on the cores (slower; the same results as ${threads} threads anywhere)`);
+  const save = lastGiven(args.save);
+  return {
+    config: { ...config, epochs },
+    schedule,
+    hidden: String(lastGiven(args.hidden ?? DEFAULTS.hidden)),
+    epochs,
+    seed,
+    threads,
+    displayStep: intFlag('display-step', args.displayStep ?? DEFAULTS.displayStep, 1),
+    checkpointEvery: intFlag('checkpoint-every', args.checkpointEvery ?? 0, 0),
+    savePath: save === false || save === '' ? undefined : (save ?? DEFAULT_SAVE_PATH),
+    json: args.json === true,
+  };
+}
