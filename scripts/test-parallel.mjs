@@ -1,39 +1,61 @@
 #!/usr/bin/env node
-// Runs the uvu test files in two processes at once (the machine has two cores and most of the
-// suite's time is spent in a few files that train models), then prints the combined
-// Total/Passed/Skipped. Files are dealt to the two groups heaviest first, by the seconds each
-// took when measured alone (unknown files count as 1), so the groups finish close together.
+// Runs the uvu test files two at a time (the machine has two cores, and most of the suite's time
+// is spent in a few files that train models), one process per file, each slot taking the next
+// file from a queue as soon as it is free, then prints the combined Total/Passed/Skipped.
+// The queue starts with the files that took longest last time (timings kept in
+// node_modules/.cache/mnist-ts/test-seconds.json, outside git); a file never timed is estimated
+// from how many training runs and CLI runs its source starts. No table is kept by hand.
 //   node scripts/test-parallel.mjs [regex over file names]
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
 
-const SECONDS = {
-  'cli-train.test.ts': 35, 'checkpoint.test.ts': 20, 'cnn-cli.test.ts': 17, 'trainer.test.ts': 16,
-  'cli-inspect.test.ts': 7, 'predict.test.ts': 7, 'matmul.test.ts': 6, 'report.test.ts': 6, 'readme-example.test.ts': 2,
-};
+const SLOTS = Math.max(2, Math.min(availableParallelism(), 4));
+const CACHE = join('node_modules', '.cache', 'mnist-ts', 'test-seconds.json');
 const filter = new RegExp(process.argv[2] ?? '');
 const files = readdirSync('test').filter((f) => f.endsWith('.test.ts') && filter.test(f));
-files.sort((a, b) => (SECONDS[b] ?? 1) - (SECONDS[a] ?? 1) || a.localeCompare(b));
-const groups = [[], []];
-const load = [0, 0];
-for (const f of files) {
-  const g = load[0] <= load[1] ? 0 : 1;
-  groups[g].push(f);
-  load[g] += SECONDS[f] ?? 1;
+
+function readTimings() {
+  try {
+    return JSON.parse(readFileSync(CACHE, 'utf8'));
+  } catch {
+    return {};
+  }
 }
 
-const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-function run(group) {
-  if (group.length === 0) return Promise.resolve({ out: '', code: 0 });
-  const pattern = `^(${group.map(escape).join('|')})$`;
+/** Seconds a file took last time, or a guess: each training or CLI run it starts counts about a second. */
+function estimate(file, timings) {
+  if (typeof timings[file] === 'number') return timings[file];
+  const source = readFileSync(join('test', file), 'utf8');
+  return 1 + (source.match(/runCli\(|runTrain\(|\btrain\(|spawnSync\(|writeReport\(/g) ?? []).length;
+}
+
+const timings = readTimings();
+const queue = [...files].sort((a, b) => estimate(b, timings) - estimate(a, timings) || a.localeCompare(b));
+const measured = {};
+
+function runFile(file) {
+  const t0 = performance.now();
+  const pattern = `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
   const child = spawn(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', 'test', pattern], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (c) => (out += c));
   child.stderr.on('data', (c) => (out += c));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ out, code: code ?? 1 })));
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      measured[file] = Math.round((performance.now() - t0) / 100) / 10;
+      resolve({ out, code: code ?? 1 });
+    }),
+  );
 }
 
-const results = await Promise.all(groups.map(run));
+const results = [];
+async function slot() {
+  for (let file = queue.shift(); file !== undefined; file = queue.shift()) results.push(await runFile(file));
+}
+await Promise.all(Array.from({ length: SLOTS }, slot));
+
 let total = 0, passed = 0, skipped = 0;
 for (const { out } of results) {
   const plain = out.replace(/\u001b\[[0-9;]*m/g, '');
@@ -44,4 +66,10 @@ for (const { out } of results) {
   skipped += Number(/Skipped:\s+(\d+)/.exec(plain)?.[1] ?? 0);
 }
 process.stdout.write(`\n  Total:     ${total}\n  Passed:    ${passed}\n  Skipped:   ${skipped}\n`);
+try {
+  mkdirSync(dirname(CACHE), { recursive: true });
+  writeFileSync(CACHE, JSON.stringify({ ...timings, ...measured }, null, 1));
+} catch {
+  // timings only order the next run; a read-only node_modules changes nothing else
+}
 process.exitCode = results.every((r) => r.code === 0) ? 0 : 1;

@@ -57,6 +57,38 @@ test('evaluate, predict and report read a convolutional checkpoint', async () =>
   assert.is(rep.code, 0, rep.stderr);
   const meta = await sharp(join(dir, 'report', 'weights.png')).metadata();
   assert.ok(meta.width! > 4 * 100, 'four filters drawn large');
+  // Image files through the CNN: test digits written as 28×28 PNGs predict as the data set's arrays do.
+  const { loadMnist } = await import('../src/node/mnist-files.js');
+  const test = loadMnist({ dataDir: data[1], validationSize: 1000 }).test;
+  const pngs = join(dir, 'pngs');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(pngs, { recursive: true });
+  for (const i of [0, 1, 2]) {
+    await sharp(Buffer.from(test.pixels.subarray(i * 784, (i + 1) * 784)), { raw: { width: 28, height: 28, channels: 1 } }).png().toFile(join(pngs, `test-${i}.png`));
+  }
+  const files = runCli(['predict', '--checkpoint', model, pngs, '--json']);
+  assert.is(files.code, 0, files.stderr);
+  const fromData = runCli(['predict', '--checkpoint', model, ...data, '--from', 'test', '--index', '0,1,2', '--json']);
+  const probabilities = (out: string) => JSON.parse(out).map((p: { probabilities: number[] }) => p.probabilities);
+  assert.equal(probabilities(files.stdout), probabilities(fromData.stdout));
+  // The old spelling of --checkpoint still works, with one note.
+  const old = runCli(['evaluate', '--model', model, ...data, '--json']);
+  assert.is(old.code, 0, old.stderr);
+  assert.is(JSON.parse(old.stdout).accuracy, trained);
+  assert.is(old.stderr, `mnist-ts: note: --model FILE is deprecated here (in train, --model names an architecture): use --checkpoint ${model}\n`);
+});
+
+test('--lr-schedule step end to end: the rate recorded and applied is lr × gamma every N epochs', async () => {
+  const path = join(dir, 'step.safetensors');
+  const r = runCli(['train', '--model', 'mlp', '--hidden', '16', ...data, '--validation-size', '1000', '--optimizer', 'momentum', '--lr', '0.1', '--lr-schedule', 'step', '--lr-step-epochs', '1', '--lr-gamma', '0.5', '--epochs', '3', '--threads', '1', '--save', path]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, 'momentum lr 0.1, step schedule, batch 100, 3 epochs of 50 steps');
+  const ckpt = loadCheckpointFile(path);
+  assert.equal(ckpt.meta.training.schedule, { kind: 'step', every: 50, gamma: 0.5 });
+  const { makeOptimizer } = await import('../src/engine/index.js');
+  const opt = makeOptimizer('momentum', 0.1, 0.9, { schedule: ckpt.meta.training.schedule });
+  assert.equal([1, 50, 51, 100, 101, 150].map((t) => opt.learningRate(t)), [0.1, 0.1, 0.05, 0.05, 0.025, 0.025]);
+  assert.is(ckpt.meta.metrics.epochs.length, 3);
 });
 
 test('bad --layers: one line naming the item, exit code 2', () => {

@@ -34,6 +34,12 @@ test('training files import only the engine, the data code and each other', () =
   assert.equal(bad, []);
 });
 
+test('report files (colour maps, rankings, SVG charts) import only the engine and each other', () => {
+  const found = importsOf('src/report');
+  assert.ok(found.length > 3, 'the scan sees the imports');
+  assert.equal(found.filter(({ spec }) => !(spec.startsWith('./') || spec.startsWith('../engine/'))), []);
+});
+
 test('the scan would catch a forbidden import', () => {
   const sample = "import sharp from 'sharp';\nexport { x } from 'node:fs';\nconst y = await import('piscina');";
   assert.equal([...sample.matchAll(IMPORT)].map((m) => m[1] ?? m[2]), ['sharp', 'node:fs', 'piscina']);

@@ -53,6 +53,23 @@ test('the README CNN example runs on the built package: a small convolutional ne
   }
 });
 
+test('the README training example runs on the built package, on a 2-thread pool, and exits', () => {
+  const dir = join(ROOT, '.example-tmp');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'training-example.ts');
+  writeFileSync(file, exampleCode('training'));
+  try {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, encoding: 'utf8', timeout: 90_000 });
+    assert.is(r.status, 0, r.stderr);
+    const epochs = [...r.stdout.matchAll(/^epoch (\d): cost ([\d.]+), validation accuracy ([\d.]+)$/gm)];
+    assert.equal(epochs.map((m) => m[1]), ['1', '2']);
+    assert.ok(Number(epochs[1][2]) < Number(epochs[0][2]), 'the cost falls');
+    assert.ok(Number(epochs[1][3]) > 0.9, `validation accuracy ${epochs[1][3]}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('the built package resolves by name, types first in exports', () => {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   assert.equal(Object.keys(pkg.exports['.']), ['types', 'default']);

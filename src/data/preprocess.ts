@@ -23,6 +23,14 @@ export interface Box {
   height: number;
 }
 
+/** A background above this level (of 255) is paper: dark ink on light, to be inverted. */
+export const LIGHT_BACKGROUND = 127;
+
+/** Whether an image's background (backgroundLevel) is light: dark ink on paper. */
+export function isLightBackground(level: number): boolean {
+  return level > LIGHT_BACKGROUND;
+}
+
 function median(values: number[]): number {
   const s = values.sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
@@ -44,7 +52,7 @@ export function backgroundLevel(img: Gray): number {
  */
 export function normalizeInk(img: Gray): { image: Gray; inverted: boolean } | null {
   const bg = backgroundLevel(img);
-  const inverted = bg > 127;
+  const inverted = isLightBackground(bg);
   const src = img.pixels;
   const out = new Uint8Array(src.length);
   const base = inverted ? 255 - bg : bg;

@@ -182,7 +182,6 @@ export class SparseList {
 
 /** offsets[k] = c·h·w + kh·w + kw for weight k = (c, kh, kw): where it reads, from a patch's corner. */
 function fillOffsets(offsets: Int32Array, c: number, h: number, w: number, K: number): void {
-  const ckk = c * K * K;
   let k = 0;
   for (let ch = 0; ch < c; ch++) for (let kh = 0; kh < K; kh++) for (let kw = 0; kw < K; kw++) offsets[k++] = ch * h * w + kh * w + kw;
   // Weights past the last (a tile's padding) read at offset 0, valid memory; their sums are dropped.

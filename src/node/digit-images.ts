@@ -4,7 +4,7 @@
  */
 import { statSync } from 'node:fs';
 import { DataError } from '../engine/errors.js';
-import { backgroundLevel, centerInField, fitSize, inkBox, MNIST_SIDE, normalizeInk, type Gray } from '../data/preprocess.js';
+import { backgroundLevel, centerInField, fitSize, inkBox, isLightBackground, MNIST_SIDE, normalizeInk, type Gray } from '../data/preprocess.js';
 import { loadSharp } from './images.js';
 
 export interface PreparedDigit {
@@ -39,7 +39,7 @@ export async function readGray(path: string): Promise<Gray> {
  * changes nothing. Anything else goes through MNIST's preprocessing.
  */
 export function isMnistReady(img: Gray): boolean {
-  return img.width === MNIST_SIDE && img.height === MNIST_SIDE && backgroundLevel(img) <= 127;
+  return img.width === MNIST_SIDE && img.height === MNIST_SIDE && !isLightBackground(backgroundLevel(img));
 }
 
 export async function prepareDigit(img: Gray, source: string): Promise<PreparedDigit> {

@@ -186,7 +186,7 @@ export class PoolBackend implements GradientBackend {
     // Phase 2: each thread sums the slabs over its range of the parameters and updates it.
     const update = this.startPhase();
     const [lo, hi] = paramRange(this.params.length, this.threads, 0);
-    reduceAndUpdate(this.params, this.slabs, lo, hi, (a, b) => this.optimizer.stepRange(this.params, this.slabs[0], a, b, t));
+    reduceAndUpdate(this.slabs, lo, hi, (a, b) => this.optimizer.stepRange(this.params, this.slabs[0], a, b, t));
     await this.waitFor(update);
     this.steps++;
     return loss;

@@ -40,10 +40,10 @@ function maxAbsOfUnit(weight: Float32Array, inputs: number, outputs: number, uni
 }
 
 /**
- * The weights into unit `unit` of a dense weight [inputs, outputs] as an RGB map of rows × cols
+ * The weights into unit `unit` of a dense weight [inputs, outputs] as an RGB map `cols` wide
  * (channels stacked top to bottom), scaled to ±`max` (default: the unit's own largest |w|).
  */
-export function unitMap(weight: Float32Array, inputs: number, outputs: number, unit: number, rows: number, cols: number, label: string, max = maxAbsOfUnit(weight, inputs, outputs, unit)): WeightMap {
+export function unitMap(weight: Float32Array, inputs: number, outputs: number, unit: number, cols: number, label: string, max = maxAbsOfUnit(weight, inputs, outputs, unit)): WeightMap {
   const rgb = new Uint8Array(inputs * 3);
   for (let i = 0; i < inputs; i++) rgb.set(diverging(max === 0 ? 0 : weight[i * outputs + unit] / max), i * 3);
   return { label, rgb, width: cols, height: inputs / cols };
@@ -114,9 +114,9 @@ export function weightMaps(model: Sequential, rows: number, cols: number, o: Wei
   if (trainable === 1) {
     let max = 0;
     for (let u = 0; u < outputs; u++) max = Math.max(max, maxAbsOfUnit(w, inputs, outputs, u));
-    const maps = Array.from({ length: outputs }, (_, d) => unitMap(w, inputs, outputs, d, input[1], width, `digit ${d}`, max));
+    const maps = Array.from({ length: outputs }, (_, d) => unitMap(w, inputs, outputs, d, width, `digit ${d}`, max));
     return { kind: 'digit templates', maps, delta, sharedScale: max, input };
   }
-  const maps = largestUnits(w, inputs, outputs, o.units ?? 16).map((u) => unitMap(w, inputs, outputs, u, input[1], width, `unit ${u}`));
+  const maps = largestUnits(w, inputs, outputs, o.units ?? 16).map((u) => unitMap(w, inputs, outputs, u, width, `unit ${u}`));
   return { kind: 'units', maps, delta, sharedScale: null, input };
 }

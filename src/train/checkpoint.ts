@@ -24,7 +24,7 @@ export interface TrainingConfig {
   init: string;
   initStd: number;
   validationSize: number;
-  /** Epochs asked for when training started (a resume may ask for more). */
+  /** The run's total epochs: asked for when training started, or the new total a resume asked for. */
   epochs: number;
   /** The architecture text, for `--layers` models. */
   layers?: string;

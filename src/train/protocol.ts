@@ -41,7 +41,7 @@ export function paramRange(params: number, threads: number, t: number): [number,
 }
 
 /** Adds slabs 1.. into slab 0 over [start, end), in slab order, then applies the optimiser there. */
-export function reduceAndUpdate(params: Float32Array, slabs: Float32Array[], start: number, end: number, update: (start: number, end: number) => void): void {
+export function reduceAndUpdate(slabs: Float32Array[], start: number, end: number, update: (start: number, end: number) => void): void {
   const g = slabs[0];
   for (let s = 1; s < slabs.length; s++) {
     const slab = slabs[s];
