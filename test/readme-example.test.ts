@@ -16,58 +16,47 @@ function exampleCode(name = 'library'): string {
   return m![1];
 }
 
-test('the README library example runs on the built package and learns', () => {
+/** Writes the README example `name` (with `suffix` appended) to a file and runs it in a fresh process. */
+function runExample(name: string, suffix = ''): { status: number | null; stdout: string; stderr: string } {
   const dir = join(ROOT, '.example-tmp');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, 'library-example.ts');
-  // Report which shared objects the process loaded, to prove no native module came along.
-  writeFileSync(file, `${exampleCode()}\nconsole.log('SHARED ' + JSON.stringify((process as any).report.getReport().sharedObjects));\n`);
+  const file = join(dir, `${name}-example.ts`);
+  writeFileSync(file, `${exampleCode(name)}${suffix}`);
   try {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
-    assert.is(r.status, 0, r.stderr);
-    const acc = Number(/accuracy ([\d.]+)/.exec(r.stdout)?.[1]);
-    assert.ok(acc > 0.95, `accuracy ${acc}`);
-    const p = Number(/= ([\d.]+)/.exec(r.stdout)?.[1]);
-    assert.ok(p > 0.5, `P(positive) ${p}`);
-    const shared: string[] = JSON.parse(/SHARED (.*)/.exec(r.stdout)![1]);
-    assert.ok(shared.length > 0);
-    assert.equal(shared.filter((s) => /sharp|vips|\.node$/.test(s)), [], 'no native module loaded');
+    return spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, encoding: 'utf8', timeout: 90_000 });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+test('the README library example runs on the built package and learns', () => {
+  // Report which shared objects the process loaded, to prove no native module came along.
+  const r = runExample('library', `\nconsole.log('SHARED ' + JSON.stringify((process as any).report.getReport().sharedObjects));\n`);
+  assert.is(r.status, 0, r.stderr);
+  const acc = Number(/accuracy ([\d.]+)/.exec(r.stdout)?.[1]);
+  assert.ok(acc > 0.95, `accuracy ${acc}`);
+  const p = Number(/= ([\d.]+)/.exec(r.stdout)?.[1]);
+  assert.ok(p > 0.5, `P(positive) ${p}`);
+  const shared: string[] = JSON.parse(/SHARED (.*)/.exec(r.stdout)![1]);
+  assert.ok(shared.length > 0);
+  assert.equal(shared.filter((s) => /sharp|vips|\.node$/.test(s)), [], 'no native module loaded');
 });
 
 test('the README CNN example runs on the built package: a small convolutional net learns strokes', () => {
-  const dir = join(ROOT, '.example-tmp');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, 'cnn-example.ts');
-  writeFileSync(file, exampleCode('cnn'));
-  try {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
-    assert.is(r.status, 0, r.stderr);
-    const acc = Number(/accuracy ([\d.]+)/.exec(r.stdout)?.[1]);
-    assert.ok(acc > 0.95, `accuracy ${acc}`);
-    assert.match(r.stdout, 'conv2d0.weight [4, 1, 3, 3], conv2d0.bias [4], dense0.weight [100, 2], dense0.bias [2]');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const r = runExample('cnn');
+  assert.is(r.status, 0, r.stderr);
+  const acc = Number(/accuracy ([\d.]+)/.exec(r.stdout)?.[1]);
+  assert.ok(acc > 0.95, `accuracy ${acc}`);
+  assert.match(r.stdout, 'conv2d0.weight [4, 1, 3, 3], conv2d0.bias [4], dense0.weight [100, 2], dense0.bias [2]');
 });
 
 test('the README training example runs on the built package, on a 2-thread pool, and exits', () => {
-  const dir = join(ROOT, '.example-tmp');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, 'training-example.ts');
-  writeFileSync(file, exampleCode('training'));
-  try {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, encoding: 'utf8', timeout: 90_000 });
-    assert.is(r.status, 0, r.stderr);
-    const epochs = [...r.stdout.matchAll(/^epoch (\d): cost ([\d.]+), validation accuracy ([\d.]+)$/gm)];
-    assert.equal(epochs.map((m) => m[1]), ['1', '2']);
-    assert.ok(Number(epochs[1][2]) < Number(epochs[0][2]), 'the cost falls');
-    assert.ok(Number(epochs[1][3]) > 0.9, `validation accuracy ${epochs[1][3]}`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const r = runExample('training');
+  assert.is(r.status, 0, r.stderr);
+  const epochs = [...r.stdout.matchAll(/^epoch (\d): cost ([\d.]+), validation accuracy ([\d.]+)$/gm)];
+  assert.equal(epochs.map((m) => m[1]), ['1', '2']);
+  assert.ok(Number(epochs[1][2]) < Number(epochs[0][2]), 'the cost falls');
+  assert.ok(Number(epochs[1][3]) > 0.9, `validation accuracy ${epochs[1][3]}`);
 });
 
 test('the built package resolves by name, types first in exports', () => {

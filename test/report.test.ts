@@ -47,6 +47,20 @@ test('colour map and rankings', () => {
   assert.equal(ranked.map((m) => [m.index, m.margin]), [[2, 60], [0, 40], [1, 25]]);
 });
 
+test('training curves: ticks, labels and a grid on both axes', async () => {
+  const { trainingCurvesSvg, niceTicks } = await import('../src/report/charts.js');
+  assert.equal(niceTicks(0.1, 0.9), [0.2, 0.4, 0.6, 0.8]);
+  assert.equal(niceTicks(0, 25, 6), [0, 5, 10, 15, 20, 25]);
+  const { svg } = trainingCurvesSvg([2.5, 1.2, 0.9], [0.81, 0.86, 0.88]);
+  const xLabels = [...svg.matchAll(/text-anchor="middle">(\d+)<\/text>/g)].map((m) => m[1]);
+  assert.equal(xLabels, ['1', '2', '3', '1', '2', '3'], 'every epoch marked on both panels');
+  const grid = [...svg.matchAll(/<line x1="([\d.]+)" x2="([\d.]+)" y1="([\d.]+)" y2="([\d.]+)" stroke="#e3e3e3"\/>/g)];
+  assert.ok(grid.some((m) => m[1] === m[2]) && grid.some((m) => m[3] === m[4]), 'vertical and horizontal grid lines');
+  assert.ok((svg.match(/>epoch</g) ?? []).length === 2, 'the x axis is named');
+  const yLabels = [...svg.matchAll(/text-anchor="end">([^<]+)<\/text>/g)].map((m) => m[1]);
+  assert.equal(yLabels, ['1.0', '1.5', '2.0', '2.5', '0.82', '0.84', '0.86', '0.88'], 'round values, as many decimals as the step needs');
+});
+
 test('report: images of the right sizes, ten different weight maps, gallery matches evaluate, index.html links only real files', async () => {
   const out = join(dir, 'out');
   const r = runCli(['report', '--checkpoint', modelPath, '--out', out, '--max', '25']);
