@@ -68,7 +68,6 @@ export function denseToCsr(x: Float32Array, rows: number, cols: number, out: Csr
   return true;
 }
 
-/** Columns of C handled per pass: 8 accumulators (or 8 values of B) stay in locals. */
 /** C (rows × n) = A·B, or += with `accumulate`; A sparse (rows × k), B dense k × n row-major. */
 export function csrMatmul(a: CsrMatrix, b: Float32Array, c: Float32Array, n: number, accumulate = false): void {
   if (b.length < a.cols * n) throw new ShapeError(`csrMatmul: B has ${b.length} values, expected [${a.cols}, ${n}]`);

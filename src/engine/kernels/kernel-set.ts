@@ -1,0 +1,128 @@
+/**
+ * The kernels a model runs on, chosen once per model: the scalar TypeScript ones (the reference,
+ * and the fallback where WebAssembly SIMD is missing) or the SIMD ones emitted at run time over a
+ * KernelMemory. Each path is deterministic by itself; the two agree within float rounding: the
+ * JS kernels add their products as JavaScript numbers (float64) and round once per output, the
+ * SIMD ones add in float32 (the tests bound the difference).
+ */
+import { CsrMatrix, csrMatmul, csrTransposeMatmul } from '../csr.js';
+import { OptionError, ShapeError } from '../errors.js';
+import { relaxedSimdSupported, simdSupported } from '../wasm/features.js';
+import { heapAllocator, KernelMemory, type Allocator } from '../wasm/kernel-memory.js';
+import { wasmApi } from '../wasm/runtime.js';
+import { csrKernelModule } from './csr-simd.js';
+
+export type KernelPath = 'js' | 'simd';
+export type KernelChoice = KernelPath | 'auto';
+export const KERNEL_CHOICES: readonly KernelChoice[] = ['auto', 'simd', 'js'];
+
+export interface KernelSet {
+  readonly path: KernelPath;
+  /** Where the tensors these kernels read and write are best allocated. */
+  readonly allocator: Allocator;
+  /** C (rows × n) = A·B, or += with `accumulate`; A sparse. */
+  csrMatmul(a: CsrMatrix, b: Float32Array, c: Float32Array, n: number, accumulate?: boolean): void;
+  /** C (k × n) += Aᵀ·B; A sparse. */
+  csrTransposeMatmul(a: CsrMatrix, b: Float32Array, c: Float32Array, n: number): void;
+}
+
+export const jsKernels: KernelSet = { path: 'js', allocator: heapAllocator, csrMatmul, csrTransposeMatmul };
+
+/** Whether this platform can run the SIMD kernels: WebAssembly SIMD, and shared memory for the arena. */
+export function simdAvailable(): boolean {
+  return simdSupported() && typeof SharedArrayBuffer === 'function';
+}
+
+/** The path for a choice: `auto` is SIMD where it runs; `simd` where it does not is one clear error. */
+export function resolveKernelPath(choice: string): KernelPath {
+  if (!(KERNEL_CHOICES as readonly string[]).includes(choice)) throw new OptionError(`kernels: '${choice}', expected one of ${KERNEL_CHOICES.join(', ')}`, 'kernels');
+  if (choice === 'js') return 'js';
+  if (simdAvailable()) return 'simd';
+  if (choice === 'simd') {
+    const why = !simdSupported() ? "this platform's WebAssembly has no SIMD" : 'SharedArrayBuffer is missing (a page must be cross-origin isolated)';
+    throw new OptionError(`kernels: 'simd', but ${why}; use auto or js`, 'kernels');
+  }
+  return 'js';
+}
+
+type CsrKernel = (rowPtr: number, colIdx: number, values: number, rows: number, b: number, c: number) => void;
+
+/** Compiled modules by width, shared by every memory in this thread. */
+const modules = new Map<string, object>();
+
+/** The SIMD kernels over `memory`; tensors outside it are staged through it (correct, but a copy). */
+export class SimdKernels implements KernelSet {
+  readonly path = 'simd' as const;
+  readonly fused = relaxedSimdSupported();
+  private readonly instances = new Map<number, { matmul: CsrKernel; transpose: CsrKernel }>();
+  private staging: Float32Array = new Float32Array(0);
+  private stagingInt: Int32Array = new Int32Array(0);
+
+  constructor(readonly allocator: KernelMemory) {}
+
+  private kernelsFor(n: number) {
+    let k = this.instances.get(n);
+    if (!k) {
+      const api = wasmApi()!;
+      const key = `${n}:${this.fused}`;
+      let module = modules.get(key);
+      if (!module) modules.set(key, (module = new api.Module(csrKernelModule(n, this.fused))));
+      const exports = new api.Instance(module, { env: { memory: this.allocator.memory } }).exports;
+      k = { matmul: exports.csr_matmul as CsrKernel, transpose: exports.csr_transpose_matmul as CsrKernel };
+      this.instances.set(n, k);
+    }
+    return k;
+  }
+
+  /** Byte addresses of the arrays, staging those that live outside the memory. */
+  private resident(arrays: (Float32Array | Int32Array)[]): { addresses: number[]; restore: () => void } {
+    const outside = arrays.filter((a) => !this.allocator.holds(a));
+    if (outside.length === 0) return { addresses: arrays.map((a) => a.byteOffset), restore: () => {} };
+    const floats = outside.filter((a) => a instanceof Float32Array).reduce((s, a) => s + a.length + 4, 0);
+    const ints = outside.filter((a) => a instanceof Int32Array).reduce((s, a) => s + a.length + 4, 0);
+    if (this.staging.length < floats) this.staging = this.allocator.f32(floats);
+    if (this.stagingInt.length < ints) this.stagingInt = this.allocator.i32(ints);
+    let fAt = 0;
+    let iAt = 0;
+    const copies: [Float32Array | Int32Array, Float32Array | Int32Array][] = [];
+    const addresses = arrays.map((a) => {
+      if (this.allocator.holds(a)) return a.byteOffset;
+      const pool = a instanceof Float32Array ? this.staging : this.stagingInt;
+      const at = a instanceof Float32Array ? fAt : iAt;
+      const view = pool.subarray(at, at + a.length);
+      view.set(a as never);
+      copies.push([a, view]);
+      if (a instanceof Float32Array) fAt += a.length + 4 - (a.length % 4);
+      else iAt += a.length + 4 - (a.length % 4);
+      return view.byteOffset;
+    });
+    return { addresses, restore: () => copies.forEach(([a, view]) => a.set(view as never)) };
+  }
+
+  csrMatmul(a: CsrMatrix, b: Float32Array, c: Float32Array, n: number, accumulate = false): void {
+    if (b.length < a.cols * n) throw new ShapeError(`csrMatmul: B has ${b.length} values, expected [${a.cols}, ${n}]`);
+    if (c.length < a.rows * n) throw new ShapeError(`csrMatmul: C has ${c.length} values, expected [${a.rows}, ${n}]`);
+    const out = c.subarray(0, a.rows * n);
+    if (!accumulate) out.fill(0);
+    const nnz = a.nnz;
+    const { addresses, restore } = this.resident([a.rowPtr.subarray(0, a.rows + 1), a.colIdx.subarray(0, nnz), a.values.subarray(0, nnz), b.subarray(0, a.cols * n), out]);
+    const [rowPtr, colIdx, values, bAt, cAt] = addresses;
+    this.kernelsFor(n).matmul(rowPtr, colIdx, values, a.rows, bAt, cAt);
+    restore();
+  }
+
+  csrTransposeMatmul(a: CsrMatrix, b: Float32Array, c: Float32Array, n: number): void {
+    if (b.length < a.rows * n) throw new ShapeError(`csrTransposeMatmul: B has ${b.length} values, expected [${a.rows}, ${n}]`);
+    if (c.length < a.cols * n) throw new ShapeError(`csrTransposeMatmul: C has ${c.length} values, expected [${a.cols}, ${n}]`);
+    const nnz = a.nnz;
+    const { addresses, restore } = this.resident([a.rowPtr.subarray(0, a.rows + 1), a.colIdx.subarray(0, nnz), a.values.subarray(0, nnz), b.subarray(0, a.rows * n), c.subarray(0, a.cols * n)]);
+    const [rowPtr, colIdx, values, bAt, cAt] = addresses;
+    this.kernelsFor(n).transpose(rowPtr, colIdx, values, a.rows, bAt, cAt);
+    restore();
+  }
+}
+
+/** The kernel set for a path; SIMD kernels get a new memory unless one is given. */
+export function kernelsFor(path: KernelPath, memory?: KernelMemory): KernelSet {
+  return path === 'js' ? jsKernels : new SimdKernels(memory ?? new KernelMemory());
+}

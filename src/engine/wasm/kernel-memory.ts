@@ -1,0 +1,106 @@
+/**
+ * One WebAssembly.Memory that every tensor a SIMD kernel touches lives in, handed out by a bump
+ * arena in 16-byte-aligned regions: parameters, gradients and slabs, activations, the batch.
+ * The memory is shared (its buffer is a SharedArrayBuffer; without one there are no SIMD kernels), so pool
+ * workers instantiate the same kernels over the same memory and allocate their own scratch from
+ * the same arena (the bump pointer is advanced with Atomics, so threads never get the same bytes).
+ * A shared memory's buffer is never detached when it grows, so views handed out stay valid;
+ * they are ordinary Float32Arrays to the rest of the code.
+ */
+import { ShapeError } from '../errors.js';
+import { wasmApi, type WasmMemory } from './runtime.js';
+
+const PAGE = 65536;
+/** 4 GiB: the most a 32-bit WebAssembly memory can address. */
+export const MAX_PAGES = 65536;
+const ALIGN = 16;
+/** Bytes 0..15 hold the arena's header: the bump pointer at byte 0. */
+const HEADER = 16;
+
+/** Something that hands out typed arrays: plain ones, or regions of a kernel memory. */
+export interface Allocator {
+  f32(length: number): Float32Array;
+  i32(length: number): Int32Array;
+}
+
+/** Plain typed arrays on the JavaScript heap. */
+export const heapAllocator: Allocator = {
+  f32: (length) => new Float32Array(length),
+  i32: (length) => new Int32Array(length),
+};
+
+function formatBytes(bytes: number): string {
+  return `${Math.ceil(bytes / 2 ** 20)} MiB`;
+}
+
+export class KernelMemory implements Allocator {
+  readonly memory: WasmMemory;
+  /** Every buffer object this memory's views were made on (one per growth). */
+  private readonly buffers = new Set<ArrayBufferLike>();
+  private readonly header: Int32Array;
+
+  /** A new memory, or (in a pool worker) one made elsewhere. */
+  constructor(memory?: WasmMemory) {
+    const api = wasmApi();
+    if (!api) throw new ShapeError('KernelMemory: this platform has no WebAssembly');
+    // Only a shared memory keeps its views valid when it grows (a plain one detaches its buffer).
+    if (typeof SharedArrayBuffer !== 'function') throw new ShapeError('KernelMemory: needs SharedArrayBuffer (in a browser: a cross-origin-isolated page)');
+    this.memory = memory ?? new api.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+    this.header = new Int32Array(this.memory.buffer, 0, HEADER / 4);
+    this.buffers.add(this.memory.buffer);
+    if (memory === undefined) this.header[0] = HEADER;
+  }
+
+  /** Bytes handed out so far. */
+  get used(): number {
+    return Atomics.load(this.header, 0);
+  }
+
+  /** `bytes` bytes at a 16-byte-aligned offset, growing the memory when needed. */
+  private reserve(bytes: number): number {
+    const size = Math.ceil(bytes / ALIGN) * ALIGN;
+    const offset = Atomics.add(this.header, 0, size);
+    const end = offset + size;
+    if (end > MAX_PAGES * PAGE) {
+      Atomics.sub(this.header, 0, size); // the arena stays usable for smaller requests
+      throw new ShapeError(`kernel memory: ${formatBytes(end)} needed, more than the ${formatBytes(MAX_PAGES * PAGE)} a WebAssembly memory can hold (the model, its optimiser state and the data do not fit; use --kernels js)`);
+    }
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      try {
+        this.memory.grow(Math.ceil((end - have) / PAGE));
+      } catch (e) {
+        // Another thread may have grown it meanwhile; only a memory still too small is an error.
+        if (this.memory.buffer.byteLength < end) throw new ShapeError(`kernel memory: cannot grow to ${formatBytes(end)} (${(e as Error).message})`);
+      }
+    }
+    return offset;
+  }
+
+  private view<T>(make: (buffer: ArrayBufferLike, offset: number) => T, bytes: number): T {
+    const offset = this.reserve(bytes);
+    const buffer = this.memory.buffer;
+    this.buffers.add(buffer);
+    return make(buffer, offset);
+  }
+
+  f32(length: number): Float32Array {
+    return this.view((b, o) => new Float32Array(b, o, length), length * 4);
+  }
+
+  i32(length: number): Int32Array {
+    return this.view((b, o) => new Int32Array(b, o, length), length * 4);
+  }
+
+  /** A view of `length` floats at `byteOffset`, handed out earlier (in this thread or another). */
+  f32At(byteOffset: number, length: number): Float32Array {
+    const buffer = this.memory.buffer;
+    this.buffers.add(buffer);
+    return new Float32Array(buffer, byteOffset, length);
+  }
+
+  /** Whether `a` is a view into this memory (so a kernel can read it where it is). */
+  holds(a: ArrayBufferView): boolean {
+    return this.buffers.has(a.buffer);
+  }
+}

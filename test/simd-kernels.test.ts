@@ -1,0 +1,132 @@
+/** The SIMD kernels against the definition and the JS kernels, on odd sizes, zeros, resident and staged operands. */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { CsrMatrix, csrMatmul, csrTransposeMatmul, denseToCsr, matmulNaive, OptionError, Rng } from '../src/engine/index.js';
+import { resolveKernelPath, SimdKernels, simdAvailable } from '../src/engine/kernels/kernel-set.js';
+import { KernelMemory } from '../src/engine/wasm/kernel-memory.js';
+
+const rng = new Rng(17);
+const SIZES = [1, 3, 7, 10, 33, 100, 256, 257, 784];
+
+function rand(n: number, zeroFraction = 0): Float32Array {
+  return Float32Array.from({ length: n }, () => (rng.uniform() < zeroFraction ? 0 : rng.normal()));
+}
+
+/** Largest difference relative to √k, the typical size of a sum of k products of N(0, 1) values. */
+function relativeError(a: Float32Array, b: Float32Array, k: number): number {
+  let e = 0;
+  for (let i = 0; i < a.length; i++) e = Math.max(e, Math.abs(a[i] - b[i]));
+  return e / Math.max(1, Math.sqrt(k));
+}
+
+/** A CSR copy of `x` whose arrays live in `memory` (as a batch gathered by a SIMD trainer does). */
+function residentCsr(x: Float32Array, rows: number, cols: number, memory: KernelMemory): CsrMatrix {
+  const tmp = new CsrMatrix();
+  denseToCsr(x, rows, cols, tmp);
+  const m = new CsrMatrix();
+  m.rows = rows;
+  m.cols = cols;
+  m.rowPtr = memory.i32(rows + 1);
+  m.rowPtr.set(tmp.rowPtr.subarray(0, rows + 1));
+  m.colIdx = memory.i32(Math.max(1, tmp.nnz));
+  m.colIdx.set(tmp.colIdx.subarray(0, tmp.nnz));
+  m.values = memory.f32(Math.max(1, tmp.nnz));
+  m.values.set(tmp.values.subarray(0, tmp.nnz));
+  return m;
+}
+
+test('the SIMD sparse kernels match the definition and the JS kernels: every width, resident and staged, with empty rows', () => {
+  assert.ok(simdAvailable(), 'Node 20 runs the SIMD kernels');
+  const memory = new KernelMemory();
+  const simd = new SimdKernels(memory);
+  let cases = 0;
+  for (const n of SIZES) for (const rows of [1, 7, 100]) for (const k of [3, 33, 784]) {
+    if (rows * n * k > 4e6) continue;
+    for (const resident of [true, false]) {
+      const x = rand(rows * k, 0.8);
+      if (rows > 1) x.fill(0, 0, k); // an all-zero row
+      const csr = resident ? residentCsr(x, rows, k, memory) : (() => {
+        const m = new CsrMatrix();
+        denseToCsr(x, rows, k, m);
+        return m;
+      })();
+      const w = resident ? memory.f32(k * n) : new Float32Array(k * n);
+      w.set(rand(k * n));
+      // forward, overwrite and accumulate
+      const want = new Float32Array(rows * n);
+      matmulNaive(x, w, want, rows, n, k);
+      const js = new Float32Array(rows * n);
+      csrMatmul(csr, w, js, n);
+      const got = resident ? memory.f32(rows * n) : new Float32Array(rows * n);
+      got.fill(123); // overwritten, not added to
+      simd.csrMatmul(csr, w, got, n);
+      assert.ok(relativeError(want, got, k) < 4e-6, `forward n=${n} rows=${rows} k=${k} resident=${resident}`);
+      assert.ok(relativeError(js, got, k) < 4e-6);
+      const start = rand(rows * n);
+      const acc = Float32Array.from(start);
+      const accWant = Float32Array.from(start);
+      simd.csrMatmul(csr, w, acc, n, true);
+      matmulNaive(x, w, accWant, rows, n, k, { accumulate: true });
+      assert.ok(relativeError(accWant, acc, k) < 4e-6, `accumulate n=${n}`);
+      // weight gradient, accumulated into what is there
+      const dy = rand(rows * n, 0.5);
+      const g0 = rand(k * n);
+      const gWant = Float32Array.from(g0);
+      matmulNaive(x, dy, gWant, k, n, rows, { transA: true, accumulate: true });
+      const gJs = Float32Array.from(g0);
+      csrTransposeMatmul(csr, dy, gJs, n);
+      const gGot = resident ? memory.f32(k * n) : new Float32Array(k * n);
+      gGot.set(g0);
+      simd.csrTransposeMatmul(csr, resident ? (() => { const d = memory.f32(dy.length); d.set(dy); return d; })() : dy, gGot, n);
+      assert.ok(relativeError(gWant, gGot, rows) < 4e-6, `weight gradient n=${n} rows=${rows} k=${k} resident=${resident}`);
+      assert.ok(relativeError(gJs, gGot, rows) < 4e-6);
+      cases++;
+    }
+  }
+  assert.ok(cases > 80, `ran ${cases} cases`);
+});
+
+test('the SIMD kernels are deterministic: the same inputs give the same bits', () => {
+  const simd = new SimdKernels(new KernelMemory());
+  const x = rand(100 * 784, 0.81);
+  const csr = new CsrMatrix();
+  denseToCsr(x, 100, 784, csr);
+  const w = rand(784 * 256);
+  const a = new Float32Array(100 * 256);
+  const b = new Float32Array(100 * 256);
+  simd.csrMatmul(csr, w, a, 256);
+  simd.csrMatmul(csr, w, b, 256);
+  assert.equal(new Uint8Array(a.buffer), new Uint8Array(b.buffer));
+});
+
+test('shapes are checked before any kernel runs', () => {
+  const simd = new SimdKernels(new KernelMemory());
+  const csr = new CsrMatrix();
+  denseToCsr(rand(4 * 5), 4, 5, csr);
+  assert.throws(() => simd.csrMatmul(csr, new Float32Array(5 * 3 - 1), new Float32Array(4 * 3), 3), /B has 14 values, expected \[5, 3\]/);
+  assert.throws(() => simd.csrTransposeMatmul(csr, new Float32Array(4 * 3), new Float32Array(5 * 3 - 1), 3), /C has 14 values, expected \[5, 3\]/);
+});
+
+test('kernel choice: auto picks SIMD where it runs; a bad name is one clear error', () => {
+  assert.is(resolveKernelPath('auto'), 'simd');
+  assert.is(resolveKernelPath('js'), 'js');
+  assert.is(resolveKernelPath('simd'), 'simd');
+  assert.throws(() => resolveKernelPath('gpu'), (e: Error) => e instanceof OptionError && /^kernels: 'gpu', expected one of auto, simd, js$/.test(e.message));
+});
+
+test('a kernel memory grows as it hands out regions, and views made earlier stay valid', () => {
+  const memory = new KernelMemory();
+  const first = memory.f32(10);
+  first.fill(7);
+  const big = memory.f32(5 * 65536); // past the first page: the memory grows
+  big[big.length - 1] = 1;
+  assert.is(first[9], 7, 'an earlier view still reads its values');
+  assert.ok(memory.holds(first) && memory.holds(big));
+  assert.not.ok(memory.holds(new Float32Array(4)));
+  assert.is(first.byteOffset % 16, 0);
+  assert.is(big.byteOffset % 16, 0);
+  assert.throws(() => memory.f32(2 ** 30), /^kernel memory: 409\d MiB needed, more than the 4096 MiB a WebAssembly memory can hold/);
+  assert.is(memory.f32(4).length, 4, 'a refused request leaves the arena usable');
+});
+
+test.run();
