@@ -6,16 +6,22 @@
  */
 import { Sequential } from '../src/engine/sequential.js';
 import { ShardGradient, shardRange } from '../src/train/shard.js';
-import { COMMAND_STOP, CTRL, paramRange, reduceAndUpdate, type WorkerResult, type WorkerTask } from '../src/train/protocol.js';
+import { COMMAND_STOP, CTRL, paramRange, reduceAndUpdate, type SharedFloats, type WorkerResult, type WorkerTask } from '../src/train/protocol.js';
+import { SimdKernels } from '../src/engine/kernels/kernel-set.js';
+import { KernelMemory } from '../src/engine/wasm/kernel-memory.js';
 import { optimizerFromConfig } from '../src/engine/optim.js';
 
 export default function gradientWorker(task: WorkerTask): WorkerResult {
   const ctrl = new Int32Array(task.control);
   const indices = new Int32Array(task.indices);
   const losses = new Float64Array(task.losses);
-  const params = new Float32Array(task.params);
-  const slabs = task.slabs.map((b) => new Float32Array(b));
-  const model = Sequential.fromSpec(task.layers, { params, grads: slabs[task.shard] });
+  // With SIMD kernels the worker runs the same kernels over the same kernel memory, and its own
+  // scratch (activations, batches) comes from the same arena.
+  const memory = task.kernelMemory ? new KernelMemory(task.kernelMemory) : undefined;
+  const floats = (f: SharedFloats) => (f instanceof SharedArrayBuffer ? new Float32Array(f) : memory!.f32At(f.byteOffset, f.length));
+  const params = floats(task.params);
+  const slabs = task.slabs.map(floats);
+  const model = Sequential.fromSpec(task.layers, { params, grads: slabs[task.shard], kernels: memory ? new SimdKernels(memory) : undefined });
   const shard = new ShardGradient(model, task.data, task.randomness);
   const optimizer = optimizerFromConfig(task.optimizer);
   optimizer.attachState(Object.fromEntries(Object.entries(task.optimizerState).map(([k, b]) => [k, new Float32Array(b)])));

@@ -9,18 +9,21 @@ import { loadCheckpointFile } from '../node/checkpoint-file.js';
 import type { Checkpoint } from '../train/checkpoint.js';
 import { DEFAULT_SAVE_PATH } from './defaults.js';
 import type { Print } from './output.js';
-import { lastGiven } from './options.js';
+import { kernelsOption, lastGiven } from './options.js';
+import { kernelsFor, resolveKernelPath } from '../engine/kernels/kernel-set.js';
 
 export interface CheckpointArgs {
   checkpoint?: string;
   /** Deprecated spelling of --checkpoint. */
   model?: string;
+  kernels?: string;
 }
 
 export function checkpointOption<T>(y: Argv<T>) {
   return y
     .option('checkpoint', { type: 'string', requiresArg: true, describe: `checkpoint file (safetensors) written by train (default: ${DEFAULT_SAVE_PATH}, what npm start saves)` })
-    .option('model', { type: 'string', requiresArg: true, hidden: true, describe: 'deprecated: use --checkpoint' });
+    .option('model', { type: 'string', requiresArg: true, hidden: true, describe: 'deprecated: use --checkpoint' })
+    .option('kernels', kernelsOption());
 }
 
 /** The checkpoint file to read; a `--model FILE` still works, with one line saying so. */
@@ -35,11 +38,16 @@ export function checkpointPath(args: CheckpointArgs, note: Print): string {
   return checkpoint ?? DEFAULT_SAVE_PATH;
 }
 
-/** Reads the checkpoint named by the flags; a missing file says how to make one. */
+/**
+ * Reads the checkpoint named by the flags, its model on the kernels --kernels names; a missing
+ * file says how to make one.
+ */
 export function readCheckpoint(args: CheckpointArgs, note: Print): { path: string; checkpoint: Checkpoint } {
+  const kernels = kernelsFor(resolveKernelPath(String(lastGiven(args.kernels ?? 'auto'))));
   const path = checkpointPath(args, note);
   if (!existsSync(path)) {
     throw new DataError(`${path}: no such file; train a model first (mnist-ts train saves ${DEFAULT_SAVE_PATH}) or name one with --checkpoint FILE`);
   }
-  return { path, checkpoint: loadCheckpointFile(path) };
+  const checkpoint = loadCheckpointFile(path);
+  return { path, checkpoint: { ...checkpoint, model: checkpoint.model.withKernels(kernels) } };
 }

@@ -22,6 +22,7 @@ const FLAG_OF: Record<string, string> = {
   validationSize: 'validation-size',
   threads: 'threads',
   scale: 'scale',
+  kernels: 'kernels',
 };
 
 /** The message as the CLI says it: a library parameter's name replaced by its flag. */

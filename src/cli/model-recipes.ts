@@ -8,6 +8,7 @@ import { initializerFromName } from '../engine/init.js';
 import { CNN_LAYERS, fromLayers, mlp, softmaxRegression } from '../engine/models.js';
 import { formatLayers } from '../engine/layers-text.js';
 import type { Sequential } from '../engine/sequential.js';
+import type { KernelSet } from '../engine/kernels/kernel-set.js';
 
 export const MODEL_NAMES = ['softmax', 'mlp', 'cnn'] as const;
 
@@ -52,16 +53,16 @@ export interface BuiltModel {
   description: string;
 }
 
-/** Builds the model for images of rows × cols pixels and `classes` classes. */
-export function buildModel(choice: ModelChoice, rows: number, cols: number, classes: number): BuiltModel {
+/** Builds the model for images of rows × cols pixels and `classes` classes, on `kernels` (default JS). */
+export function buildModel(choice: ModelChoice, rows: number, cols: number, classes: number, kernels?: KernelSet): BuiltModel {
   const inputs = rows * cols;
   if (choice.model === 'layers' || choice.model === 'cnn') {
-    const model = fromLayers(choice.layers ?? CNN_LAYERS, [1, rows, cols]);
+    const model = fromLayers(choice.layers ?? CNN_LAYERS, [1, rows, cols], { kernels });
     if (model.outputSize !== classes) throw new OptionError(`--layers: the last layer gives ${model.outputSize} outputs, expected ${classes} (one per class), for example end with dense:${classes}`);
     return { model, description: `${choice.model === 'cnn' ? 'CNN' : 'layers'} ${formatLayers(model.spec())}` };
   }
   const init = initializerFromName(choice.init, choice.initStd);
-  if (choice.model === 'softmax') return { model: softmaxRegression({ inputs, classes, init }), description: `softmax regression ${inputs}→${classes}` };
+  if (choice.model === 'softmax') return { model: softmaxRegression({ inputs, classes, init }, { kernels }), description: `softmax regression ${inputs}→${classes}` };
   const hidden = parseHidden(choice.hidden);
-  return { model: mlp({ inputs, hidden, classes, init }), description: `MLP ${[inputs, ...hidden, classes].join('-')}` };
+  return { model: mlp({ inputs, hidden, classes, init }, { kernels }), description: `MLP ${[inputs, ...hidden, classes].join('-')}` };
 }

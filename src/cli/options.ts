@@ -62,6 +62,11 @@ export function choiceFlag<T extends string>(name: string, value: unknown, choic
   return v as T;
 }
 
+/** `--kernels auto|simd|js`, the same on every command that runs a model. */
+export function kernelsOption(describe = 'kernels to run on: auto (WebAssembly SIMD where the platform has it, else js) | simd | js (the scalar TypeScript reference); default auto') {
+  return { type: 'string', requiresArg: true, describe } as const;
+}
+
 /** "1 epoch", "3 epochs". */
 export function plural(n: number, noun: string, nouns = `${noun}s`): string {
   return `${n} ${n === 1 ? noun : nouns}`;

@@ -4,9 +4,13 @@
  * they read x through this. One conversion serves both; a trainer that keeps its data set as CSR
  * skips the conversion entirely.
  */
+import { heapAllocator, type Allocator } from './allocator.js';
 import { ShapeError } from './errors.js';
 
 export class CsrMatrix {
+  /** `allocator`: where the arrays come from when they grow (a kernel memory for the SIMD kernels). */
+  constructor(private readonly allocator: Allocator = heapAllocator) {}
+
   rows = 0;
   cols = 0;
   /** rowPtr[r]..rowPtr[r+1] index the nonzeros of row r. */
@@ -22,10 +26,10 @@ export class CsrMatrix {
   reserve(rows: number, cols: number, nnz: number): this {
     this.rows = rows;
     this.cols = cols;
-    if (this.rowPtr.length < rows + 1) this.rowPtr = new Int32Array(rows + 1);
+    if (this.rowPtr.length < rows + 1) this.rowPtr = this.allocator.i32(rows + 1);
     if (this.colIdx.length < nnz) {
-      this.colIdx = new Int32Array(nnz);
-      this.values = new Float32Array(nnz);
+      this.colIdx = this.allocator.i32(nnz);
+      this.values = this.allocator.f32(nnz);
     }
     return this;
   }

@@ -1,5 +1,6 @@
 /** Fully connected layer: y = x·W + b, W stored [inputs, outputs] as in TensorFlow. */
-import { CsrMatrix, csrMatmul, csrTransposeMatmul } from './csr.js';
+import { CsrMatrix } from './csr.js';
+import { jsKernels, type KernelSet } from './kernels/kernel-set.js';
 import { ShapeError } from './errors.js';
 import { zeros, type Initializer } from './init.js';
 import { Scratch, type Layer, type LayerSpec, type ParamSpec } from './layer.js';
@@ -28,6 +29,7 @@ export class Dense implements Layer {
   private x: Float32Array | CsrMatrix = new Float32Array(0);
   private readonly y = new Scratch();
   private readonly dx = new Scratch();
+  private kernels: KernelSet = jsKernels;
 
   constructor(inputs: number, outputs: number, options: DenseOptions = {}) {
     if (!(Number.isInteger(inputs) && inputs > 0 && Number.isInteger(outputs) && outputs > 0)) {
@@ -54,12 +56,16 @@ export class Dense implements Layer {
     [this.dw, this.db] = grads;
   }
 
+  useKernels(kernels: KernelSet): void {
+    this.kernels = kernels;
+  }
+
   forward(x: Float32Array | CsrMatrix, batch: number): Float32Array {
     const [i, o] = [this.inputSize, this.outputSize];
     const y = this.y.get(batch * o);
     if (x instanceof CsrMatrix) {
       if (x.rows !== batch || x.cols !== i) throw new ShapeError(`Dense: sparse input is [${x.rows}, ${x.cols}], expected [${batch}, ${i}]`);
-      csrMatmul(x, this.w, y, o);
+      this.kernels.csrMatmul(x, this.w, y, o);
     } else {
       if (x.length !== batch * i) throw new ShapeError(`Dense: input has ${x.length} values, expected [${batch}, ${i}]`);
       matmulRaw(x, this.w, y, batch, o, i);
@@ -76,7 +82,7 @@ export class Dense implements Layer {
   backward(dy: Float32Array, batch: number, needInputGrad: boolean): Float32Array | null {
     const [i, o] = [this.inputSize, this.outputSize];
     // dW += xᵀ·dy: the left operand is the input, so zero inputs (most MNIST pixels) are skipped.
-    if (this.x instanceof CsrMatrix) csrTransposeMatmul(this.x, dy, this.dw, o);
+    if (this.x instanceof CsrMatrix) this.kernels.csrTransposeMatmul(this.x, dy, this.dw, o);
     else matmulRaw(this.x, dy, this.dw, i, o, batch, { transA: true, accumulate: true });
     const db = this.db;
     for (let r = 0; r < batch; r++) {

@@ -5,7 +5,9 @@
  * height, width) array. A layer owns its output and input-gradient buffers and reuses them from
  * step to step.
  */
+import { heapAllocator, type Allocator } from './allocator.js';
 import type { CsrMatrix } from './csr.js';
+import type { KernelSet } from './kernels/kernel-set.js';
 import type { Initializer } from './init.js';
 
 export interface ParamSpec {
@@ -65,13 +67,20 @@ export interface Layer {
    */
   backward(dy: Float32Array, batch: number, needInputGrad: boolean): Float32Array | null;
   spec(): LayerSpec;
+  /** The kernels to run on, for a layer that has SIMD versions of its own (the JS ones otherwise). */
+  useKernels?(kernels: KernelSet): void;
 }
 
-/** A reusable buffer that grows to the largest size asked for and hands out exact-length views. */
+/**
+ * A reusable buffer that grows to the largest size asked for and hands out exact-length views.
+ * Its `allocator` is the model's (set by Sequential), so a layer's activations and input
+ * gradients live where the model's kernels read them.
+ */
 export class Scratch {
+  allocator: Allocator = heapAllocator;
   private buf: Float32Array = new Float32Array(0);
   get(length: number): Float32Array {
-    if (this.buf.length < length) this.buf = new Float32Array(length);
+    if (this.buf.length < length) this.buf = this.allocator.f32(length);
     return this.buf.subarray(0, length);
   }
 }

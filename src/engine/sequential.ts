@@ -15,6 +15,8 @@ import { Flatten } from './flatten.js';
 import { Dropout } from './dropout.js';
 import { Rng } from './rng.js';
 import { sharedFloat32 } from './shared-memory.js';
+import { Scratch } from './layer.js';
+import { jsKernels, type KernelSet } from './kernels/kernel-set.js';
 
 export interface ParamEntry {
   /** `dense0.weight`, `dense0.bias`, `dense1.weight`, ...: layer type and its index among that type. */
@@ -27,6 +29,11 @@ export interface ParamEntry {
 export interface ModelBuffers {
   params?: Float32Array;
   grads?: Float32Array;
+  /**
+   * The kernels to run on (default: the JS ones). With SIMD kernels, parameters, gradients,
+   * activations and the model's own batch buffers are allocated in their kernel memory.
+   */
+  kernels?: KernelSet;
 }
 
 /**
@@ -54,8 +61,9 @@ export class Sequential {
   readonly entries: ParamEntry[];
   /** Convert sparse dense inputs to CSR for the first layer (on by default when it can take them). */
   sparseInput: boolean;
-  private readonly csr = new CsrMatrix();
-  private dense: Float32Array = new Float32Array(0);
+  readonly kernels: KernelSet;
+  private readonly csr: CsrMatrix;
+  private readonly dense = new Scratch();
 
   constructor(layers: Layer[], buffers: ModelBuffers = {}) {
     if (layers.length === 0) throw new ShapeError('Sequential: no layers');
@@ -65,6 +73,16 @@ export class Sequential {
       }
     }
     this.layers = layers;
+    this.kernels = buffers.kernels ?? jsKernels;
+    const alloc = this.kernels.path === 'js' ? undefined : this.kernels.allocator;
+    this.csr = new CsrMatrix(alloc);
+    this.dense.allocator = this.kernels.allocator;
+    // Every layer's scratch (its activations and input gradients) comes from the kernels'
+    // allocator, so that a SIMD kernel reads a neighbour's output where it is.
+    for (const layer of layers) {
+      for (const field of Object.values(layer)) if (field instanceof Scratch) field.allocator = this.kernels.allocator;
+      layer.useKernels?.(this.kernels);
+    }
     this.sparseInput = layers[0].acceptsSparse === true;
     this.entries = [];
     const counters = new Map<string, number>();
@@ -82,8 +100,8 @@ export class Sequential {
         return e;
       });
     });
-    this.params = buffers.params ?? sharedFloat32(offset);
-    this.grads = buffers.grads ?? sharedFloat32(offset);
+    this.params = buffers.params ?? (alloc ? alloc.f32(offset) : sharedFloat32(offset));
+    this.grads = buffers.grads ?? (alloc ? alloc.f32(offset) : sharedFloat32(offset));
     for (const [what, buf] of [['params', this.params], ['grads', this.grads]] as const) {
       if (buf.length !== offset) throw new ShapeError(`Sequential: ${what} buffer has ${buf.length} values, expected ${offset}`);
     }
@@ -95,6 +113,15 @@ export class Sequential {
 
   static fromSpec(specs: LayerSpec[], buffers: ModelBuffers = {}): Sequential {
     return new Sequential(specs.map(layerFromSpec), buffers);
+  }
+
+  /** The same model (architecture and parameters) on other kernels; `this` when they are the same. */
+  withKernels(kernels: KernelSet): Sequential {
+    if (kernels === this.kernels) return this;
+    const copy = Sequential.fromSpec(this.spec(), { kernels });
+    copy.params.set(this.params);
+    copy.sparseInput = this.sparseInput;
+    return copy;
   }
 
   get inputSize(): number {
@@ -150,8 +177,7 @@ export class Sequential {
       }
       if (!this.layers[0].acceptsSparse) {
         // A first layer that reads pixels by position (a convolution) gets them dense.
-        if (this.dense.length < batch * this.inputSize) this.dense = new Float32Array(batch * this.inputSize);
-        input = x.toDense(this.dense.subarray(0, batch * this.inputSize));
+        input = x.toDense(this.dense.get(batch * this.inputSize));
       }
     } else {
       if (x.length !== batch * this.inputSize) {

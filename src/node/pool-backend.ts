@@ -17,7 +17,8 @@ import type { Optimizer } from '../engine/optim.js';
 import type { Sequential } from '../engine/sequential.js';
 import type { GradientBackend } from '../train/gradient-backend.js';
 import type { TrainingData } from '../train/training-data.js';
-import { COMMAND_STOP, CTRL, controlWords, paramRange, reduceAndUpdate, type InjectedFault, type WorkerResult, type WorkerTask } from '../train/protocol.js';
+import { COMMAND_STOP, CTRL, controlWords, paramRange, reduceAndUpdate, type InjectedFault, type SharedFloats, type WorkerResult, type WorkerTask } from '../train/protocol.js';
+import { SimdKernels } from '../engine/kernels/kernel-set.js';
 import { ShardGradient, shardRange, type StepRandomness } from '../train/shard.js';
 
 /** A worker failed; training stopped and the pool was shut down. */
@@ -94,10 +95,14 @@ export class PoolBackend implements GradientBackend {
     const randomness = o.randomness ?? { seed: 0 };
     this.main = new ShardGradient(model, data, randomness);
     const workers = o.threads - 1;
-    this.slabs = [model.grads, ...Array.from({ length: workers }, () => new Float32Array(sharedBuffer(model.paramCount * 4)))];
+    // With SIMD kernels, everything the workers' kernels touch lives in the model's kernel memory.
+    const memory = model.kernels instanceof SimdKernels ? model.kernels.allocator : undefined;
+    const newSlab = () => (memory ? memory.f32(model.paramCount) : new Float32Array(sharedBuffer(model.paramCount * 4)));
+    this.slabs = [model.grads, ...Array.from({ length: workers }, newSlab)];
+    const shareable = (a: Float32Array): SharedFloats => (memory ? { byteOffset: a.byteOffset, length: a.length } : (a.buffer as SharedArrayBuffer));
     this.pool = new Piscina({ filename: workerFileUrl().href, minThreads: workers, maxThreads: workers, idleTimeout: 60_000 });
     const layers = model.spec();
-    const slabBuffers = this.slabs.map((s) => s.buffer as SharedArrayBuffer);
+    const slabBuffers = this.slabs.map(shareable);
     const optimizerState = Object.fromEntries(Object.entries(state).map(([k, v]) => [k, v.buffer as SharedArrayBuffer]));
     this.tasks = Array.from({ length: workers }, (_, w) => {
       const task: WorkerTask = {
@@ -108,8 +113,9 @@ export class PoolBackend implements GradientBackend {
         control,
         indices,
         losses,
-        params: model.params.buffer as SharedArrayBuffer,
+        params: shareable(model.params),
         slabs: slabBuffers,
+        kernelMemory: memory?.memory,
         optimizer: optimizer.config(),
         randomness,
         optimizerState,

@@ -33,6 +33,8 @@ export interface TrainingConfig {
   schedule?: Schedule;
   /** Random shifts of up to this many pixels (0: none). */
   augmentShift?: number;
+  /** The kernels the run computed with (js or simd): the same path resumes bit for bit. */
+  kernels?: string;
 }
 
 export interface EpochRecord {

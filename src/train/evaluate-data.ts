@@ -11,8 +11,8 @@ export interface DataEvaluation {
 }
 
 /** Examples of the data in their stored order, gathered chunk by chunk into one set of buffers. */
-function inOrder(data: TrainingData): ChunkSource {
-  const buf = new BatchBuffers();
+function inOrder(data: TrainingData, model: Sequential): ChunkSource {
+  const buf = new BatchBuffers(model.kernels.allocator);
   const order = Int32Array.from({ length: data.count }, (_, i) => i);
   return (start, end) => {
     const x = gatherBatch(data, order, start, end, buf);
@@ -22,11 +22,11 @@ function inOrder(data: TrainingData): ChunkSource {
 
 export function evaluateData(model: Sequential, data: TrainingData, chunk = 1000): DataEvaluation {
   const labels = new Int32Array(data.count);
-  const ev = evaluateChunks(model, data.count, inOrder(data), labels, chunk);
+  const ev = evaluateChunks(model, data.count, inOrder(data, model), labels, chunk);
   return { ...ev, labels };
 }
 
 /** Class probabilities (count × classes) for every example of the data, in order; the logits too, into `logitsOut`. */
 export function probabilitiesData(model: Sequential, data: TrainingData, chunk = 1000, logitsOut?: Float32Array): Float32Array {
-  return probabilitiesChunks(model, data.count, inOrder(data), chunk, logitsOut);
+  return probabilitiesChunks(model, data.count, inOrder(data, model), chunk, logitsOut);
 }

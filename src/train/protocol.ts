@@ -13,6 +13,7 @@
  * runs long, or at once when there are more threads than cores. Messages per step: none.
  */
 import type { LayerSpec } from '../engine/layer.js';
+import type { WasmMemory } from '../engine/wasm/runtime.js';
 import type { OptimizerConfig } from '../engine/optim.js';
 import type { TrainingData } from './training-data.js';
 import type { StepRandomness } from './shard.js';
@@ -72,9 +73,12 @@ export interface WorkerTask {
   indices: SharedArrayBuffer;
   /** Float64Array: each shard's summed loss. */
   losses: SharedArrayBuffer;
-  params: SharedArrayBuffer;
+  /** The parameters: a whole SharedArrayBuffer (JS kernels), or a region of `kernelMemory` (SIMD kernels). */
+  params: SharedFloats;
   /** Every thread's gradient slab, shard 0 (the main thread's, the model's own) first. */
-  slabs: SharedArrayBuffer[];
+  slabs: SharedFloats[];
+  /** With SIMD kernels: the model's kernel memory, where the worker instantiates the same kernels. */
+  kernelMemory?: WasmMemory;
   optimizer: OptimizerConfig;
   randomness: StepRandomness;
   /** The optimiser's state buffers (momentum velocity), shared by all threads. */
@@ -83,6 +87,9 @@ export interface WorkerTask {
   spinMs: number;
   fault?: InjectedFault;
 }
+
+/** Floats every thread sees: a whole SharedArrayBuffer, or `length` floats at `byteOffset` of the kernel memory. */
+export type SharedFloats = SharedArrayBuffer | { byteOffset: number; length: number };
 
 export interface WorkerResult {
   steps: number;

@@ -4,6 +4,7 @@
  * training loop never needs to know whether threads exist.
  */
 import { softmaxCrossEntropy } from '../engine/loss.js';
+import { Scratch } from '../engine/layer.js';
 import type { Sequential } from '../engine/sequential.js';
 import { CsrMatrix } from '../engine/csr.js';
 import { BatchBuffers, gatherBatch, type TrainingData } from './training-data.js';
@@ -25,10 +26,13 @@ export function shardRange(batch: number, shards: number, s: number): [number, n
 }
 
 export class ShardGradient {
-  private readonly buf = new BatchBuffers();
-  private dlogits: Float32Array = new Float32Array(0);
+  private readonly buf: BatchBuffers;
+  private readonly dlogits = new Scratch();
 
-  constructor(readonly model: Sequential, readonly data: TrainingData, readonly randomness: StepRandomness = { seed: 0 }) {}
+  constructor(readonly model: Sequential, readonly data: TrainingData, readonly randomness: StepRandomness = { seed: 0 }) {
+    this.buf = new BatchBuffers(model.kernels.allocator);
+    this.dlogits.allocator = model.kernels.allocator;
+  }
 
   /**
    * Zeroes the model's gradients, then adds those of examples indices[start..end) of step `step`
@@ -47,8 +51,7 @@ export class ShardGradient {
       else shiftDense(x, size, augment, seed, step, start);
     }
     const logits = model.forward(x, size, true, { seed, step, offset: start });
-    if (this.dlogits.length < logits.length) this.dlogits = new Float32Array(logits.length);
-    const dlogits = this.dlogits.subarray(0, logits.length);
+    const dlogits = this.dlogits.get(logits.length);
     const loss = softmaxCrossEntropy(logits, this.buf.labels, size, model.outputSize, dlogits, 1 / batchTotal);
     model.backward(dlogits, size);
     return loss;

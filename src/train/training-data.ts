@@ -6,6 +6,7 @@
  *    ever scans the ~81% of pixels that are zero.
  *  - `dense`: any float32 rows, for users' own data.
  */
+import { heapAllocator, type Allocator } from '../engine/allocator.js';
 import { CsrMatrix } from '../engine/csr.js';
 import { isShared, sharedArray } from '../engine/shared-memory.js';
 import { DataError } from '../engine/errors.js';
@@ -94,11 +95,15 @@ export function denseData(x: Float32Array, labels: ArrayLike<number>, features: 
   return { kind: 'dense', count, features, classes, x: sx, labels: sl };
 }
 
-/** Reusable buffers for one thread's batches. */
+/** Reusable buffers for one thread's batches, from the model's allocator (its kernel memory, for SIMD kernels). */
 export class BatchBuffers {
-  readonly csr = new CsrMatrix();
+  readonly csr: CsrMatrix;
   x: Float32Array = new Float32Array(0);
   labels: Int32Array = new Int32Array(0);
+
+  constructor(readonly allocator: Allocator = heapAllocator) {
+    this.csr = new CsrMatrix(allocator);
+  }
 }
 
 /**
@@ -111,7 +116,7 @@ export function gatherBatch(data: TrainingData, indices: ArrayLike<number>, star
   const labels = buf.labels;
   if (data.kind === 'dense') {
     const f = data.features;
-    if (buf.x.length < size * f) buf.x = new Float32Array(size * f);
+    if (buf.x.length < size * f) buf.x = buf.allocator.f32(size * f);
     const x = buf.x.subarray(0, size * f);
     for (let r = 0; r < size; r++) {
       const ex = indices[start + r];

@@ -17,7 +17,7 @@ import { csrFromSplit } from '../../train/training-data.js';
 import { train, type EpochInfo } from '../../train/trainer.js';
 import { DEFAULT_SAVE_PATH } from '../defaults.js';
 import { MODEL_NAMES, recipeFor } from '../model-recipes.js';
-import { lastGiven, numeric } from '../options.js';
+import { kernelsOption, lastGiven, numeric } from '../options.js';
 import { noteLine, printLine, type Print } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import { watchInterrupt } from '../training/interrupt.js';
@@ -54,6 +54,7 @@ export function trainOptions<T>(y: Argv<T>) {
     .option('seed', numeric(`seed for weights, batch order, dropout masks and shifts (default: ${DEFAULTS.seed})`))
     .option('threads', numeric('threads computing gradients (default: the cores available; 1 = in-process, no pool)'))
     .option('validation-size', numeric(`first N training images held out for validation (default: ${DEFAULTS.validationSize})`))
+    .option('kernels', kernelsOption())
     .option('data-dir', { type: 'string', requiresArg: true, describe: 'folder with the four MNIST IDX files (raw or .gz)' })
     .option('display-step', numeric(`print the cost every N epochs (default: ${DEFAULTS.displayStep})`))
     .option('json', { type: 'boolean', describe: 'one JSON object per epoch and a final one, instead of text' })

@@ -13,7 +13,7 @@ export function headline(run: PreparedRun, settings: TrainSettings, resumedAfter
     run.augment ? `shifts of up to ±${run.augment.shift} px` : '',
   ].filter(Boolean);
   const from = resumedAfter !== undefined ? `, resuming after epoch ${resumedAfter}` : '';
-  return `Training ${run.description} (${model.paramCount} parameters) on ${run.train.count} images: ${optimizer.name} lr ${config.lr}${extras.map((e) => `, ${e}`).join('')}, batch ${config.batchSize}, ${plural(settings.epochs, 'epoch')} of ${plural(run.stepsPerEpoch, 'step')}, ${plural(settings.threads, 'thread')}, seed ${settings.seed}${from}`;
+  return `Training ${run.description} (${model.paramCount} parameters) on ${run.train.count} images: ${optimizer.name} lr ${config.lr}${extras.map((e) => `, ${e}`).join('')}, batch ${config.batchSize}, ${plural(settings.epochs, 'epoch')} of ${plural(run.stepsPerEpoch, 'step')}, ${plural(settings.threads, 'thread')}, ${settings.kernels === 'simd' ? 'SIMD' : 'JS'} kernels, seed ${settings.seed}${from}`;
 }
 
 export function epochLine(e: EpochInfo): string {

@@ -1,5 +1,6 @@
 /** The pieces of a training run, from its settings: model, optimiser, schedule, data, augmentation. */
 import { OptionError } from '../../engine/errors.js';
+import { kernelsFor } from '../../engine/kernels/kernel-set.js';
 import { makeOptimizer, type Optimizer } from '../../engine/optim.js';
 import type { Schedule } from '../../engine/schedule.js';
 import type { Sequential } from '../../engine/sequential.js';
@@ -43,15 +44,16 @@ export function prepareRun(settings: TrainSettings, resumed: Checkpoint | undefi
   const optimizer = makeOptimizer(config.optimizer, config.lr, config.momentum, { weightDecay: config.weightDecay, schedule: config.schedule });
   let model: Sequential;
   let description: string;
+  const kernels = kernelsFor(settings.kernels);
   if (resumed) {
-    model = resumed.model;
+    model = resumed.model.withKernels(kernels);
     optimizer.loadState(resumed.optimizerState);
     description = `${config.model} from ${resumePath} (epoch ${resumed.meta.epochsCompleted})`;
     if (model.inputSize !== mnist.train.features) {
       throw new OptionError(`--resume ${resumePath}: the model takes ${model.inputSize} inputs, but the images have ${mnist.train.features} pixels`);
     }
   } else {
-    ({ model, description } = buildModel({ ...config, hidden: settings.hidden }, mnist.train.rows, mnist.train.cols, mnist.classes));
+    ({ model, description } = buildModel({ ...config, hidden: settings.hidden }, mnist.train.rows, mnist.train.cols, mnist.classes, kernels));
     model.initialize(settings.seed);
   }
   const shift = config.augmentShift ?? 0;

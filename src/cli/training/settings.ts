@@ -8,6 +8,7 @@ import { OptionError } from '../../engine/errors.js';
 import { INIT_NAMES } from '../../engine/init.js';
 import { OPTIMIZER_NAMES } from '../../engine/optim.js';
 import { SCHEDULE_NAMES } from '../../engine/schedule.js';
+import { resolveKernelPath, type KernelPath } from '../../engine/kernels/kernel-set.js';
 import type { Checkpoint, TrainingConfig } from '../../train/checkpoint.js';
 import { DEFAULT_SAVE_PATH } from '../defaults.js';
 import { MODEL_NAMES, recipeFor } from '../model-recipes.js';
@@ -44,6 +45,7 @@ export interface TrainArgs {
   resume?: string;
   /** Write `mnist-ts report` images and index.html here at the end. */
   report?: string;
+  kernels?: string;
   /** For tests only (hidden flag): make a pool worker fail, as "shard:step:throw|exit". */
   injectFault?: string;
   /** For tests only (hidden flag): act as if Ctrl-C came after this many steps. */
@@ -81,6 +83,7 @@ export interface TrainSettings {
   checkpointEvery: number;
   savePath?: string;
   json: boolean;
+  kernels: KernelPath;
 }
 
 const given = (v: unknown) => v !== undefined;
@@ -149,11 +152,15 @@ export function resolveTrainSettings(args: TrainArgs, resumed: Checkpoint | unde
     epochs = config.epochs;
     seed = intFlag('seed', args.seed ?? DEFAULTS.seed, 0, 0xffffffff);
   }
+  const kernels = resolveKernelPath(String(lastGiven(args.kernels ?? 'auto')));
+  if (resumed?.meta.training.kernels && resumed.meta.training.kernels !== kernels) {
+    note(`${args.resume} was trained on the ${resumed.meta.training.kernels} kernels and continues on the ${kernels} ones: the result agrees with an uninterrupted run within rounding, not bit for bit`);
+  }
   const threads = intFlag('threads', args.threads ?? availableParallelism(), 1, 256);
   if (threads > availableParallelism()) note(`--threads ${threads} on a machine with ${plural(availableParallelism(), 'core')}: the extra threads take turns on the cores (slower; the same results as ${threads} threads anywhere)`);
   const save = lastGiven(args.save);
   return {
-    config: { ...config, epochs },
+    config: { ...config, epochs, kernels },
     schedule,
     hidden: String(lastGiven(args.hidden ?? DEFAULTS.hidden)),
     epochs,
@@ -163,5 +170,6 @@ export function resolveTrainSettings(args: TrainArgs, resumed: Checkpoint | unde
     checkpointEvery: intFlag('checkpoint-every', args.checkpointEvery ?? 0, 0),
     savePath: save === false || save === '' ? undefined : (save ?? DEFAULT_SAVE_PATH),
     json: args.json === true,
+    kernels,
   };
 }

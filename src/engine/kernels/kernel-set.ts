@@ -8,7 +8,8 @@
 import { CsrMatrix, csrMatmul, csrTransposeMatmul } from '../csr.js';
 import { OptionError, ShapeError } from '../errors.js';
 import { relaxedSimdSupported, simdSupported } from '../wasm/features.js';
-import { heapAllocator, KernelMemory, type Allocator } from '../wasm/kernel-memory.js';
+import { heapAllocator, type Allocator } from '../allocator.js';
+import { KernelMemory } from '../wasm/kernel-memory.js';
 import { wasmApi } from '../wasm/runtime.js';
 import { csrKernelModule } from './csr-simd.js';
 

@@ -7,6 +7,7 @@
  * A shared memory's buffer is never detached when it grows, so views handed out stay valid;
  * they are ordinary Float32Arrays to the rest of the code.
  */
+import type { Allocator } from '../allocator.js';
 import { ShapeError } from '../errors.js';
 import { wasmApi, type WasmMemory } from './runtime.js';
 
@@ -16,18 +17,6 @@ export const MAX_PAGES = 65536;
 const ALIGN = 16;
 /** Bytes 0..15 hold the arena's header: the bump pointer at byte 0. */
 const HEADER = 16;
-
-/** Something that hands out typed arrays: plain ones, or regions of a kernel memory. */
-export interface Allocator {
-  f32(length: number): Float32Array;
-  i32(length: number): Int32Array;
-}
-
-/** Plain typed arrays on the JavaScript heap. */
-export const heapAllocator: Allocator = {
-  f32: (length) => new Float32Array(length),
-  i32: (length) => new Int32Array(length),
-};
 
 function formatBytes(bytes: number): string {
   return `${Math.ceil(bytes / 2 ** 20)} MiB`;
