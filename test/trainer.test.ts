@@ -8,6 +8,7 @@ import { train } from '../src/train/trainer.js';
 import { evaluateData } from '../src/train/evaluate-data.js';
 import { shardRange } from '../src/train/shard.js';
 import { mlp, softmaxRegression, SGD, Momentum, Adam, Rng, zeros, fromLayers } from '../src/engine/index.js';
+import { kernelsFor } from '../src/engine/kernels/kernel-set.js';
 
 const mnist = loadMnist({ dataDir: bundledDataDir() });
 const data = csrFromSplit(mnist.train, 10);
@@ -79,6 +80,32 @@ test('more threads than cores (waiting threads sleep instead of spinning): still
   let worst = 0;
   for (let i = 0; i < one.params.length; i++) worst = Math.max(worst, Math.abs(one.params[i] - a.params[i]));
   assert.ok(worst <= 1e-5, `max difference ${worst}`);
+});
+
+/** An MLP trained for `steps` steps on the given kernel path and thread count. */
+async function runOn(path: 'js' | 'simd', threads: number, steps: number) {
+  const model = mlp({ hidden: [32] }, { kernels: kernelsFor(path) }).initialize(1);
+  const optimizer = new Momentum(0.05, 0.9);
+  const backend = createBackend(model, data, optimizer, threads, 100);
+  try {
+    await train(model, { ...data, count: steps * 100 }, { epochs: 1, batchSize: 100, seed: 1, optimizer, backend });
+  } finally {
+    await backend.close();
+  }
+  return model;
+}
+
+test('SIMD kernels: bit-identical per thread count, and within 1e-5 of 1 thread and of the JS kernels', async () => {
+  const a = await runOn('simd', 2, 300);
+  const b = await runOn('simd', 2, 300);
+  assert.equal(new Uint8Array(a.params.buffer, a.params.byteOffset, a.params.byteLength), new Uint8Array(b.params.buffer, b.params.byteOffset, b.params.byteLength));
+  assert.ok(a.params.buffer !== b.params.buffer, 'each model has its own kernel memory');
+  const one = await runOn('simd', 1, 300);
+  const js = await twoThreads();
+  const worst = (x: Float32Array, y: Float32Array) => x.reduce((m, v, i) => Math.max(m, Math.abs(v - y[i])), 0);
+  assert.ok(worst(one.params, a.params) <= 1e-5, `1 vs 2 threads: ${worst(one.params, a.params)}`);
+  assert.ok(worst(js.params, a.params) <= 1e-5, `JS vs SIMD kernels: ${worst(js.params, a.params)}`);
+  assert.ok(worst(js.params, a.params) > 0, 'the two paths are really different computations');
 });
 
 /** A small CNN with dropout, trained on a prefix of the data with shifts: the noisy parts of a step. */

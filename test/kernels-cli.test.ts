@@ -1,0 +1,41 @@
+/**
+ * Kernel paths through the CLI: the tutorial lands in numpy's range on the JS kernels too (the
+ * default run, on SIMD, is tested in cli-train), and a platform without WebAssembly SIMD runs
+ * everything on the JS kernels, where asking for SIMD is one clear line.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, runCli } from './helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'kernels-cli-'));
+
+test('the tutorial on the JS kernels: cost and accuracy in numpy\'s range, as on SIMD', () => {
+  const r = runCli(['train', '--kernels', 'js', '--threads', '2', '--no-save', '--json']);
+  assert.is(r.code, 0, r.stderr);
+  const final = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+  assert.ok(final.final_cost >= 0.81 && final.final_cost <= 0.91, `final cost ${final.final_cost}`);
+  assert.ok(final.test_accuracy >= 0.822 && final.test_accuracy <= 0.837, `accuracy ${final.test_accuracy}`);
+});
+
+test('without WebAssembly SIMD: auto runs the JS kernels, and --kernels simd is one clear line', () => {
+  // A platform without SIMD, as far as the engine can tell: validate refuses every module with a
+  // SIMD instruction (the 0xFD prefix).
+  const preload = join(dir, 'no-simd.mjs');
+  writeFileSync(preload, 'const validate = WebAssembly.validate;\nWebAssembly.validate = (bytes) => !new Uint8Array(bytes).includes(0xfd) && validate(bytes);\n');
+  const cli = (args: string[]) => spawnSync(process.execPath, ['--import', preload, join(ROOT, 'dist/src/cli/main.js'), ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  const simd = cli(['train', '--kernels', 'simd', '--epochs', '1']);
+  assert.is(simd.status, 2);
+  assert.is(simd.stderr, "mnist-ts: --kernels: 'simd', but this platform's WebAssembly has no SIMD; use auto or js\n");
+  const auto = cli(['train', '--epochs', '1', '--threads', '2', '--save', join(dir, 'm.safetensors')]);
+  assert.is(auto.status, 0, auto.stderr);
+  assert.match(auto.stdout, ', 2 threads, JS kernels, seed 0');
+  const ev = cli(['evaluate', '--checkpoint', join(dir, 'm.safetensors'), '--json']);
+  assert.is(ev.status, 0, ev.stderr);
+  assert.is(JSON.parse(ev.stdout).accuracy.toFixed(4), /Accuracy: ([\d.]+)/.exec(auto.stdout)![1]);
+});
+
+test.run();
