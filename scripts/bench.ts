@@ -1,11 +1,14 @@
 /**
  * Training speed: the tutorial's softmax model, the MLP 784-256-10 (batch 100) and the CNN preset
- * (batch 64), with 1 and 2 threads. Each configuration runs in a fresh process; the first epoch
- * (JIT warm-up, pool start) is dropped and the median of the rest is reported.
+ * (batch 64), with 1 and 2 threads, on each kernel path. Each configuration runs in a fresh
+ * process; the first epoch (JIT warm-up, pool start) is dropped and the median of the rest is
+ * reported. The kernel paths of one model and thread count run back to back, so that they see
+ * the same load on a shared machine.
  *
- *   npm run bench                    a table
- *   npm run bench -- --json          {"runs": [{"model", "threads", "epoch_s", "samples_per_s", "peak_rss_mb"}, ...]}
- *   npm run bench -- --models cnn    some models only (softmax, mlp, cnn)
+ *   npm run bench                          a table
+ *   npm run bench -- --json                {"runs": [{"model", "threads", "kernels", "epoch_s", "samples_per_s", "peak_rss_mb"}, ...]}
+ *   npm run bench -- --models softmax,mlp  some models only (softmax, mlp, cnn)
+ *   npm run bench -- --kernels simd        some kernel paths only (js, simd; default both)
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -13,11 +16,15 @@ import { fileURLToPath } from 'node:url';
 const json = process.argv.includes('--json');
 const RUN = fileURLToPath(new URL('./bench-train-run.ts', import.meta.url));
 const EPOCHS: Record<string, number> = { softmax: 6, mlp: 4, cnn: 3 };
-const modelsArg = process.argv.indexOf('--models');
-const MODELS = modelsArg > 0 ? process.argv[modelsArg + 1].split(',') : ['softmax', 'mlp', 'cnn'];
+const listArg = (flag: string, all: string[]) => {
+  const at = process.argv.indexOf(flag);
+  return at > 0 ? process.argv[at + 1].split(',') : all;
+};
+const MODELS = listArg('--models', ['softmax', 'mlp', 'cnn']);
+const KERNELS = listArg('--kernels', ['js', 'simd']);
 const SAMPLES_PER_EPOCH = 55000;
 
-interface Run { model: string; threads: number; epoch_s: number; samples_per_s: number; peak_rss_mb: number }
+interface Run { model: string; threads: number; kernels: string; epoch_s: number; samples_per_s: number; peak_rss_mb: number }
 const runs: Run[] = [];
 
 function median(xs: number[]): number {
@@ -27,24 +34,31 @@ function median(xs: number[]): number {
 
 for (const model of MODELS) {
   for (const threads of [1, 2]) {
-    const r = spawnSync(process.execPath, [...process.execArgv, RUN, model, String(threads), String(EPOCHS[model])], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`bench run ${model} ${threads} failed: ${r.stderr}`);
-    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
-    const epochS = median(out.epoch_seconds.slice(1));
-    runs.push({ model, threads, epoch_s: +epochS.toFixed(4), samples_per_s: Math.round(SAMPLES_PER_EPOCH / epochS), peak_rss_mb: Math.round(out.peak_rss_mb) });
-    if (!json) process.stderr.write(`  ${model} threads=${threads}: epochs ${out.epoch_seconds.map((s: number) => s.toFixed(3)).join(' ')} s\n`);
+    for (const kernels of KERNELS) {
+      const r = spawnSync(process.execPath, [...process.execArgv, RUN, model, String(threads), String(EPOCHS[model]), kernels], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`bench run ${model} ${threads} ${kernels} failed: ${r.stderr}`);
+      const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+      const epochS = median(out.epoch_seconds.slice(1));
+      runs.push({ model, threads, kernels: out.kernels, epoch_s: +epochS.toFixed(4), samples_per_s: Math.round(SAMPLES_PER_EPOCH / epochS), peak_rss_mb: Math.round(out.peak_rss_mb) });
+      if (!json) process.stderr.write(`  ${model} threads=${threads} ${out.kernels}: epochs ${out.epoch_seconds.map((s: number) => s.toFixed(3)).join(' ')} s\n`);
+    }
   }
 }
 
 if (json) {
   console.log(JSON.stringify({ runs }));
 } else {
-  console.log('model     threads  epoch (median)   samples/s   peak RSS');
+  console.log('model     threads  kernels  epoch (median)   samples/s   peak RSS');
   for (const r of runs) {
-    console.log(`${r.model.padEnd(10)}${String(r.threads).padStart(7)}  ${r.epoch_s.toFixed(3).padStart(12)} s  ${String(r.samples_per_s).padStart(10)}  ${String(r.peak_rss_mb).padStart(6)} MB`);
+    console.log(`${r.model.padEnd(10)}${String(r.threads).padStart(7)}  ${r.kernels.padEnd(7)}  ${r.epoch_s.toFixed(3).padStart(12)} s  ${String(r.samples_per_s).padStart(10)}  ${String(r.peak_rss_mb).padStart(6)} MB`);
   }
   for (const model of MODELS) {
-    const [one, two] = [1, 2].map((t) => runs.find((r) => r.model === model && r.threads === t)!);
-    console.log(`${model}: 2 threads are ${(one.epoch_s / two.epoch_s).toFixed(2)}x as fast as 1`);
+    for (const kernels of new Set(runs.map((r) => r.kernels))) {
+      const [one, two] = [1, 2].map((t) => runs.find((r) => r.model === model && r.threads === t && r.kernels === kernels));
+      if (one && two) console.log(`${model} (${kernels}): 2 threads are ${(one.epoch_s / two.epoch_s).toFixed(2)}x as fast as 1`);
+    }
+    const js = runs.find((r) => r.model === model && r.threads === 2 && r.kernels === 'js');
+    const simd = runs.find((r) => r.model === model && r.threads === 2 && r.kernels === 'simd');
+    if (js && simd) console.log(`${model}: SIMD kernels ${(js.epoch_s / simd.epoch_s).toFixed(2)}x as fast as JS on 2 threads`);
   }
 }
