@@ -24,3 +24,6 @@ export * from './train-step.js';
 export * from './evaluate.js';
 export * from './safetensors.js';
 export * from './schedule.js';
+export * from './allocator.js';
+export { kernelsFor, resolveKernelPath, simdAvailable, jsKernels, SimdKernels, KERNEL_CHOICES, type KernelSet, type KernelPath, type KernelChoice } from './kernels/kernel-set.js';
+export { KernelMemory } from './wasm/kernel-memory.js';
