@@ -86,6 +86,38 @@ test('the SIMD sparse kernels match the definition and the JS kernels: every wid
   assert.ok(cases > 80, `ran ${cases} cases`);
 });
 
+test('the SIMD dense products match the naive loop: every transpose, odd sizes, zeros, accumulate, resident and staged', () => {
+  const memory = new KernelMemory();
+  const simd = new SimdKernels(memory);
+  const into = (x: Float32Array, resident: boolean) => {
+    if (!resident) return x;
+    const r = memory.f32(x.length);
+    r.set(x);
+    return r;
+  };
+  let cases = 0;
+  for (const m of [1, 7, 100]) for (const n of SIZES) for (const k of [1, 3, 33, 256]) {
+    if (m * n * k > 2e6) continue;
+    for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      for (const zeros of [0, 0.5]) {
+        const resident = cases % 2 === 0;
+        const a = into(rand(m * k, zeros), resident);
+        const b = into(rand(k * n), resident);
+        const start = rand(m * n);
+        for (const accumulate of [false, true]) {
+          const want = Float32Array.from(start);
+          matmulNaive(a, b, want, m, n, k, { transA, transB, accumulate });
+          const got = into(Float32Array.from(start), resident);
+          simd.matmul(a, b, got, m, n, k, { transA, transB, accumulate });
+          assert.ok(relativeError(want, got, k) < 4e-6, `m=${m} n=${n} k=${k} transA=${transA} transB=${transB} zeros=${zeros} accumulate=${accumulate}`);
+        }
+        cases++;
+      }
+    }
+  }
+  assert.ok(cases > 100, `ran ${cases} cases`);
+});
+
 test('the SIMD kernels are deterministic: the same inputs give the same bits', () => {
   const simd = new SimdKernels(new KernelMemory());
   const x = rand(100 * 784, 0.81);

@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert';
 import { f32, i32, ModuleBuilder, signedLeb128, unsignedLeb128, v128 } from '../src/engine/wasm/assembler.js';
 import { relaxedSimdSupported, simdSupported } from '../src/engine/wasm/features.js';
 import { csrKernelModule } from '../src/engine/kernels/csr-simd.js';
+import { denseKernelModule } from '../src/engine/kernels/dense-simd.js';
 import { wasmApi } from '../src/engine/wasm/runtime.js';
 
 const WebAssembly = wasmApi()!;
@@ -68,6 +69,8 @@ test('every module the engine can emit validates (plain SIMD; fused where the pl
   const widths = [1, 2, 3, 4, 5, 7, 8, 10, 16, 32, 33, 64, 100, 128, 256, 257, 784];
   for (const n of widths) assert.ok(WebAssembly.validate(csrKernelModule(n, false)), `csr kernels, n = ${n}`);
   for (const n of widths) assert.is(WebAssembly.validate(csrKernelModule(n, true)), relaxedSimdSupported() || n < 4, `fused csr kernels, n = ${n}`);
+  for (const n of widths) assert.ok(WebAssembly.validate(denseKernelModule(n, false)), `dense kernels, n = ${n}`);
+  for (const n of widths) assert.is(WebAssembly.validate(denseKernelModule(n, true)), relaxedSimdSupported() || n < 4, `fused dense kernels, n = ${n}`);
 });
 
 test.run();

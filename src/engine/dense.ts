@@ -4,7 +4,6 @@ import { jsKernels, type KernelSet } from './kernels/kernel-set.js';
 import { ShapeError } from './errors.js';
 import { zeros, type Initializer } from './init.js';
 import { Scratch, type Layer, type LayerSpec, type ParamSpec } from './layer.js';
-import { matmulRaw } from './matmul.js';
 
 export interface DenseOptions {
   /** Weight initialiser; default Glorot uniform. */
@@ -68,7 +67,7 @@ export class Dense implements Layer {
       this.kernels.csrMatmul(x, this.w, y, o);
     } else {
       if (x.length !== batch * i) throw new ShapeError(`Dense: input has ${x.length} values, expected [${batch}, ${i}]`);
-      matmulRaw(x, this.w, y, batch, o, i);
+      this.kernels.matmul(x, this.w, y, batch, o, i);
     }
     this.x = x;
     const b = this.b;
@@ -83,7 +82,7 @@ export class Dense implements Layer {
     const [i, o] = [this.inputSize, this.outputSize];
     // dW += xᵀ·dy: the left operand is the input, so zero inputs (most MNIST pixels) are skipped.
     if (this.x instanceof CsrMatrix) this.kernels.csrTransposeMatmul(this.x, dy, this.dw, o);
-    else matmulRaw(this.x, dy, this.dw, i, o, batch, { transA: true, accumulate: true });
+    else this.kernels.matmul(this.x, dy, this.dw, i, o, batch, { transA: true, accumulate: true });
     const db = this.db;
     for (let r = 0; r < batch; r++) {
       const off = r * o;
@@ -91,7 +90,7 @@ export class Dense implements Layer {
     }
     if (!needInputGrad) return null;
     const dx = this.dx.get(batch * i);
-    matmulRaw(dy, this.w, dx, batch, i, o, { transB: true }); // dx = dy·Wᵀ
+    this.kernels.matmul(dy, this.w, dx, batch, i, o, { transB: true }); // dx = dy·Wᵀ
     return dx;
   }
 

@@ -11,43 +11,7 @@
  */
 import { f32, i32, ModuleBuilder, v128, type FunctionBuilder } from '../wasm/assembler.js';
 import { MAX_PAGES } from '../wasm/kernel-memory.js';
-
-/** f32x4 accumulators per pass over a row's nonzeros: 8 keep in registers on x86-64 (16 xmm). */
-const VECTORS_PER_PASS = 8;
-
-interface Block {
-  /** Byte offset of the block's first column within a row. */
-  offset: number;
-  vectors: number;
-  /** Single columns after the vectors (only in the last block). */
-  scalars: number;
-}
-
-/** A row of n floats as passes over the nonzeros: blocks of whole vectors, the scalar tail in the last. */
-function blocksFor(n: number): Block[] {
-  const vectors = Math.floor(n / 4);
-  const blocks: Block[] = [];
-  for (let v = 0; v < vectors; v += VECTORS_PER_PASS) blocks.push({ offset: v * 16, vectors: Math.min(VECTORS_PER_PASS, vectors - v), scalars: 0 });
-  const tail = n % 4;
-  if (tail > 0) {
-    if (blocks.length > 0 && blocks[blocks.length - 1].vectors < VECTORS_PER_PASS) blocks[blocks.length - 1].scalars = tail;
-    else blocks.push({ offset: vectors * 16, vectors: 0, scalars: tail });
-  }
-  return blocks;
-}
-
-/** acc = a·b + acc, with the a·b and acc already on the stack as (a, b, acc) for madd or (a·b, acc). */
-function multiplyAdd(f: FunctionBuilder, fused: boolean, load: () => void, scale: number, acc: number): void {
-  if (fused) {
-    f.get(scale);
-    load();
-    f.get(acc).f32x4RelaxedMadd().set(acc);
-  } else {
-    f.get(scale);
-    load();
-    f.f32x4Mul().get(acc).f32x4Add().set(acc);
-  }
-}
+import { blocksFor, forRows, multiplyAdd, VECTORS_PER_PASS } from './row-blocks.js';
 
 /** Emits `for (t = rowPtr[r]; t < rowPtr[r+1]; t++) body()` with t a byte index into colIdx/values. */
 function forNonzeros(f: FunctionBuilder, rowPtr: number, r: number, t: number, end: number, body: () => void): void {
@@ -57,16 +21,6 @@ function forNonzeros(f: FunctionBuilder, rowPtr: number, r: number, t: number, e
   f.get(t).get(end).i32GeU().brIf(1);
   body();
   f.get(t).i32Const(4).i32Add().set(t).br(0);
-  f.end().end();
-}
-
-/** Emits `for (r = 0; r < rows; r++) body()`. */
-function forRows(f: FunctionBuilder, rows: number, r: number, body: () => void): void {
-  f.i32Const(0).set(r);
-  f.block().loop();
-  f.get(r).get(rows).i32GeU().brIf(1);
-  body();
-  f.get(r).i32Const(1).i32Add().set(r).br(0);
   f.end().end();
 }
 

@@ -6,6 +6,8 @@
  * SIMD ones add in float32 (the tests bound the difference).
  */
 import { CsrMatrix, csrMatmul, csrTransposeMatmul } from '../csr.js';
+import { checkMatmulSizes, matmulRaw, type MatmulOptions } from '../matmul.js';
+import { denseKernelModule } from './dense-simd.js';
 import { OptionError, ShapeError } from '../errors.js';
 import { relaxedSimdSupported, simdSupported } from '../wasm/features.js';
 import { heapAllocator, type Allocator } from '../allocator.js';
@@ -25,9 +27,11 @@ export interface KernelSet {
   csrMatmul(a: CsrMatrix, b: Float32Array, c: Float32Array, n: number, accumulate?: boolean): void;
   /** C (k × n) += Aᵀ·B; A sparse. */
   csrTransposeMatmul(a: CsrMatrix, b: Float32Array, c: Float32Array, n: number): void;
+  /** C (m × n) = op(A)·op(B), or += with `accumulate`; dense (matmulRaw's contract). */
+  matmul(a: Float32Array, b: Float32Array, c: Float32Array, m: number, n: number, k: number, opts?: MatmulOptions): void;
 }
 
-export const jsKernels: KernelSet = { path: 'js', allocator: heapAllocator, csrMatmul, csrTransposeMatmul };
+export const jsKernels: KernelSet = { path: 'js', allocator: heapAllocator, csrMatmul, csrTransposeMatmul, matmul: matmulRaw };
 
 /** Whether this platform can run the SIMD kernels: WebAssembly SIMD, and shared memory for the arena. */
 export function simdAvailable(): boolean {
@@ -47,6 +51,7 @@ export function resolveKernelPath(choice: string): KernelPath {
 }
 
 type CsrKernel = (rowPtr: number, colIdx: number, values: number, rows: number, b: number, c: number) => void;
+type DenseKernel = (a: number, m: number, k: number, b: number, c: number) => void;
 
 /** Compiled modules by width, shared by every memory in this thread. */
 const modules = new Map<string, object>();
@@ -56,21 +61,38 @@ export class SimdKernels implements KernelSet {
   readonly path = 'simd' as const;
   readonly fused = relaxedSimdSupported();
   private readonly instances = new Map<number, { matmul: CsrKernel; transpose: CsrKernel }>();
+  private readonly denseInstances = new Map<number, { matmul: DenseKernel; transpose: DenseKernel }>();
+  private transposed: Float32Array = new Float32Array(0);
   private staging: Float32Array = new Float32Array(0);
   private stagingInt: Int32Array = new Int32Array(0);
 
   constructor(readonly allocator: KernelMemory) {}
 
+  /** The exports of module `kind` for width n, instantiated over this memory once. */
+  private instantiate(kind: string, n: number, emit: (n: number, fused: boolean) => Uint8Array<ArrayBuffer>): Record<string, unknown> {
+    const api = wasmApi()!;
+    const key = `${kind}:${n}:${this.fused}`;
+    let module = modules.get(key);
+    if (!module) modules.set(key, (module = new api.Module(emit(n, this.fused))));
+    return new api.Instance(module, { env: { memory: this.allocator.memory } }).exports;
+  }
+
   private kernelsFor(n: number) {
     let k = this.instances.get(n);
     if (!k) {
-      const api = wasmApi()!;
-      const key = `${n}:${this.fused}`;
-      let module = modules.get(key);
-      if (!module) modules.set(key, (module = new api.Module(csrKernelModule(n, this.fused))));
-      const exports = new api.Instance(module, { env: { memory: this.allocator.memory } }).exports;
+      const exports = this.instantiate('csr', n, csrKernelModule);
       k = { matmul: exports.csr_matmul as CsrKernel, transpose: exports.csr_transpose_matmul as CsrKernel };
       this.instances.set(n, k);
+    }
+    return k;
+  }
+
+  private denseKernelsFor(n: number) {
+    let k = this.denseInstances.get(n);
+    if (!k) {
+      const exports = this.instantiate('dense', n, denseKernelModule);
+      k = { matmul: exports.dense_matmul as DenseKernel, transpose: exports.dense_transpose_matmul as DenseKernel };
+      this.denseInstances.set(n, k);
     }
     return k;
   }
@@ -119,6 +141,27 @@ export class SimdKernels implements KernelSet {
     const { addresses, restore } = this.resident([a.rowPtr.subarray(0, a.rows + 1), a.colIdx.subarray(0, nnz), a.values.subarray(0, nnz), b.subarray(0, a.rows * n), c.subarray(0, a.cols * n)]);
     const [rowPtr, colIdx, values, bAt, cAt] = addresses;
     this.kernelsFor(n).transpose(rowPtr, colIdx, values, a.rows, bAt, cAt);
+    restore();
+  }
+
+  matmul(a: Float32Array, b: Float32Array, c: Float32Array, m: number, n: number, k: number, opts: MatmulOptions = {}): void {
+    checkMatmulSizes(a, b, c, m, n, k, opts);
+    const out = c.subarray(0, m * n);
+    if (!opts.accumulate) out.fill(0);
+    if (m === 0 || n === 0 || k === 0) return;
+    let bRows = b.subarray(0, k * n);
+    if (opts.transB) {
+      // B is stored n × k: its transpose (k × n, rows of n) goes into scratch in the kernel memory.
+      if (this.transposed.length < k * n) this.transposed = this.allocator.f32(k * n);
+      const t = this.transposed.subarray(0, k * n);
+      for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) t[j * n + i] = b[i * k + j];
+      bRows = t;
+    }
+    const { addresses, restore } = this.resident([a.subarray(0, m * k), bRows, out]);
+    const [aAt, bAt, cAt] = addresses;
+    const kernels = this.denseKernelsFor(n);
+    if (opts.transA) kernels.transpose(aAt, m, k, bAt, cAt);
+    else kernels.matmul(aAt, m, k, bAt, cAt);
     restore();
   }
 }

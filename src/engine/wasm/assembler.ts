@@ -141,6 +141,7 @@ export class FunctionBuilder {
     const b = new Uint8Array(new Float32Array([x]).buffer);
     return this.emit(0x43, b[0], b[1], b[2], b[3]);
   }
+  f32Eq(): this { return this.emit(0x5b); }
   f32Add(): this { return this.emit(0x92); }
   f32Sub(): this { return this.emit(0x93); }
   f32Mul(): this { return this.emit(0x94); }
