@@ -118,6 +118,42 @@ test('the SIMD dense products match the naive loop: every transpose, odd sizes, 
   assert.ok(cases > 100, `ran ${cases} cases`);
 });
 
+test('the SIMD elementwise kernels give the JS kernels\' bits: ReLU (NaN, −0 included) and its gradient, bias rows, every tail length', async () => {
+  const js = await import('../src/engine/kernels/elementwise-js.js');
+  const memory = new KernelMemory();
+  const simd = new SimdKernels(memory);
+  const bits = (x: Float32Array) => Array.from(new Uint32Array(x.buffer, x.byteOffset, x.length));
+  for (const count of [0, 1, 2, 3, 4, 5, 7, 8, 9, 33, 256, 1001]) {
+    for (const resident of [true, false]) {
+      const alloc = (n: number) => (resident ? memory.f32(n) : new Float32Array(n));
+      const x = alloc(count);
+      x.set(rand(count, 0.3));
+      if (count > 3) [x[0], x[1], x[2]] = [NaN, -0, Infinity];
+      const yJs = new Float32Array(count);
+      const y = alloc(count);
+      js.relu(x, yJs);
+      simd.relu(x, y);
+      assert.equal(bits(y), bits(yJs), `relu, ${count} values`);
+      const dy = alloc(count);
+      dy.set(rand(count));
+      const dxJs = new Float32Array(count);
+      const dx = alloc(count);
+      js.reluBackward(yJs, dy, dxJs);
+      simd.reluBackward(y, dy, dx);
+      assert.equal(bits(dx), bits(dxJs), `relu backward, ${count} values`);
+    }
+  }
+  for (const n of [1, 3, 4, 10, 33, 256]) {
+    const b = rand(n);
+    const y = memory.f32(7 * n);
+    y.set(rand(7 * n));
+    const yJs = Float32Array.from(y);
+    js.addBias(yJs, b, 7, n);
+    simd.addBias(y, b, 7, n);
+    assert.equal(bits(y), bits(yJs), `bias, n = ${n}`);
+  }
+});
+
 test('the SIMD kernels are deterministic: the same inputs give the same bits', () => {
   const simd = new SimdKernels(new KernelMemory());
   const x = rand(100 * 784, 0.81);

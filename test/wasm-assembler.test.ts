@@ -5,6 +5,7 @@ import { f32, i32, ModuleBuilder, signedLeb128, unsignedLeb128, v128 } from '../
 import { relaxedSimdSupported, simdSupported } from '../src/engine/wasm/features.js';
 import { csrKernelModule } from '../src/engine/kernels/csr-simd.js';
 import { denseKernelModule } from '../src/engine/kernels/dense-simd.js';
+import { elementwiseModule } from '../src/engine/kernels/elementwise-simd.js';
 import { wasmApi } from '../src/engine/wasm/runtime.js';
 
 const WebAssembly = wasmApi()!;
@@ -70,6 +71,7 @@ test('every module the engine can emit validates (plain SIMD; fused where the pl
   for (const n of widths) assert.ok(WebAssembly.validate(csrKernelModule(n, false)), `csr kernels, n = ${n}`);
   for (const n of widths) assert.is(WebAssembly.validate(csrKernelModule(n, true)), relaxedSimdSupported() || n < 4, `fused csr kernels, n = ${n}`);
   for (const n of widths) assert.ok(WebAssembly.validate(denseKernelModule(n, false)), `dense kernels, n = ${n}`);
+  assert.ok(WebAssembly.validate(elementwiseModule()), 'elementwise kernels');
   for (const n of widths) assert.is(WebAssembly.validate(denseKernelModule(n, true)), relaxedSimdSupported() || n < 4, `fused dense kernels, n = ${n}`);
 });
 

@@ -70,11 +70,7 @@ export class Dense implements Layer {
       this.kernels.matmul(x, this.w, y, batch, o, i);
     }
     this.x = x;
-    const b = this.b;
-    for (let r = 0; r < batch; r++) {
-      const off = r * o;
-      for (let j = 0; j < o; j++) y[off + j] += b[j];
-    }
+    this.kernels.addBias(y, this.b, batch, o);
     return y;
   }
 

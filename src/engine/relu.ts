@@ -1,6 +1,7 @@
 /** ReLU: y = max(0, x); its gradient passes where the input was positive. */
 import type { CsrMatrix } from './csr.js';
 import { ShapeError } from './errors.js';
+import { jsKernels, type KernelSet } from './kernels/kernel-set.js';
 import { Scratch, type Layer, type LayerSpec, type ParamSpec } from './layer.js';
 
 export class ReLU implements Layer {
@@ -12,6 +13,7 @@ export class ReLU implements Layer {
   private y: Float32Array = new Float32Array(0);
   private readonly out = new Scratch();
   private readonly dx = new Scratch();
+  private kernels: KernelSet = jsKernels;
 
   /** `shape` keeps an image's [channels, height, width] for the layers after this one. */
   constructor(size: number, shape?: readonly number[]) {
@@ -29,11 +31,15 @@ export class ReLU implements Layer {
 
   bind(): void {}
 
+  useKernels(kernels: KernelSet): void {
+    this.kernels = kernels;
+  }
+
   forward(x: Float32Array | CsrMatrix, batch: number): Float32Array {
     if (!(x instanceof Float32Array)) throw new ShapeError('ReLU: sparse input is not supported; put a Dense layer first');
     if (x.length !== batch * this.inputSize) throw new ShapeError(`ReLU: input has ${x.length} values, expected [${batch}, ${this.inputSize}]`);
     const y = this.out.get(x.length);
-    for (let i = 0; i < x.length; i++) y[i] = x[i] > 0 ? x[i] : 0;
+    this.kernels.relu(x, y);
     this.y = y;
     return y;
   }
@@ -41,8 +47,7 @@ export class ReLU implements Layer {
   backward(dy: Float32Array, _batch: number, needInputGrad: boolean): Float32Array | null {
     if (!needInputGrad) return null;
     const dx = this.dx.get(dy.length);
-    const y = this.y; // y > 0 exactly where x > 0
-    for (let i = 0; i < dy.length; i++) dx[i] = y[i] > 0 ? dy[i] : 0;
+    this.kernels.reluBackward(this.y, dy, dx); // y > 0 exactly where x > 0
     return dx;
   }
 

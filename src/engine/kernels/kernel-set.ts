@@ -8,6 +8,8 @@
 import { CsrMatrix, csrMatmul, csrTransposeMatmul } from '../csr.js';
 import { checkMatmulSizes, matmulRaw, type MatmulOptions } from '../matmul.js';
 import { denseKernelModule } from './dense-simd.js';
+import { addBias, relu, reluBackward } from './elementwise-js.js';
+import { elementwiseModule } from './elementwise-simd.js';
 import { OptionError, ShapeError } from '../errors.js';
 import { relaxedSimdSupported, simdSupported } from '../wasm/features.js';
 import { heapAllocator, type Allocator } from '../allocator.js';
@@ -29,9 +31,15 @@ export interface KernelSet {
   csrTransposeMatmul(a: CsrMatrix, b: Float32Array, c: Float32Array, n: number): void;
   /** C (m × n) = op(A)·op(B), or += with `accumulate`; dense (matmulRaw's contract). */
   matmul(a: Float32Array, b: Float32Array, c: Float32Array, m: number, n: number, k: number, opts?: MatmulOptions): void;
+  /** y = max(x, 0) (x > 0 ? x : 0). */
+  relu(x: Float32Array, y: Float32Array): void;
+  /** dx = y > 0 ? dy : 0. */
+  reluBackward(y: Float32Array, dy: Float32Array, dx: Float32Array): void;
+  /** y[r, :] += b for `rows` rows of n. */
+  addBias(y: Float32Array, b: Float32Array, rows: number, n: number): void;
 }
 
-export const jsKernels: KernelSet = { path: 'js', allocator: heapAllocator, csrMatmul, csrTransposeMatmul, matmul: matmulRaw };
+export const jsKernels: KernelSet = { path: 'js', allocator: heapAllocator, csrMatmul, csrTransposeMatmul, matmul: matmulRaw, relu, reluBackward, addBias };
 
 /** Whether this platform can run the SIMD kernels: WebAssembly SIMD, and shared memory for the arena. */
 export function simdAvailable(): boolean {
@@ -52,6 +60,11 @@ export function resolveKernelPath(choice: string): KernelPath {
 
 type CsrKernel = (rowPtr: number, colIdx: number, values: number, rows: number, b: number, c: number) => void;
 type DenseKernel = (a: number, m: number, k: number, b: number, c: number) => void;
+interface ElementwiseKernels {
+  relu(x: number, y: number, count: number): void;
+  relu_backward(y: number, dy: number, dx: number, count: number): void;
+  add_bias(y: number, b: number, rows: number, n: number): void;
+}
 
 /** Compiled modules by width, shared by every memory in this thread. */
 const modules = new Map<string, object>();
@@ -63,6 +76,7 @@ export class SimdKernels implements KernelSet {
   private readonly instances = new Map<number, { matmul: CsrKernel; transpose: CsrKernel }>();
   private readonly denseInstances = new Map<number, { matmul: DenseKernel; transpose: DenseKernel }>();
   private transposed: Float32Array = new Float32Array(0);
+  private elementwiseInstance?: ElementwiseKernels;
   private staging: Float32Array = new Float32Array(0);
   private stagingInt: Int32Array = new Int32Array(0);
 
@@ -70,6 +84,7 @@ export class SimdKernels implements KernelSet {
 
   /** The exports of module `kind` for width n, instantiated over this memory once. */
   private instantiate(kind: string, n: number, emit: (n: number, fused: boolean) => Uint8Array<ArrayBuffer>): Record<string, unknown> {
+    // (`n` is the width a module is emitted for; 0 for the elementwise module, which has none.)
     const api = wasmApi()!;
     const key = `${kind}:${n}:${this.fused}`;
     let module = modules.get(key);
@@ -141,6 +156,32 @@ export class SimdKernels implements KernelSet {
     const { addresses, restore } = this.resident([a.rowPtr.subarray(0, a.rows + 1), a.colIdx.subarray(0, nnz), a.values.subarray(0, nnz), b.subarray(0, a.rows * n), c.subarray(0, a.cols * n)]);
     const [rowPtr, colIdx, values, bAt, cAt] = addresses;
     this.kernelsFor(n).transpose(rowPtr, colIdx, values, a.rows, bAt, cAt);
+    restore();
+  }
+
+  private get elementwise(): ElementwiseKernels {
+    this.elementwiseInstance ??= this.instantiate('elementwise', 0, elementwiseModule) as unknown as ElementwiseKernels;
+    return this.elementwiseInstance;
+  }
+
+  relu(x: Float32Array, y: Float32Array): void {
+    if (y.length < x.length) throw new ShapeError(`relu: output has ${y.length} values, expected ${x.length}`);
+    const { addresses, restore } = this.resident([x, y.subarray(0, x.length)]);
+    this.elementwise.relu(addresses[0], addresses[1], x.length);
+    restore();
+  }
+
+  reluBackward(y: Float32Array, dy: Float32Array, dx: Float32Array): void {
+    if (y.length < dy.length || dx.length < dy.length) throw new ShapeError(`reluBackward: ${y.length} outputs and ${dx.length} gradients for ${dy.length} values`);
+    const { addresses, restore } = this.resident([y.subarray(0, dy.length), dy, dx.subarray(0, dy.length)]);
+    this.elementwise.relu_backward(addresses[0], addresses[1], addresses[2], dy.length);
+    restore();
+  }
+
+  addBias(y: Float32Array, b: Float32Array, rows: number, n: number): void {
+    if (y.length < rows * n || b.length < n) throw new ShapeError(`addBias: ${y.length} values and a bias of ${b.length}, expected [${rows}, ${n}] and [${n}]`);
+    const { addresses, restore } = this.resident([y.subarray(0, rows * n), b.subarray(0, n)]);
+    this.elementwise.add_bias(addresses[0], addresses[1], rows, n);
     restore();
   }
 

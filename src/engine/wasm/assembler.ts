@@ -110,6 +110,8 @@ export class FunctionBuilder {
   brIf(depth: number): this { return this.emit(0x0d, ...unsignedLeb128(depth)); }
   return(): this { return this.emit(0x0f); }
   drop(): this { return this.emit(0x1a); }
+  /** (a, b, condition) → condition ? a : b */
+  select(): this { return this.emit(0x1b); }
 
   // Locals
   get(index: number): this { return this.emit(0x20, ...unsignedLeb128(index)); }
@@ -142,6 +144,7 @@ export class FunctionBuilder {
     return this.emit(0x43, b[0], b[1], b[2], b[3]);
   }
   f32Eq(): this { return this.emit(0x5b); }
+  f32Gt(): this { return this.emit(0x5e); }
   f32Add(): this { return this.emit(0x92); }
   f32Sub(): this { return this.emit(0x93); }
   f32Mul(): this { return this.emit(0x94); }
@@ -157,6 +160,10 @@ export class FunctionBuilder {
   f32x4Mul(): this { return this.simd(0xe6); }
   f32x4Div(): this { return this.simd(0xe7); }
   f32x4Max(): this { return this.simd(0xe9); }
+  /** Pseudo-maximum: pmax(a, b) = a < b ? b : a (so pmax(0, NaN) = 0, as JavaScript's x > 0 ? x : 0). */
+  f32x4Pmax(): this { return this.simd(0xeb); }
+  f32x4Gt(): this { return this.simd(0x44); }
+  v128And(): this { return this.simd(0x4e); }
   f32x4Sqrt(): this { return this.simd(0xe3); }
   /** Relaxed SIMD: a·b + c, with one rounding where the platform fuses it (Node 22+, Chrome 114+). */
   f32x4RelaxedMadd(): this { return this.simd(0x105); }

@@ -1,0 +1,70 @@
+/**
+ * The elementwise kernels in WebAssembly SIMD, four floats at a time with a scalar tail; each
+ * gives exactly the JS kernel's result (elementwise-js.ts): a comparison or one float32 addition
+ * per element, done the same way.
+ *  - relu(x, y, count): y = pmax(0, x), which is x > 0 ? x : 0 lane by lane;
+ *  - relu_backward(y, dy, dx, count): dx = dy where y > 0, else 0 (a mask and an and);
+ *  - add_bias(y, b, rows, n): y[r, :] += b.
+ */
+import { i32, ModuleBuilder, type FunctionBuilder } from '../wasm/assembler.js';
+import { MAX_PAGES } from '../wasm/kernel-memory.js';
+
+/**
+ * Emits a loop over `count` floats from byte addresses held in `pointers`: `vector()` for each
+ * whole group of four, `scalar()` for each of the 0..3 left; the pointers advance by 16 or 4.
+ */
+function forFloats(f: FunctionBuilder, count: number, pointers: number[], vector: () => void, scalar: () => void): void {
+  const end = f.local(i32);
+  const i = f.local(i32);
+  f.i32Const(0).set(i);
+  f.get(count).i32Const(4).i32Sub().set(end);
+  const loop = (step: number, limit: () => void, body: () => void) => {
+    f.block().loop();
+    f.get(i);
+    limit();
+    f.i32GeS().brIf(1);
+    body();
+    for (const p of pointers) f.get(p).i32Const(step * 4).i32Add().set(p);
+    f.get(i).i32Const(step).i32Add().set(i).br(0);
+    f.end().end();
+  };
+  loop(4, () => f.get(end).i32Const(1).i32Add(), vector);
+  loop(1, () => f.get(count), scalar);
+}
+
+export function elementwiseModule(): Uint8Array<ArrayBuffer> {
+  const m = new ModuleBuilder().importMemory({ module: 'env', field: 'memory', initial: 1, maximum: MAX_PAGES, shared: true });
+  m.function('relu', [i32, i32, i32], [], (f) => {
+    const [x, y, count] = [0, 1, 2];
+    forFloats(f, count, [x, y], () => {
+      f.get(y).f32Const(0).f32x4Splat().get(x).v128Load(0).f32x4Pmax().v128Store(0);
+    }, () => {
+      f.get(y).get(x).f32Load(0).f32Const(0).get(x).f32Load(0).f32Const(0).f32Gt().select().f32Store(0);
+    });
+  });
+  m.function('relu_backward', [i32, i32, i32, i32], [], (f) => {
+    const [y, dy, dx, count] = [0, 1, 2, 3];
+    forFloats(f, count, [y, dy, dx], () => {
+      f.get(dx).get(y).v128Load(0).f32Const(0).f32x4Splat().f32x4Gt().get(dy).v128Load(0).v128And().v128Store(0);
+    }, () => {
+      f.get(dx).get(dy).f32Load(0).f32Const(0).get(y).f32Load(0).f32Const(0).f32Gt().select().f32Store(0);
+    });
+  });
+  m.function('add_bias', [i32, i32, i32, i32], [], (f) => {
+    const [y, b, rows, n] = [0, 1, 2, 3];
+    const r = f.local(i32);
+    const bAt = f.local(i32);
+    f.i32Const(0).set(r);
+    f.block().loop();
+    f.get(r).get(rows).i32GeU().brIf(1);
+    f.get(b).set(bAt);
+    forFloats(f, n, [y, bAt], () => {
+      f.get(y).get(y).v128Load(0).get(bAt).v128Load(0).f32x4Add().v128Store(0);
+    }, () => {
+      f.get(y).get(y).f32Load(0).get(bAt).f32Load(0).f32Add().f32Store(0);
+    });
+    f.get(r).i32Const(1).i32Add().set(r).br(0);
+    f.end().end();
+  });
+  return m.build();
+}
