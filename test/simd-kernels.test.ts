@@ -154,6 +154,51 @@ test('the SIMD elementwise kernels give the JS kernels\' bits: ReLU (NaN, −0 i
   }
 });
 
+test('the SIMD optimiser updates follow the JS ones (float32 against float64 arithmetic) on ranges of every tail length', async () => {
+  const js = await import('../src/engine/kernels/optimizer-js.js');
+  const memory = new KernelMemory();
+  const simd = new SimdKernels(memory);
+  const close = (a: Float32Array, b: Float32Array, what: string) => {
+    for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= 1e-6 * (1 + Math.abs(b[i])), `${what}: element ${i}, ${a[i]} against ${b[i]}`);
+  };
+  for (const [start, end] of [[0, 0], [0, 1], [3, 10], [5, 38], [0, 1001]]) {
+    const n = 1010;
+    const fresh = () => {
+      const p = memory.f32(n); p.set(rand(n));
+      const g = memory.f32(n); g.set(rand(n, 0.3));
+      const m = memory.f32(n); m.set(rand(n).map((x) => x * 0.1));
+      const v = memory.f32(n); v.set(rand(n).map((x) => x * x * 0.01));
+      return { p, g, m, v };
+    };
+    const twin = (o: ReturnType<typeof fresh>) => ({ p: Float32Array.from(o.p), g: o.g, m: Float32Array.from(o.m), v: Float32Array.from(o.v) });
+    let a = fresh();
+    let b = twin(a);
+    simd.sgdUpdate(a.p, a.g, start, end, 0.05, 0.01);
+    js.sgdUpdate(b.p, b.g, start, end, 0.05, 0.01);
+    close(a.p, b.p, `sgd [${start}, ${end})`);
+    a = fresh();
+    b = twin(a);
+    simd.momentumUpdate(a.p, a.g, a.v, start, end, 0.05, 0.9, 0.001);
+    js.momentumUpdate(b.p, b.g, b.v, start, end, 0.05, 0.9, 0.001);
+    close(a.v, b.v, `momentum velocity [${start}, ${end})`);
+    close(a.p, b.p, `momentum [${start}, ${end})`);
+    for (const step of [{ a: 0.002, e: 1e-8, b1: 0.9, b2: 0.999, l2: 0.01, shrink: 1 }, { a: 0.001, e: 3e-9, b1: 0.9, b2: 0.999, l2: 0, shrink: 1 - 1e-5 }]) {
+      a = fresh();
+      b = twin(a);
+      simd.adamUpdate(a.p, a.g, a.m, a.v, start, end, step);
+      js.adamUpdate(b.p, b.g, b.m, b.v, start, end, step);
+      close(a.m, b.m, `adam m [${start}, ${end})`);
+      close(a.v, b.v, `adam v [${start}, ${end})`);
+      close(a.p, b.p, `adam [${start}, ${end})`);
+    }
+    // outside the range nothing moves
+    const untouched = fresh();
+    const before = Float32Array.from(untouched.p);
+    simd.sgdUpdate(untouched.p, untouched.g, start, end, 0.05, 0);
+    for (let i = 0; i < n; i++) if (i < start || i >= end) assert.is(untouched.p[i], before[i]);
+  }
+});
+
 test('the SIMD kernels are deterministic: the same inputs give the same bits', () => {
   const simd = new SimdKernels(new KernelMemory());
   const x = rand(100 * 784, 0.81);

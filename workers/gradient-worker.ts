@@ -24,7 +24,8 @@ export default function gradientWorker(task: WorkerTask): WorkerResult {
   const model = Sequential.fromSpec(task.layers, { params, grads: slabs[task.shard], kernels: memory ? new SimdKernels(memory) : undefined });
   const shard = new ShardGradient(model, task.data, task.randomness);
   const optimizer = optimizerFromConfig(task.optimizer);
-  optimizer.attachState(Object.fromEntries(Object.entries(task.optimizerState).map(([k, b]) => [k, new Float32Array(b)])));
+  optimizer.useKernels(model.kernels);
+  optimizer.attachState(Object.fromEntries(Object.entries(task.optimizerState).map(([k, b]) => [k, floats(b)])));
   const [lo, hi] = paramRange(params.length, task.threads, task.shard);
   // SEQ starts at 0 and the main thread may already have started step 1 while this thread was
   // starting up, so begin from 0 rather than from the current value.

@@ -12,6 +12,7 @@
 import { optionError } from './errors.js';
 import { checkSchedule, learningRateAt, type Schedule } from './schedule.js';
 import { sharedFloat32 } from './shared-memory.js';
+import { jsKernels, type KernelSet } from './kernels/kernel-set.js';
 
 export type OptimizerName = 'sgd' | 'momentum' | 'adam' | 'adamw';
 export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['sgd', 'momentum', 'adam', 'adamw'];
@@ -41,6 +42,11 @@ export interface Optimizer {
   learningRate(t: number): number;
   /** Allocates the state for `length` parameters if it does not exist yet, and returns it. */
   ensureState(length: number): Record<string, Float32Array>;
+  /**
+   * Runs the updates on `kernels` (default: the JS ones), with the state in their allocator (a
+   * kernel memory for the SIMD ones; existing state is moved there).
+   */
+  useKernels(kernels: KernelSet): void;
   /** Buffers a checkpoint must hold for an exact resume (momentum velocity, Adam's moments). */
   state(): Record<string, Float32Array>;
   /** Copies a saved state in. */
@@ -87,8 +93,25 @@ abstract class BaseOptimizer implements Optimizer {
     return this.buffers;
   }
 
+  protected kernels: KernelSet = jsKernels;
+
+  /** A state buffer: shared memory for the pool, in the kernel memory for SIMD kernels. */
+  private newBuffer(length: number): Float32Array {
+    return this.kernels.path === 'js' ? sharedFloat32(length) : this.kernels.allocator.f32(length);
+  }
+
+  useKernels(kernels: KernelSet): void {
+    if (kernels === this.kernels) return;
+    this.kernels = kernels;
+    for (const key of Object.keys(this.buffers)) {
+      const moved = this.newBuffer(this.buffers[key].length);
+      moved.set(this.buffers[key]);
+      this.buffers[key] = moved;
+    }
+  }
+
   ensureState(length: number): Record<string, Float32Array> {
-    for (const key of this.stateKeys) if (this.buffers[key]?.length !== length) this.buffers[key] = sharedFloat32(length);
+    for (const key of this.stateKeys) if (this.buffers[key]?.length !== length) this.buffers[key] = this.newBuffer(length);
     return { ...this.buffers };
   }
 
@@ -99,7 +122,7 @@ abstract class BaseOptimizer implements Optimizer {
   loadState(state: Record<string, Float32Array>): void {
     for (const key of this.stateKeys) {
       if (!state[key]) continue;
-      this.buffers[key] = sharedFloat32(state[key].length);
+      this.buffers[key] = this.newBuffer(state[key].length);
       this.buffers[key].set(state[key]);
     }
   }
@@ -126,9 +149,7 @@ export class SGD extends BaseOptimizer {
   }
 
   stepRange(params: Float32Array, grads: Float32Array, start: number, end: number, t: number): void {
-    const lr = this.learningRate(t);
-    const wd = this.weightDecay;
-    for (let i = start; i < end; i++) params[i] -= lr * (grads[i] + wd * params[i]);
+    this.kernels.sgdUpdate(params, grads, start, end, this.learningRate(t), this.weightDecay);
   }
 }
 
@@ -142,12 +163,7 @@ export class Momentum extends BaseOptimizer {
 
   stepRange(params: Float32Array, grads: Float32Array, start: number, end: number, t: number): void {
     const v = this.stateFor(params.length).velocity;
-    const lr = this.learningRate(t);
-    const { momentum, weightDecay: wd } = this;
-    for (let i = start; i < end; i++) {
-      v[i] = momentum * v[i] + grads[i] + wd * params[i];
-      params[i] -= lr * v[i];
-    }
+    this.kernels.momentumUpdate(params, grads, v, start, end, this.learningRate(t), this.momentum, this.weightDecay);
   }
 
   override config(): OptimizerConfig {
@@ -194,12 +210,7 @@ export class Adam extends BaseOptimizer {
     const e = eps * Math.sqrt(c2);
     const l2 = this.decoupled ? 0 : wd;
     const shrink = this.decoupled ? 1 - lr * wd : 1;
-    for (let i = start; i < end; i++) {
-      const g = grads[i] + l2 * params[i];
-      m[i] = b1 * m[i] + (1 - b1) * g;
-      v[i] = b2 * v[i] + (1 - b2) * g * g;
-      params[i] = params[i] * shrink - (a * m[i]) / (Math.sqrt(v[i]) + e);
-    }
+    this.kernels.adamUpdate(params, grads, m, v, start, end, { a, e, b1, b2, l2, shrink });
   }
 
   override config(): OptimizerConfig {

@@ -79,6 +79,7 @@ export class PoolBackend implements GradientBackend {
     if (!(model.params.buffer instanceof SharedArrayBuffer) || !(model.grads.buffer instanceof SharedArrayBuffer)) {
       throw new MnistTsError('PoolBackend: the model parameters must live in a SharedArrayBuffer');
     }
+    optimizer.useKernels(model.kernels);
     const state = optimizer.ensureState(model.paramCount);
     for (const [key, buf] of Object.entries(state)) {
       if (!(buf.buffer instanceof SharedArrayBuffer)) throw new MnistTsError(`PoolBackend: optimizer state '${key}' must live in a SharedArrayBuffer`);
@@ -103,7 +104,7 @@ export class PoolBackend implements GradientBackend {
     this.pool = new Piscina({ filename: workerFileUrl().href, minThreads: workers, maxThreads: workers, idleTimeout: 60_000 });
     const layers = model.spec();
     const slabBuffers = this.slabs.map(shareable);
-    const optimizerState = Object.fromEntries(Object.entries(state).map(([k, v]) => [k, v.buffer as SharedArrayBuffer]));
+    const optimizerState = Object.fromEntries(Object.entries(state).map(([k, v]) => [k, shareable(v)]));
     this.tasks = Array.from({ length: workers }, (_, w) => {
       const task: WorkerTask = {
         shard: w + 1,

@@ -25,6 +25,7 @@ export class InProcessBackend implements GradientBackend {
 
   constructor(readonly model: Sequential, data: TrainingData, readonly optimizer: Optimizer, randomness?: StepRandomness) {
     this.shard = new ShardGradient(model, data, randomness);
+    optimizer.useKernels(model.kernels);
     optimizer.ensureState(model.paramCount);
   }
 

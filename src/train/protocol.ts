@@ -81,8 +81,8 @@ export interface WorkerTask {
   kernelMemory?: WasmMemory;
   optimizer: OptimizerConfig;
   randomness: StepRandomness;
-  /** The optimiser's state buffers (momentum velocity), shared by all threads. */
-  optimizerState: Record<string, SharedArrayBuffer>;
+  /** The optimiser's state buffers (momentum velocity, Adam's moments), shared by all threads. */
+  optimizerState: Record<string, SharedFloats>;
   /** Milliseconds a waiting worker spins before it sleeps. */
   spinMs: number;
   fault?: InjectedFault;

@@ -13,7 +13,7 @@ import { MAX_PAGES } from '../wasm/kernel-memory.js';
  * Emits a loop over `count` floats from byte addresses held in `pointers`: `vector()` for each
  * whole group of four, `scalar()` for each of the 0..3 left; the pointers advance by 16 or 4.
  */
-function forFloats(f: FunctionBuilder, count: number, pointers: number[], vector: () => void, scalar: () => void): void {
+export function forFloats(f: FunctionBuilder, count: number, pointers: number[], vector: () => void, scalar: () => void): void {
   const end = f.local(i32);
   const i = f.local(i32);
   f.i32Const(0).set(i);

@@ -10,6 +10,8 @@ import { checkMatmulSizes, matmulRaw, type MatmulOptions } from '../matmul.js';
 import { denseKernelModule } from './dense-simd.js';
 import { addBias, relu, reluBackward } from './elementwise-js.js';
 import { elementwiseModule } from './elementwise-simd.js';
+import { adamUpdate, momentumUpdate, sgdUpdate, type AdamStep } from './optimizer-js.js';
+import { optimizerModule } from './optimizer-simd.js';
 import { OptionError, ShapeError } from '../errors.js';
 import { relaxedSimdSupported, simdSupported } from '../wasm/features.js';
 import { heapAllocator, type Allocator } from '../allocator.js';
@@ -37,9 +39,13 @@ export interface KernelSet {
   reluBackward(y: Float32Array, dy: Float32Array, dx: Float32Array): void;
   /** y[r, :] += b for `rows` rows of n. */
   addBias(y: Float32Array, b: Float32Array, rows: number, n: number): void;
+  /** The optimisers' updates over [start, end) (optimizer-js.ts has the formulas). */
+  sgdUpdate(p: Float32Array, g: Float32Array, start: number, end: number, lr: number, wd: number): void;
+  momentumUpdate(p: Float32Array, g: Float32Array, v: Float32Array, start: number, end: number, lr: number, mu: number, wd: number): void;
+  adamUpdate(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, start: number, end: number, step: AdamStep): void;
 }
 
-export const jsKernels: KernelSet = { path: 'js', allocator: heapAllocator, csrMatmul, csrTransposeMatmul, matmul: matmulRaw, relu, reluBackward, addBias };
+export const jsKernels: KernelSet = { path: 'js', allocator: heapAllocator, csrMatmul, csrTransposeMatmul, matmul: matmulRaw, relu, reluBackward, addBias, sgdUpdate, momentumUpdate, adamUpdate };
 
 /** Whether this platform can run the SIMD kernels: WebAssembly SIMD, and shared memory for the arena. */
 export function simdAvailable(): boolean {
@@ -60,6 +66,11 @@ export function resolveKernelPath(choice: string): KernelPath {
 
 type CsrKernel = (rowPtr: number, colIdx: number, values: number, rows: number, b: number, c: number) => void;
 type DenseKernel = (a: number, m: number, k: number, b: number, c: number) => void;
+interface OptimizerKernels {
+  sgd_update(p: number, g: number, count: number, lr: number, wd: number): void;
+  momentum_update(p: number, g: number, v: number, count: number, lr: number, mu: number, wd: number): void;
+  adam_update(p: number, g: number, m: number, v: number, count: number, a: number, e: number, b1: number, b2: number, l2: number, shrink: number): void;
+}
 interface ElementwiseKernels {
   relu(x: number, y: number, count: number): void;
   relu_backward(y: number, dy: number, dx: number, count: number): void;
@@ -77,6 +88,7 @@ export class SimdKernels implements KernelSet {
   private readonly denseInstances = new Map<number, { matmul: DenseKernel; transpose: DenseKernel }>();
   private transposed: Float32Array = new Float32Array(0);
   private elementwiseInstance?: ElementwiseKernels;
+  private optimizerInstance?: OptimizerKernels;
   private staging: Float32Array = new Float32Array(0);
   private stagingInt: Int32Array = new Int32Array(0);
 
@@ -162,6 +174,37 @@ export class SimdKernels implements KernelSet {
   private get elementwise(): ElementwiseKernels {
     this.elementwiseInstance ??= this.instantiate('elementwise', 0, elementwiseModule) as unknown as ElementwiseKernels;
     return this.elementwiseInstance;
+  }
+
+  private get updates(): OptimizerKernels {
+    this.optimizerInstance ??= this.instantiate('optimizer', 0, optimizerModule) as unknown as OptimizerKernels;
+    return this.optimizerInstance;
+  }
+
+  /** The byte addresses of elements [start, end) of arrays that must all live in the memory (optimiser state does). */
+  private ranges(arrays: Float32Array[], start: number, end: number): { addresses: number[]; restore: () => void } {
+    return this.resident(arrays.map((a) => a.subarray(start, end)));
+  }
+
+  sgdUpdate(p: Float32Array, g: Float32Array, start: number, end: number, lr: number, wd: number): void {
+    if (end <= start) return;
+    const { addresses: [pa, ga], restore } = this.ranges([p, g], start, end);
+    this.updates.sgd_update(pa, ga, end - start, lr, wd);
+    restore();
+  }
+
+  momentumUpdate(p: Float32Array, g: Float32Array, v: Float32Array, start: number, end: number, lr: number, mu: number, wd: number): void {
+    if (end <= start) return;
+    const { addresses: [pa, ga, va], restore } = this.ranges([p, g, v], start, end);
+    this.updates.momentum_update(pa, ga, va, end - start, lr, mu, wd);
+    restore();
+  }
+
+  adamUpdate(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, start: number, end: number, s: AdamStep): void {
+    if (end <= start) return;
+    const { addresses: [pa, ga, ma, va], restore } = this.ranges([p, g, m, v], start, end);
+    this.updates.adam_update(pa, ga, ma, va, end - start, s.a, s.e, s.b1, s.b2, s.l2, s.shrink);
+    restore();
   }
 
   relu(x: Float32Array, y: Float32Array): void {

@@ -148,6 +148,8 @@ export class FunctionBuilder {
   f32Add(): this { return this.emit(0x92); }
   f32Sub(): this { return this.emit(0x93); }
   f32Mul(): this { return this.emit(0x94); }
+  f32Div(): this { return this.emit(0x95); }
+  f32Sqrt(): this { return this.emit(0x91); }
 
   // v128 and f32x4 (SIMD); loads and stores align to 16 bytes when `aligned`, else to 4
   v128Load(offset = 0, aligned = false): this { return this.simd(0x00, ...this.memarg(aligned ? 4 : 2, offset)); }
