@@ -118,7 +118,7 @@ test('the SIMD dense products match the naive loop: every transpose, odd sizes, 
   assert.ok(cases > 100, `ran ${cases} cases`);
 });
 
-test('the SIMD elementwise kernels give the JS kernels\' bits: ReLU (NaN, −0 included) and its gradient, bias rows, every tail length', async () => {
+test('the SIMD elementwise kernels give the JS kernels\' bits: ReLU (NaN, −0 included) and its gradient, bias rows, slab sums, every tail length', async () => {
   const js = await import('../src/engine/kernels/elementwise-js.js');
   const memory = new KernelMemory();
   const simd = new SimdKernels(memory);
@@ -142,6 +142,16 @@ test('the SIMD elementwise kernels give the JS kernels\' bits: ReLU (NaN, −0 i
       simd.reluBackward(y, dy, dx);
       assert.equal(bits(dx), bits(dxJs), `relu backward, ${count} values`);
     }
+  }
+  for (const [start, end] of [[0, 0], [0, 3], [1, 9], [4, 1001]]) {
+    const dst = memory.f32(1010);
+    dst.set(rand(1010));
+    const src = memory.f32(1010);
+    src.set(rand(1010));
+    const dstJs = Float32Array.from(dst);
+    js.addInto(dstJs, src, start, end);
+    simd.addInto(dst, src, start, end);
+    assert.equal(bits(dst), bits(dstJs), `slab sum over [${start}, ${end})`);
   }
   for (const n of [1, 3, 4, 10, 33, 256]) {
     const b = rand(n);

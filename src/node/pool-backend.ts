@@ -18,7 +18,7 @@ import type { Sequential } from '../engine/sequential.js';
 import type { GradientBackend } from '../train/gradient-backend.js';
 import type { TrainingData } from '../train/training-data.js';
 import { COMMAND_STOP, CTRL, controlWords, paramRange, reduceAndUpdate, type InjectedFault, type SharedFloats, type WorkerResult, type WorkerTask } from '../train/protocol.js';
-import { SimdKernels } from '../engine/kernels/kernel-set.js';
+import { SimdKernels, type KernelSet } from '../engine/kernels/kernel-set.js';
 import { ShardGradient, shardRange, type StepRandomness } from '../train/shard.js';
 
 /** A worker failed; training stopped and the pool was shut down. */
@@ -73,6 +73,7 @@ export class PoolBackend implements GradientBackend {
   private closed = false;
   private steps = 0;
   private readonly spinMs: number;
+  private readonly kernels: KernelSet;
 
   constructor(model: Sequential, data: TrainingData, readonly optimizer: Optimizer, o: PoolOptions) {
     if (!(o.threads >= 2)) throw new MnistTsError(`PoolBackend: ${o.threads} threads, expected 2 or more (1 runs in-process)`);
@@ -85,6 +86,7 @@ export class PoolBackend implements GradientBackend {
       if (!(buf.buffer instanceof SharedArrayBuffer)) throw new MnistTsError(`PoolBackend: optimizer state '${key}' must live in a SharedArrayBuffer`);
     }
     this.threads = o.threads;
+    this.kernels = model.kernels;
     this.spinMs = o.spinMs ?? spinBudget(o.threads);
     const control = sharedBuffer(controlWords(o.threads) * 4);
     const indices = sharedBuffer(o.maxBatch * 4);
@@ -193,7 +195,7 @@ export class PoolBackend implements GradientBackend {
     // Phase 2: each thread sums the slabs over its range of the parameters and updates it.
     const update = this.startPhase();
     const [lo, hi] = paramRange(this.params.length, this.threads, 0);
-    reduceAndUpdate(this.slabs, lo, hi, (a, b) => this.optimizer.stepRange(this.params, this.slabs[0], a, b, t));
+    reduceAndUpdate(this.slabs, lo, hi, this.kernels.addInto.bind(this.kernels), (a, b) => this.optimizer.stepRange(this.params, this.slabs[0], a, b, t));
     await this.waitFor(update);
     this.steps++;
     return loss;

@@ -41,13 +41,12 @@ export function paramRange(params: number, threads: number, t: number): [number,
   return [Math.floor((t * params) / threads), Math.floor(((t + 1) * params) / threads)];
 }
 
-/** Adds slabs 1.. into slab 0 over [start, end), in slab order, then applies the optimiser there. */
-export function reduceAndUpdate(slabs: Float32Array[], start: number, end: number, update: (start: number, end: number) => void): void {
-  const g = slabs[0];
-  for (let s = 1; s < slabs.length; s++) {
-    const slab = slabs[s];
-    for (let i = start; i < end; i++) g[i] += slab[i];
-  }
+/**
+ * Adds slabs 1.. into slab 0 over [start, end), in slab order, with `add` (a kernel set's
+ * addInto), then applies the optimiser there.
+ */
+export function reduceAndUpdate(slabs: Float32Array[], start: number, end: number, add: (dst: Float32Array, src: Float32Array, start: number, end: number) => void, update: (start: number, end: number) => void): void {
+  for (let s = 1; s < slabs.length; s++) add(slabs[0], slabs[s], start, end);
   update(start, end);
 }
 

@@ -10,6 +10,11 @@ export function reluBackward(y: Float32Array, dy: Float32Array, dx: Float32Array
   for (let i = 0; i < dy.length; i++) dx[i] = y[i] > 0 ? dy[i] : 0;
 }
 
+/** dst[i] += src[i] for i in [start, end): the sum of the threads' gradient slabs. */
+export function addInto(dst: Float32Array, src: Float32Array, start: number, end: number): void {
+  for (let i = start; i < end; i++) dst[i] += src[i];
+}
+
 /** y[r, :] += b for each of `rows` rows of n. */
 export function addBias(y: Float32Array, b: Float32Array, rows: number, n: number): void {
   for (let r = 0; r < rows; r++) {

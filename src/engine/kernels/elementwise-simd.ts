@@ -4,7 +4,9 @@
  * per element, done the same way.
  *  - relu(x, y, count): y = pmax(0, x), which is x > 0 ? x : 0 lane by lane;
  *  - relu_backward(y, dy, dx, count): dx = dy where y > 0, else 0 (a mask and an and);
- *  - add_bias(y, b, rows, n): y[r, :] += b.
+ *  - add_bias(y, b, rows, n): y[r, :] += b;
+ *  - add_into(dst, src, count): dst += src (float32 sums: the same bits as JS, whose float64 sum of
+ *    two float32 values rounds to the same float32).
  */
 import { i32, ModuleBuilder, type FunctionBuilder } from '../wasm/assembler.js';
 import { MAX_PAGES } from '../wasm/kernel-memory.js';
@@ -48,6 +50,14 @@ export function elementwiseModule(): Uint8Array<ArrayBuffer> {
       f.get(dx).get(y).v128Load(0).f32Const(0).f32x4Splat().f32x4Gt().get(dy).v128Load(0).v128And().v128Store(0);
     }, () => {
       f.get(dx).get(dy).f32Load(0).f32Const(0).get(y).f32Load(0).f32Const(0).f32Gt().select().f32Store(0);
+    });
+  });
+  m.function('add_into', [i32, i32, i32], [], (f) => {
+    const [dst, src, count] = [0, 1, 2];
+    forFloats(f, count, [dst, src], () => {
+      f.get(dst).get(dst).v128Load(0).get(src).v128Load(0).f32x4Add().v128Store(0);
+    }, () => {
+      f.get(dst).get(dst).f32Load(0).get(src).f32Load(0).f32Add().f32Store(0);
     });
   });
   m.function('add_bias', [i32, i32, i32, i32], [], (f) => {

@@ -8,7 +8,7 @@
 import { CsrMatrix, csrMatmul, csrTransposeMatmul } from '../csr.js';
 import { checkMatmulSizes, matmulRaw, type MatmulOptions } from '../matmul.js';
 import { denseKernelModule } from './dense-simd.js';
-import { addBias, relu, reluBackward } from './elementwise-js.js';
+import { addBias, addInto, relu, reluBackward } from './elementwise-js.js';
 import { elementwiseModule } from './elementwise-simd.js';
 import { adamUpdate, momentumUpdate, sgdUpdate, type AdamStep } from './optimizer-js.js';
 import { optimizerModule } from './optimizer-simd.js';
@@ -39,13 +39,15 @@ export interface KernelSet {
   reluBackward(y: Float32Array, dy: Float32Array, dx: Float32Array): void;
   /** y[r, :] += b for `rows` rows of n. */
   addBias(y: Float32Array, b: Float32Array, rows: number, n: number): void;
+  /** dst[i] += src[i] over [start, end). */
+  addInto(dst: Float32Array, src: Float32Array, start: number, end: number): void;
   /** The optimisers' updates over [start, end) (optimizer-js.ts has the formulas). */
   sgdUpdate(p: Float32Array, g: Float32Array, start: number, end: number, lr: number, wd: number): void;
   momentumUpdate(p: Float32Array, g: Float32Array, v: Float32Array, start: number, end: number, lr: number, mu: number, wd: number): void;
   adamUpdate(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, start: number, end: number, step: AdamStep): void;
 }
 
-export const jsKernels: KernelSet = { path: 'js', allocator: heapAllocator, csrMatmul, csrTransposeMatmul, matmul: matmulRaw, relu, reluBackward, addBias, sgdUpdate, momentumUpdate, adamUpdate };
+export const jsKernels: KernelSet = { path: 'js', allocator: heapAllocator, csrMatmul, csrTransposeMatmul, matmul: matmulRaw, relu, reluBackward, addBias, addInto, sgdUpdate, momentumUpdate, adamUpdate };
 
 /** Whether this platform can run the SIMD kernels: WebAssembly SIMD, and shared memory for the arena. */
 export function simdAvailable(): boolean {
@@ -75,6 +77,7 @@ interface ElementwiseKernels {
   relu(x: number, y: number, count: number): void;
   relu_backward(y: number, dy: number, dx: number, count: number): void;
   add_bias(y: number, b: number, rows: number, n: number): void;
+  add_into(dst: number, src: number, count: number): void;
 }
 
 /** Compiled modules by width, shared by every memory in this thread. */
@@ -218,6 +221,13 @@ export class SimdKernels implements KernelSet {
     if (y.length < dy.length || dx.length < dy.length) throw new ShapeError(`reluBackward: ${y.length} outputs and ${dx.length} gradients for ${dy.length} values`);
     const { addresses, restore } = this.resident([y.subarray(0, dy.length), dy, dx.subarray(0, dy.length)]);
     this.elementwise.relu_backward(addresses[0], addresses[1], addresses[2], dy.length);
+    restore();
+  }
+
+  addInto(dst: Float32Array, src: Float32Array, start: number, end: number): void {
+    if (end <= start) return;
+    const { addresses: [d, s], restore } = this.ranges([dst, src], start, end);
+    this.elementwise.add_into(d, s, end - start);
     restore();
   }
 
