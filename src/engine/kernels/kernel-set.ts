@@ -71,7 +71,7 @@ type DenseKernel = (a: number, m: number, k: number, b: number, c: number) => vo
 interface OptimizerKernels {
   sgd_update(p: number, g: number, count: number, lr: number, wd: number): void;
   momentum_update(p: number, g: number, v: number, count: number, lr: number, mu: number, wd: number): void;
-  adam_update(p: number, g: number, m: number, v: number, count: number, a: number, e: number, b1: number, b2: number, l2: number, shrink: number): void;
+  adam_update(p: number, g: number, m: number, v: number, count: number, a: number, e: number, b1: number, b2: number, l2: number, shrink: number, c1: number, c2: number): void;
 }
 interface ElementwiseKernels {
   relu(x: number, y: number, count: number): void;
@@ -206,7 +206,7 @@ export class SimdKernels implements KernelSet {
   adamUpdate(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, start: number, end: number, s: AdamStep): void {
     if (end <= start) return;
     const { addresses: [pa, ga, ma, va], restore } = this.ranges([p, g, m, v], start, end);
-    this.updates.adam_update(pa, ga, ma, va, end - start, s.a, s.e, s.b1, s.b2, s.l2, s.shrink);
+    this.updates.adam_update(pa, ga, ma, va, end - start, s.a, s.e, s.b1, s.b2, s.l2, s.shrink, 1 - s.b1, 1 - s.b2);
     restore();
   }
 

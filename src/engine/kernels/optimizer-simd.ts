@@ -45,13 +45,10 @@ export function optimizerModule(): Uint8Array<ArrayBuffer> {
       f.get(p).get(p).f32Load(0).get(lr).get(sv).f32Mul().f32Sub().f32Store(0);
     });
   });
-  // adam_update(p, g, m, v, count, a, e, b1, b2, l2, shrink)
-  m.function('adam_update', [i32, i32, i32, i32, i32, f32, f32, f32, f32, f32, f32], [], (f) => {
-    const [p, g, mm, v, count, a, e, b1, b2, l2, shrink] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-    const c1 = f.local(f32);
-    const c2 = f.local(f32);
-    f.f32Const(1).get(b1).f32Sub().set(c1);
-    f.f32Const(1).get(b2).f32Sub().set(c2);
+  // adam_update(p, g, m, v, count, a, e, b1, b2, l2, shrink, c1, c2) with c1 = 1 − β1 and c2 = 1 − β2
+  // worked out in float64 by the caller: 1 − float32(0.999) would be 5e-5 off 0.001.
+  m.function('adam_update', [i32, i32, i32, i32, i32, f32, f32, f32, f32, f32, f32, f32, f32], [], (f) => {
+    const [p, g, mm, v, count, a, e, b1, b2, l2, shrink, c1, c2] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
     const [va, ve, vb1, vb2, vl2, vshrink, vc1, vc2] = splats(f, [a, e, b1, b2, l2, shrink, c1, c2]);
     const gi = f.local(v128), nm = f.local(v128), nv = f.local(v128);
     const sg = f.local(f32), sm = f.local(f32), sv = f.local(f32);
