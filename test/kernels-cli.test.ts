@@ -38,4 +38,11 @@ test('without WebAssembly SIMD: auto runs the JS kernels, and --kernels simd is 
   assert.is(JSON.parse(ev.stdout).accuracy.toFixed(4), /Accuracy: ([\d.]+)/.exec(auto.stdout)![1]);
 });
 
+test('a model too large for a WebAssembly memory: one line naming its size, nothing written', () => {
+  const r = runCli(['train', '--model', 'mlp', '--hidden', '2000000', '--epochs', '1', '--save', join(dir, 'huge.safetensors')]);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /^mnist-ts: kernel memory: 6\d\d\d MiB needed, more than the 4096 MiB a WebAssembly memory can hold \(the model, its optimiser state and the data do not fit; use --kernels js\)\n$/);
+  assert.is(r.stdout, '');
+});
+
 test.run();
