@@ -75,7 +75,7 @@ bench('256x256x256', 'dense', randn(256 * 256), 256, 256, 256);
     matmulNaive(mnistBatch, dy, dw, 784, 10, B, { transA: true, accumulate: true });
   });
   // The model converts a sparse input to CSR once per step; include that here.
-  const { Sequential } = await import('../src/engine/sequential.js');
+  const { Sequential } = await import('../src/engine/model/sequential.js');
   const model = new Sequential([layer]);
   model.params.set(w);
   const engine = time(() => {

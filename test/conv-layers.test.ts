@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Conv2D, CsrMatrix, Dense, Dropout, Flatten, MaxPool2D, ReLU, Rng, Sequential, denseToCsr, normal, type Layer } from '../src/engine/index.js';
 import { checkInputGradient, checkModel, input } from './helpers/gradcheck.js';
-import { convBackwardSparse, convWeightGrad, SparseList, weightOffsetsLength } from '../src/engine/conv-backward.js';
+import { convBackwardSparse, convWeightGrad, SparseList, weightOffsetsLength } from '../src/engine/kernels/conv-backward.js';
 
 /** The definition, loop for loop: y[i,f,y,x] = b[f] + Σ_c,kh,kw w[f,c,kh,kw]·x[i,c,y+kh−pad,x+kw−pad]. */
 function naiveConv(x: Float32Array, batch: number, [c, h, w]: number[], wt: Float32Array, bias: Float32Array, filters: number, k: number, same: boolean): Float32Array {

@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CNN_LAYERS, formatLayers, parseLayers } from '../src/engine/index.js';
-import { describeArchitecture } from '../src/engine/layers-text.js';
+import { describeArchitecture } from '../src/engine/layers/layers-text.js';
 
 test('format(parse(text)) is the canonical text, and parsing it again builds the same layers', () => {
   const cases: [string, string][] = [

@@ -37,7 +37,7 @@ test('the CSR training data holds exactly the pixels (word-skipping and byte pat
     const all = Int32Array.from({ length: split.count }, (_, i) => i);
     const m = gatherBatch(csr, all, 0, split.count, new BatchBuffers());
     assert.ok(!(m instanceof Float32Array));
-    assert.equal(Array.from((m as import('../src/engine/csr.js').CsrMatrix).toDense()), Array.from(splitToFloat(split)));
+    assert.equal(Array.from((m as import('../src/engine/kernels/csr.js').CsrMatrix).toDense()), Array.from(splitToFloat(split)));
   }
 });
 
@@ -109,7 +109,7 @@ test('SIMD kernels: bit-identical per thread count, and within 1e-5 of 1 thread 
 });
 
 /** A small CNN with dropout, trained on a prefix of the data with shifts: the noisy parts of a step. */
-async function runCnn(threads: number, optimizer: () => import('../src/engine/optim.js').Optimizer) {
+async function runCnn(threads: number, optimizer: () => import('../src/engine/optim/optimizers.js').Optimizer) {
   const model = fromLayers('conv:4:5,relu,pool:2,conv:4:3,relu,pool:2,flatten,dropout:0.3,dense:10').initialize(3);
   const opt = optimizer();
   const augment = { shift: 2, channels: 1, height: 28, width: 28 };

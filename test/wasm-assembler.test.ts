@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { f32, i32, ModuleBuilder, signedLeb128, unsignedLeb128, v128 } from '../src/engine/wasm/assembler.js';
 import { relaxedSimdSupported, simdSupported } from '../src/engine/wasm/features.js';
 import { csrKernelModule } from '../src/engine/kernels/csr-simd.js';
-import { denseKernelModule } from '../src/engine/kernels/dense-simd.js';
+import { denseKernelModule } from '../src/engine/kernels/matmul-simd.js';
 import { elementwiseModule } from '../src/engine/kernels/elementwise-simd.js';
 import { optimizerModule } from '../src/engine/kernels/optimizer-simd.js';
 import { wasmApi } from '../src/engine/wasm/runtime.js';

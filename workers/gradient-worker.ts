@@ -4,12 +4,12 @@
  * the optimiser's update over its range of the parameters), and says it is done. It returns only
  * when told to stop.
  */
-import { Sequential } from '../src/engine/sequential.js';
+import { Sequential } from '../src/engine/model/sequential.js';
 import { ShardGradient, shardRange } from '../src/train/shard.js';
 import { COMMAND_STOP, CTRL, paramRange, reduceAndUpdate, type SharedFloats, type WorkerResult, type WorkerTask } from '../src/train/protocol.js';
 import { SimdKernels } from '../src/engine/kernels/kernel-set.js';
 import { KernelMemory } from '../src/engine/wasm/kernel-memory.js';
-import { optimizerFromConfig } from '../src/engine/optim.js';
+import { optimizerFromConfig } from '../src/engine/optim/optimizers.js';
 
 export default function gradientWorker(task: WorkerTask): WorkerResult {
   const ctrl = new Int32Array(task.control);

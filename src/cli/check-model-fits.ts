@@ -1,6 +1,6 @@
 /** A loaded model must fit the data it is given: one clear line when it does not. */
 import { ShapeError } from '../engine/errors.js';
-import type { Sequential } from '../engine/sequential.js';
+import type { Sequential } from '../engine/model/sequential.js';
 
 export function checkModelFits(model: Sequential, features: number, classes: number, source: string): void {
   if (model.inputSize !== features) {

@@ -4,10 +4,10 @@
  * preset's were chosen by measurement (README, "Choosing the CNN").
  */
 import { OptionError } from '../engine/errors.js';
-import { initializerFromName } from '../engine/init.js';
-import { CNN_LAYERS, fromLayers, mlp, softmaxRegression } from '../engine/models.js';
-import { formatLayers } from '../engine/layers-text.js';
-import type { Sequential } from '../engine/sequential.js';
+import { initializerFromName } from '../engine/model/init.js';
+import { CNN_LAYERS, fromLayers, mlp, softmaxRegression } from '../engine/model/models.js';
+import { formatLayers } from '../engine/layers/layers-text.js';
+import type { Sequential } from '../engine/model/sequential.js';
 import type { KernelSet } from '../engine/kernels/kernel-set.js';
 
 export const MODEL_NAMES = ['softmax', 'mlp', 'cnn'] as const;

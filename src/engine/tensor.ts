@@ -3,7 +3,7 @@
  * sizes (so views into shared buffers cost nothing); Tensor is the checked, user-facing form.
  */
 import { ShapeError, formatShape } from './errors.js';
-import { matmulRaw, type MatmulOptions } from './matmul.js';
+import { matmulRaw, type MatmulOptions } from './kernels/matmul.js';
 
 export function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);

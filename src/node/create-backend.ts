@@ -1,8 +1,8 @@
 /** Picks the gradient backend for a thread count: 1 runs in-process with no pool. */
 import { availableParallelism } from 'node:os';
 import { optionError } from '../engine/errors.js';
-import type { Optimizer } from '../engine/optim.js';
-import type { Sequential } from '../engine/sequential.js';
+import type { Optimizer } from '../engine/optim/optimizers.js';
+import type { Sequential } from '../engine/model/sequential.js';
 import { InProcessBackend, type GradientBackend } from '../train/gradient-backend.js';
 import type { TrainingData } from '../train/training-data.js';
 import type { InjectedFault } from '../train/protocol.js';

@@ -13,8 +13,8 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { MnistTsError } from '../engine/errors.js';
-import type { Optimizer } from '../engine/optim.js';
-import type { Sequential } from '../engine/sequential.js';
+import type { Optimizer } from '../engine/optim/optimizers.js';
+import type { Sequential } from '../engine/model/sequential.js';
 import type { GradientBackend } from '../train/gradient-backend.js';
 import type { TrainingData } from '../train/training-data.js';
 import { COMMAND_STOP, CTRL, controlWords, paramRange, reduceAndUpdate, type InjectedFault, type SharedFloats, type WorkerResult, type WorkerTask } from '../train/protocol.js';

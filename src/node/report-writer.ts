@@ -4,9 +4,9 @@
  * and an index.html that shows them all, openable from disk.
  */
 import { join } from 'node:path';
-import { describeArchitecture } from '../engine/layers-text.js';
-import { argmax, confusionMatrix } from '../engine/metrics.js';
-import { Sequential } from '../engine/sequential.js';
+import { describeArchitecture } from '../engine/layers/layers-text.js';
+import { argmax, confusionMatrix } from '../engine/model/metrics.js';
+import { Sequential } from '../engine/model/sequential.js';
 import type { Split } from '../data/dataset.js';
 import { confusionSvg, divergingLegendSvg, trainingCurvesSvg } from '../report/charts.js';
 import { rankMistakes, type Mistake } from '../report/mistakes.js';

@@ -1,5 +1,5 @@
 /** The mistakes on a data set, the most confident first. */
-import { argmax } from '../engine/metrics.js';
+import { argmax } from '../engine/model/metrics.js';
 
 export interface Mistake {
   index: number;

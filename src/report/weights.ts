@@ -4,7 +4,7 @@
  * Which picture is drawn follows from the first parameter's shape, not from the layer's type:
  * a 4-D weight is a convolution's filters, a 2-D one a dense layer's [inputs, outputs].
  */
-import type { Sequential } from '../engine/sequential.js';
+import type { Sequential } from '../engine/model/sequential.js';
 
 export interface WeightMap {
   /** Caption: the digit (softmax), the hidden unit or the filter. */

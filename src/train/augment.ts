@@ -5,7 +5,7 @@
  * the batch) alone, so a seed gives the same shifts whatever the number of threads; evaluation
  * never shifts.
  */
-import type { CsrMatrix } from '../engine/csr.js';
+import type { CsrMatrix } from '../engine/kernels/csr.js';
 import { optionError } from '../engine/errors.js';
 import { mixSeed, Rng } from '../engine/rng.js';
 

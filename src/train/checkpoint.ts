@@ -5,11 +5,11 @@
  * continues bit for bit. Everything else goes into `__metadata__` (strings, JSON where structured).
  */
 import { FormatError, ShapeError } from '../engine/errors.js';
-import type { LayerSpec } from '../engine/layer.js';
-import { Sequential } from '../engine/sequential.js';
-import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../engine/safetensors.js';
+import type { LayerSpec } from '../engine/layers/layer.js';
+import { Sequential } from '../engine/model/sequential.js';
+import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../engine/io/safetensors.js';
 import type { SamplerState } from '../data/batches.js';
-import type { Schedule } from '../engine/schedule.js';
+import type { Schedule } from '../engine/optim/schedule.js';
 
 export const CHECKPOINT_FORMAT = 'mnist-ts/1';
 export const WEIGHT_LAYOUT = 'dense weight [inputs, outputs], row-major: y = x·W + b; conv2d weight [filters, channels, kh, kw]; activations (batch, channels, height, width)';

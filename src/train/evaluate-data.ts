@@ -1,6 +1,6 @@
 /** Evaluation over TrainingData (sparse or dense), in chunks, on the calling thread: the engine's evaluation path, fed by gathering. */
-import { evaluateChunks, probabilitiesChunks, type ChunkSource } from '../engine/evaluate.js';
-import type { Sequential } from '../engine/sequential.js';
+import { evaluateChunks, probabilitiesChunks, type ChunkSource } from '../engine/model/evaluate.js';
+import type { Sequential } from '../engine/model/sequential.js';
 import { BatchBuffers, gatherBatch, type TrainingData } from './training-data.js';
 
 export interface DataEvaluation {

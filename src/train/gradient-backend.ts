@@ -1,6 +1,6 @@
 /** Where a batch's gradient is computed: in this thread, or spread over a worker pool (src/node). */
-import type { Optimizer } from '../engine/optim.js';
-import type { Sequential } from '../engine/sequential.js';
+import type { Optimizer } from '../engine/optim/optimizers.js';
+import type { Sequential } from '../engine/model/sequential.js';
 import type { TrainingData } from './training-data.js';
 import { ShardGradient, type StepRandomness } from './shard.js';
 

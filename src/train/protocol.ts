@@ -12,9 +12,9 @@
  * Atomics.wait/notify and ~40 µs for a Piscina task), falling back to Atomics.wait when a wait
  * runs long, or at once when there are more threads than cores. Messages per step: none.
  */
-import type { LayerSpec } from '../engine/layer.js';
+import type { LayerSpec } from '../engine/layers/layer.js';
 import type { WasmMemory } from '../engine/wasm/runtime.js';
-import type { OptimizerConfig } from '../engine/optim.js';
+import type { OptimizerConfig } from '../engine/optim/optimizers.js';
 import type { TrainingData } from './training-data.js';
 import type { StepRandomness } from './shard.js';
 

@@ -3,10 +3,10 @@
  * model's gradient buffer. The same function runs on the main thread and in pool workers, so the
  * training loop never needs to know whether threads exist.
  */
-import { softmaxCrossEntropy } from '../engine/loss.js';
-import { Scratch } from '../engine/layer.js';
-import type { Sequential } from '../engine/sequential.js';
-import { CsrMatrix } from '../engine/csr.js';
+import { softmaxCrossEntropy } from '../engine/model/loss.js';
+import { Scratch } from '../engine/layers/layer.js';
+import type { Sequential } from '../engine/model/sequential.js';
+import { CsrMatrix } from '../engine/kernels/csr.js';
 import { BatchBuffers, gatherBatch, type TrainingData } from './training-data.js';
 import { shiftCsr, shiftDense, type Augmentation } from './augment.js';
 

@@ -5,8 +5,8 @@
  * cost of an epoch is the mean of its batches' mean losses.
  */
 import { OptionError, optionError } from '../engine/errors.js';
-import type { Optimizer } from '../engine/optim.js';
-import type { Sequential } from '../engine/sequential.js';
+import type { Optimizer } from '../engine/optim/optimizers.js';
+import type { Sequential } from '../engine/model/sequential.js';
 import { BatchSampler, type SamplerState } from '../data/batches.js';
 import { InProcessBackend, type GradientBackend } from './gradient-backend.js';
 import type { TrainingData } from './training-data.js';

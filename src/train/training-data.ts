@@ -7,7 +7,7 @@
  *  - `dense`: any float32 rows, for users' own data.
  */
 import { heapAllocator, type Allocator } from '../engine/allocator.js';
-import { CsrMatrix } from '../engine/csr.js';
+import { CsrMatrix } from '../engine/kernels/csr.js';
 import { isShared, sharedArray } from '../engine/shared-memory.js';
 import { DataError } from '../engine/errors.js';
 import { pixelScale, type Split } from '../data/dataset.js';

@@ -1,7 +1,7 @@
 /** `mnist-ts evaluate`: accuracy, loss, per-digit accuracy and the confusion matrix of a checkpoint. */
 import type { Argv } from 'yargs';
-import { describeArchitecture } from '../../engine/layers-text.js';
-import { confusionMatrix } from '../../engine/metrics.js';
+import { describeArchitecture } from '../../engine/layers/layers-text.js';
+import { confusionMatrix } from '../../engine/model/metrics.js';
 import { loadMnist } from '../../node/mnist-files.js';
 import { evaluateData } from '../../train/evaluate-data.js';
 import { csrFromSplit } from '../../train/training-data.js';

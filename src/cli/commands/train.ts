@@ -1,10 +1,10 @@
 /** `mnist-ts train`: the tutorial's training chapter, on all cores, and every other model. */
 import type { Argv } from 'yargs';
 import { Interrupted, OptionError } from '../../engine/errors.js';
-import { INIT_NAMES } from '../../engine/init.js';
-import { CNN_LAYERS } from '../../engine/models.js';
-import { OPTIMIZER_NAMES } from '../../engine/optim.js';
-import type { Sequential } from '../../engine/sequential.js';
+import { INIT_NAMES } from '../../engine/model/init.js';
+import { CNN_LAYERS } from '../../engine/model/models.js';
+import { OPTIMIZER_NAMES } from '../../engine/optim/optimizers.js';
+import type { Sequential } from '../../engine/model/sequential.js';
 import type { SamplerState } from '../../data/batches.js';
 import { loadCheckpointFile, saveCheckpointFile } from '../../node/checkpoint-file.js';
 import { createBackend } from '../../node/create-backend.js';

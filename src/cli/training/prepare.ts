@@ -1,9 +1,9 @@
 /** The pieces of a training run, from its settings: model, optimiser, schedule, data, augmentation. */
 import { OptionError } from '../../engine/errors.js';
 import { kernelsFor } from '../../engine/kernels/kernel-set.js';
-import { makeOptimizer, type Optimizer } from '../../engine/optim.js';
-import type { Schedule } from '../../engine/schedule.js';
-import type { Sequential } from '../../engine/sequential.js';
+import { makeOptimizer, type Optimizer } from '../../engine/optim/optimizers.js';
+import type { Schedule } from '../../engine/optim/schedule.js';
+import type { Sequential } from '../../engine/model/sequential.js';
 import type { LoadedMnist } from '../../node/mnist-files.js';
 import { checkAugmentation, type Augmentation } from '../../train/augment.js';
 import type { Checkpoint, TrainingConfig } from '../../train/checkpoint.js';

@@ -5,9 +5,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { OptionError } from '../../engine/errors.js';
-import { INIT_NAMES } from '../../engine/init.js';
-import { OPTIMIZER_NAMES } from '../../engine/optim.js';
-import { SCHEDULE_NAMES } from '../../engine/schedule.js';
+import { INIT_NAMES } from '../../engine/model/init.js';
+import { OPTIMIZER_NAMES } from '../../engine/optim/optimizers.js';
+import { SCHEDULE_NAMES } from '../../engine/optim/schedule.js';
 import { resolveKernelPath, type KernelPath } from '../../engine/kernels/kernel-set.js';
 import type { Checkpoint, TrainingConfig } from '../../train/checkpoint.js';
 import { DEFAULT_SAVE_PATH } from '../defaults.js';

@@ -5,9 +5,9 @@
  * JS kernels add their products as JavaScript numbers (float64) and round once per output, the
  * SIMD ones add in float32 (the tests bound the difference).
  */
-import { CsrMatrix, csrMatmul, csrTransposeMatmul } from '../csr.js';
-import { checkMatmulSizes, matmulRaw, type MatmulOptions } from '../matmul.js';
-import { denseKernelModule } from './dense-simd.js';
+import { CsrMatrix, csrMatmul, csrTransposeMatmul } from './csr.js';
+import { checkMatmulSizes, matmulRaw, type MatmulOptions } from './matmul.js';
+import { denseKernelModule } from './matmul-simd.js';
 import { addBias, addInto, relu, reluBackward } from './elementwise-js.js';
 import { elementwiseModule } from './elementwise-simd.js';
 import { adamUpdate, momentumUpdate, sgdUpdate, type AdamStep } from './optimizer-js.js';

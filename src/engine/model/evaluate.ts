@@ -3,7 +3,7 @@
  * One path for every caller: rows held in a Float32Array (here), or training data gathered chunk
  * by chunk (src/train/evaluate-data.ts) through the same `ChunkSource`.
  */
-import type { CsrMatrix } from './csr.js';
+import type { CsrMatrix } from '../kernels/csr.js';
 import { softmaxCrossEntropy, softmax } from './loss.js';
 import { accuracy, argmax } from './metrics.js';
 import type { Sequential } from './sequential.js';

@@ -3,7 +3,7 @@
  * height, width) activations. A window's gradient goes to the first of its largest inputs, whose
  * position the forward pass remembers.
  */
-import { ShapeError } from './errors.js';
+import { ShapeError } from '../errors.js';
 import { checkImageShape } from './image-shape.js';
 import { Scratch, type Layer, type LayerSpec, type ParamSpec } from './layer.js';
 

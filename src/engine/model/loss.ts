@@ -7,7 +7,7 @@
  * into an infinity; where the tutorial's value is finite, this one is the same. The gradient
  * of the fused pair is simply softmax(z) − onehot(label).
  */
-import { ShapeError } from './errors.js';
+import { ShapeError } from '../errors.js';
 
 function rowMax(z: Float32Array, off: number, n: number): number {
   let max = -Infinity;

@@ -9,10 +9,10 @@
  * as an L2 term added to the gradient (g + λ·p) for SGD, momentum and Adam; decoupled from the
  * gradient for AdamW (p −= lr·λ·p), as in Loshchilov & Hutter.
  */
-import { optionError } from './errors.js';
+import { optionError } from '../errors.js';
 import { checkSchedule, learningRateAt, type Schedule } from './schedule.js';
-import { sharedFloat32 } from './shared-memory.js';
-import { jsKernels, type KernelSet } from './kernels/kernel-set.js';
+import { sharedFloat32 } from '../shared-memory.js';
+import { jsKernels, type KernelSet } from '../kernels/kernel-set.js';
 
 export type OptimizerName = 'sgd' | 'momentum' | 'adam' | 'adamw';
 export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['sgd', 'momentum', 'adam', 'adamw'];

@@ -5,10 +5,10 @@
  * height, width) array. A layer owns its output and input-gradient buffers and reuses them from
  * step to step.
  */
-import { heapAllocator, type Allocator } from './allocator.js';
-import type { CsrMatrix } from './csr.js';
-import type { KernelSet } from './kernels/kernel-set.js';
-import type { Initializer } from './init.js';
+import { heapAllocator, type Allocator } from '../allocator.js';
+import type { CsrMatrix } from '../kernels/csr.js';
+import type { KernelSet } from '../kernels/kernel-set.js';
+import type { Initializer } from '../model/init.js';
 
 export interface ParamSpec {
   /** `weight` or `bias`; the model prefixes the layer's name: `dense0.weight`. */

@@ -4,8 +4,8 @@
  * they read x through this. One conversion serves both; a trainer that keeps its data set as CSR
  * skips the conversion entirely.
  */
-import { heapAllocator, type Allocator } from './allocator.js';
-import { ShapeError } from './errors.js';
+import { heapAllocator, type Allocator } from '../allocator.js';
+import { ShapeError } from '../errors.js';
 
 export class CsrMatrix {
   /** `allocator`: where the arrays come from when they grow (a kernel memory for the SIMD kernels). */

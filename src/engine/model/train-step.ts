@@ -3,7 +3,7 @@
  * and in pool workers, so the training loop never needs to know whether threads exist.
  */
 import { softmaxCrossEntropy } from './loss.js';
-import type { Optimizer } from './optim.js';
+import type { Optimizer } from '../optim/optimizers.js';
 import type { Sequential } from './sequential.js';
 
 /**

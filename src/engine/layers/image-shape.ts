@@ -1,5 +1,5 @@
 /** The [channels, height, width] of one example, as the image layers take it. */
-import { ShapeError } from './errors.js';
+import { ShapeError } from '../errors.js';
 
 export function checkImageShape(layer: string, shape: readonly number[]): [number, number, number] {
   if (shape.length !== 3 || !shape.every((d) => Number.isInteger(d) && d > 0)) {

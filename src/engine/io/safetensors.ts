@@ -5,7 +5,7 @@
  * then the tensors' bytes, contiguous, in the order of their data_offsets. Python's `safetensors`
  * and plain numpy read what this writes.
  */
-import { FormatError } from './errors.js';
+import { FormatError } from '../errors.js';
 
 /** Bytes of the little-endian u64 header length. */
 export const HEADER_LENGTH_BYTES = 8;

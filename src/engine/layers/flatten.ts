@@ -2,7 +2,7 @@
  * Flatten: an image (channels, height, width) becomes a row of features. Activations are already
  * stored flat per example, so only the shape changes; the data passes through untouched.
  */
-import { ShapeError } from './errors.js';
+import { ShapeError } from '../errors.js';
 import type { Layer, LayerSpec, ParamSpec } from './layer.js';
 
 export class Flatten implements Layer {

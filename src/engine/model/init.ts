@@ -1,6 +1,6 @@
 /** Parameter initialisers. Each draws from the engine's seeded Rng, so a seed fixes the weights. */
-import { optionError } from './errors.js';
-import type { Rng } from './rng.js';
+import { optionError } from '../errors.js';
+import type { Rng } from '../rng.js';
 
 export type Initializer =
   | { kind: 'zeros' }

@@ -4,10 +4,10 @@
  * rescaling. An example's mask is drawn from (seed, step, layer, the example's position in the
  * batch) alone, so a seed gives the same masks whatever the number of threads.
  */
-import { ShapeError } from './errors.js';
+import { ShapeError } from '../errors.js';
 import type { ForwardContext, Layer, LayerSpec, ParamSpec } from './layer.js';
 import { Scratch } from './layer.js';
-import { mixSeed, Rng } from './rng.js';
+import { mixSeed, Rng } from '../rng.js';
 
 export class Dropout implements Layer {
   readonly type = 'dropout' as const;

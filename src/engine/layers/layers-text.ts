@@ -10,8 +10,8 @@
  * Shapes are worked out from the input's: [1, 28, 28] for MNIST. Weights start He-normal, except
  * the last Dense layer's (Glorot uniform), as in `mlp()`.
  */
-import { optionError } from './errors.js';
-import { glorot, he, zeros } from './init.js';
+import { optionError } from '../errors.js';
+import { glorot, he, zeros } from '../model/init.js';
 import type { LayerSpec, Padding } from './layer.js';
 
 function fail(item: string, index: number, why: string): never {

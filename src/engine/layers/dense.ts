@@ -1,8 +1,8 @@
 /** Fully connected layer: y = x·W + b, W stored [inputs, outputs] as in TensorFlow. */
-import { CsrMatrix } from './csr.js';
-import { jsKernels, type KernelSet } from './kernels/kernel-set.js';
-import { ShapeError } from './errors.js';
-import { zeros, type Initializer } from './init.js';
+import { CsrMatrix } from '../kernels/csr.js';
+import { jsKernels, type KernelSet } from '../kernels/kernel-set.js';
+import { ShapeError } from '../errors.js';
+import { zeros, type Initializer } from '../model/init.js';
 import { Scratch, type Layer, type LayerSpec, type ParamSpec } from './layer.js';
 
 export interface DenseOptions {

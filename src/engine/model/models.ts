@@ -1,11 +1,11 @@
 /** Ready-made architectures: the tutorial's softmax regression, a multi-layer perceptron and a CNN. */
-import { Dense } from './dense.js';
-import { optionError } from './errors.js';
+import { Dense } from '../layers/dense.js';
+import { optionError } from '../errors.js';
 import { glorot, he, normal, zeros, type Initializer } from './init.js';
-import type { Layer } from './layer.js';
-import { ReLU } from './relu.js';
+import type { Layer } from '../layers/layer.js';
+import { ReLU } from '../layers/relu.js';
 import { Sequential, type ModelBuffers } from './sequential.js';
-import { parseLayers } from './layers-text.js';
+import { parseLayers } from '../layers/layers-text.js';
 
 export interface SoftmaxOptions {
   inputs?: number;

@@ -3,20 +3,20 @@
  * buffer per model, which can live in a SharedArrayBuffer for the worker pool, and which an
  * optimiser updates in one loop.
  */
-import { CsrMatrix, denseToCsr } from './csr.js';
-import { Dense } from './dense.js';
-import { ShapeError, formatShape } from './errors.js';
+import { CsrMatrix, denseToCsr } from '../kernels/csr.js';
+import { Dense } from '../layers/dense.js';
+import { ShapeError, formatShape } from '../errors.js';
 import { initialize } from './init.js';
-import type { ForwardContext, Layer, LayerSpec } from './layer.js';
-import { ReLU } from './relu.js';
-import { Conv2D } from './conv2d.js';
-import { MaxPool2D } from './maxpool2d.js';
-import { Flatten } from './flatten.js';
-import { Dropout } from './dropout.js';
-import { Rng } from './rng.js';
-import { sharedFloat32 } from './shared-memory.js';
-import { Scratch } from './layer.js';
-import { jsKernels, type KernelSet } from './kernels/kernel-set.js';
+import type { ForwardContext, Layer, LayerSpec } from '../layers/layer.js';
+import { ReLU } from '../layers/relu.js';
+import { Conv2D } from '../layers/conv2d.js';
+import { MaxPool2D } from '../layers/maxpool2d.js';
+import { Flatten } from '../layers/flatten.js';
+import { Dropout } from '../layers/dropout.js';
+import { Rng } from '../rng.js';
+import { sharedFloat32 } from '../shared-memory.js';
+import { Scratch } from '../layers/layer.js';
+import { jsKernels, type KernelSet } from '../kernels/kernel-set.js';
 
 export interface ParamEntry {
   /** `dense0.weight`, `dense0.bias`, `dense1.weight`, ...: layer type and its index among that type. */

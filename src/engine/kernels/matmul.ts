@@ -14,7 +14,7 @@
  * Both give the same result up to float rounding; the choice depends only on the operands, so a
  * run is deterministic.
  */
-import { ShapeError, formatShape } from './errors.js';
+import { ShapeError, formatShape } from '../errors.js';
 
 export interface MatmulOptions {
   transA?: boolean;

@@ -9,12 +9,12 @@
  *    dcols [P, C·K·K] = dyᵀ · W through the engine's matmul, each patch's gradient then added back
  *    into the pixels it came from (col2im).
  */
-import { ShapeError } from './errors.js';
-import { he, zeros, type Initializer } from './init.js';
+import { ShapeError } from '../errors.js';
+import { he, zeros, type Initializer } from '../model/init.js';
 import { Scratch, type Layer, type LayerSpec, type Padding, type ParamSpec } from './layer.js';
-import { matmulRaw } from './matmul.js';
-import { convValid, packFilters, packedFilterLength, rowSpans } from './conv-forward.js';
-import { convBackwardSparse, convWeightGrad, SparseList, weightOffsetsLength } from './conv-backward.js';
+import { matmulRaw } from '../kernels/matmul.js';
+import { convValid, packFilters, packedFilterLength, rowSpans } from '../kernels/conv-forward.js';
+import { convBackwardSparse, convWeightGrad, SparseList, weightOffsetsLength } from '../kernels/conv-backward.js';
 import { checkImageShape } from './image-shape.js';
 
 /**

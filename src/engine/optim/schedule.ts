@@ -3,7 +3,7 @@
  * that updates a range of the parameters computes the same rate, and a resumed run continues the
  * schedule where it stood.
  */
-import { optionError } from './errors.js';
+import { optionError } from '../errors.js';
 
 export type Schedule =
   | { kind: 'constant' }
