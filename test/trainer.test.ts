@@ -63,6 +63,13 @@ test('the same seed and thread count give bit-identical weights (2 threads, pool
   assert.equal(new Uint8Array(a.params.buffer.slice(0)), new Uint8Array(b.params.buffer.slice(0)));
 });
 
+test('a closed pool leaves no timer behind (a pending one kept every 2-thread run alive 2 s after its end)', async () => {
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  const before = timers();
+  await run(2, 20);
+  assert.is(timers(), before);
+});
+
 test('1 thread and 2 threads agree within 1e-5 after 300 steps', async () => {
   const one = await run(1, 300);
   const two = await twoThreads();

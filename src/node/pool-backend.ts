@@ -54,6 +54,19 @@ function spinBudget(threads: number): number {
   return threads <= availableParallelism() ? 5 : 0;
 }
 
+/**
+ * Waits until every task has settled, or `ms` at most. The timer is cleared when the tasks win:
+ * a pending timer would keep the process alive (it cost every 2-thread run 1.5 s at exit).
+ */
+async function settledWithin(tasks: Promise<unknown>[], ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([Promise.allSettled(tasks), new Promise((r) => (timer = setTimeout(r, ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function sharedBuffer(bytes: number): SharedArrayBuffer {
   return new SharedArrayBuffer(bytes);
 }
@@ -166,7 +179,7 @@ export class PoolBackend implements GradientBackend {
     let lastYield = t0;
     while (!this.allDone(seq)) {
       if (Atomics.load(this.ctrl, CTRL.FAILED) !== 0) {
-        await Promise.race([Promise.allSettled(this.tasks), new Promise((r) => setTimeout(r, 1000))]);
+        await settledWithin(this.tasks, 1000);
         this.fail();
       }
       const now = performance.now();
@@ -207,7 +220,7 @@ export class PoolBackend implements GradientBackend {
     Atomics.store(this.ctrl, CTRL.COMMAND, COMMAND_STOP);
     Atomics.add(this.ctrl, CTRL.SEQ, 1);
     Atomics.notify(this.ctrl, CTRL.SEQ);
-    await Promise.race([Promise.allSettled(this.tasks), new Promise((r) => setTimeout(r, 2000))]);
+    await settledWithin(this.tasks, 2000);
     await this.pool.destroy();
   }
 }
