@@ -42,7 +42,7 @@ const data = csrFromSplit(mnist.train, 10);
 const memory = new KernelMemory();
 const simd = new SimdKernels(memory);
 // A batch of 100 spread-out training images, gathered into the kernel memory as a trainer does.
-const batch = gatherBatch(data, Int32Array.from({ length: 100 }, (_, i) => i * 97), 0, 100, new BatchBuffers(memory)) as CsrMatrix;
+const batch = gatherBatch(data, Int32Array.from({ length: 100 }, (_, i) => i * 97), 0, 100, new BatchBuffers(simd)) as CsrMatrix;
 const dense = batch.toDense();
 const rng = new Rng(1);
 const rows: { kernel: string; n: number; path: string; gmacs: number }[] = [];

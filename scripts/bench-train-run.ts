@@ -16,8 +16,9 @@ const [model = 'softmax', threadsArg = '1', epochsArg = '5', path = 'js'] = proc
 const threads = Number(threadsArg);
 const epochs = Number(epochsArg);
 const mnist = loadMnist();
-const data = csrFromSplit(mnist.train, 10);
 const kernels = kernelsFor(resolveKernelPath(path));
+// As the CLI does: on the SIMD kernels the data set's nonzeros live in the kernel memory.
+const data = csrFromSplit(mnist.train, 10, kernels.path === 'js' ? undefined : kernels.allocator);
 const net = model === 'cnn' ? cnn({}, { kernels }) : model === 'mlp' ? mlp({ hidden: [256] }, { kernels }) : softmaxRegression({}, { kernels });
 net.initialize(0);
 const optimizer = model === 'cnn' ? new Adam(0.002) : new SGD(model === 'mlp' ? 0.1 : 0.01);

@@ -209,6 +209,41 @@ test('the SIMD optimiser updates follow the JS ones (float32 against float64 ari
   }
 });
 
+test('the SIMD gather gives the JS gather\'s bits: rows of every length, resident and not', async () => {
+  const { gatherCsrRows } = await import('../src/engine/kernels/gather-js.js');
+  const memory = new KernelMemory();
+  const simd = new SimdKernels(memory);
+  // 40 rows of 0..11 nonzeros (every remainder of 4), bytes 1..255, columns up to 783
+  const lengths = Array.from({ length: 40 }, (_, r) => r % 12);
+  const total = lengths.reduce((a, b) => a + b, 0);
+  const make = (resident: boolean) => {
+    const src = { rowPtr: resident ? memory.i32(41) : new Int32Array(41), colIdx: resident ? memory.u16(total) : new Uint16Array(total), values: resident ? memory.u8(total) : new Uint8Array(total) };
+    let t = 0;
+    lengths.forEach((n, r) => {
+      src.rowPtr[r] = t;
+      for (let q = 0; q < n; q++, t++) {
+        src.colIdx[t] = (r * 37 + q * 71) % 784;
+        src.values[t] = 1 + ((r * 13 + q * 29) % 255);
+      }
+    });
+    src.rowPtr[40] = t;
+    return src;
+  };
+  const indices = Int32Array.from([3, 0, 39, 11, 11, 5, 24, 7, 12, 1, 35]);
+  for (const resident of [true, false]) {
+    const src = make(resident);
+    const nnz = Array.from(indices).reduce((s, i) => s + lengths[i], 0);
+    const want = new CsrMatrix().reserve(indices.length, 784, nnz);
+    gatherCsrRows(src, indices, 0, indices.length, want, 1 / 255);
+    const got = new CsrMatrix(memory).reserve(indices.length, 784, nnz);
+    simd.gatherCsrRows(src, indices, 0, indices.length, got, 1 / 255);
+    assert.equal(Array.from(got.rowPtr.subarray(0, indices.length + 1)), Array.from(want.rowPtr.subarray(0, indices.length + 1)), `row pointers, resident=${resident}`);
+    assert.equal(Array.from(got.colIdx.subarray(0, nnz)), Array.from(want.colIdx.subarray(0, nnz)), `columns, resident=${resident}`);
+    assert.equal(Array.from(new Uint32Array(got.values.buffer, got.values.byteOffset, nnz)), Array.from(new Uint32Array(want.values.buffer, want.values.byteOffset, nnz)), `values, bit for bit, resident=${resident}`);
+    assert.is(want.values[0], Math.fround(src.values[src.rowPtr[3]] * Math.fround(1 / 255)), 'float32(byte) × float32(1/255)');
+  }
+});
+
 test('the SIMD kernels are deterministic: the same inputs give the same bits', () => {
   const simd = new SimdKernels(new KernelMemory());
   const x = rand(100 * 784, 0.81);

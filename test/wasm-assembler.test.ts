@@ -7,6 +7,7 @@ import { csrKernelModule } from '../src/engine/kernels/csr-simd.js';
 import { denseKernelModule } from '../src/engine/kernels/matmul-simd.js';
 import { elementwiseModule } from '../src/engine/kernels/elementwise-simd.js';
 import { optimizerModule } from '../src/engine/kernels/optimizer-simd.js';
+import { gatherModule } from '../src/engine/kernels/gather-simd.js';
 import { wasmApi } from '../src/engine/wasm/runtime.js';
 
 const WebAssembly = wasmApi()!;
@@ -74,6 +75,7 @@ test('every module the engine can emit validates (plain SIMD; fused where the pl
   for (const n of widths) assert.ok(WebAssembly.validate(denseKernelModule(n, false)), `dense kernels, n = ${n}`);
   assert.ok(WebAssembly.validate(elementwiseModule()), 'elementwise kernels');
   assert.ok(WebAssembly.validate(optimizerModule()), 'optimiser updates');
+  assert.ok(WebAssembly.validate(gatherModule()), 'batch gather');
   for (const n of widths) assert.is(WebAssembly.validate(denseKernelModule(n, true)), relaxedSimdSupported() || n < 4, `fused dense kernels, n = ${n}`);
 });
 

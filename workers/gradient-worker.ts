@@ -9,6 +9,7 @@ import { ShardGradient, shardRange } from '../src/train/shard.js';
 import { COMMAND_STOP, CTRL, paramRange, reduceAndUpdate, type SharedFloats, type WorkerResult, type WorkerTask } from '../src/train/protocol.js';
 import { SimdKernels } from '../src/engine/kernels/kernel-set.js';
 import { KernelMemory } from '../src/engine/wasm/kernel-memory.js';
+import type { TrainingData } from '../src/train/training-data.js';
 import { optimizerFromConfig } from '../src/engine/optim/optimizers.js';
 
 export default function gradientWorker(task: WorkerTask): WorkerResult {
@@ -22,7 +23,11 @@ export default function gradientWorker(task: WorkerTask): WorkerResult {
   const params = floats(task.params);
   const slabs = task.slabs.map(floats);
   const model = Sequential.fromSpec(task.layers, { params, grads: slabs[task.shard], kernels: memory ? new SimdKernels(memory) : undefined });
-  const shard = new ShardGradient(model, task.data, task.randomness);
+  const resident = task.residentData;
+  const data: TrainingData = memory && resident && task.data.kind === 'bytes-csr'
+    ? { ...task.data, rowPtr: memory.at(Int32Array, resident.rowPtr.byteOffset, resident.rowPtr.length), colIdx: memory.at(Uint16Array, resident.colIdx.byteOffset, resident.colIdx.length), values: memory.at(Uint8Array, resident.values.byteOffset, resident.values.length) }
+    : task.data;
+  const shard = new ShardGradient(model, data, task.randomness);
   const optimizer = optimizerFromConfig(task.optimizer);
   optimizer.useKernels(model.kernels);
   optimizer.attachState(Object.fromEntries(Object.entries(task.optimizerState).map(([k, b]) => [k, floats(b)])));

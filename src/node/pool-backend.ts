@@ -17,7 +17,7 @@ import type { Optimizer } from '../engine/optim/optimizers.js';
 import type { Sequential } from '../engine/model/sequential.js';
 import type { GradientBackend } from '../train/gradient-backend.js';
 import type { TrainingData } from '../train/training-data.js';
-import { COMMAND_STOP, CTRL, controlWords, paramRange, reduceAndUpdate, type InjectedFault, type SharedFloats, type WorkerResult, type WorkerTask } from '../train/protocol.js';
+import { COMMAND_STOP, CTRL, controlWords, paramRange, reduceAndUpdate, type InjectedFault, type MemoryRegion, type SharedFloats, type WorkerResult, type WorkerTask } from '../train/protocol.js';
 import { SimdKernels, type KernelSet } from '../engine/kernels/kernel-set.js';
 import { ShardGradient, shardRange, type StepRandomness } from '../train/shard.js';
 
@@ -65,6 +65,10 @@ async function settledWithin(tasks: Promise<unknown>[], ms: number): Promise<voi
   } finally {
     clearTimeout(timer);
   }
+}
+
+function region(a: ArrayBufferView & { length: number }): MemoryRegion {
+  return { byteOffset: a.byteOffset, length: a.length };
 }
 
 function sharedBuffer(bytes: number): SharedArrayBuffer {
@@ -132,6 +136,9 @@ export class PoolBackend implements GradientBackend {
         params: shareable(model.params),
         slabs: slabBuffers,
         kernelMemory: memory?.memory,
+        residentData: memory && data.kind === 'bytes-csr' && memory.holds(data.rowPtr) && memory.holds(data.colIdx) && memory.holds(data.values)
+          ? { rowPtr: region(data.rowPtr), colIdx: region(data.colIdx), values: region(data.values) }
+          : undefined,
         optimizer: optimizer.config(),
         randomness,
         optimizerState,

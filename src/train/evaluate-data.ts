@@ -12,7 +12,7 @@ export interface DataEvaluation {
 
 /** Examples of the data in their stored order, gathered chunk by chunk into one set of buffers. */
 function inOrder(data: TrainingData, model: Sequential): ChunkSource {
-  const buf = new BatchBuffers(model.kernels.allocator);
+  const buf = new BatchBuffers(model.kernels);
   const order = Int32Array.from({ length: data.count }, (_, i) => i);
   return (start, end) => {
     const x = gatherBatch(data, order, start, end, buf);

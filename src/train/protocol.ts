@@ -78,6 +78,8 @@ export interface WorkerTask {
   slabs: SharedFloats[];
   /** With SIMD kernels: the model's kernel memory, where the worker instantiates the same kernels. */
   kernelMemory?: WasmMemory;
+  /** Where `data`'s nonzeros lie in the kernel memory, when they live there (for the SIMD gather). */
+  residentData?: { rowPtr: MemoryRegion; colIdx: MemoryRegion; values: MemoryRegion };
   optimizer: OptimizerConfig;
   randomness: StepRandomness;
   /** The optimiser's state buffers (momentum velocity, Adam's moments), shared by all threads. */
@@ -87,8 +89,14 @@ export interface WorkerTask {
   fault?: InjectedFault;
 }
 
-/** Floats every thread sees: a whole SharedArrayBuffer, or `length` floats at `byteOffset` of the kernel memory. */
-export type SharedFloats = SharedArrayBuffer | { byteOffset: number; length: number };
+/** `length` elements at `byteOffset` of the kernel memory. */
+export interface MemoryRegion {
+  byteOffset: number;
+  length: number;
+}
+
+/** Floats every thread sees: a whole SharedArrayBuffer, or a region of the kernel memory. */
+export type SharedFloats = SharedArrayBuffer | MemoryRegion;
 
 export interface WorkerResult {
   steps: number;

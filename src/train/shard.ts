@@ -30,7 +30,7 @@ export class ShardGradient {
   private readonly dlogits = new Scratch();
 
   constructor(readonly model: Sequential, readonly data: TrainingData, readonly randomness: StepRandomness = { seed: 0 }) {
-    this.buf = new BatchBuffers(model.kernels.allocator);
+    this.buf = new BatchBuffers(model.kernels);
     this.dlogits.allocator = model.kernels.allocator;
   }
 

@@ -6,11 +6,15 @@
  *    ever scans the ~81% of pixels that are zero.
  *  - `dense`: any float32 rows, for users' own data.
  */
-import { heapAllocator, type Allocator } from '../engine/allocator.js';
+import type { Allocator } from '../engine/allocator.js';
+import { jsKernels, type KernelSet } from '../engine/kernels/kernel-set.js';
 import { CsrMatrix } from '../engine/kernels/csr.js';
 import { isShared, sharedArray } from '../engine/shared-memory.js';
 import { DataError } from '../engine/errors.js';
-import { pixelScale, type Split } from '../data/dataset.js';
+import { type Split } from '../data/dataset.js';
+
+/** What a pixel byte is multiplied by: float32(p) × float32(1/255), as read_data_sets scales. */
+const PIXEL_SCALE = 1 / 255;
 
 export interface CsrBytesData {
   kind: 'bytes-csr';
@@ -35,11 +39,15 @@ export interface DenseData {
 
 export type TrainingData = CsrBytesData | DenseData;
 
-/** The nonzero pixels of a split, in SharedArrayBuffers. One pass over the pixels, done once. */
-export function csrFromSplit(split: Split, classes: number): CsrBytesData {
+/**
+ * The nonzero pixels of a split, in SharedArrayBuffers, or in a kernel memory when `allocator` is
+ * one (then the SIMD gather reads them where they are). One pass over the pixels, done once.
+ */
+export function csrFromSplit(split: Split, classes: number, allocator?: Allocator): CsrBytesData {
   const { count, features, pixels } = split;
+  const alloc = allocator ?? { i32: (n: number) => sharedArray(Int32Array, n), u16: (n: number) => sharedArray(Uint16Array, n), u8: (n: number) => sharedArray(Uint8Array, n) };
   if (features > 65536) throw new DataError(`${split.name}: ${features} pixels per image, at most 65536 supported`);
-  const rowPtr = sharedArray(Int32Array, count + 1);
+  const rowPtr = alloc.i32(count + 1);
   // Most pixels are zero and come in runs, so whole 4-byte words of zeros are skipped at once
   // when the layout allows (measured: about twice as fast over the 55000 training images).
   const words = pixels.byteOffset % 4 === 0 && features % 4 === 0 ? new Uint32Array(pixels.buffer, pixels.byteOffset, pixels.length / 4) : null;
@@ -53,8 +61,8 @@ export function csrFromSplit(split: Split, classes: number): CsrBytesData {
   } else {
     for (let i = 0; i < pixels.length; i++) if (pixels[i] !== 0) nnz++;
   }
-  const colIdx = sharedArray(Uint16Array, nnz);
-  const values = sharedArray(Uint8Array, nnz);
+  const colIdx = alloc.u16(nnz);
+  const values = alloc.u8(nnz);
   const step = words ? 4 : 1;
   let t = 0;
   for (let r = 0; r < count; r++) {
@@ -95,14 +103,25 @@ export function denseData(x: Float32Array, labels: ArrayLike<number>, features: 
   return { kind: 'dense', count, features, classes, x: sx, labels: sl };
 }
 
-/** Reusable buffers for one thread's batches, from the model's allocator (its kernel memory, for SIMD kernels). */
+/** Reusable buffers for one thread's batches, gathered by the model's kernels into their allocator. */
 export class BatchBuffers {
   readonly csr: CsrMatrix;
+  readonly allocator: Allocator;
   x: Float32Array = new Float32Array(0);
   labels: Int32Array = new Int32Array(0);
+  private indices: Int32Array = new Int32Array(0);
 
-  constructor(readonly allocator: Allocator = heapAllocator) {
-    this.csr = new CsrMatrix(allocator);
+  constructor(readonly kernels: KernelSet = jsKernels) {
+    this.allocator = kernels.allocator;
+    this.csr = new CsrMatrix(kernels.path === 'js' ? undefined : kernels.allocator);
+  }
+
+  /** `indices` as an Int32Array (a view when it is one). */
+  indicesOf(indices: ArrayLike<number>): Int32Array {
+    if (indices instanceof Int32Array) return indices;
+    if (this.indices.length < indices.length) this.indices = new Int32Array(indices.length);
+    for (let i = 0; i < indices.length; i++) this.indices[i] = indices[i];
+    return this.indices;
   }
 }
 
@@ -125,25 +144,11 @@ export function gatherBatch(data: TrainingData, indices: ArrayLike<number>, star
     }
     return x;
   }
-  const { rowPtr, colIdx, values } = data;
+  const { rowPtr } = data;
   let nnz = 0;
   for (let r = start; r < end; r++) nnz += rowPtr[indices[r] + 1] - rowPtr[indices[r]];
   const csr = buf.csr.reserve(size, data.features, nnz);
-  const scale = pixelScale();
-  const ptr = csr.rowPtr;
-  const ci = csr.colIdx;
-  const cv = csr.values;
-  let t = 0;
-  ptr[0] = 0;
-  for (let r = 0; r < size; r++) {
-    const ex = indices[start + r];
-    for (let s = rowPtr[ex], e = rowPtr[ex + 1]; s < e; s++) {
-      ci[t] = colIdx[s];
-      cv[t] = scale[values[s]];
-      t++;
-    }
-    ptr[r + 1] = t;
-    labels[r] = data.labels[ex];
-  }
+  buf.kernels.gatherCsrRows(data, buf.indicesOf(indices), start, end, csr, PIXEL_SCALE);
+  for (let r = 0; r < size; r++) labels[r] = data.labels[indices[start + r]];
   return csr;
 }

@@ -12,6 +12,8 @@ import { addBias, addInto, relu, reluBackward } from './elementwise-js.js';
 import { elementwiseModule } from './elementwise-simd.js';
 import { adamUpdate, momentumUpdate, sgdUpdate, type AdamStep } from './optimizer-js.js';
 import { optimizerModule } from './optimizer-simd.js';
+import { gatherCsrRows, type CsrBytes } from './gather-js.js';
+import { gatherModule } from './gather-simd.js';
 import { OptionError, ShapeError } from '../errors.js';
 import { relaxedSimdSupported, simdSupported } from '../wasm/features.js';
 import { heapAllocator, type Allocator } from '../allocator.js';
@@ -41,13 +43,15 @@ export interface KernelSet {
   addBias(y: Float32Array, b: Float32Array, rows: number, n: number): void;
   /** dst[i] += src[i] over [start, end). */
   addInto(dst: Float32Array, src: Float32Array, start: number, end: number): void;
+  /** Rows indices[start .. end) of a data set kept as nonzero bytes into `out` (reserved for them), scaled (gather-js.ts). */
+  gatherCsrRows(src: CsrBytes, indices: Int32Array, start: number, end: number, out: CsrMatrix, scale: number): void;
   /** The optimisers' updates over [start, end) (optimizer-js.ts has the formulas). */
   sgdUpdate(p: Float32Array, g: Float32Array, start: number, end: number, lr: number, wd: number): void;
   momentumUpdate(p: Float32Array, g: Float32Array, v: Float32Array, start: number, end: number, lr: number, mu: number, wd: number): void;
   adamUpdate(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, start: number, end: number, step: AdamStep): void;
 }
 
-export const jsKernels: KernelSet = { path: 'js', allocator: heapAllocator, csrMatmul, csrTransposeMatmul, matmul: matmulRaw, relu, reluBackward, addBias, addInto, sgdUpdate, momentumUpdate, adamUpdate };
+export const jsKernels: KernelSet = { path: 'js', allocator: heapAllocator, csrMatmul, csrTransposeMatmul, matmul: matmulRaw, relu, reluBackward, addBias, addInto, gatherCsrRows, sgdUpdate, momentumUpdate, adamUpdate };
 
 /** Whether this platform can run the SIMD kernels: WebAssembly SIMD, and shared memory for the arena. */
 export function simdAvailable(): boolean {
@@ -68,6 +72,7 @@ export function resolveKernelPath(choice: string): KernelPath {
 
 type CsrKernel = (rowPtr: number, colIdx: number, values: number, rows: number, b: number, c: number) => void;
 type DenseKernel = (a: number, m: number, k: number, b: number, c: number) => void;
+type GatherKernel = (rowPtr: number, colIdx: number, values: number, indices: number, count: number, outPtr: number, outCol: number, outVal: number, scale: number) => void;
 interface OptimizerKernels {
   sgd_update(p: number, g: number, count: number, lr: number, wd: number): void;
   momentum_update(p: number, g: number, v: number, count: number, lr: number, mu: number, wd: number): void;
@@ -92,6 +97,7 @@ export class SimdKernels implements KernelSet {
   private transposed: Float32Array = new Float32Array(0);
   private elementwiseInstance?: ElementwiseKernels;
   private optimizerInstance?: OptimizerKernels;
+  private gatherInstance?: GatherKernel;
   private staging: Float32Array = new Float32Array(0);
   private stagingInt: Int32Array = new Int32Array(0);
 
@@ -221,6 +227,20 @@ export class SimdKernels implements KernelSet {
     if (y.length < dy.length || dx.length < dy.length) throw new ShapeError(`reluBackward: ${y.length} outputs and ${dx.length} gradients for ${dy.length} values`);
     const { addresses, restore } = this.resident([y.subarray(0, dy.length), dy, dx.subarray(0, dy.length)]);
     this.elementwise.relu_backward(addresses[0], addresses[1], addresses[2], dy.length);
+    restore();
+  }
+
+  gatherCsrRows(src: CsrBytes, indices: Int32Array, start: number, end: number, out: CsrMatrix, scale: number): void {
+    const m = this.allocator;
+    // A data set outside the kernel memory (built without its allocator) is gathered in JS: staging
+    // the whole set per batch would cost more than it saves.
+    if (!(m.holds(src.rowPtr) && m.holds(src.colIdx) && m.holds(src.values) && m.holds(out.rowPtr) && m.holds(out.colIdx) && m.holds(out.values))) {
+      gatherCsrRows(src, indices, start, end, out, scale);
+      return;
+    }
+    this.gatherInstance ??= this.instantiate('gather', 0, gatherModule).gather_rows as GatherKernel;
+    const { addresses: [at], restore } = this.resident([indices.subarray(start, end)]);
+    this.gatherInstance(src.rowPtr.byteOffset, src.colIdx.byteOffset, src.values.byteOffset, at, end - start, out.rowPtr.byteOffset, out.colIdx.byteOffset, out.values.byteOffset, scale);
     restore();
   }
 

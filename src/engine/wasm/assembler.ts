@@ -121,6 +121,8 @@ export class FunctionBuilder {
   // Memory
   i32Load(offset = 0): this { return this.emit(0x28, ...this.memarg(2, offset)); }
   f32Load(offset = 0): this { return this.emit(0x2a, ...this.memarg(2, offset)); }
+  i32Load8U(offset = 0): this { return this.emit(0x2d, ...this.memarg(0, offset)); }
+  i32Load16U(offset = 0): this { return this.emit(0x2f, ...this.memarg(1, offset)); }
   i32Store(offset = 0): this { return this.emit(0x36, ...this.memarg(2, offset)); }
   f32Store(offset = 0): this { return this.emit(0x38, ...this.memarg(2, offset)); }
 
@@ -133,6 +135,7 @@ export class FunctionBuilder {
   i32LtU(): this { return this.emit(0x49); }
   i32GeS(): this { return this.emit(0x4e); }
   i32GeU(): this { return this.emit(0x4f); }
+  i32GtS(): this { return this.emit(0x4a); }
   i32Add(): this { return this.emit(0x6a); }
   i32Sub(): this { return this.emit(0x6b); }
   i32Mul(): this { return this.emit(0x6c); }
@@ -150,12 +153,20 @@ export class FunctionBuilder {
   f32Mul(): this { return this.emit(0x94); }
   f32Div(): this { return this.emit(0x95); }
   f32Sqrt(): this { return this.emit(0x91); }
+  f32ConvertI32U(): this { return this.emit(0xb3); }
 
   // v128 and f32x4 (SIMD); loads and stores align to 16 bytes when `aligned`, else to 4
   v128Load(offset = 0, aligned = false): this { return this.simd(0x00, ...this.memarg(aligned ? 4 : 2, offset)); }
   v128Load32Splat(offset = 0): this { return this.simd(0x09, ...this.memarg(2, offset)); }
+  /** Four u16 widened to an i32x4. */
+  v128Load16x4U(offset = 0): this { return this.simd(0x04, ...this.memarg(1, offset)); }
+  /** Four bytes into lane 0, the rest zero. */
+  v128Load32Zero(offset = 0): this { return this.simd(0x5c, ...this.memarg(0, offset)); }
   v128Store(offset = 0, aligned = false): this { return this.simd(0x0b, ...this.memarg(aligned ? 4 : 2, offset)); }
   f32x4Splat(): this { return this.simd(0x13); }
+  i16x8ExtendLowI8x16U(): this { return this.simd(0x89); }
+  i32x4ExtendLowI16x8U(): this { return this.simd(0xa9); }
+  f32x4ConvertI32x4U(): this { return this.simd(0xfb); }
   f32x4ExtractLane(lane: number): this { return this.simd(0x1f, lane); }
   f32x4Add(): this { return this.simd(0xe4); }
   f32x4Sub(): this { return this.simd(0xe5); }

@@ -82,10 +82,23 @@ export class KernelMemory implements Allocator {
   }
 
   /** A view of `length` floats at `byteOffset`, handed out earlier (in this thread or another). */
+  u16(length: number): Uint16Array {
+    return this.view((b, o) => new Uint16Array(b, o, length), length * 2);
+  }
+
+  u8(length: number): Uint8Array {
+    return this.view((b, o) => new Uint8Array(b, o, length), length);
+  }
+
   f32At(byteOffset: number, length: number): Float32Array {
+    return this.at(Float32Array, byteOffset, length);
+  }
+
+  /** A view of `length` elements at `byteOffset`, a region handed out earlier (here or in another thread). */
+  at<T>(Ctor: new (buffer: ArrayBufferLike, byteOffset: number, length: number) => T, byteOffset: number, length: number): T {
     const buffer = this.memory.buffer;
     this.buffers.add(buffer);
-    return new Float32Array(buffer, byteOffset, length);
+    return new Ctor(buffer, byteOffset, length);
   }
 
   /** Whether `a` is a view into this memory (so a kernel can read it where it is). */
