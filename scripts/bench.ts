@@ -7,7 +7,8 @@
  *
  *   npm run bench                          a table
  *   npm run bench -- --json                {"runs": [{"model", "threads", "kernels", "epoch_s", "samples_per_s", "peak_rss_mb"}, ...]}
- *   npm run bench -- --models softmax,mlp  some models only (softmax, mlp, cnn)
+ *   npm run bench -- --models softmax,mlp  some models only (softmax, mlp, mlp-dense, cnn; mlp-dense is the
+ *                                          MLP on MNIST with a background level added: no zero pixels)
  *   npm run bench -- --kernels simd        some kernel paths only (js, simd; default both)
  *   npm run bench -- --peers               also the same jobs in numpy and PyTorch (softmax, mlp),
  *                                          interleaved with ours, and the ratios
@@ -20,12 +21,12 @@ import { bundledDataDir } from '../src/node/mnist-files.js';
 
 const json = process.argv.includes('--json');
 const RUN = fileURLToPath(new URL('./bench-train-run.ts', import.meta.url));
-const EPOCHS: Record<string, number> = { softmax: 6, mlp: 4, cnn: 3 };
+const EPOCHS: Record<string, number> = { softmax: 6, mlp: 4, 'mlp-dense': 3, cnn: 3 };
 const listArg = (flag: string, all: string[]) => {
   const at = process.argv.indexOf(flag);
   return at > 0 ? process.argv[at + 1].split(',') : all;
 };
-const MODELS = listArg('--models', ['softmax', 'mlp', 'cnn']);
+const MODELS = listArg('--models', ['softmax', 'mlp', 'mlp-dense', 'cnn']);
 const KERNELS = listArg('--kernels', ['js', 'simd']);
 const SAMPLES_PER_EPOCH = 55000;
 const PEER_SCRIPT = fileURLToPath(new URL('./peers/peer_epochs.py', import.meta.url));
