@@ -8,8 +8,8 @@
  *  - add_into(dst, src, count): dst += src (float32 sums: the same bits as JS, whose float64 sum of
  *    two float32 values rounds to the same float32).
  */
-import { i32, ModuleBuilder, type FunctionBuilder } from '../wasm/assembler.js';
-import { MAX_PAGES } from '../wasm/kernel-memory.js';
+import { i32, type FunctionBuilder } from '../wasm/assembler.js';
+import { kernelModule } from './row-blocks.js';
 
 /**
  * Emits a loop over `count` floats from byte addresses held in `pointers`: `vector()` for each
@@ -35,7 +35,7 @@ export function forFloats(f: FunctionBuilder, count: number, pointers: number[],
 }
 
 export function elementwiseModule(): Uint8Array<ArrayBuffer> {
-  const m = new ModuleBuilder().importMemory({ module: 'env', field: 'memory', initial: 1, maximum: MAX_PAGES, shared: true });
+  const m = kernelModule();
   m.function('relu', [i32, i32, i32], [], (f) => {
     const [x, y, count] = [0, 1, 2];
     forFloats(f, count, [x, y], () => {

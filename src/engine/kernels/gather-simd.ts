@@ -5,11 +5,11 @@
  * as the JS table holds, so the two give the same bits.
  *   gather_rows(rowPtr, colIdx16, values8, indices, count, outRowPtr, outColIdx, outValues, scale)
  */
-import { f32, i32, ModuleBuilder, v128 } from '../wasm/assembler.js';
-import { MAX_PAGES } from '../wasm/kernel-memory.js';
+import { f32, i32, v128 } from '../wasm/assembler.js';
+import { kernelModule } from './row-blocks.js';
 
 export function gatherModule(): Uint8Array<ArrayBuffer> {
-  const m = new ModuleBuilder().importMemory({ module: 'env', field: 'memory', initial: 1, maximum: MAX_PAGES, shared: true });
+  const m = kernelModule();
   m.function('gather_rows', [i32, i32, i32, i32, i32, i32, i32, i32, f32], [], (f) => {
     const [rowPtr, colIdx, values, indices, count, outPtr, outCol, outVal, scale] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
     const r = f.local(i32), q = f.local(i32), end = f.local(i32), t = f.local(i32), ex = f.local(i32);

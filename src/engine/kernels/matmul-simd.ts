@@ -9,9 +9,8 @@
  *    A[p, i] × that block into C's row i.
  * A·Bᵀ (a layer's dy·Wᵀ) transposes B first and runs dense_matmul.
  */
-import { f32, i32, ModuleBuilder, v128, type FunctionBuilder } from '../wasm/assembler.js';
-import { MAX_PAGES } from '../wasm/kernel-memory.js';
-import { blocksFor, forRows, multiplyAdd, VECTORS_PER_PASS } from './row-blocks.js';
+import { f32, i32, v128, type FunctionBuilder } from '../wasm/assembler.js';
+import { accumulateBlock, addBlockInto, blockRegisters, blocksFor, forRows, kernelModule, loadBlock, scatterBlock, zeroBlock } from './row-blocks.js';
 
 /** Emits `for (at = from; at < to; at += 4) { value = f32 at `at`; if (value != 0) body() }`. */
 function forNonzeroValues(f: FunctionBuilder, at: number, to: number, value: number, body: () => void, after: () => void): void {
@@ -30,35 +29,25 @@ export function denseKernelModule(n: number, fused: boolean): Uint8Array<ArrayBu
   if (!(Number.isInteger(n) && n > 0)) throw new RangeError(`denseKernelModule: width ${n}`);
   const blocks = blocksFor(n);
   const rowBytes = n * 4;
-  const m = new ModuleBuilder().importMemory({ module: 'env', field: 'memory', initial: 1, maximum: MAX_PAGES, shared: true });
+  const m = kernelModule();
 
   m.function('dense_matmul', [i32, i32, i32, i32, i32], [], (f) => {
     const [a, rows, k, b, c] = [0, 1, 2, 3, 4];
     const r = f.local(i32), at = f.local(i32), end = f.local(i32), bRow = f.local(i32), cRow = f.local(i32);
     const value = f.local(f32), scale = f.local(v128);
-    const acc = Array.from({ length: VECTORS_PER_PASS }, () => f.local(v128));
-    const sacc = Array.from({ length: 3 }, () => f.local(f32));
+    const acc = blockRegisters(f);
     forRows(f, rows, r, () => {
       f.get(c).get(r).i32Const(rowBytes).i32Mul().i32Add().set(cRow);
       for (const blk of blocks) {
-        for (let i = 0; i < blk.vectors; i++) f.f32Const(0).f32x4Splat().set(acc[i]);
-        for (let q = 0; q < blk.scalars; q++) f.f32Const(0).set(sacc[q]);
+        zeroBlock(f, blk, acc);
         // at runs over row r of A; bRow over the rows of B, one per entry of A
         f.get(a).get(r).get(k).i32Mul().i32Const(2).i32Shl().i32Add().tee(at).get(k).i32Const(2).i32Shl().i32Add().set(end);
         f.get(b).set(bRow);
         forNonzeroValues(f, at, end, value, () => {
           if (blk.vectors > 0) f.get(value).f32x4Splat().set(scale);
-          for (let i = 0; i < blk.vectors; i++) multiplyAdd(f, fused, () => f.get(bRow).v128Load(blk.offset + 16 * i), scale, acc[i]);
-          for (let q = 0; q < blk.scalars; q++) f.get(value).get(bRow).f32Load(blk.offset + 16 * blk.vectors + 4 * q).f32Mul().get(sacc[q]).f32Add().set(sacc[q]);
+          accumulateBlock(f, fused, bRow, blk, acc, scale, value);
         }, () => f.get(bRow).i32Const(rowBytes).i32Add().set(bRow));
-        for (let i = 0; i < blk.vectors; i++) {
-          const off = blk.offset + 16 * i;
-          f.get(cRow).get(cRow).v128Load(off).get(acc[i]).f32x4Add().v128Store(off);
-        }
-        for (let q = 0; q < blk.scalars; q++) {
-          const off = blk.offset + 16 * blk.vectors + 4 * q;
-          f.get(cRow).get(cRow).f32Load(off).get(sacc[q]).f32Add().f32Store(off);
-        }
+        addBlockInto(f, cRow, blk, acc);
       }
     });
   });
@@ -68,28 +57,16 @@ export function denseKernelModule(n: number, fused: boolean): Uint8Array<ArrayBu
     const [a, cols, k, b, c] = [0, 1, 2, 3, 4];
     const p = f.local(i32), at = f.local(i32), end = f.local(i32), bRow = f.local(i32), cRow = f.local(i32);
     const value = f.local(f32), scale = f.local(v128);
-    const row = Array.from({ length: VECTORS_PER_PASS }, () => f.local(v128));
-    const srow = Array.from({ length: 3 }, () => f.local(f32));
+    const row = blockRegisters(f);
     forRows(f, k, p, () => {
       f.get(b).get(p).i32Const(rowBytes).i32Mul().i32Add().set(bRow);
       for (const blk of blocks) {
-        for (let i = 0; i < blk.vectors; i++) f.get(bRow).v128Load(blk.offset + 16 * i).set(row[i]);
-        for (let q = 0; q < blk.scalars; q++) f.get(bRow).f32Load(blk.offset + 16 * blk.vectors + 4 * q).set(srow[q]);
+        loadBlock(f, bRow, blk, row);
         f.get(a).get(p).get(cols).i32Mul().i32Const(2).i32Shl().i32Add().tee(at).get(cols).i32Const(2).i32Shl().i32Add().set(end);
         f.get(c).set(cRow);
         forNonzeroValues(f, at, end, value, () => {
           if (blk.vectors > 0) f.get(value).f32x4Splat().set(scale);
-          for (let i = 0; i < blk.vectors; i++) {
-            const off = blk.offset + 16 * i;
-            f.get(cRow);
-            if (fused) f.get(scale).get(row[i]).get(cRow).v128Load(off).f32x4RelaxedMadd();
-            else f.get(scale).get(row[i]).f32x4Mul().get(cRow).v128Load(off).f32x4Add();
-            f.v128Store(off);
-          }
-          for (let q = 0; q < blk.scalars; q++) {
-            const off = blk.offset + 16 * blk.vectors + 4 * q;
-            f.get(cRow).get(value).get(srow[q]).f32Mul().get(cRow).f32Load(off).f32Add().f32Store(off);
-          }
+          scatterBlock(f, fused, cRow, blk, row, scale, value);
         }, () => f.get(cRow).i32Const(rowBytes).i32Add().set(cRow));
       }
     });

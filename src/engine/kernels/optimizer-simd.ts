@@ -4,8 +4,8 @@
  * store, so the two agree within rounding). Each runs over a range [start, end) of the
  * parameters, given as byte addresses of its first element and a count.
  */
-import { f32, i32, ModuleBuilder, v128, type FunctionBuilder } from '../wasm/assembler.js';
-import { MAX_PAGES } from '../wasm/kernel-memory.js';
+import { f32, i32, v128, type FunctionBuilder } from '../wasm/assembler.js';
+import { kernelModule } from './row-blocks.js';
 import { forFloats } from './elementwise-simd.js';
 
 /** Vector locals holding each f32 parameter splatted, so the loops read them from registers. */
@@ -18,7 +18,7 @@ function splats(f: FunctionBuilder, params: number[]): number[] {
 }
 
 export function optimizerModule(): Uint8Array<ArrayBuffer> {
-  const m = new ModuleBuilder().importMemory({ module: 'env', field: 'memory', initial: 1, maximum: MAX_PAGES, shared: true });
+  const m = kernelModule();
   // sgd_update(p, g, count, lr, wd): p −= lr·(g + wd·p)
   m.function('sgd_update', [i32, i32, i32, f32, f32], [], (f) => {
     const [p, g, count, lr, wd] = [0, 1, 2, 3, 4];

@@ -3,7 +3,8 @@
  * accumulators (the last block also holds the 0..3 columns past the last whole vector), and the
  * loops and multiply-adds they are emitted with.
  */
-import type { FunctionBuilder } from '../wasm/assembler.js';
+import { f32, ModuleBuilder, v128, type FunctionBuilder } from '../wasm/assembler.js';
+import { MAX_PAGES } from '../wasm/kernel-memory.js';
 
 /** f32x4 accumulators per pass over a row's nonzeros: 8 keep in registers on x86-64 (16 xmm). */
 export const VECTORS_PER_PASS = 8;
@@ -52,3 +53,66 @@ export function forRows(f: FunctionBuilder, rows: number, r: number, body: () =>
   f.end().end();
 }
 
+
+/** A module of kernels over the shared kernel memory, imported as `env.memory`. */
+export function kernelModule(): ModuleBuilder {
+  return new ModuleBuilder().importMemory({ module: 'env', field: 'memory', initial: 1, maximum: MAX_PAGES, shared: true });
+}
+
+/** The registers a block lives in: up to VECTORS_PER_PASS f32x4 and 3 f32 locals. */
+export interface BlockRegisters {
+  vectors: number[];
+  scalars: number[];
+}
+
+export function blockRegisters(f: FunctionBuilder): BlockRegisters {
+  return { vectors: Array.from({ length: VECTORS_PER_PASS }, () => f.local(v128)), scalars: Array.from({ length: 3 }, () => f.local(f32)) };
+}
+
+/** Byte offset of a block's scalar column q within a row. */
+const scalarAt = (blk: Block, q: number) => blk.offset + 16 * blk.vectors + 4 * q;
+
+/** regs = 0 */
+export function zeroBlock(f: FunctionBuilder, blk: Block, regs: BlockRegisters): void {
+  for (let i = 0; i < blk.vectors; i++) f.f32Const(0).f32x4Splat().set(regs.vectors[i]);
+  for (let q = 0; q < blk.scalars; q++) f.f32Const(0).set(regs.scalars[q]);
+}
+
+/** regs = the block of the row at address `row` */
+export function loadBlock(f: FunctionBuilder, row: number, blk: Block, regs: BlockRegisters): void {
+  for (let i = 0; i < blk.vectors; i++) f.get(row).v128Load(blk.offset + 16 * i).set(regs.vectors[i]);
+  for (let q = 0; q < blk.scalars; q++) f.get(row).f32Load(scalarAt(blk, q)).set(regs.scalars[q]);
+}
+
+/** The block of the row at `row` += regs */
+export function addBlockInto(f: FunctionBuilder, row: number, blk: Block, regs: BlockRegisters): void {
+  for (let i = 0; i < blk.vectors; i++) {
+    const at = blk.offset + 16 * i;
+    f.get(row).get(row).v128Load(at).get(regs.vectors[i]).f32x4Add().v128Store(at);
+  }
+  for (let q = 0; q < blk.scalars; q++) {
+    const at = scalarAt(blk, q);
+    f.get(row).get(row).f32Load(at).get(regs.scalars[q]).f32Add().f32Store(at);
+  }
+}
+
+/** regs += s × (the block of the row at `row`); `scale` holds s splatted, `scalar` s itself. */
+export function accumulateBlock(f: FunctionBuilder, fused: boolean, row: number, blk: Block, regs: BlockRegisters, scale: number, scalar: number): void {
+  for (let i = 0; i < blk.vectors; i++) multiplyAdd(f, fused, () => f.get(row).v128Load(blk.offset + 16 * i), scale, regs.vectors[i]);
+  for (let q = 0; q < blk.scalars; q++) f.get(scalar).get(row).f32Load(scalarAt(blk, q)).f32Mul().get(regs.scalars[q]).f32Add().set(regs.scalars[q]);
+}
+
+/** The block of the row at `row` += s × regs; `scale` holds s splatted, `scalar` s itself. */
+export function scatterBlock(f: FunctionBuilder, fused: boolean, row: number, blk: Block, regs: BlockRegisters, scale: number, scalar: number): void {
+  for (let i = 0; i < blk.vectors; i++) {
+    const at = blk.offset + 16 * i;
+    f.get(row);
+    if (fused) f.get(scale).get(regs.vectors[i]).get(row).v128Load(at).f32x4RelaxedMadd();
+    else f.get(scale).get(regs.vectors[i]).f32x4Mul().get(row).v128Load(at).f32x4Add();
+    f.v128Store(at);
+  }
+  for (let q = 0; q < blk.scalars; q++) {
+    const at = scalarAt(blk, q);
+    f.get(row).get(scalar).get(regs.scalars[q]).f32Mul().get(row).f32Load(at).f32Add().f32Store(at);
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * The SIMD kernel set: every kernel of kernel-set.ts as WebAssembly SIMD emitted at run time
+ * (csr-simd, matmul-simd, elementwise-simd, optimizer-simd, gather-simd), over one KernelMemory.
+ * Modules are compiled once per thread and width, and instantiated once per memory. A tensor
+ * outside the memory is staged through it, so any Float32Array works; the model's own tensors
+ * live in the memory and are read in place.
+ */
+import { CsrMatrix } from './csr.js';
+import { checkMatmulSizes, type MatmulOptions } from './matmul.js';
+import { denseKernelModule } from './matmul-simd.js';
+import { elementwiseModule } from './elementwise-simd.js';
+import type { AdamStep } from './optimizer-js.js';
+import { optimizerModule } from './optimizer-simd.js';
+import { gatherCsrRows, type CsrBytes } from './gather-js.js';
+import { gatherModule } from './gather-simd.js';
+import { csrKernelModule } from './csr-simd.js';
+import type { KernelSet } from './kernel-set.js';
+import { ShapeError } from '../errors.js';
+import { relaxedSimdSupported } from '../wasm/features.js';
+import type { KernelMemory } from '../wasm/kernel-memory.js';
+import { wasmApi } from '../wasm/runtime.js';
+
+type CsrKernel = (rowPtr: number, colIdx: number, values: number, rows: number, b: number, c: number) => void;
+type DenseKernel = (a: number, m: number, k: number, b: number, c: number) => void;
+type GatherKernel = (rowPtr: number, colIdx: number, values: number, indices: number, count: number, outPtr: number, outCol: number, outVal: number, scale: number) => void;
+interface OptimizerKernels {
+  sgd_update(p: number, g: number, count: number, lr: number, wd: number): void;
+  momentum_update(p: number, g: number, v: number, count: number, lr: number, mu: number, wd: number): void;
+  adam_update(p: number, g: number, m: number, v: number, count: number, a: number, e: number, b1: number, b2: number, l2: number, shrink: number, c1: number, c2: number): void;
+}
+interface ElementwiseKernels {
+  relu(x: number, y: number, count: number): void;
+  relu_backward(y: number, dy: number, dx: number, count: number): void;
+  add_bias(y: number, b: number, rows: number, n: number): void;
+  add_into(dst: number, src: number, count: number): void;
+}
+
+/** Compiled modules by width, shared by every memory in this thread. */
+const modules = new Map<string, object>();
+
+/** The SIMD kernels over `memory`; tensors outside it are staged through it (correct, but a copy). */
+export class SimdKernels implements KernelSet {
+  readonly path = 'simd' as const;
+  readonly fused = relaxedSimdSupported();
+  private readonly instances = new Map<number, { matmul: CsrKernel; transpose: CsrKernel }>();
+  private readonly denseInstances = new Map<number, { matmul: DenseKernel; transpose: DenseKernel }>();
+  private transposed: Float32Array = new Float32Array(0);
+  private elementwiseInstance?: ElementwiseKernels;
+  private optimizerInstance?: OptimizerKernels;
+  private gatherInstance?: GatherKernel;
+  private staging: Float32Array = new Float32Array(0);
+  private stagingInt: Int32Array = new Int32Array(0);
+
+  constructor(readonly allocator: KernelMemory) {}
+
+  /** The exports of module `kind` for width n, instantiated over this memory once. */
+  private instantiate(kind: string, n: number, emit: (n: number, fused: boolean) => Uint8Array<ArrayBuffer>): Record<string, unknown> {
+    // (`n` is the width a module is emitted for; 0 for the elementwise module, which has none.)
+    const api = wasmApi()!;
+    const key = `${kind}:${n}:${this.fused}`;
+    let module = modules.get(key);
+    if (!module) modules.set(key, (module = new api.Module(emit(n, this.fused))));
+    return new api.Instance(module, { env: { memory: this.allocator.memory } }).exports;
+  }
+
+  private kernelsFor(n: number) {
+    let k = this.instances.get(n);
+    if (!k) {
+      const exports = this.instantiate('csr', n, csrKernelModule);
+      k = { matmul: exports.csr_matmul as CsrKernel, transpose: exports.csr_transpose_matmul as CsrKernel };
+      this.instances.set(n, k);
+    }
+    return k;
+  }
+
+  private denseKernelsFor(n: number) {
+    let k = this.denseInstances.get(n);
+    if (!k) {
+      const exports = this.instantiate('dense', n, denseKernelModule);
+      k = { matmul: exports.dense_matmul as DenseKernel, transpose: exports.dense_transpose_matmul as DenseKernel };
+      this.denseInstances.set(n, k);
+    }
+    return k;
+  }
+
+  /** Byte addresses of the arrays, staging those that live outside the memory. */
+  private resident(arrays: (Float32Array | Int32Array)[]): { addresses: number[]; restore: () => void } {
+    const outside = arrays.filter((a) => !this.allocator.holds(a));
+    if (outside.length === 0) return { addresses: arrays.map((a) => a.byteOffset), restore: () => {} };
+    const floats = outside.filter((a) => a instanceof Float32Array).reduce((s, a) => s + a.length + 4, 0);
+    const ints = outside.filter((a) => a instanceof Int32Array).reduce((s, a) => s + a.length + 4, 0);
+    if (this.staging.length < floats) this.staging = this.allocator.f32(floats);
+    if (this.stagingInt.length < ints) this.stagingInt = this.allocator.i32(ints);
+    let fAt = 0;
+    let iAt = 0;
+    const copies: [Float32Array | Int32Array, Float32Array | Int32Array][] = [];
+    const addresses = arrays.map((a) => {
+      if (this.allocator.holds(a)) return a.byteOffset;
+      const pool = a instanceof Float32Array ? this.staging : this.stagingInt;
+      const at = a instanceof Float32Array ? fAt : iAt;
+      const view = pool.subarray(at, at + a.length);
+      view.set(a as never);
+      copies.push([a, view]);
+      if (a instanceof Float32Array) fAt += a.length + 4 - (a.length % 4);
+      else iAt += a.length + 4 - (a.length % 4);
+      return view.byteOffset;
+    });
+    return { addresses, restore: () => copies.forEach(([a, view]) => a.set(view as never)) };
+  }
+
+  csrMatmul(a: CsrMatrix, b: Float32Array, c: Float32Array, n: number, accumulate = false): void {
+    if (b.length < a.cols * n) throw new ShapeError(`csrMatmul: B has ${b.length} values, expected [${a.cols}, ${n}]`);
+    if (c.length < a.rows * n) throw new ShapeError(`csrMatmul: C has ${c.length} values, expected [${a.rows}, ${n}]`);
+    const out = c.subarray(0, a.rows * n);
+    if (!accumulate) out.fill(0);
+    const nnz = a.nnz;
+    const { addresses, restore } = this.resident([a.rowPtr.subarray(0, a.rows + 1), a.colIdx.subarray(0, nnz), a.values.subarray(0, nnz), b.subarray(0, a.cols * n), out]);
+    const [rowPtr, colIdx, values, bAt, cAt] = addresses;
+    this.kernelsFor(n).matmul(rowPtr, colIdx, values, a.rows, bAt, cAt);
+    restore();
+  }
+
+  csrTransposeMatmul(a: CsrMatrix, b: Float32Array, c: Float32Array, n: number): void {
+    if (b.length < a.rows * n) throw new ShapeError(`csrTransposeMatmul: B has ${b.length} values, expected [${a.rows}, ${n}]`);
+    if (c.length < a.cols * n) throw new ShapeError(`csrTransposeMatmul: C has ${c.length} values, expected [${a.cols}, ${n}]`);
+    const nnz = a.nnz;
+    const { addresses, restore } = this.resident([a.rowPtr.subarray(0, a.rows + 1), a.colIdx.subarray(0, nnz), a.values.subarray(0, nnz), b.subarray(0, a.rows * n), c.subarray(0, a.cols * n)]);
+    const [rowPtr, colIdx, values, bAt, cAt] = addresses;
+    this.kernelsFor(n).transpose(rowPtr, colIdx, values, a.rows, bAt, cAt);
+    restore();
+  }
+
+  private get elementwise(): ElementwiseKernels {
+    this.elementwiseInstance ??= this.instantiate('elementwise', 0, elementwiseModule) as unknown as ElementwiseKernels;
+    return this.elementwiseInstance;
+  }
+
+  private get updates(): OptimizerKernels {
+    this.optimizerInstance ??= this.instantiate('optimizer', 0, optimizerModule) as unknown as OptimizerKernels;
+    return this.optimizerInstance;
+  }
+
+  /** The byte addresses of elements [start, end) of arrays that must all live in the memory (optimiser state does). */
+  private ranges(arrays: Float32Array[], start: number, end: number): { addresses: number[]; restore: () => void } {
+    return this.resident(arrays.map((a) => a.subarray(start, end)));
+  }
+
+  sgdUpdate(p: Float32Array, g: Float32Array, start: number, end: number, lr: number, wd: number): void {
+    if (end <= start) return;
+    const { addresses: [pa, ga], restore } = this.ranges([p, g], start, end);
+    this.updates.sgd_update(pa, ga, end - start, lr, wd);
+    restore();
+  }
+
+  momentumUpdate(p: Float32Array, g: Float32Array, v: Float32Array, start: number, end: number, lr: number, mu: number, wd: number): void {
+    if (end <= start) return;
+    const { addresses: [pa, ga, va], restore } = this.ranges([p, g, v], start, end);
+    this.updates.momentum_update(pa, ga, va, end - start, lr, mu, wd);
+    restore();
+  }
+
+  adamUpdate(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, start: number, end: number, s: AdamStep): void {
+    if (end <= start) return;
+    const { addresses: [pa, ga, ma, va], restore } = this.ranges([p, g, m, v], start, end);
+    this.updates.adam_update(pa, ga, ma, va, end - start, s.a, s.e, s.b1, s.b2, s.l2, s.shrink, 1 - s.b1, 1 - s.b2);
+    restore();
+  }
+
+  relu(x: Float32Array, y: Float32Array): void {
+    if (y.length < x.length) throw new ShapeError(`relu: output has ${y.length} values, expected ${x.length}`);
+    const { addresses, restore } = this.resident([x, y.subarray(0, x.length)]);
+    this.elementwise.relu(addresses[0], addresses[1], x.length);
+    restore();
+  }
+
+  reluBackward(y: Float32Array, dy: Float32Array, dx: Float32Array): void {
+    if (y.length < dy.length || dx.length < dy.length) throw new ShapeError(`reluBackward: ${y.length} outputs and ${dx.length} gradients for ${dy.length} values`);
+    const { addresses, restore } = this.resident([y.subarray(0, dy.length), dy, dx.subarray(0, dy.length)]);
+    this.elementwise.relu_backward(addresses[0], addresses[1], addresses[2], dy.length);
+    restore();
+  }
+
+  gatherCsrRows(src: CsrBytes, indices: Int32Array, start: number, end: number, out: CsrMatrix, scale: number): void {
+    const m = this.allocator;
+    // A data set outside the kernel memory (built without its allocator) is gathered in JS: staging
+    // the whole set per batch would cost more than it saves.
+    if (!(m.holds(src.rowPtr) && m.holds(src.colIdx) && m.holds(src.values) && m.holds(out.rowPtr) && m.holds(out.colIdx) && m.holds(out.values))) {
+      gatherCsrRows(src, indices, start, end, out, scale);
+      return;
+    }
+    this.gatherInstance ??= this.instantiate('gather', 0, gatherModule).gather_rows as GatherKernel;
+    const { addresses: [at], restore } = this.resident([indices.subarray(start, end)]);
+    this.gatherInstance(src.rowPtr.byteOffset, src.colIdx.byteOffset, src.values.byteOffset, at, end - start, out.rowPtr.byteOffset, out.colIdx.byteOffset, out.values.byteOffset, scale);
+    restore();
+  }
+
+  addInto(dst: Float32Array, src: Float32Array, start: number, end: number): void {
+    if (end <= start) return;
+    const { addresses: [d, s], restore } = this.ranges([dst, src], start, end);
+    this.elementwise.add_into(d, s, end - start);
+    restore();
+  }
+
+  addBias(y: Float32Array, b: Float32Array, rows: number, n: number): void {
+    if (y.length < rows * n || b.length < n) throw new ShapeError(`addBias: ${y.length} values and a bias of ${b.length}, expected [${rows}, ${n}] and [${n}]`);
+    const { addresses, restore } = this.resident([y.subarray(0, rows * n), b.subarray(0, n)]);
+    this.elementwise.add_bias(addresses[0], addresses[1], rows, n);
+    restore();
+  }
+
+  matmul(a: Float32Array, b: Float32Array, c: Float32Array, m: number, n: number, k: number, opts: MatmulOptions = {}): void {
+    checkMatmulSizes(a, b, c, m, n, k, opts);
+    const out = c.subarray(0, m * n);
+    if (!opts.accumulate) out.fill(0);
+    if (m === 0 || n === 0 || k === 0) return;
+    let bRows = b.subarray(0, k * n);
+    if (opts.transB) {
+      // B is stored n × k: its transpose (k × n, rows of n) goes into scratch in the kernel memory.
+      if (this.transposed.length < k * n) this.transposed = this.allocator.f32(k * n);
+      const t = this.transposed.subarray(0, k * n);
+      for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) t[j * n + i] = b[i * k + j];
+      bRows = t;
+    }
+    const { addresses, restore } = this.resident([a.subarray(0, m * k), bRows, out]);
+    const [aAt, bAt, cAt] = addresses;
+    const kernels = this.denseKernelsFor(n);
+    if (opts.transA) kernels.transpose(aAt, m, k, bAt, cAt);
+    else kernels.matmul(aAt, m, k, bAt, cAt);
+    restore();
+  }
+}
