@@ -15,29 +15,9 @@ import { CsrMatrix, csrMatmul, csrTransposeMatmul, matmulNaive, matmulRaw, Rng }
 import { SimdKernels } from '../src/engine/kernels/kernel-set.js';
 import { KernelMemory } from '../src/engine/wasm/kernel-memory.js';
 import { relaxedSimdSupported } from '../src/engine/wasm/features.js';
+import { time } from './timing.js';
 
 const json = process.argv.includes('--json');
-const MIN_SAMPLE_S = 0.2;
-const SAMPLES = 5;
-
-/** Median seconds per call over SAMPLES samples of at least MIN_SAMPLE_S each. */
-function time(fn: () => void): number {
-  fn();
-  const per: number[] = [];
-  for (let s = 0; s < SAMPLES; s++) {
-    let calls = 0;
-    const t0 = performance.now();
-    let t = t0;
-    while (t - t0 < MIN_SAMPLE_S * 1000) {
-      fn();
-      calls++;
-      t = performance.now();
-    }
-    per.push((t - t0) / 1000 / calls);
-  }
-  per.sort((a, b) => a - b);
-  return per[Math.floor(per.length / 2)];
-}
 
 const mnist = loadMnist();
 const data = csrFromSplit(mnist.train, 10);

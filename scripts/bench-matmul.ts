@@ -9,29 +9,9 @@
 import { loadMnist } from '../src/node/mnist-files.js';
 import { fillBatch } from '../src/data/dataset.js';
 import { Dense, Rng, matmulNaive, matmulRaw, type MatmulOptions } from '../src/engine/index.js';
+import { MIN_SAMPLE_S, SAMPLES, time } from './timing.js';
 
 const json = process.argv.includes('--json');
-const MIN_SAMPLE_S = 0.2;
-const SAMPLES = 5;
-
-/** Median seconds per call over SAMPLES samples of at least MIN_SAMPLE_S each. */
-function time(fn: () => void): number {
-  fn();
-  const per: number[] = [];
-  for (let s = 0; s < SAMPLES; s++) {
-    let calls = 0;
-    const t0 = performance.now();
-    let t = t0;
-    while (t - t0 < MIN_SAMPLE_S * 1000) {
-      fn();
-      calls++;
-      t = performance.now();
-    }
-    per.push((t - t0) / 1000 / calls);
-  }
-  per.sort((a, b) => a - b);
-  return per[Math.floor(per.length / 2)];
-}
 
 const rng = new Rng(1);
 const randn = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
