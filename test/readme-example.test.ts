@@ -59,6 +59,15 @@ test('the README training example runs on the built package, on a 2-thread pool,
   assert.ok(Number(epochs[1][3]) > 0.9, `validation accuracy ${epochs[1][3]}`);
 });
 
+test('the README kernels example runs on the built package: SIMD here, within rounding of the JS kernels', () => {
+  const r = runExample('kernels');
+  assert.is(r.status, 0, r.stderr);
+  const m = /^(simd|js) kernels; largest difference from the JS kernels: ([\d.e+-]+)$/m.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  assert.is(m![1], 'simd', 'Node 20 has WebAssembly SIMD');
+  assert.ok(Number(m![2]) > 0 && Number(m![2]) < 1e-5, `difference ${m![2]}`);
+});
+
 test('the built package resolves by name, types first in exports', () => {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   assert.equal(Object.keys(pkg.exports['.']), ['types', 'default']);
