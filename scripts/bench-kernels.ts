@@ -22,7 +22,9 @@ const json = process.argv.includes('--json');
 const mnist = loadMnist();
 const data = csrFromSplit(mnist.train, 10);
 const memory = new KernelMemory();
-const simd = new SimdKernels(memory);
+const simd = new SimdKernels(memory, { fused: false });
+// With relaxed SIMD (Node 22+, Chrome 114+) the same kernels again with fused multiply-add.
+const fma = relaxedSimdSupported() ? new SimdKernels(memory) : undefined;
 // A batch of 100 spread-out training images, gathered into the kernel memory as a trainer does.
 const batch = gatherBatch(data, Int32Array.from({ length: 100 }, (_, i) => i * 97), 0, 100, new BatchBuffers(simd)) as CsrMatrix;
 const dense = batch.toDense();
@@ -39,6 +41,7 @@ for (const n of [10, 256]) {
     ['x·W', 'naive', () => matmulNaive(dense, w, y, 100, n, 784)],
     ['x·W', 'js', () => csrMatmul(batch, w, y, n)],
     ['x·W', 'simd', () => simd.csrMatmul(batch, w, y, n)],
+    ...(fma ? ([['x·W', 'simd+fma', () => fma.csrMatmul(batch, w, y, n)], ['xᵀ·dy', 'simd+fma', () => fma.csrTransposeMatmul(batch, dy, dw, n)]] as [string, string, () => void][]) : []),
     ['xᵀ·dy', 'naive', () => matmulNaive(dense, dy, dw, 784, n, 100, { transA: true, accumulate: true })],
     ['xᵀ·dy', 'js', () => csrTransposeMatmul(batch, dy, dw, n)],
     ['xᵀ·dy', 'simd', () => simd.csrTransposeMatmul(batch, dy, dw, n)],
@@ -65,7 +68,8 @@ if (json) {
   console.log(`MNIST batch of 100 (${batch.nnz} nonzero pixels); G multiply-adds/s of the nonzeros' work${relaxedSimdSupported() ? '' : '; no relaxed SIMD here, so no fused row'}`);
   console.log('kernel         n     naive      js    simd   simd/js');
   for (const kernel of ['x·W', 'xᵀ·dy', 'x·W dense', 'xᵀ·dy dense']) for (const n of [10, 256]) {
-    const g = (path: string) => rows.find((r) => r.kernel === kernel && r.n === n && r.path === path)!.gmacs;
-    console.log(`${kernel.padEnd(13)}${String(n).padStart(4)}${g('naive').toFixed(2).padStart(10)}${g('js').toFixed(2).padStart(8)}${g('simd').toFixed(2).padStart(8)}${(g('simd') / g('js')).toFixed(1).padStart(9)}x`);
+    const g = (path: string) => rows.find((r) => r.kernel === kernel && r.n === n && r.path === path)?.gmacs;
+    const fused = g('simd+fma');
+    console.log(`${kernel.padEnd(13)}${String(n).padStart(4)}${g('naive')!.toFixed(2).padStart(10)}${g('js')!.toFixed(2).padStart(8)}${g('simd')!.toFixed(2).padStart(8)}${(g('simd')! / g('js')!).toFixed(1).padStart(9)}x${fused === undefined ? '' : `   simd+fma ${fused.toFixed(2)}`}`);
   }
 }

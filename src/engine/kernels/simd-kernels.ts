@@ -41,7 +41,8 @@ const modules = new Map<string, object>();
 /** The SIMD kernels over `memory`; tensors outside it are staged through it (correct, but a copy). */
 export class SimdKernels implements KernelSet {
   readonly path = 'simd' as const;
-  readonly fused = relaxedSimdSupported();
+  /** Fused multiply-add (relaxed SIMD): on where the platform validates it, unless asked off. */
+  readonly fused: boolean;
   private readonly instances = new Map<number, { matmul: CsrKernel; transpose: CsrKernel }>();
   private readonly denseInstances = new Map<number, { matmul: DenseKernel; transpose: DenseKernel }>();
   private transposed: Float32Array = new Float32Array(0);
@@ -51,7 +52,9 @@ export class SimdKernels implements KernelSet {
   private staging: Float32Array = new Float32Array(0);
   private stagingInt: Int32Array = new Int32Array(0);
 
-  constructor(readonly allocator: KernelMemory) {}
+  constructor(readonly allocator: KernelMemory, options: { fused?: boolean } = {}) {
+    this.fused = (options.fused ?? true) && relaxedSimdSupported();
+  }
 
   /** The exports of module `kind` for width n, instantiated over this memory once. */
   private instantiate(kind: string, n: number, emit: (n: number, fused: boolean) => Uint8Array<ArrayBuffer>): Record<string, unknown> {
