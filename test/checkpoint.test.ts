@@ -148,24 +148,33 @@ test('files: atomic save leaves no temporary behind; a missing file is one line'
   assert.throws(() => loadCheckpointFile(join(dir, 'nope.safetensors')), /nope\.safetensors: cannot read the model \(no such file\)/);
 });
 
-test('resume equals an uninterrupted run, bit for bit; evaluate in a fresh process prints the same accuracy', () => {
-  const common = ['--optimizer', 'momentum', '--lr', '0.005', '--threads', '2', '--json'];
-  const full = runCli(['train', '--epochs', '2', '--save', join(dir, 'full.safetensors'), ...common]);
-  assert.is(full.code, 0, full.stderr);
-  const half = runCli(['train', '--epochs', '1', '--save', join(dir, 'half.safetensors'), ...common]);
-  assert.is(half.code, 0, half.stderr);
-  const resumed = runCli(['train', '--epochs', '2', '--resume', join(dir, 'half.safetensors'), '--save', join(dir, 'resumed.safetensors'), '--threads', '2', '--json']);
-  assert.is(resumed.code, 0, resumed.stderr);
-  const a = loadCheckpointFile(join(dir, 'full.safetensors'));
-  const b = loadCheckpointFile(join(dir, 'resumed.safetensors'));
-  assert.equal(new Uint8Array(b.model.params.buffer.slice(0)), new Uint8Array(a.model.params.buffer.slice(0)));
-  assert.equal(Array.from(b.optimizerState.velocity), Array.from(a.optimizerState.velocity));
-  assert.is(b.meta.metrics.epochs.length, 2);
-  const trainAccuracy = JSON.parse(full.stdout.trim().split('\n').at(-1)!).test_accuracy;
-  const ev = runCli(['evaluate', '--checkpoint', join(dir, 'full.safetensors'), '--json']);
+test('resume equals an uninterrupted run, bit for bit, on either kernel path; evaluate in a fresh process prints the same accuracy', () => {
+  let finalLine = '';
+  for (const kernels of ['js', 'simd']) {
+    const common = ['--optimizer', 'momentum', '--lr', '0.005', '--threads', '2', '--json', '--kernels', kernels];
+    const full = runCli(['train', '--epochs', '2', '--save', join(dir, `full-${kernels}.safetensors`), ...common]);
+    assert.is(full.code, 0, full.stderr);
+    const half = runCli(['train', '--epochs', '1', '--save', join(dir, `half-${kernels}.safetensors`), ...common]);
+    assert.is(half.code, 0, half.stderr);
+    const resumed = runCli(['train', '--epochs', '2', '--resume', join(dir, `half-${kernels}.safetensors`), '--save', join(dir, `resumed-${kernels}.safetensors`), '--threads', '2', '--json', '--kernels', kernels]);
+    assert.is(resumed.code, 0, resumed.stderr);
+    assert.is(resumed.stderr, '', 'same path, nothing to note');
+    const a = loadCheckpointFile(join(dir, `full-${kernels}.safetensors`));
+    const b = loadCheckpointFile(join(dir, `resumed-${kernels}.safetensors`));
+    assert.equal(new Uint8Array(b.model.params.buffer.slice(0)), new Uint8Array(a.model.params.buffer.slice(0)), kernels);
+    assert.equal(Array.from(b.optimizerState.velocity), Array.from(a.optimizerState.velocity));
+    assert.is(b.meta.metrics.epochs.length, 2);
+    assert.is(a.meta.training.kernels, kernels, 'the checkpoint records its kernel path');
+    finalLine = full.stdout.trim().split('\n').at(-1)!;
+  }
+  const other = runCli(['train', '--epochs', '3', '--resume', join(dir, 'half-js.safetensors'), '--no-save', '--threads', '1', '--kernels', 'simd', '--json']);
+  assert.is(other.code, 0, other.stderr);
+  assert.match(other.stderr, /^mnist-ts: note: .*half-js\.safetensors was trained on the js kernels and continues on the simd ones: the result agrees with an uninterrupted run within rounding, not bit for bit\n$/);
+  const trainAccuracy = JSON.parse(finalLine).test_accuracy;
+  const ev = runCli(['evaluate', '--checkpoint', join(dir, 'full-simd.safetensors'), '--json']);
   assert.is(ev.code, 0, ev.stderr);
   assert.is(JSON.parse(ev.stdout).accuracy, trainAccuracy);
-  const text = runCli(['evaluate', '--checkpoint', join(dir, 'full.safetensors')]);
+  const text = runCli(['evaluate', '--checkpoint', join(dir, 'full-simd.safetensors')]);
   assert.match(text.stdout, `Accuracy: ${trainAccuracy.toFixed(4)}`);
   assert.match(text.stdout, /confusion matrix/);
 });
