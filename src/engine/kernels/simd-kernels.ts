@@ -58,7 +58,7 @@ export class SimdKernels implements KernelSet {
 
   /** The exports of module `kind` for width n, instantiated over this memory once. */
   private instantiate(kind: string, n: number, emit: (n: number, fused: boolean) => Uint8Array<ArrayBuffer>): Record<string, unknown> {
-    // (`n` is the width a module is emitted for; 0 for the elementwise module, which has none.)
+    // (`n` is the width a module is emitted for; 0 for those that have none: elementwise, optimiser, gather.)
     const api = wasmApi()!;
     const key = `${kind}:${n}:${this.fused}`;
     let module = modules.get(key);
