@@ -1,7 +1,10 @@
 /** Conv2D, MaxPool2D, Flatten and Dropout: against naive definitions and central differences. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Conv2D, CsrMatrix, Dense, Dropout, Flatten, MaxPool2D, ReLU, Rng, Sequential, denseToCsr, normal, type Layer } from '../src/engine/index.js';
+import { Conv2D, CsrMatrix, Dense, Dropout, Flatten, MaxPool2D, ReLU, Rng, Sequential, denseToCsr, kernelsFor, normal, type Layer } from '../src/engine/index.js';
+import { wasmApi } from '../src/engine/wasm/runtime.js';
+
+const WebAssembly = wasmApi()!;
 import { checkInputGradient, checkModel, input } from './helpers/gradcheck.js';
 import { convBackwardSparse, convWeightGrad, SparseList, weightOffsetsLength } from '../src/engine/kernels/conv-backward.js';
 
@@ -46,17 +49,30 @@ for (const [shape, filters, k, same] of [
   [[2, 5, 5], 2, 5, false], // the kernel fills the image: one output pixel
   [[1, 4, 4], 1, 1, false],
   [[3, 9, 10], 6, 5, true], // the unrolled 5×5 kernel, padded, with a partial group of filters
+  [[8, 12, 12], 12, 5, false], // the preset's second convolution
+  [[2, 10, 11], 7, 3, false], // rows of 9 outputs: the SIMD kernel's last vector overlaps
+  [[1, 9, 8], 5, 5, false], // rows of exactly 4 outputs
 ] as [number[], number, number, boolean][]) {
-  test(`Conv2D forward equals the definition: input [${shape}], ${filters} filters ${k}×${k}, ${same ? 'same' : 'valid'}`, () => {
-    const conv = new Conv2D(shape, filters, k, { padding: same ? 'same' : 'valid', init: normal(0.5), bias: normal(0.5) });
-    const model = new Sequential([conv]).initialize(11);
-    const batch = 3;
-    const x = input(batch, conv.inputSize, new Rng(12), 0.5);
-    const y = model.forward(x, batch);
-    close(y, naiveConv(x, batch, shape, model.param('conv2d0.weight'), model.param('conv2d0.bias'), filters, k, same), 1e-5, 'y');
-    assert.equal([...conv.outputShape], [filters, same ? shape[1] : shape[1] - k + 1, same ? shape[2] : shape[2] - k + 1]);
-  });
+  for (const path of ['js', 'simd'] as const) {
+    test(`Conv2D forward equals the definition (${path} kernels): input [${shape}], ${filters} filters ${k}×${k}, ${same ? 'same' : 'valid'}`, () => {
+      const conv = new Conv2D(shape, filters, k, { padding: same ? 'same' : 'valid', init: normal(0.5), bias: normal(0.5) });
+      const model = new Sequential([conv], { kernels: kernelsFor(path) }).initialize(11);
+      const batch = 3;
+      const x = input(batch, conv.inputSize, new Rng(12), 0.5);
+      const y = model.forward(x, batch);
+      close(y, naiveConv(x, batch, shape, model.param('conv2d0.weight'), model.param('conv2d0.bias'), filters, k, same), 1e-5, 'y');
+      assert.equal([...conv.outputShape], [filters, same ? shape[1] : shape[1] - k + 1, same ? shape[2] : shape[2] - k + 1]);
+    });
+  }
 }
+
+test('the SIMD convolution module validates for every shape the preset and these tests use', async () => {
+  const { convForwardModule } = await import('../src/engine/kernels/conv-simd.js');
+  for (const [c, h, w, k, f] of [[1, 28, 28, 5, 8], [8, 12, 12, 5, 12], [2, 10, 11, 3, 7], [1, 9, 8, 5, 5], [3, 11, 14, 5, 6]]) {
+    assert.ok(WebAssembly.validate(convForwardModule({ channels: c, height: h, width: w, kernel: k, filters: f }, false)), `[${c}, ${h}, ${w}] ${k}×${k} × ${f}`);
+  }
+  assert.throws(() => convForwardModule({ channels: 1, height: 6, width: 6, kernel: 4, filters: 2 }, false), /rows of 4 or more/);
+});
 
 test('Conv2D forward skips all-zero row segments correctly: a digit-like input (a box of ink on zeros)', () => {
   const conv = new Conv2D([2, 28, 28], 5, 5, { init: normal(0.5), bias: normal(0.5) });

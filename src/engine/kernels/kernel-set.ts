@@ -11,6 +11,7 @@ import { addBias, addInto, relu, reluBackward } from './elementwise-js.js';
 import { adamUpdate, momentumUpdate, sgdUpdate, type AdamStep } from './optimizer-js.js';
 import { gatherCsrRows, type CsrBytes } from './gather-js.js';
 import { SimdKernels } from './simd-kernels.js';
+import type { ConvShape } from './conv-simd.js';
 import { OptionError } from '../errors.js';
 import { simdSupported } from '../wasm/features.js';
 import { heapAllocator, type Allocator } from '../allocator.js';
@@ -46,6 +47,11 @@ export interface KernelSet {
   sgdUpdate(p: Float32Array, g: Float32Array, start: number, end: number, lr: number, wd: number): void;
   momentumUpdate(p: Float32Array, g: Float32Array, v: Float32Array, start: number, end: number, lr: number, mu: number, wd: number): void;
   adamUpdate(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, start: number, end: number, step: AdamStep): void;
+  /**
+   * The valid convolution y = conv(x, weights [F, C, K, K]) + bias, where a kernel set has its own
+   * (SIMD, for outputs at least 4 wide); Conv2D runs the JS kernels of conv-forward.ts otherwise.
+   */
+  convValid?(x: Float32Array, batch: number, shape: ConvShape, weights: Float32Array, bias: Float32Array, y: Float32Array): boolean;
 }
 
 export const jsKernels: KernelSet = { path: 'js', allocator: heapAllocator, csrMatmul, csrTransposeMatmul, matmul: matmulRaw, relu, reluBackward, addBias, addInto, gatherCsrRows, sgdUpdate, momentumUpdate, adamUpdate };

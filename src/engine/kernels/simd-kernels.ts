@@ -14,6 +14,7 @@ import { optimizerModule } from './optimizer-simd.js';
 import { gatherCsrRows, type CsrBytes } from './gather-js.js';
 import { gatherModule } from './gather-simd.js';
 import { csrKernelModule } from './csr-simd.js';
+import { convForwardModule, type ConvShape } from './conv-simd.js';
 import type { KernelSet } from './kernel-set.js';
 import { ShapeError } from '../errors.js';
 import { relaxedSimdSupported } from '../wasm/features.js';
@@ -22,6 +23,7 @@ import { wasmApi } from '../wasm/runtime.js';
 
 type CsrKernel = (rowPtr: number, colIdx: number, values: number, rows: number, b: number, c: number) => void;
 type DenseKernel = (a: number, m: number, k: number, b: number, c: number) => void;
+type ConvKernel = (x: number, batch: number, weights: number, bias: number, y: number) => void;
 type GatherKernel = (rowPtr: number, colIdx: number, values: number, indices: number, count: number, outPtr: number, outCol: number, outVal: number, scale: number) => void;
 interface OptimizerKernels {
   sgd_update(p: number, g: number, count: number, lr: number, wd: number): void;
@@ -49,6 +51,7 @@ export class SimdKernels implements KernelSet {
   private elementwiseInstance?: ElementwiseKernels;
   private optimizerInstance?: OptimizerKernels;
   private gatherInstance?: GatherKernel;
+  private readonly convInstances = new Map<string, ConvKernel>();
   private staging: Float32Array = new Float32Array(0);
   private stagingInt: Int32Array = new Int32Array(0);
 
@@ -195,6 +198,28 @@ export class SimdKernels implements KernelSet {
     const { addresses: [at], restore } = this.resident([indices.subarray(start, end)]);
     this.gatherInstance(src.rowPtr.byteOffset, src.colIdx.byteOffset, src.values.byteOffset, at, end - start, out.rowPtr.byteOffset, out.colIdx.byteOffset, out.values.byteOffset, scale);
     restore();
+  }
+
+  /** Returns false (and does nothing) for outputs narrower than 4: the JS kernel handles those. */
+  convValid(x: Float32Array, batch: number, s: ConvShape, weights: Float32Array, bias: Float32Array, y: Float32Array): boolean {
+    const { channels: c, height: h, width: w, kernel: K, filters: F } = s;
+    const ow = w - K + 1;
+    const oh = h - K + 1;
+    if (ow < 4 || oh < 1) return false;
+    const key = `${c}x${h}x${w}k${K}f${F}`;
+    let kernel = this.convInstances.get(key);
+    if (!kernel) {
+      const api = wasmApi()!;
+      const moduleKey = `conv:${key}:${this.fused}`;
+      let module = modules.get(moduleKey);
+      if (!module) modules.set(moduleKey, (module = new api.Module(convForwardModule(s, this.fused))));
+      kernel = new api.Instance(module, { env: { memory: this.allocator.memory } }).exports.conv_valid as ConvKernel;
+      this.convInstances.set(key, kernel);
+    }
+    const { addresses: [xa, wa, ba, ya], restore } = this.resident([x.subarray(0, batch * c * h * w), weights.subarray(0, F * c * K * K), bias.subarray(0, F), y.subarray(0, batch * F * oh * ow)]);
+    kernel(xa, batch, wa, ba, ya);
+    restore();
+    return true;
   }
 
   addInto(dst: Float32Array, src: Float32Array, start: number, end: number): void {

@@ -16,6 +16,7 @@ import { matmulRaw } from '../kernels/matmul.js';
 import { convValid, packFilters, packedFilterLength, rowSpans } from '../kernels/conv-forward.js';
 import { convBackwardSparse, convWeightGrad, SparseList, weightOffsetsLength } from '../kernels/conv-backward.js';
 import { checkImageShape } from './image-shape.js';
+import { jsKernels, type KernelSet } from '../kernels/kernel-set.js';
 
 /**
  * Below this fraction of nonzeros in dy, the backward pass visits the nonzeros only
@@ -59,6 +60,7 @@ export class Conv2D implements Layer {
   private offsets: Int32Array = new Int32Array(0);
   private spans: Int32Array = new Int32Array(0);
   private readonly nonzeros = new SparseList();
+  private kernels: KernelSet = jsKernels;
 
   constructor(input: readonly number[], readonly filters: number, readonly kernel: number, options: Conv2DOptions = {}) {
     const [c, h, w] = checkImageShape('Conv2D', input);
@@ -100,17 +102,24 @@ export class Conv2D implements Layer {
     [this.dw, this.db] = grads;
   }
 
+  useKernels(kernels: KernelSet): void {
+    this.kernels = kernels;
+  }
+
   forward(x: Float32Array | object, batch: number): Float32Array {
     if (!(x instanceof Float32Array)) throw new ShapeError('Conv2D: sparse input is not supported');
     if (x.length !== batch * this.inputSize) throw new ShapeError(`Conv2D: input has ${x.length} values, expected [${batch}, ${this.inputShape.join(', ')}]`);
     const [c, h, w] = this.inputShape;
     const [hp, wp] = this.paddedSize();
     const xp = this.pad > 0 || hp !== h || wp !== w ? this.padInput(x, batch) : x;
-    const ckk = this.patch;
-    const packed = packFilters(this.w, this.filters, ckk, this.packed.get(packedFilterLength(this.filters, ckk)));
     const y = this.y.get(batch * this.outputSize);
-    if (this.spans.length < 2 * batch * c * hp) this.spans = new Int32Array(2 * batch * c * hp);
-    convValid(xp, batch, c, hp, wp, packed, this.b, this.filters, this.kernel, y, rowSpans(xp, batch * c * hp, wp, this.spans));
+    const shape = { channels: c, height: hp, width: wp, kernel: this.kernel, filters: this.filters };
+    if (!this.kernels.convValid?.(xp, batch, shape, this.w, this.b, y)) {
+      const ckk = this.patch;
+      const packed = packFilters(this.w, this.filters, ckk, this.packed.get(packedFilterLength(this.filters, ckk)));
+      if (this.spans.length < 2 * batch * c * hp) this.spans = new Int32Array(2 * batch * c * hp);
+      convValid(xp, batch, c, hp, wp, packed, this.b, this.filters, this.kernel, y, rowSpans(xp, batch * c * hp, wp, this.spans));
+    }
     this.xp = xp;
     this.batch = batch;
     return y;

@@ -1,0 +1,85 @@
+/**
+ * The forward convolution (stride 1, valid; a padded layer pads its input first) in WebAssembly
+ * SIMD, emitted for one layer shape (channels, height, width, kernel, filters), so every offset
+ * of a kernel tap is a constant. Lanes are adjacent output pixels of one row, 8 (two vectors) per
+ * pass where rows are 8 or wider, else 4: for each tap (c, kh, kw) the input pixels they read are
+ * adjacent too, one unaligned load per vector, multiplied by each of four filters' weight for
+ * that tap. A row's last pass starts at ow − 8 (or ow − 4) when the width does not divide
+ * (outputs are independent, so the overlap rewrites the same values). Same sums as the JS kernel (conv-forward.ts), in float32 instead of float64, and
+ * without its skipping of all-zero input rows.
+ *   conv_valid(x, batch, weights [F, C, K, K], bias [F], y): byte addresses
+ */
+import { i32, v128 } from '../wasm/assembler.js';
+import { kernelModule } from './row-blocks.js';
+
+export interface ConvShape {
+  channels: number;
+  height: number;
+  width: number;
+  kernel: number;
+  filters: number;
+}
+
+export function convForwardModule(s: ConvShape, fused: boolean): Uint8Array<ArrayBuffer> {
+  const { channels: c, height: h, width: w, kernel: K, filters: F } = s;
+  const oh = h - K + 1;
+  const ow = w - K + 1;
+  if (!(oh >= 1 && ow >= 4)) throw new RangeError(`convForwardModule: output ${oh}×${ow}, the SIMD kernel needs rows of 4 or more`);
+  // Output pixels per pass: two vectors where rows allow (each tap's weight splat then feeds 8
+  // multiply-adds instead of 4), else one.
+  const vectors = ow >= 8 ? 2 : 1;
+  const span = 4 * vectors;
+  const m = kernelModule();
+  m.function('conv_valid', [i32, i32, i32, i32, i32], [], (f) => {
+    const [x, batch, wts, bias, y] = [0, 1, 2, 3, 4];
+    const i = f.local(i32), oy = f.local(i32), ox = f.local(i32), xRow = f.local(i32), yRow = f.local(i32), xImg = f.local(i32), yImg = f.local(i32);
+    const xv = Array.from({ length: vectors }, () => f.local(v128));
+    const wv = f.local(v128);
+    const acc = Array.from({ length: 4 * vectors }, () => f.local(v128));
+    f.i32Const(0).set(i);
+    f.block().loop();
+    f.get(i).get(batch).i32GeU().brIf(1);
+    f.get(x).get(i).i32Const(c * h * w * 4).i32Mul().i32Add().set(xImg);
+    f.get(y).get(i).i32Const(F * oh * ow * 4).i32Mul().i32Add().set(yImg);
+    for (let g = 0; g * 4 < F; g++) {
+      const nf = Math.min(4, F - 4 * g);
+      f.i32Const(0).set(oy);
+      f.block().loop();
+      f.get(oy).i32Const(oh).i32GeU().brIf(1);
+      f.i32Const(0).set(ox);
+      f.block().loop();
+      // the last pass of a row starts at ow − span
+      f.get(ox).i32Const(ow - span).i32GtS().if().i32Const(ow - span).set(ox).end();
+      // xRow = address of x[i, 0, oy, ox]; yRow = address of y[i, 0, oy, ox]
+      f.get(xImg).get(oy).i32Const(w).i32Mul().get(ox).i32Add().i32Const(2).i32Shl().i32Add().set(xRow);
+      f.get(yImg).get(oy).i32Const(ow).i32Mul().get(ox).i32Add().i32Const(2).i32Shl().i32Add().set(yRow);
+      for (let j = 0; j < nf; j++) for (let v = 0; v < vectors; v++) f.get(bias).v128Load32Splat((4 * g + j) * 4).set(acc[j * vectors + v]);
+      for (let ch = 0; ch < c; ch++) {
+        for (let kh = 0; kh < K; kh++) {
+          for (let kw = 0; kw < K; kw++) {
+            for (let v = 0; v < vectors; v++) f.get(xRow).v128Load((((ch * h + kh) * w + kw) + 4 * v) * 4).set(xv[v]);
+            for (let j = 0; j < nf; j++) {
+              const tap = (((4 * g + j) * c + ch) * K + kh) * K + kw;
+              f.get(wts).v128Load32Splat(tap * 4).set(wv);
+              for (let v = 0; v < vectors; v++) {
+                const a = acc[j * vectors + v];
+                if (fused) f.get(wv).get(xv[v]).get(a).f32x4RelaxedMadd().set(a);
+                else f.get(wv).get(xv[v]).f32x4Mul().get(a).f32x4Add().set(a);
+              }
+            }
+          }
+        }
+      }
+      for (let j = 0; j < nf; j++) for (let v = 0; v < vectors; v++) f.get(yRow).get(acc[j * vectors + v]).v128Store(((4 * g + j) * oh * ow + 4 * v) * 4);
+      // the next pass, or the next row once the last pass (at ow − span) is done
+      f.get(ox).i32Const(ow - span).i32Eq().brIf(1);
+      f.get(ox).i32Const(span).i32Add().set(ox).br(0);
+      f.end().end();
+      f.get(oy).i32Const(1).i32Add().set(oy).br(0);
+      f.end().end();
+    }
+    f.get(i).i32Const(1).i32Add().set(i).br(0);
+    f.end().end();
+  });
+  return m.build();
+}
