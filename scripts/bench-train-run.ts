@@ -32,7 +32,7 @@ function denseMnist() {
 }
 
 // As the CLI does: on the SIMD kernels the data set's nonzeros live in the kernel memory.
-const data = model === 'mlp-dense' ? denseMnist() : csrFromSplit(mnist.train, 10, kernels.path === 'js' ? undefined : kernels.allocator);
+const data = model === 'mlp-dense' ? denseMnist() : csrFromSplit(mnist.train, 10, kernels.allocator);
 const net = model === 'cnn' ? cnn({}, { kernels }) : model.startsWith('mlp') ? mlp({ hidden: [256] }, { kernels }) : softmaxRegression({}, { kernels });
 net.initialize(0);
 const optimizer = model === 'cnn' ? new Adam(0.002) : new SGD(model.startsWith('mlp') ? 0.1 : 0.01);

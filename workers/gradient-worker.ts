@@ -19,7 +19,7 @@ export default function gradientWorker(task: WorkerTask): WorkerResult {
   // With SIMD kernels the worker runs the same kernels over the same kernel memory, and its own
   // scratch (activations, batches) comes from the same arena.
   const memory = task.kernelMemory ? new KernelMemory(task.kernelMemory) : undefined;
-  const floats = (f: SharedFloats) => (f instanceof SharedArrayBuffer ? new Float32Array(f) : memory!.f32At(f.byteOffset, f.length));
+  const floats = (f: SharedFloats) => (f instanceof SharedArrayBuffer ? new Float32Array(f) : memory!.at(Float32Array, f.byteOffset, f.length));
   const params = floats(task.params);
   const slabs = task.slabs.map(floats);
   const model = Sequential.fromSpec(task.layers, { params, grads: slabs[task.shard], kernels: memory ? new SimdKernels(memory) : undefined });

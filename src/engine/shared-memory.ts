@@ -2,6 +2,7 @@
  * Typed arrays in a SharedArrayBuffer where the platform has one (Node, cross-origin-isolated
  * browser pages), so that worker threads can see them without a copy; plain ones elsewhere.
  */
+import type { Allocator } from './allocator.js';
 
 interface TypedArrayClass<T> {
   new (length: number): T;
@@ -20,6 +21,17 @@ export function sharedArray<T>(Ctor: TypedArrayClass<T>, length: number): T {
 export function isShared(buffer: ArrayBufferLike): buffer is SharedArrayBuffer {
   return typeof SharedArrayBuffer === 'function' && buffer instanceof SharedArrayBuffer;
 }
+
+/**
+ * Typed arrays in SharedArrayBuffers (plain ones where there are none): where the JS kernels'
+ * tensors live, so that pool workers see parameters, slabs and the data set without copies.
+ */
+export const sharedAllocator: Allocator = {
+  f32: (length) => sharedArray(Float32Array, length),
+  i32: (length) => sharedArray(Int32Array, length),
+  u16: (length) => sharedArray(Uint16Array, length),
+  u8: (length) => sharedArray(Uint8Array, length),
+};
 
 export function sharedFloat32(length: number): Float32Array {
   return sharedArray(Float32Array, length);

@@ -9,7 +9,7 @@
 import type { Allocator } from '../engine/allocator.js';
 import { jsKernels, type KernelSet } from '../engine/kernels/kernel-set.js';
 import { CsrMatrix } from '../engine/kernels/csr.js';
-import { isShared, sharedArray } from '../engine/shared-memory.js';
+import { isShared, sharedAllocator, sharedArray } from '../engine/shared-memory.js';
 import { DataError } from '../engine/errors.js';
 import { type Split } from '../data/dataset.js';
 
@@ -43,9 +43,8 @@ export type TrainingData = CsrBytesData | DenseData;
  * The nonzero pixels of a split, in SharedArrayBuffers, or in a kernel memory when `allocator` is
  * one (then the SIMD gather reads them where they are). One pass over the pixels, done once.
  */
-export function csrFromSplit(split: Split, classes: number, allocator?: Allocator): CsrBytesData {
+export function csrFromSplit(split: Split, classes: number, alloc: Allocator = sharedAllocator): CsrBytesData {
   const { count, features, pixels } = split;
-  const alloc = allocator ?? { i32: (n: number) => sharedArray(Int32Array, n), u16: (n: number) => sharedArray(Uint16Array, n), u8: (n: number) => sharedArray(Uint8Array, n) };
   if (features > 65536) throw new DataError(`${split.name}: ${features} pixels per image, at most 65536 supported`);
   const rowPtr = alloc.i32(count + 1);
   // Most pixels are zero and come in runs, so whole 4-byte words of zeros are skipped at once
@@ -113,7 +112,7 @@ export class BatchBuffers {
 
   constructor(readonly kernels: KernelSet = jsKernels) {
     this.allocator = kernels.allocator;
-    this.csr = new CsrMatrix(kernels.path === 'js' ? undefined : kernels.allocator);
+    this.csr = new CsrMatrix(kernels.allocator);
   }
 
   /** `indices` as an Int32Array (a view when it is one). */

@@ -5,7 +5,6 @@ import { confusionMatrix } from '../../engine/model/metrics.js';
 import { loadMnist } from '../../node/mnist-files.js';
 import { evaluateData } from '../../train/evaluate-data.js';
 import { csrFromSplit } from '../../train/training-data.js';
-import { dataAllocator } from '../training/prepare.js';
 import { checkModelFits } from '../check-model-fits.js';
 import { checkpointOption, readCheckpoint, type CheckpointArgs } from '../checkpoint-flag.js';
 import { choiceFlag, intFlag, numeric, plural } from '../options.js';
@@ -44,7 +43,7 @@ export async function runEvaluate(args: EvaluateArgs, print: Print = printLine, 
   const mnist = loadMnist({ dataDir: args.dataDir, validationSize: validationSize ?? ckpt.meta.training.validationSize });
   const split = splitName === 'test' ? mnist.test : mnist.validation;
   checkModelFits(ckpt.model, split.features, mnist.classes, path);
-  const ev = evaluateData(ckpt.model, csrFromSplit(split, mnist.classes, dataAllocator(ckpt.model.kernels)));
+  const ev = evaluateData(ckpt.model, csrFromSplit(split, mnist.classes, ckpt.model.kernels.allocator));
   const matrix = confusionMatrix(ev.predictions, ev.labels, mnist.classes);
   const perDigit = matrix.map((row, d) => {
     const total = row.reduce((a, b) => a + b, 0);

@@ -22,7 +22,7 @@ import { noteLine, printLine, type Print } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import { watchInterrupt } from '../training/interrupt.js';
 import { epochPrinter, headline } from '../training/lines.js';
-import { dataAllocator, prepareRun, type PreparedRun } from '../training/prepare.js';
+import { prepareRun, type PreparedRun } from '../training/prepare.js';
 import { DEFAULTS, resolveTrainSettings, type TrainArgs, type TrainSettings } from '../training/settings.js';
 
 export type { TrainArgs } from '../training/settings.js';
@@ -156,7 +156,7 @@ export async function runTrain(args: TrainArgs, print: Print = printLine, preloa
     throw new Interrupted(savePath ? `interrupted before the first epoch finished: nothing saved${resumed ? `; ${resumePath} is as it was` : ''}` : 'interrupted (--no-save: nothing saved)');
   }
 
-  const test = evaluateData(model, csrFromSplit(mnist.test, mnist.classes, dataAllocator(model.kernels)));
+  const test = evaluateData(model, csrFromSplit(mnist.test, mnist.classes, model.kernels.allocator));
   const totalSeconds = result.history.reduce((s, e) => s + e.seconds, 0);
   if (settings.json) {
     print(JSON.stringify({ finished: true, epochs: result.state.epochsDone, test_accuracy: test.accuracy, test_loss: test.loss, final_cost: history.at(-1)?.cost ?? null, train_seconds: totalSeconds, threads: settings.threads, saved: savePath ?? null }));

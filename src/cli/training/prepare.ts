@@ -1,7 +1,6 @@
 /** The pieces of a training run, from its settings: model, optimiser, schedule, data, augmentation. */
 import { OptionError } from '../../engine/errors.js';
-import type { Allocator } from '../../engine/allocator.js';
-import { kernelsFor, type KernelSet } from '../../engine/kernels/kernel-set.js';
+import { kernelsFor } from '../../engine/kernels/kernel-set.js';
 import { makeOptimizer, type Optimizer } from '../../engine/optim/optimizers.js';
 import type { Schedule } from '../../engine/optim/schedule.js';
 import type { Sequential } from '../../engine/model/sequential.js';
@@ -24,11 +23,6 @@ export interface PreparedRun {
   train: CsrBytesData;
   validation: CsrBytesData;
   stepsPerEpoch: number;
-}
-
-/** Where a data set's nonzeros go for these kernels: their kernel memory, or shared memory for the JS ones. */
-export function dataAllocator(kernels: KernelSet): Allocator | undefined {
-  return kernels.path === 'js' ? undefined : kernels.allocator;
 }
 
 /** The schedule in steps, for `epochs` epochs of `perEpoch` steps. */
@@ -72,8 +66,8 @@ export function prepareRun(settings: TrainSettings, resumed: Checkpoint | undefi
     augment,
     // On the SIMD kernels the data set's nonzeros live in the model's kernel memory, where the
     // SIMD gather reads them.
-    train: csrFromSplit(mnist.train, mnist.classes, dataAllocator(kernels)),
-    validation: csrFromSplit(mnist.validation, mnist.classes, dataAllocator(kernels)),
+    train: csrFromSplit(mnist.train, mnist.classes, kernels.allocator),
+    validation: csrFromSplit(mnist.validation, mnist.classes, kernels.allocator),
     stepsPerEpoch: perEpoch,
   };
 }

@@ -14,7 +14,8 @@ import { SimdKernels } from './simd-kernels.js';
 import type { ConvShape } from './conv-simd.js';
 import { OptionError } from '../errors.js';
 import { simdSupported } from '../wasm/features.js';
-import { heapAllocator, type Allocator } from '../allocator.js';
+import type { Allocator } from '../allocator.js';
+import { sharedAllocator } from '../shared-memory.js';
 import { KernelMemory } from '../wasm/kernel-memory.js';
 
 export { SimdKernels } from './simd-kernels.js';
@@ -25,7 +26,10 @@ export const KERNEL_CHOICES: readonly KernelChoice[] = ['auto', 'simd', 'js'];
 
 export interface KernelSet {
   readonly path: KernelPath;
-  /** Where the tensors these kernels read and write are best allocated. */
+  /**
+   * Where the tensors these kernels read and write are allocated: the kernel memory for the SIMD
+   * kernels, SharedArrayBuffers for the JS ones (so the pool's workers see them either way).
+   */
   readonly allocator: Allocator;
   /** C (rows × n) = A·B, or += with `accumulate`; A sparse. */
   csrMatmul(a: CsrMatrix, b: Float32Array, c: Float32Array, n: number, accumulate?: boolean): void;
@@ -54,7 +58,7 @@ export interface KernelSet {
   convValid?(x: Float32Array, batch: number, shape: ConvShape, weights: Float32Array, bias: Float32Array, y: Float32Array): boolean;
 }
 
-export const jsKernels: KernelSet = { path: 'js', allocator: heapAllocator, csrMatmul, csrTransposeMatmul, matmul: matmulRaw, relu, reluBackward, addBias, addInto, gatherCsrRows, sgdUpdate, momentumUpdate, adamUpdate };
+export const jsKernels: KernelSet = { path: 'js', allocator: sharedAllocator, csrMatmul, csrTransposeMatmul, matmul: matmulRaw, relu, reluBackward, addBias, addInto, gatherCsrRows, sgdUpdate, momentumUpdate, adamUpdate };
 
 /** Whether this platform can run the SIMD kernels: WebAssembly SIMD, and shared memory for the arena. */
 export function simdAvailable(): boolean {

@@ -59,20 +59,22 @@ export class SimdKernels implements KernelSet {
     this.fused = (options.fused ?? true) && relaxedSimdSupported();
   }
 
-  /** The exports of module `kind` for width n, instantiated over this memory once. */
-  private instantiate(kind: string, n: number, emit: (n: number, fused: boolean) => Uint8Array<ArrayBuffer>): Record<string, unknown> {
-    // (`n` is the width a module is emitted for; 0 for those that have none: elementwise, optimiser, gather.)
+  /**
+   * The exports of the module named `key` (its kind and shape), compiled once per thread and
+   * instantiated over this memory.
+   */
+  private instantiate(key: string, emit: (fused: boolean) => Uint8Array<ArrayBuffer>): Record<string, unknown> {
     const api = wasmApi()!;
-    const key = `${kind}:${n}:${this.fused}`;
-    let module = modules.get(key);
-    if (!module) modules.set(key, (module = new api.Module(emit(n, this.fused))));
+    const moduleKey = `${key}:${this.fused}`;
+    let module = modules.get(moduleKey);
+    if (!module) modules.set(moduleKey, (module = new api.Module(emit(this.fused))));
     return new api.Instance(module, { env: { memory: this.allocator.memory } }).exports;
   }
 
   private kernelsFor(n: number) {
     let k = this.instances.get(n);
     if (!k) {
-      const exports = this.instantiate('csr', n, csrKernelModule);
+      const exports = this.instantiate(`csr:${n}`, (fused) => csrKernelModule(n, fused));
       k = { matmul: exports.csr_matmul as CsrKernel, transpose: exports.csr_transpose_matmul as CsrKernel };
       this.instances.set(n, k);
     }
@@ -82,7 +84,7 @@ export class SimdKernels implements KernelSet {
   private denseKernelsFor(n: number) {
     let k = this.denseInstances.get(n);
     if (!k) {
-      const exports = this.instantiate('dense', n, denseKernelModule);
+      const exports = this.instantiate(`dense:${n}`, (fused) => denseKernelModule(n, fused));
       k = { matmul: exports.dense_matmul as DenseKernel, transpose: exports.dense_transpose_matmul as DenseKernel };
       this.denseInstances.set(n, k);
     }
@@ -137,12 +139,12 @@ export class SimdKernels implements KernelSet {
   }
 
   private get elementwise(): ElementwiseKernels {
-    this.elementwiseInstance ??= this.instantiate('elementwise', 0, elementwiseModule) as unknown as ElementwiseKernels;
+    this.elementwiseInstance ??= this.instantiate('elementwise', elementwiseModule) as unknown as ElementwiseKernels;
     return this.elementwiseInstance;
   }
 
   private get updates(): OptimizerKernels {
-    this.optimizerInstance ??= this.instantiate('optimizer', 0, optimizerModule) as unknown as OptimizerKernels;
+    this.optimizerInstance ??= this.instantiate('optimizer', optimizerModule) as unknown as OptimizerKernels;
     return this.optimizerInstance;
   }
 
@@ -194,7 +196,7 @@ export class SimdKernels implements KernelSet {
       gatherCsrRows(src, indices, start, end, out, scale);
       return;
     }
-    this.gatherInstance ??= this.instantiate('gather', 0, gatherModule).gather_rows as GatherKernel;
+    this.gatherInstance ??= this.instantiate('gather', gatherModule).gather_rows as GatherKernel;
     const { addresses: [at], restore } = this.resident([indices.subarray(start, end)]);
     this.gatherInstance(src.rowPtr.byteOffset, src.colIdx.byteOffset, src.values.byteOffset, at, end - start, out.rowPtr.byteOffset, out.colIdx.byteOffset, out.values.byteOffset, scale);
     restore();
@@ -209,11 +211,7 @@ export class SimdKernels implements KernelSet {
     const key = `${c}x${h}x${w}k${K}f${F}`;
     let kernel = this.convInstances.get(key);
     if (!kernel) {
-      const api = wasmApi()!;
-      const moduleKey = `conv:${key}:${this.fused}`;
-      let module = modules.get(moduleKey);
-      if (!module) modules.set(moduleKey, (module = new api.Module(convForwardModule(s, this.fused))));
-      kernel = new api.Instance(module, { env: { memory: this.allocator.memory } }).exports.conv_valid as ConvKernel;
+      kernel = this.instantiate(`conv:${key}`, (fused) => convForwardModule(s, fused)).conv_valid as ConvKernel;
       this.convInstances.set(key, kernel);
     }
     const { addresses: [xa, wa, ba, ya], restore } = this.resident([x.subarray(0, batch * c * h * w), weights.subarray(0, F * c * K * K), bias.subarray(0, F), y.subarray(0, batch * F * oh * ow)]);

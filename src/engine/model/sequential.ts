@@ -14,7 +14,6 @@ import { MaxPool2D } from '../layers/maxpool2d.js';
 import { Flatten } from '../layers/flatten.js';
 import { Dropout } from '../layers/dropout.js';
 import { Rng } from '../rng.js';
-import { sharedFloat32 } from '../shared-memory.js';
 import { Scratch } from '../layers/layer.js';
 import { jsKernels, type KernelSet } from '../kernels/kernel-set.js';
 
@@ -74,7 +73,7 @@ export class Sequential {
     }
     this.layers = layers;
     this.kernels = buffers.kernels ?? jsKernels;
-    const alloc = this.kernels.path === 'js' ? undefined : this.kernels.allocator;
+    const alloc = this.kernels.allocator;
     this.csr = new CsrMatrix(alloc);
     this.dense.allocator = this.kernels.allocator;
     // Every layer's scratch (its activations and input gradients) comes from the kernels'
@@ -100,8 +99,8 @@ export class Sequential {
         return e;
       });
     });
-    this.params = buffers.params ?? (alloc ? alloc.f32(offset) : sharedFloat32(offset));
-    this.grads = buffers.grads ?? (alloc ? alloc.f32(offset) : sharedFloat32(offset));
+    this.params = buffers.params ?? alloc.f32(offset);
+    this.grads = buffers.grads ?? alloc.f32(offset);
     for (const [what, buf] of [['params', this.params], ['grads', this.grads]] as const) {
       if (buf.length !== offset) throw new ShapeError(`Sequential: ${what} buffer has ${buf.length} values, expected ${offset}`);
     }

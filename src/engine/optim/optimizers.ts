@@ -11,7 +11,6 @@
  */
 import { optionError } from '../errors.js';
 import { checkSchedule, learningRateAt, type Schedule } from './schedule.js';
-import { sharedFloat32 } from '../shared-memory.js';
 import { jsKernels, type KernelSet } from '../kernels/kernel-set.js';
 
 export type OptimizerName = 'sgd' | 'momentum' | 'adam' | 'adamw';
@@ -95,9 +94,9 @@ abstract class BaseOptimizer implements Optimizer {
 
   protected kernels: KernelSet = jsKernels;
 
-  /** A state buffer: shared memory for the pool, in the kernel memory for SIMD kernels. */
+  /** A state buffer where the kernels' tensors live (shared memory either way, for the pool). */
   private newBuffer(length: number): Float32Array {
-    return this.kernels.path === 'js' ? sharedFloat32(length) : this.kernels.allocator.f32(length);
+    return this.kernels.allocator.f32(length);
   }
 
   useKernels(kernels: KernelSet): void {

@@ -90,10 +90,6 @@ export class KernelMemory implements Allocator {
     return this.view((b, o) => new Uint8Array(b, o, length), length);
   }
 
-  f32At(byteOffset: number, length: number): Float32Array {
-    return this.at(Float32Array, byteOffset, length);
-  }
-
   /** A view of `length` elements at `byteOffset`, a region handed out earlier (here or in another thread). */
   at<T>(Ctor: new (buffer: ArrayBufferLike, byteOffset: number, length: number) => T, byteOffset: number, length: number): T {
     const buffer = this.memory.buffer;
