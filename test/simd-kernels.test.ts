@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CsrMatrix, csrMatmul, csrTransposeMatmul, denseToCsr, matmulNaive, OptionError, Rng } from '../src/engine/index.js';
-import { resolveKernelPath, SimdKernels, simdAvailable } from '../src/engine/kernels/kernel-set.js';
+import { jsKernels, resolveKernelPath, SimdKernels, simdAvailable } from '../src/engine/kernels/kernel-set.js';
 import { KernelMemory } from '../src/engine/wasm/kernel-memory.js';
 
 const rng = new Rng(17);
@@ -206,6 +206,41 @@ test('the SIMD optimiser updates follow the JS ones (float32 against float64 ari
     const before = Float32Array.from(untouched.p);
     simd.sgdUpdate(untouched.p, untouched.g, start, end, 0.05, 0);
     for (let i = 0; i < n; i++) if (i < start || i >= end) assert.is(untouched.p[i], before[i]);
+  }
+});
+
+test('with clear, each update and the slab sum zero the gradient they read, over the range only, and compute the same bits as without', () => {
+  const memory = new KernelMemory();
+  const bits = (x: Float32Array) => Array.from(new Uint32Array(x.buffer, x.byteOffset, x.length));
+  const step = { a: 0.002, e: 1e-8, b1: 0.9, b2: 0.999, l2: 0.01, shrink: 1 };
+  for (const kernels of [jsKernels, new SimdKernels(memory)]) {
+    for (const [start, end] of [[0, 0], [0, 1], [3, 10], [5, 38], [0, 1001]]) {
+      const n = 1010;
+      const updates: [string, (p: Float32Array, g: Float32Array, state: Float32Array[], clear: boolean) => void][] = [
+        ['sgd', (p, g, _s, clear) => kernels.sgdUpdate(p, g, start, end, 0.05, 0.01, clear)],
+        ['momentum', (p, g, [v], clear) => kernels.momentumUpdate(p, g, v, start, end, 0.05, 0.9, 0.001, clear)],
+        ['adam', (p, g, [m, v], clear) => kernels.adamUpdate(p, g, m, v, start, end, step, clear)],
+        ['slab sum', (p, g, _s, clear) => kernels.addInto(p, g, start, end, clear)],
+      ];
+      for (const [name, update] of updates) {
+        const runs = [false, true].map((clear) => {
+          // the same values for both runs
+          const r = new Rng(5);
+          const values = (zeroFraction = 0) => Float32Array.from({ length: n }, () => (r.uniform() < zeroFraction ? 0 : r.normal()));
+          const p = kernels.allocator.f32(n); p.set(values());
+          const g = kernels.allocator.f32(n); g.set(values(0.3));
+          const state = [0, 1].map(() => { const x = kernels.allocator.f32(n); x.set(values().map((y) => y * y * 0.01)); return x; });
+          const gBefore = Float32Array.from(g);
+          update(p, g, state, clear);
+          return { p, g, gBefore, state };
+        });
+        const what = `${kernels.path} ${name} [${start}, ${end})`;
+        assert.equal(bits(runs[1].p), bits(runs[0].p), `${what}: parameters`);
+        for (let i = 0; i < 2; i++) assert.equal(bits(runs[1].state[i]), bits(runs[0].state[i]), `${what}: state ${i}`);
+        assert.equal(bits(runs[0].g), bits(runs[0].gBefore), `${what}: without clear the gradient stays`);
+        for (let i = 0; i < n; i++) assert.is(runs[1].g[i], i >= start && i < end ? 0 : runs[1].gBefore[i], `${what}: gradient ${i}`);
+      }
+    }
   }
 });
 

@@ -62,7 +62,7 @@ export default function gradientWorker(task: WorkerTask): WorkerResult {
       } else {
         // Phase 2: sum the slabs over this thread's range of the parameters and update it.
         const t = Atomics.load(ctrl, CTRL.STEP);
-        reduceAndUpdate(slabs, lo, hi, model.kernels.addInto.bind(model.kernels), (a, b) => optimizer.stepRange(params, slabs[0], a, b, t));
+        reduceAndUpdate(slabs, lo, hi, model.kernels.addInto.bind(model.kernels), (a, b) => optimizer.stepRange(params, slabs[0], a, b, t, true));
         steps++;
       }
       Atomics.store(ctrl, CTRL.DONE + task.shard, seen);

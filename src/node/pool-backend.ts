@@ -89,6 +89,8 @@ export class PoolBackend implements GradientBackend {
   private failure: { shard: number; error: Error } | null = null;
   private closed = false;
   private steps = 0;
+  /** Whether every slab is known to be zero: after a whole step (the update clears them), not before the first. */
+  private slabsClear = false;
   private readonly spinMs: number;
   private readonly kernels: KernelSet;
 
@@ -203,6 +205,9 @@ export class PoolBackend implements GradientBackend {
 
   async step(indices: Int32Array, batch: number, t: number): Promise<number> {
     if (this.failure) this.fail();
+    // Between steps every worker waits, so the main thread may clear their slabs.
+    if (!this.slabsClear) for (const slab of this.slabs) slab.fill(0);
+    this.slabsClear = false;
     // Phase 1: gradients, one shard per thread.
     this.indices.set(indices.subarray(0, batch));
     Atomics.store(this.ctrl, CTRL.BATCH, batch);
@@ -215,8 +220,9 @@ export class PoolBackend implements GradientBackend {
     // Phase 2: each thread sums the slabs over its range of the parameters and updates it.
     const update = this.startPhase();
     const [lo, hi] = paramRange(this.params.length, this.threads, 0);
-    reduceAndUpdate(this.slabs, lo, hi, this.kernels.addInto.bind(this.kernels), (a, b) => this.optimizer.stepRange(this.params, this.slabs[0], a, b, t));
+    reduceAndUpdate(this.slabs, lo, hi, this.kernels.addInto.bind(this.kernels), (a, b) => this.optimizer.stepRange(this.params, this.slabs[0], a, b, t, true));
     await this.waitFor(update);
+    this.slabsClear = true;
     this.steps++;
     return loss;
   }

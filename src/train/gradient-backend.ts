@@ -22,6 +22,8 @@ export interface GradientBackend {
 export class InProcessBackend implements GradientBackend {
   readonly threads = 1;
   private readonly shard: ShardGradient;
+  /** Whether model.grads is known to be zero: after a whole step (the update clears it), not before the first. */
+  private gradsClear = false;
 
   constructor(readonly model: Sequential, data: TrainingData, readonly optimizer: Optimizer, randomness?: StepRandomness) {
     this.shard = new ShardGradient(model, data, randomness);
@@ -30,8 +32,11 @@ export class InProcessBackend implements GradientBackend {
   }
 
   async step(indices: Int32Array, batch: number, t: number): Promise<number> {
+    if (!this.gradsClear) this.model.zeroGrad();
+    this.gradsClear = false;
     const loss = this.shard.compute(indices, 0, batch, batch, t);
-    this.optimizer.stepRange(this.model.params, this.model.grads, 0, this.model.paramCount, t);
+    this.optimizer.stepRange(this.model.params, this.model.grads, 0, this.model.paramCount, t, true);
+    this.gradsClear = true;
     return loss;
   }
 

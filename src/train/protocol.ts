@@ -7,7 +7,8 @@
  *  - odd SEQ, gradients: the main thread has written the batch's example indices into shared
  *    memory; every thread (the main one included) computes its shard's gradient into its slab;
  *  - even SEQ, update: every thread adds the slabs over its own range of the parameters, in
- *    slab order (so the sums do not depend on timing), and applies the optimiser to that range.
+ *    slab order (so the sums do not depend on timing), and applies the optimiser to that range,
+ *    leaving every slab zero there for the next step's gradients.
  * Waiting is a spin on Atomics.load (measured here: ~0.5 µs a round trip, against ~25 µs for
  * Atomics.wait/notify and ~40 µs for a Piscina task), falling back to Atomics.wait when a wait
  * runs long, or at once when there are more threads than cores. Messages per step: none.
@@ -42,11 +43,12 @@ export function paramRange(params: number, threads: number, t: number): [number,
 }
 
 /**
- * Adds slabs 1.. into slab 0 over [start, end), in slab order, with `add` (a kernel set's
- * addInto), then applies the optimiser there.
+ * Adds slabs 1.. into slab 0 over [start, end), in slab order, clearing each as it is added (with
+ * `add`, a kernel set's addInto), then applies the optimiser there with `update`, which must
+ * clear slab 0: every slab is zero over the range afterwards.
  */
-export function reduceAndUpdate(slabs: Float32Array[], start: number, end: number, add: (dst: Float32Array, src: Float32Array, start: number, end: number) => void, update: (start: number, end: number) => void): void {
-  for (let s = 1; s < slabs.length; s++) add(slabs[0], slabs[s], start, end);
+export function reduceAndUpdate(slabs: Float32Array[], start: number, end: number, add: (dst: Float32Array, src: Float32Array, start: number, end: number, clearSrc: boolean) => void, update: (start: number, end: number) => void): void {
+  for (let s = 1; s < slabs.length; s++) add(slabs[0], slabs[s], start, end, true);
   update(start, end);
 }
 

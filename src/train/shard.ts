@@ -35,13 +35,14 @@ export class ShardGradient {
   }
 
   /**
-   * Zeroes the model's gradients, then adds those of examples indices[start..end) of step `step`
-   * (1-based), each weighted 1/batchTotal so that the shards of one batch add up to the gradient
-   * of the batch mean. Returns the summed loss of the shard.
+   * Adds into the model's gradients (which the caller has zeroed) those of examples
+   * indices[start..end) of step `step` (1-based), each weighted 1/batchTotal so that the shards of
+   * one batch add up to the gradient of the batch mean. Returns the summed loss of the shard.
+   * The backends keep the gradients zero between steps by clearing them as their update reads
+   * them, which saves a pass over every gradient per step.
    */
   compute(indices: ArrayLike<number>, start: number, end: number, batchTotal: number, step = 1): number {
     const model = this.model;
-    model.zeroGrad();
     const size = end - start;
     if (size === 0) return 0;
     const x = gatherBatch(this.data, indices, start, end, this.buf);

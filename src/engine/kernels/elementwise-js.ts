@@ -10,9 +10,10 @@ export function reluBackward(y: Float32Array, dy: Float32Array, dx: Float32Array
   for (let i = 0; i < dy.length; i++) dx[i] = y[i] > 0 ? dy[i] : 0;
 }
 
-/** dst[i] += src[i] for i in [start, end): the sum of the threads' gradient slabs. */
-export function addInto(dst: Float32Array, src: Float32Array, start: number, end: number): void {
+/** dst[i] += src[i] for i in [start, end): the sum of the threads' gradient slabs; `clearSrc` then zeroes src there. */
+export function addInto(dst: Float32Array, src: Float32Array, start: number, end: number, clearSrc = false): void {
   for (let i = start; i < end; i++) dst[i] += src[i];
+  if (clearSrc) src.fill(0, start, end);
 }
 
 /** y[r, :] += b for each of `rows` rows of n. */

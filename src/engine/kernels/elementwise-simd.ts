@@ -6,7 +6,7 @@
  *  - relu_backward(y, dy, dx, count): dx = dy where y > 0, else 0 (a mask and an and);
  *  - add_bias(y, b, rows, n): y[r, :] += b;
  *  - add_into(dst, src, count): dst += src (float32 sums: the same bits as JS, whose float64 sum of
- *    two float32 values rounds to the same float32).
+ *    two float32 values rounds to the same float32); add_into_clear also zeroes src as it goes.
  */
 import { i32, type FunctionBuilder } from '../wasm/assembler.js';
 import { kernelModule } from './row-blocks.js';
@@ -52,14 +52,18 @@ export function elementwiseModule(): Uint8Array<ArrayBuffer> {
       f.get(dx).get(dy).f32Load(0).f32Const(0).get(y).f32Load(0).f32Const(0).f32Gt().select().f32Store(0);
     });
   });
-  m.function('add_into', [i32, i32, i32], [], (f) => {
-    const [dst, src, count] = [0, 1, 2];
-    forFloats(f, count, [dst, src], () => {
-      f.get(dst).get(dst).v128Load(0).get(src).v128Load(0).f32x4Add().v128Store(0);
-    }, () => {
-      f.get(dst).get(dst).f32Load(0).get(src).f32Load(0).f32Add().f32Store(0);
+  for (const clear of [false, true]) {
+    m.function(clear ? 'add_into_clear' : 'add_into', [i32, i32, i32], [], (f) => {
+      const [dst, src, count] = [0, 1, 2];
+      forFloats(f, count, [dst, src], () => {
+        f.get(dst).get(dst).v128Load(0).get(src).v128Load(0).f32x4Add().v128Store(0);
+        if (clear) f.get(src).f32Const(0).f32x4Splat().v128Store(0);
+      }, () => {
+        f.get(dst).get(dst).f32Load(0).get(src).f32Load(0).f32Add().f32Store(0);
+        if (clear) f.get(src).f32Const(0).f32Store(0);
+      });
     });
-  });
+  }
   m.function('add_bias', [i32, i32, i32, i32], [], (f) => {
     const [y, b, rows, n] = [0, 1, 2, 3];
     const r = f.local(i32);

@@ -43,14 +43,17 @@ export interface KernelSet {
   reluBackward(y: Float32Array, dy: Float32Array, dx: Float32Array): void;
   /** y[r, :] += b for `rows` rows of n. */
   addBias(y: Float32Array, b: Float32Array, rows: number, n: number): void;
-  /** dst[i] += src[i] over [start, end). */
-  addInto(dst: Float32Array, src: Float32Array, start: number, end: number): void;
+  /** dst[i] += src[i] over [start, end); with `clearSrc`, src is then 0 there. */
+  addInto(dst: Float32Array, src: Float32Array, start: number, end: number, clearSrc?: boolean): void;
   /** Rows indices[start .. end) of a data set kept as nonzero bytes into `out` (reserved for them), scaled (gather-js.ts). */
   gatherCsrRows(src: CsrBytes, indices: Int32Array, start: number, end: number, out: CsrMatrix, scale: number): void;
-  /** The optimisers' updates over [start, end) (optimizer-js.ts has the formulas). */
-  sgdUpdate(p: Float32Array, g: Float32Array, start: number, end: number, lr: number, wd: number): void;
-  momentumUpdate(p: Float32Array, g: Float32Array, v: Float32Array, start: number, end: number, lr: number, mu: number, wd: number): void;
-  adamUpdate(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, start: number, end: number, step: AdamStep): void;
+  /**
+   * The optimisers' updates over [start, end) (optimizer-js.ts has the formulas); with `clear`,
+   * the gradient is 0 there afterwards (cleared while it is in cache, instead of a pass of its own).
+   */
+  sgdUpdate(p: Float32Array, g: Float32Array, start: number, end: number, lr: number, wd: number, clear?: boolean): void;
+  momentumUpdate(p: Float32Array, g: Float32Array, v: Float32Array, start: number, end: number, lr: number, mu: number, wd: number, clear?: boolean): void;
+  adamUpdate(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, start: number, end: number, step: AdamStep, clear?: boolean): void;
   /**
    * The valid convolution y = conv(x, weights [F, C, K, K]) + bias, where a kernel set has its own
    * (SIMD, for outputs at least 4 wide); Conv2D runs the JS kernels of conv-forward.ts otherwise.

@@ -25,16 +25,24 @@ type CsrKernel = (rowPtr: number, colIdx: number, values: number, rows: number, 
 type DenseKernel = (a: number, m: number, k: number, b: number, c: number) => void;
 type ConvKernel = (x: number, batch: number, weights: number, bias: number, y: number) => void;
 type GatherKernel = (rowPtr: number, colIdx: number, values: number, indices: number, count: number, outPtr: number, outCol: number, outVal: number, scale: number) => void;
+type SgdKernel = (p: number, g: number, count: number, lr: number, wd: number) => void;
+type MomentumKernel = (p: number, g: number, v: number, count: number, lr: number, mu: number, wd: number) => void;
+type AdamKernel = (p: number, g: number, m: number, v: number, count: number, a: number, e: number, b1: number, b2: number, l2: number, shrink: number, c1: number, c2: number) => void;
+/** Each update also as `_clear`, which zeroes the gradient it has read. */
 interface OptimizerKernels {
-  sgd_update(p: number, g: number, count: number, lr: number, wd: number): void;
-  momentum_update(p: number, g: number, v: number, count: number, lr: number, mu: number, wd: number): void;
-  adam_update(p: number, g: number, m: number, v: number, count: number, a: number, e: number, b1: number, b2: number, l2: number, shrink: number, c1: number, c2: number): void;
+  sgd_update: SgdKernel;
+  sgd_update_clear: SgdKernel;
+  momentum_update: MomentumKernel;
+  momentum_update_clear: MomentumKernel;
+  adam_update: AdamKernel;
+  adam_update_clear: AdamKernel;
 }
 interface ElementwiseKernels {
   relu(x: number, y: number, count: number): void;
   relu_backward(y: number, dy: number, dx: number, count: number): void;
   add_bias(y: number, b: number, rows: number, n: number): void;
   add_into(dst: number, src: number, count: number): void;
+  add_into_clear(dst: number, src: number, count: number): void;
 }
 
 /** Compiled modules by width, shared by every memory in this thread. */
@@ -153,24 +161,24 @@ export class SimdKernels implements KernelSet {
     return this.resident(arrays.map((a) => a.subarray(start, end)));
   }
 
-  sgdUpdate(p: Float32Array, g: Float32Array, start: number, end: number, lr: number, wd: number): void {
+  sgdUpdate(p: Float32Array, g: Float32Array, start: number, end: number, lr: number, wd: number, clear = false): void {
     if (end <= start) return;
     const { addresses: [pa, ga], restore } = this.ranges([p, g], start, end);
-    this.updates.sgd_update(pa, ga, end - start, lr, wd);
+    this.updates[clear ? 'sgd_update_clear' : 'sgd_update'](pa, ga, end - start, lr, wd);
     restore();
   }
 
-  momentumUpdate(p: Float32Array, g: Float32Array, v: Float32Array, start: number, end: number, lr: number, mu: number, wd: number): void {
+  momentumUpdate(p: Float32Array, g: Float32Array, v: Float32Array, start: number, end: number, lr: number, mu: number, wd: number, clear = false): void {
     if (end <= start) return;
     const { addresses: [pa, ga, va], restore } = this.ranges([p, g, v], start, end);
-    this.updates.momentum_update(pa, ga, va, end - start, lr, mu, wd);
+    this.updates[clear ? 'momentum_update_clear' : 'momentum_update'](pa, ga, va, end - start, lr, mu, wd);
     restore();
   }
 
-  adamUpdate(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, start: number, end: number, s: AdamStep): void {
+  adamUpdate(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, start: number, end: number, s: AdamStep, clear = false): void {
     if (end <= start) return;
     const { addresses: [pa, ga, ma, va], restore } = this.ranges([p, g, m, v], start, end);
-    this.updates.adam_update(pa, ga, ma, va, end - start, s.a, s.e, s.b1, s.b2, s.l2, s.shrink, 1 - s.b1, 1 - s.b2);
+    this.updates[clear ? 'adam_update_clear' : 'adam_update'](pa, ga, ma, va, end - start, s.a, s.e, s.b1, s.b2, s.l2, s.shrink, 1 - s.b1, 1 - s.b2);
     restore();
   }
 
@@ -220,10 +228,10 @@ export class SimdKernels implements KernelSet {
     return true;
   }
 
-  addInto(dst: Float32Array, src: Float32Array, start: number, end: number): void {
+  addInto(dst: Float32Array, src: Float32Array, start: number, end: number, clearSrc = false): void {
     if (end <= start) return;
     const { addresses: [d, s], restore } = this.ranges([dst, src], start, end);
-    this.elementwise.add_into(d, s, end - start);
+    this.elementwise[clearSrc ? 'add_into_clear' : 'add_into'](d, s, end - start);
     restore();
   }
 

@@ -34,9 +34,9 @@ export interface Optimizer {
   step(params: Float32Array, grads: Float32Array): void;
   /**
    * The update of elements [start, end) at step t (1-based); the ranges of one step may run on
-   * different threads.
+   * different threads. With `clearGrads`, the gradients are 0 over the range afterwards.
    */
-  stepRange(params: Float32Array, grads: Float32Array, start: number, end: number, t: number): void;
+  stepRange(params: Float32Array, grads: Float32Array, start: number, end: number, t: number, clearGrads?: boolean): void;
   /** The learning rate of step t, after the schedule. */
   learningRate(t: number): number;
   /** Allocates the state for `length` parameters if it does not exist yet, and returns it. */
@@ -79,7 +79,7 @@ abstract class BaseOptimizer implements Optimizer {
     this.stepRange(params, grads, 0, params.length, ++this.calls);
   }
 
-  abstract stepRange(params: Float32Array, grads: Float32Array, start: number, end: number, t: number): void;
+  abstract stepRange(params: Float32Array, grads: Float32Array, start: number, end: number, t: number, clearGrads?: boolean): void;
 
   learningRate(t: number): number {
     return learningRateAt(this.lr, this.schedule, t);
@@ -147,8 +147,8 @@ export class SGD extends BaseOptimizer {
     super(lr, o, []);
   }
 
-  stepRange(params: Float32Array, grads: Float32Array, start: number, end: number, t: number): void {
-    this.kernels.sgdUpdate(params, grads, start, end, this.learningRate(t), this.weightDecay);
+  stepRange(params: Float32Array, grads: Float32Array, start: number, end: number, t: number, clearGrads = false): void {
+    this.kernels.sgdUpdate(params, grads, start, end, this.learningRate(t), this.weightDecay, clearGrads);
   }
 }
 
@@ -160,9 +160,9 @@ export class Momentum extends BaseOptimizer {
     checkRange('momentum', momentum, 0, 1, true);
   }
 
-  stepRange(params: Float32Array, grads: Float32Array, start: number, end: number, t: number): void {
+  stepRange(params: Float32Array, grads: Float32Array, start: number, end: number, t: number, clearGrads = false): void {
     const v = this.stateFor(params.length).velocity;
-    this.kernels.momentumUpdate(params, grads, v, start, end, this.learningRate(t), this.momentum, this.weightDecay);
+    this.kernels.momentumUpdate(params, grads, v, start, end, this.learningRate(t), this.momentum, this.weightDecay, clearGrads);
   }
 
   override config(): OptimizerConfig {
@@ -198,7 +198,7 @@ export class Adam extends BaseOptimizer {
     if (!(Number.isFinite(this.eps) && this.eps > 0)) throw optionError('eps', `${this.eps}, expected a positive number`);
   }
 
-  stepRange(params: Float32Array, grads: Float32Array, start: number, end: number, t: number): void {
+  stepRange(params: Float32Array, grads: Float32Array, start: number, end: number, t: number, clearGrads = false): void {
     const { m, v } = this.stateFor(params.length);
     const { beta1: b1, beta2: b2, eps, weightDecay: wd } = this;
     const lr = this.learningRate(t);
@@ -209,7 +209,7 @@ export class Adam extends BaseOptimizer {
     const e = eps * Math.sqrt(c2);
     const l2 = this.decoupled ? 0 : wd;
     const shrink = this.decoupled ? 1 - lr * wd : 1;
-    this.kernels.adamUpdate(params, grads, m, v, start, end, { a, e, b1, b2, l2, shrink });
+    this.kernels.adamUpdate(params, grads, m, v, start, end, { a, e, b1, b2, l2, shrink }, clearGrads);
   }
 
   override config(): OptimizerConfig {
