@@ -41,9 +41,16 @@ interface ElementwiseKernels {
   relu(x: number, y: number, count: number): void;
   relu_backward(y: number, dy: number, dx: number, count: number): void;
   add_bias(y: number, b: number, rows: number, n: number): void;
+  add_row_sums(x: number, sums: number, rows: number, n: number): void;
   add_into(dst: number, src: number, count: number): void;
   add_into_clear(dst: number, src: number, count: number): void;
 }
+
+/** An operand of a kernel: [array, first element, element count] (every element is 4 bytes). */
+type Span = readonly [Float32Array | Int32Array, number, number];
+const NOTHING_TO_RESTORE = () => {};
+/** The whole of a typed array's first `length` elements. */
+const first = (a: Float32Array | Int32Array, length: number): Span => [a, 0, length];
 
 /** Compiled modules by width, shared by every memory in this thread. */
 const modules = new Map<string, object>();
@@ -99,27 +106,39 @@ export class SimdKernels implements KernelSet {
     return k;
   }
 
-  /** Byte addresses of the arrays, staging those that live outside the memory. */
-  private resident(arrays: (Float32Array | Int32Array)[]): { addresses: number[]; restore: () => void } {
-    const outside = arrays.filter((a) => !this.allocator.holds(a));
-    if (outside.length === 0) return { addresses: arrays.map((a) => a.byteOffset), restore: () => {} };
-    const floats = outside.filter((a) => a instanceof Float32Array).reduce((s, a) => s + a.length + 4, 0);
-    const ints = outside.filter((a) => a instanceof Int32Array).reduce((s, a) => s + a.length + 4, 0);
+  /**
+   * Byte addresses of the spans, staging those that lie outside the memory. A span is
+   * [array, first element, element count]: no subarray is made for spans already in the memory,
+   * which is every span of a model's own training step (each subarray cost about 0.2 µs).
+   */
+  private resident(spans: Span[]): { addresses: number[]; restore: () => void } {
+    const addresses: number[] = new Array(spans.length);
+    let outside = 0;
+    for (let i = 0; i < spans.length; i++) {
+      const [a, start] = spans[i];
+      if (this.allocator.holds(a)) addresses[i] = a.byteOffset + 4 * start;
+      else outside++;
+    }
+    if (outside === 0) return { addresses, restore: NOTHING_TO_RESTORE };
+    const room = (kind: typeof Float32Array | typeof Int32Array) => spans.reduce((s, [a, , n]) => (a instanceof kind && !this.allocator.holds(a) ? s + n + 4 : s), 0);
+    const floats = room(Float32Array);
+    const ints = room(Int32Array);
     if (this.staging.length < floats) this.staging = this.allocator.f32(floats);
     if (this.stagingInt.length < ints) this.stagingInt = this.allocator.i32(ints);
     let fAt = 0;
     let iAt = 0;
     const copies: [Float32Array | Int32Array, Float32Array | Int32Array][] = [];
-    const addresses = arrays.map((a) => {
-      if (this.allocator.holds(a)) return a.byteOffset;
-      const pool = a instanceof Float32Array ? this.staging : this.stagingInt;
-      const at = a instanceof Float32Array ? fAt : iAt;
-      const view = pool.subarray(at, at + a.length);
+    spans.forEach(([array, start, length], i) => {
+      if (this.allocator.holds(array)) return;
+      const a = array.subarray(start, start + length);
+      const isFloat = a instanceof Float32Array;
+      const at = isFloat ? fAt : iAt;
+      const view = (isFloat ? this.staging : this.stagingInt).subarray(at, at + length);
       view.set(a as never);
       copies.push([a, view]);
-      if (a instanceof Float32Array) fAt += a.length + 4 - (a.length % 4);
-      else iAt += a.length + 4 - (a.length % 4);
-      return view.byteOffset;
+      if (isFloat) fAt += length + 4 - (length % 4);
+      else iAt += length + 4 - (length % 4);
+      addresses[i] = view.byteOffset;
     });
     return { addresses, restore: () => copies.forEach(([a, view]) => a.set(view as never)) };
   }
@@ -127,10 +146,9 @@ export class SimdKernels implements KernelSet {
   csrMatmul(a: CsrMatrix, b: Float32Array, c: Float32Array, n: number, accumulate = false): void {
     if (b.length < a.cols * n) throw new ShapeError(`csrMatmul: B has ${b.length} values, expected [${a.cols}, ${n}]`);
     if (c.length < a.rows * n) throw new ShapeError(`csrMatmul: C has ${c.length} values, expected [${a.rows}, ${n}]`);
-    const out = c.subarray(0, a.rows * n);
-    if (!accumulate) out.fill(0);
+    if (!accumulate) c.fill(0, 0, a.rows * n);
     const nnz = a.nnz;
-    const { addresses, restore } = this.resident([a.rowPtr.subarray(0, a.rows + 1), a.colIdx.subarray(0, nnz), a.values.subarray(0, nnz), b.subarray(0, a.cols * n), out]);
+    const { addresses, restore } = this.resident([first(a.rowPtr, a.rows + 1), first(a.colIdx, nnz), first(a.values, nnz), first(b, a.cols * n), first(c, a.rows * n)]);
     const [rowPtr, colIdx, values, bAt, cAt] = addresses;
     this.kernelsFor(n).matmul(rowPtr, colIdx, values, a.rows, bAt, cAt);
     restore();
@@ -140,7 +158,7 @@ export class SimdKernels implements KernelSet {
     if (b.length < a.rows * n) throw new ShapeError(`csrTransposeMatmul: B has ${b.length} values, expected [${a.rows}, ${n}]`);
     if (c.length < a.cols * n) throw new ShapeError(`csrTransposeMatmul: C has ${c.length} values, expected [${a.cols}, ${n}]`);
     const nnz = a.nnz;
-    const { addresses, restore } = this.resident([a.rowPtr.subarray(0, a.rows + 1), a.colIdx.subarray(0, nnz), a.values.subarray(0, nnz), b.subarray(0, a.rows * n), c.subarray(0, a.cols * n)]);
+    const { addresses, restore } = this.resident([first(a.rowPtr, a.rows + 1), first(a.colIdx, nnz), first(a.values, nnz), first(b, a.rows * n), first(c, a.cols * n)]);
     const [rowPtr, colIdx, values, bAt, cAt] = addresses;
     this.kernelsFor(n).transpose(rowPtr, colIdx, values, a.rows, bAt, cAt);
     restore();
@@ -158,7 +176,7 @@ export class SimdKernels implements KernelSet {
 
   /** The byte addresses of elements [start, end) of arrays that must all live in the memory (optimiser state does). */
   private ranges(arrays: Float32Array[], start: number, end: number): { addresses: number[]; restore: () => void } {
-    return this.resident(arrays.map((a) => a.subarray(start, end)));
+    return this.resident(arrays.map((a): Span => [a, start, end - start]));
   }
 
   sgdUpdate(p: Float32Array, g: Float32Array, start: number, end: number, lr: number, wd: number, clear = false): void {
@@ -184,14 +202,14 @@ export class SimdKernels implements KernelSet {
 
   relu(x: Float32Array, y: Float32Array): void {
     if (y.length < x.length) throw new ShapeError(`relu: output has ${y.length} values, expected ${x.length}`);
-    const { addresses, restore } = this.resident([x, y.subarray(0, x.length)]);
+    const { addresses, restore } = this.resident([first(x, x.length), first(y, x.length)]);
     this.elementwise.relu(addresses[0], addresses[1], x.length);
     restore();
   }
 
   reluBackward(y: Float32Array, dy: Float32Array, dx: Float32Array): void {
     if (y.length < dy.length || dx.length < dy.length) throw new ShapeError(`reluBackward: ${y.length} outputs and ${dx.length} gradients for ${dy.length} values`);
-    const { addresses, restore } = this.resident([y.subarray(0, dy.length), dy, dx.subarray(0, dy.length)]);
+    const { addresses, restore } = this.resident([first(y, dy.length), first(dy, dy.length), first(dx, dy.length)]);
     this.elementwise.relu_backward(addresses[0], addresses[1], addresses[2], dy.length);
     restore();
   }
@@ -205,7 +223,7 @@ export class SimdKernels implements KernelSet {
       return;
     }
     this.gatherInstance ??= this.instantiate('gather', gatherModule).gather_rows as GatherKernel;
-    const { addresses: [at], restore } = this.resident([indices.subarray(start, end)]);
+    const { addresses: [at], restore } = this.resident([[indices, start, end - start]]);
     this.gatherInstance(src.rowPtr.byteOffset, src.colIdx.byteOffset, src.values.byteOffset, at, end - start, out.rowPtr.byteOffset, out.colIdx.byteOffset, out.values.byteOffset, scale);
     restore();
   }
@@ -222,7 +240,7 @@ export class SimdKernels implements KernelSet {
       kernel = this.instantiate(`conv:${key}`, (fused) => convForwardModule(s, fused)).conv_valid as ConvKernel;
       this.convInstances.set(key, kernel);
     }
-    const { addresses: [xa, wa, ba, ya], restore } = this.resident([x.subarray(0, batch * c * h * w), weights.subarray(0, F * c * K * K), bias.subarray(0, F), y.subarray(0, batch * F * oh * ow)]);
+    const { addresses: [xa, wa, ba, ya], restore } = this.resident([first(x, batch * c * h * w), first(weights, F * c * K * K), first(bias, F), first(y, batch * F * oh * ow)]);
     kernel(xa, batch, wa, ba, ya);
     restore();
     return true;
@@ -237,25 +255,31 @@ export class SimdKernels implements KernelSet {
 
   addBias(y: Float32Array, b: Float32Array, rows: number, n: number): void {
     if (y.length < rows * n || b.length < n) throw new ShapeError(`addBias: ${y.length} values and a bias of ${b.length}, expected [${rows}, ${n}] and [${n}]`);
-    const { addresses, restore } = this.resident([y.subarray(0, rows * n), b.subarray(0, n)]);
+    const { addresses, restore } = this.resident([first(y, rows * n), first(b, n)]);
     this.elementwise.add_bias(addresses[0], addresses[1], rows, n);
+    restore();
+  }
+
+  addRowSums(x: Float32Array, sums: Float32Array, rows: number, n: number): void {
+    if (x.length < rows * n || sums.length < n) throw new ShapeError(`addRowSums: ${x.length} values and ${sums.length} sums, expected [${rows}, ${n}] and [${n}]`);
+    const { addresses, restore } = this.resident([first(x, rows * n), first(sums, n)]);
+    this.elementwise.add_row_sums(addresses[0], addresses[1], rows, n);
     restore();
   }
 
   matmul(a: Float32Array, b: Float32Array, c: Float32Array, m: number, n: number, k: number, opts: MatmulOptions = {}): void {
     checkMatmulSizes(a, b, c, m, n, k, opts);
-    const out = c.subarray(0, m * n);
-    if (!opts.accumulate) out.fill(0);
+    if (!opts.accumulate) c.fill(0, 0, m * n);
     if (m === 0 || n === 0 || k === 0) return;
-    let bRows = b.subarray(0, k * n);
+    let bRows = b;
     if (opts.transB) {
       // B is stored n × k: its transpose (k × n, rows of n) goes into scratch in the kernel memory.
       if (this.transposed.length < k * n) this.transposed = this.allocator.f32(k * n);
-      const t = this.transposed.subarray(0, k * n);
+      const t = this.transposed;
       for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) t[j * n + i] = b[i * k + j];
       bRows = t;
     }
-    const { addresses, restore } = this.resident([a.subarray(0, m * k), bRows, out]);
+    const { addresses, restore } = this.resident([first(a, m * k), first(bRows, k * n), first(c, m * n)]);
     const [aAt, bAt, cAt] = addresses;
     const kernels = this.denseKernelsFor(n);
     if (opts.transA) kernels.transpose(aAt, m, k, bAt, cAt);
