@@ -118,7 +118,7 @@ test('the SIMD dense products match the naive loop: every transpose, odd sizes, 
   assert.ok(cases > 100, `ran ${cases} cases`);
 });
 
-test('the SIMD elementwise kernels give the JS kernels\' bits: ReLU (NaN, −0 included) and its gradient, bias rows, slab sums, every tail length', async () => {
+test('the SIMD elementwise kernels give the JS kernels\' bits: ReLU (NaN, −0 included) and its gradient, bias rows, row sums, slab sums, every tail length', async () => {
   const js = await import('../src/engine/kernels/elementwise-js.js');
   const memory = new KernelMemory();
   const simd = new SimdKernels(memory);
@@ -161,6 +161,12 @@ test('the SIMD elementwise kernels give the JS kernels\' bits: ReLU (NaN, −0 i
     js.addBias(yJs, b, 7, n);
     simd.addBias(y, b, 7, n);
     assert.equal(bits(y), bits(yJs), `bias, n = ${n}`);
+    const sums = memory.f32(n);
+    sums.set(rand(n));
+    const sumsJs = Float32Array.from(sums);
+    js.addRowSums(y, sumsJs, 7, n);
+    simd.addRowSums(y, sums, 7, n);
+    assert.equal(bits(sums), bits(sumsJs), `row sums, n = ${n}`);
   }
 });
 

@@ -16,6 +16,14 @@ export function addInto(dst: Float32Array, src: Float32Array, start: number, end
   if (clearSrc) src.fill(0, start, end);
 }
 
+/** sums[j] += x[r, j] for each of `rows` rows of n, row after row: a dense layer's bias gradient. */
+export function addRowSums(x: Float32Array, sums: Float32Array, rows: number, n: number): void {
+  for (let r = 0; r < rows; r++) {
+    const off = r * n;
+    for (let j = 0; j < n; j++) sums[j] += x[off + j];
+  }
+}
+
 /** y[r, :] += b for each of `rows` rows of n. */
 export function addBias(y: Float32Array, b: Float32Array, rows: number, n: number): void {
   for (let r = 0; r < rows; r++) {

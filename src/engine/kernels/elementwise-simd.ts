@@ -5,6 +5,7 @@
  *  - relu(x, y, count): y = pmax(0, x), which is x > 0 ? x : 0 lane by lane;
  *  - relu_backward(y, dy, dx, count): dx = dy where y > 0, else 0 (a mask and an and);
  *  - add_bias(y, b, rows, n): y[r, :] += b;
+ *  - add_row_sums(x, sums, rows, n): sums += x[r, :], row after row (a bias gradient);
  *  - add_into(dst, src, count): dst += src (float32 sums: the same bits as JS, whose float64 sum of
  *    two float32 values rounds to the same float32); add_into_clear also zeroes src as it goes.
  */
@@ -64,21 +65,25 @@ export function elementwiseModule(): Uint8Array<ArrayBuffer> {
       });
     });
   }
-  m.function('add_bias', [i32, i32, i32, i32], [], (f) => {
-    const [y, b, rows, n] = [0, 1, 2, 3];
-    const r = f.local(i32);
-    const bAt = f.local(i32);
-    f.i32Const(0).set(r);
-    f.block().loop();
-    f.get(r).get(rows).i32GeU().brIf(1);
-    f.get(b).set(bAt);
-    forFloats(f, n, [y, bAt], () => {
-      f.get(y).get(y).v128Load(0).get(bAt).v128Load(0).f32x4Add().v128Store(0);
-    }, () => {
-      f.get(y).get(y).f32Load(0).get(bAt).f32Load(0).f32Add().f32Store(0);
+  // add_bias: each row of y += b; add_row_sums: b += each row of y. Both walk y row by row, b anew each row.
+  for (const [name, into] of [['add_bias', 'rows'], ['add_row_sums', 'vector']] as const) {
+    m.function(name, [i32, i32, i32, i32], [], (f) => {
+      const [y, b, rows, n] = [0, 1, 2, 3];
+      const r = f.local(i32);
+      const bAt = f.local(i32);
+      const [dst, src] = into === 'rows' ? [y, bAt] : [bAt, y];
+      f.i32Const(0).set(r);
+      f.block().loop();
+      f.get(r).get(rows).i32GeU().brIf(1);
+      f.get(b).set(bAt);
+      forFloats(f, n, [y, bAt], () => {
+        f.get(dst).get(dst).v128Load(0).get(src).v128Load(0).f32x4Add().v128Store(0);
+      }, () => {
+        f.get(dst).get(dst).f32Load(0).get(src).f32Load(0).f32Add().f32Store(0);
+      });
+      f.get(r).i32Const(1).i32Add().set(r).br(0);
+      f.end().end();
     });
-    f.get(r).i32Const(1).i32Add().set(r).br(0);
-    f.end().end();
-  });
+  }
   return m.build();
 }

@@ -7,7 +7,7 @@
  */
 import { CsrMatrix, csrMatmul, csrTransposeMatmul } from './csr.js';
 import { matmulRaw, type MatmulOptions } from './matmul.js';
-import { addBias, addInto, relu, reluBackward } from './elementwise-js.js';
+import { addBias, addInto, addRowSums, relu, reluBackward } from './elementwise-js.js';
 import { adamUpdate, momentumUpdate, sgdUpdate, type AdamStep } from './optimizer-js.js';
 import { gatherCsrRows, type CsrBytes } from './gather-js.js';
 import { SimdKernels } from './simd-kernels.js';
@@ -43,6 +43,8 @@ export interface KernelSet {
   reluBackward(y: Float32Array, dy: Float32Array, dx: Float32Array): void;
   /** y[r, :] += b for `rows` rows of n. */
   addBias(y: Float32Array, b: Float32Array, rows: number, n: number): void;
+  /** sums += x[r, :] for `rows` rows of n, in row order (a dense layer's bias gradient). */
+  addRowSums(x: Float32Array, sums: Float32Array, rows: number, n: number): void;
   /** dst[i] += src[i] over [start, end); with `clearSrc`, src is then 0 there. */
   addInto(dst: Float32Array, src: Float32Array, start: number, end: number, clearSrc?: boolean): void;
   /** Rows indices[start .. end) of a data set kept as nonzero bytes into `out` (reserved for them), scaled (gather-js.ts). */
@@ -61,7 +63,7 @@ export interface KernelSet {
   convValid?(x: Float32Array, batch: number, shape: ConvShape, weights: Float32Array, bias: Float32Array, y: Float32Array): boolean;
 }
 
-export const jsKernels: KernelSet = { path: 'js', allocator: sharedAllocator, csrMatmul, csrTransposeMatmul, matmul: matmulRaw, relu, reluBackward, addBias, addInto, gatherCsrRows, sgdUpdate, momentumUpdate, adamUpdate };
+export const jsKernels: KernelSet = { path: 'js', allocator: sharedAllocator, csrMatmul, csrTransposeMatmul, matmul: matmulRaw, relu, reluBackward, addBias, addRowSums, addInto, gatherCsrRows, sgdUpdate, momentumUpdate, adamUpdate };
 
 /** Whether this platform can run the SIMD kernels: WebAssembly SIMD, and shared memory for the arena. */
 export function simdAvailable(): boolean {

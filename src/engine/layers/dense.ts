@@ -79,11 +79,7 @@ export class Dense implements Layer {
     // dW += xᵀ·dy: the left operand is the input, so zero inputs (most MNIST pixels) are skipped.
     if (this.x instanceof CsrMatrix) this.kernels.csrTransposeMatmul(this.x, dy, this.dw, o);
     else this.kernels.matmul(this.x, dy, this.dw, i, o, batch, { transA: true, accumulate: true });
-    const db = this.db;
-    for (let r = 0; r < batch; r++) {
-      const off = r * o;
-      for (let j = 0; j < o; j++) db[j] += dy[off + j];
-    }
+    this.kernels.addRowSums(dy, this.db, batch, o);
     if (!needInputGrad) return null;
     const dx = this.dx.get(batch * i);
     this.kernels.matmul(dy, this.w, dx, batch, i, o, { transB: true }); // dx = dy·Wᵀ
