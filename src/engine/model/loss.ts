@@ -22,6 +22,9 @@ function sumExp(z: Float32Array, off: number, n: number, max: number): number {
   return sum;
 }
 
+/** One row's exp(z − max), kept (in float64) for the gradient, so each is computed once. */
+let rowExps = new Float64Array(16);
+
 /**
  * Loss summed over the batch (divide by `batch` for the mean). When `grad` is given, writes
  * d(loss)/d(logits) = scale·(softmax − onehot) into it; `scale` defaults to 1/batch (the gradient
@@ -35,14 +38,16 @@ export function softmaxCrossEntropy(logits: Float32Array, labels: ArrayLike<numb
   for (let r = 0; r < batch; r++) {
     const off = r * classes;
     const max = rowMax(logits, off, classes);
-    const sum = sumExp(logits, off, classes, max);
+    if (rowExps.length < classes) rowExps = new Float64Array(classes);
+    let sum = 0;
+    for (let j = 0; j < classes; j++) sum += rowExps[j] = Math.exp(logits[off + j] - max);
     const label = labels[r];
     if (!(label >= 0 && label < classes)) throw new ShapeError(`softmaxCrossEntropy: label ${label} at row ${r}, expected 0..${classes - 1}`);
     const logSum = Math.log(sum);
     total += logSum - (logits[off + label] - max);
     if (grad) {
       const inv = 1 / sum;
-      for (let j = 0; j < classes; j++) grad[off + j] = scale * (Math.exp(logits[off + j] - max) * inv - (j === label ? 1 : 0));
+      for (let j = 0; j < classes; j++) grad[off + j] = scale * (rowExps[j] * inv - (j === label ? 1 : 0));
     }
   }
   return total;
