@@ -4,6 +4,8 @@ import * as assert from 'uvu/assert';
 import { CsrMatrix, csrMatmul, csrTransposeMatmul, denseToCsr, matmulNaive, OptionError, Rng } from '../src/engine/index.js';
 import { jsKernels, resolveKernelPath, SimdKernels, simdAvailable } from '../src/engine/kernels/kernel-set.js';
 import { KernelMemory } from '../src/engine/wasm/kernel-memory.js';
+import { softmaxModule } from '../src/engine/kernels/softmax-simd.js';
+import { softmaxCrossEntropy } from '../src/engine/model/loss.js';
 
 const rng = new Rng(17);
 const SIZES = [1, 3, 7, 10, 33, 100, 256, 257, 784];
@@ -248,6 +250,50 @@ test('with clear, each update and the slab sum zero the gradient they read, over
       }
     }
   }
+});
+
+test('the SIMD exp is within 2 float32 ulps of Math.exp over [−87.3, 88.3], and about 2^−126 below', () => {
+  const memory = new KernelMemory();
+  const exports = new WebAssembly.Instance(new WebAssembly.Module(softmaxModule(10)), { env: { memory: memory.memory } }).exports;
+  const exp = exports.exp as (x: number, y: number, count: number) => void;
+  const count = 200_001;
+  const x = memory.f32(count);
+  const y = memory.f32(count);
+  for (let i = 0; i < count; i++) x[i] = -87.3 + (175.6 * i) / (count - 1);
+  exp(x.byteOffset, y.byteOffset, count - 1); // the last one by the scalar tail
+  let worst = 0;
+  for (let i = 0; i < count - 1; i++) {
+    const want = Math.fround(Math.exp(x[i]));
+    const ulp = Math.fround(want * (1 + 2 ** -23)) - want;
+    worst = Math.max(worst, Math.abs(y[i] - want) / ulp);
+  }
+  assert.ok(worst <= 2, `worst error ${worst.toFixed(2)} ulps`);
+  x.set([-90, -200, -Infinity, 0, 1]);
+  exp(x.byteOffset, y.byteOffset, 5);
+  for (let i = 0; i < 3; i++) assert.ok(Math.abs(y[i] / 2 ** -126 - 1) < 1e-4, `exp(${x[i]}) = ${y[i]}, expected about 2^−126`);
+  assert.equal(Array.from(y.subarray(3, 5)), [1, Math.fround(Math.E)]);
+});
+
+test('the SIMD softmax cross-entropy follows the JS loss and gradient: class counts with and without a tail, wide logits, every label', () => {
+  const simd = new SimdKernels(new KernelMemory());
+  for (const classes of [1, 3, 4, 10, 17]) {
+    for (const [batch, spread] of [[1, 1], [7, 3], [100, 1], [64, 40]]) {
+      const logits = Float32Array.from(rand(batch * classes), (v) => v * spread);
+      const labels = simd.allocator.i32(batch);
+      for (let r = 0; r < batch; r++) labels[r] = r % classes;
+      const scale = 1 / (3 * batch);
+      const gradJs = new Float32Array(batch * classes);
+      const grad = new Float32Array(batch * classes);
+      const lossJs = softmaxCrossEntropy(logits, labels, batch, classes, gradJs, scale);
+      const loss = simd.softmaxCrossEntropy(logits, labels, batch, classes, grad, scale);
+      const what = `${classes} classes, batch ${batch}, spread ${spread}`;
+      assert.ok(Math.abs(loss - lossJs) <= 1e-5 * (batch + Math.abs(lossJs)), `${what}: loss ${loss} against ${lossJs}`);
+      for (let i = 0; i < grad.length; i++) assert.ok(Math.abs(grad[i] - gradJs[i]) <= 1e-6 * scale, `${what}: gradient ${i}, ${grad[i]} against ${gradJs[i]}`);
+    }
+  }
+  const labels = simd.allocator.i32(2);
+  labels.set([0, 10]);
+  assert.throws(() => simd.softmaxCrossEntropy(new Float32Array(20), labels, 2, 10, new Float32Array(20), 0.5), /label 10 at row 1, expected 0\.\.9/);
 });
 
 test('the SIMD gather gives the JS gather\'s bits: rows of every length, resident and not', async () => {

@@ -53,7 +53,11 @@ export class ShardGradient {
     }
     const logits = model.forward(x, size, true, { seed, step, offset: start });
     const dlogits = this.dlogits.get(logits.length);
-    const loss = softmaxCrossEntropy(logits, this.buf.labels, size, model.outputSize, dlogits, 1 / batchTotal);
+    const labels = this.buf.labels;
+    const classes = model.outputSize;
+    const loss = model.kernels.softmaxCrossEntropy
+      ? model.kernels.softmaxCrossEntropy(logits, labels, size, classes, dlogits, 1 / batchTotal)
+      : softmaxCrossEntropy(logits, labels, size, classes, dlogits, 1 / batchTotal);
     model.backward(dlogits, size);
     return loss;
   }

@@ -130,7 +130,7 @@ export class BatchBuffers {
  */
 export function gatherBatch(data: TrainingData, indices: ArrayLike<number>, start: number, end: number, buf: BatchBuffers): Float32Array | CsrMatrix {
   const size = end - start;
-  if (buf.labels.length < size) buf.labels = new Int32Array(size);
+  if (buf.labels.length < size) buf.labels = buf.allocator.i32(size);
   const labels = buf.labels;
   if (data.kind === 'dense') {
     const f = data.features;

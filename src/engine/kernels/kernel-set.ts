@@ -61,6 +61,11 @@ export interface KernelSet {
    * (SIMD, for outputs at least 4 wide); Conv2D runs the JS kernels of conv-forward.ts otherwise.
    */
   convValid?(x: Float32Array, batch: number, shape: ConvShape, weights: Float32Array, bias: Float32Array, y: Float32Array): boolean;
+  /**
+   * Softmax cross-entropy's summed loss and its gradient (model/loss.ts's contract, `grad`
+   * required), where a kernel set has its own (SIMD); the training step runs loss.ts otherwise.
+   */
+  softmaxCrossEntropy?(logits: Float32Array, labels: Int32Array, batch: number, classes: number, grad: Float32Array, scale: number): number;
 }
 
 export const jsKernels: KernelSet = { path: 'js', allocator: sharedAllocator, csrMatmul, csrTransposeMatmul, matmul: matmulRaw, relu, reluBackward, addBias, addRowSums, addInto, gatherCsrRows, sgdUpdate, momentumUpdate, adamUpdate };

@@ -15,6 +15,7 @@ import { gatherCsrRows, type CsrBytes } from './gather-js.js';
 import { gatherModule } from './gather-simd.js';
 import { csrKernelModule } from './csr-simd.js';
 import { convForwardModule, type ConvShape } from './conv-simd.js';
+import { softmaxModule } from './softmax-simd.js';
 import type { KernelSet } from './kernel-set.js';
 import { ShapeError } from '../errors.js';
 import { relaxedSimdSupported } from '../wasm/features.js';
@@ -24,6 +25,7 @@ import { wasmApi } from '../wasm/runtime.js';
 type CsrKernel = (rowPtr: number, colIdx: number, values: number, rows: number, b: number, c: number) => void;
 type DenseKernel = (a: number, m: number, k: number, b: number, c: number) => void;
 type ConvKernel = (x: number, batch: number, weights: number, bias: number, y: number) => void;
+type SoftmaxKernel = (logits: number, labels: number, rows: number, grad: number, scale: number, stats: number) => void;
 type GatherKernel = (rowPtr: number, colIdx: number, values: number, indices: number, count: number, outPtr: number, outCol: number, outVal: number, scale: number) => number;
 type SgdKernel = (p: number, g: number, count: number, lr: number, wd: number) => void;
 type MomentumKernel = (p: number, g: number, v: number, count: number, lr: number, mu: number, wd: number) => void;
@@ -67,6 +69,8 @@ export class SimdKernels implements KernelSet {
   private optimizerInstance?: OptimizerKernels;
   private gatherInstance?: GatherKernel;
   private readonly convInstances = new Map<string, ConvKernel>();
+  private readonly softmaxInstances = new Map<number, SoftmaxKernel>();
+  private softmaxStats: Float32Array = new Float32Array(0);
   private staging: Float32Array = new Float32Array(0);
   private stagingInt: Int32Array = new Int32Array(0);
 
@@ -244,6 +248,29 @@ export class SimdKernels implements KernelSet {
     kernel(xa, batch, wa, ba, ya);
     restore();
     return true;
+  }
+
+  softmaxCrossEntropy(logits: Float32Array, labels: Int32Array, batch: number, classes: number, grad: Float32Array, scale: number): number {
+    if (logits.length !== batch * classes) throw new ShapeError(`softmaxCrossEntropy: logits have ${logits.length} values, expected [${batch}, ${classes}]`);
+    if (labels.length < batch) throw new ShapeError(`softmaxCrossEntropy: ${labels.length} labels, expected ${batch}`);
+    if (grad.length < batch * classes) throw new ShapeError(`softmaxCrossEntropy: the gradient has ${grad.length} values, expected [${batch}, ${classes}]`);
+    for (let r = 0; r < batch; r++) {
+      if (!(labels[r] >= 0 && labels[r] < classes)) throw new ShapeError(`softmaxCrossEntropy: label ${labels[r]} at row ${r}, expected 0..${classes - 1}`);
+    }
+    let kernel = this.softmaxInstances.get(classes);
+    if (!kernel) {
+      kernel = this.instantiate(`softmax:${classes}`, () => softmaxModule(classes)).softmax_xent as SoftmaxKernel;
+      this.softmaxInstances.set(classes, kernel);
+    }
+    if (this.softmaxStats.length < 2 * batch) this.softmaxStats = this.allocator.f32(2 * batch);
+    const stats = this.softmaxStats;
+    const { addresses: [z, y, g], restore } = this.resident([first(logits, batch * classes), first(labels, batch), first(grad, batch * classes)]);
+    kernel(z, y, batch, g, scale, stats.byteOffset);
+    restore();
+    // The loss of each row is log(Σ exp(z − max)) − (z_label − max): one log per row, here.
+    let total = 0;
+    for (let r = 0; r < batch; r++) total += Math.log(stats[2 * r + 1]) - (logits[r * classes + labels[r]] - stats[2 * r]);
+    return total;
   }
 
   addInto(dst: Float32Array, src: Float32Array, start: number, end: number, clearSrc = false): void {

@@ -178,6 +178,15 @@ export class FunctionBuilder {
   f32x4Gt(): this { return this.simd(0x44); }
   v128And(): this { return this.simd(0x4e); }
   f32x4Sqrt(): this { return this.simd(0xe3); }
+  f32x4Min(): this { return this.simd(0xe8); }
+  /** Round to nearest, ties to even. */
+  f32x4Nearest(): this { return this.simd(0x6a); }
+  i32x4Splat(): this { return this.simd(0x11); }
+  i32x4Add(): this { return this.simd(0xae); }
+  /** Each lane shifted left by an i32 count. */
+  i32x4Shl(): this { return this.simd(0xab); }
+  /** Float to int, saturating (NaN to 0). */
+  i32x4TruncSatF32x4S(): this { return this.simd(0xf8); }
   /** Relaxed SIMD: a·b + c, with one rounding where the platform fuses it (Node 22+, Chrome 114+). */
   f32x4RelaxedMadd(): this { return this.simd(0x105); }
 }

@@ -1,0 +1,131 @@
+/**
+ * Softmax cross-entropy's gradient in WebAssembly SIMD, emitted for one class count n (the JS
+ * definition is model/loss.ts). WebAssembly has no exp, so the module carries its own: the
+ * Cephes expf (Cody-Waite reduction by ln 2, a degree-7 polynomial, the power of two built in the
+ * exponent bits), within 2 float32 ulps of exp over the range it is used on, four lanes at a time.
+ *  - softmax_xent(logits, labels, rows, grad, scale, stats): for each row, its maximum m, the
+ *    sum s of exp(z − m), and grad = scale·(exp(z − m)/s − onehot(label)); stats gets [m, s] per
+ *    row, from which the caller adds up the loss, log(s) − (z_label − m) (a log per row in JS);
+ *  - exp(x, y, count): y = exp(x), for testing the exp against Math.exp.
+ * Logits are max-subtracted, so every exp argument is ≤ 0; arguments below −87.3 give about
+ * 2^−126 (1.2e-38) instead of a denormal or 0, a difference no loss or gradient in float32 can show.
+ */
+import { f32, i32, v128, type FunctionBuilder } from '../wasm/assembler.js';
+import { kernelModule } from './row-blocks.js';
+import { forFloats } from './elementwise-simd.js';
+
+const LOG2E = 1.44269504088896341;
+/** ln 2 = LN2_HIGH − LN2_LOW: k·LN2_HIGH is exact in float32 for the k that occur. */
+const LN2_HIGH = 0.693359375;
+const LN2_LOW = 2.12194440e-4;
+/** Cephes expf: exp(r) ≈ 1 + r + r²·P(r) for |r| ≤ ln(2)/2, P's coefficients from the highest. */
+const EXP_POLY = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
+const EXP_MIN = -87.33654; // exp(EXP_MIN) ≈ 2^−126, the smallest normal float32
+const EXP_MAX = 88.37626; // just below float32's largest power of two, 2^127
+
+/** Leaves exp(x) lane-wise on the stack; x and k are scratch v128 locals (x is overwritten). */
+function exp4(f: FunctionBuilder, x: number, k: number): void {
+  const splat = (c: number) => f.f32Const(c).f32x4Splat();
+  // x = clamp(x); k = nearest(x·log2(e)); r = x − k·ln 2 (in two parts, so r stays exact)
+  f.get(x);
+  splat(EXP_MIN);
+  f.f32x4Max();
+  splat(EXP_MAX);
+  f.f32x4Min().set(x);
+  f.get(x);
+  splat(LOG2E);
+  f.f32x4Mul().f32x4Nearest().set(k);
+  f.get(x).get(k);
+  splat(LN2_HIGH);
+  f.f32x4Mul().f32x4Sub().get(k);
+  splat(LN2_LOW);
+  f.f32x4Mul().f32x4Add().set(x);
+  // P(r) by Horner, then 1 + r + r²·P(r)
+  splat(EXP_POLY[0]);
+  for (const c of EXP_POLY.slice(1)) {
+    f.get(x).f32x4Mul();
+    splat(c);
+    f.f32x4Add();
+  }
+  f.get(x).get(x).f32x4Mul().f32x4Mul().get(x).f32x4Add();
+  splat(1);
+  f.f32x4Add();
+  // × 2^k, made as the float whose exponent bits are k + 127
+  f.get(k).i32x4TruncSatF32x4S().i32Const(127).i32x4Splat().i32x4Add().i32Const(23).i32x4Shl().f32x4Mul();
+}
+
+export function softmaxModule(n: number): Uint8Array<ArrayBuffer> {
+  if (!(Number.isInteger(n) && n > 0)) throw new RangeError(`softmaxModule: ${n} classes`);
+  const m = kernelModule();
+
+  m.function('exp', [i32, i32, i32], [], (f) => {
+    const [x, y, count] = [0, 1, 2];
+    const a = f.local(v128), k = f.local(v128);
+    forFloats(f, count, [x, y], () => {
+      f.get(x).v128Load(0).set(a);
+      f.get(y);
+      exp4(f, a, k);
+      f.v128Store(0);
+    }, () => {
+      f.get(x).f32Load(0).f32x4Splat().set(a);
+      f.get(y);
+      exp4(f, a, k);
+      f.f32x4ExtractLane(0).f32Store(0);
+    });
+  });
+
+  m.function('softmax_xent', [i32, i32, i32, i32, f32, i32], [], (f) => {
+    const [logits, labels, rows, grad, scale, stats] = [0, 1, 2, 3, 4, 5];
+    const r = f.local(i32), j = f.local(i32), width = f.local(i32), z = f.local(i32), g = f.local(i32);
+    const max = f.local(f32), sum = f.local(f32), e = f.local(f32);
+    const vmax = f.local(v128), vsum = f.local(v128), vscale = f.local(v128), a = f.local(v128), k = f.local(v128);
+    f.i32Const(n).set(width);
+    f.i32Const(0).set(r);
+    f.block().loop();
+    f.get(r).get(rows).i32GeU().brIf(1);
+    // the row's maximum, as `z > max ? z : max` from z[0] (as the JS loss; NaN never wins)
+    f.get(logits).get(r).i32Const(n * 4).i32Mul().i32Add().tee(z).f32Load(0).set(max);
+    f.i32Const(1).set(j);
+    f.block().loop();
+    f.get(j).get(width).i32GeU().brIf(1);
+    f.get(z).get(j).i32Const(2).i32Shl().i32Add().f32Load(0).tee(e).get(max).get(e).get(max).f32Gt().select().set(max);
+    f.get(j).i32Const(1).i32Add().set(j).br(0);
+    f.end().end();
+    // grad = exp(z − max), summed four lanes at a time and then the tail
+    f.get(max).f32x4Splat().set(vmax);
+    f.f32Const(0).f32x4Splat().set(vsum);
+    f.f32Const(0).set(sum);
+    f.get(grad).get(r).i32Const(n * 4).i32Mul().i32Add().set(g);
+    f.get(g).set(j); // j: the write pointer (forFloats advances z and it)
+    forFloats(f, width, [z, j], () => {
+      f.get(z).v128Load(0).get(vmax).f32x4Sub().set(a);
+      exp4(f, a, k);
+      f.set(a);
+      f.get(j).get(a).v128Store(0);
+      f.get(vsum).get(a).f32x4Add().set(vsum);
+    }, () => {
+      f.get(z).f32Load(0).get(max).f32Sub().f32x4Splat().set(a);
+      exp4(f, a, k);
+      f.f32x4ExtractLane(0).set(e);
+      f.get(j).get(e).f32Store(0);
+      f.get(sum).get(e).f32Add().set(sum);
+    });
+    f.get(vsum).f32x4ExtractLane(0).get(vsum).f32x4ExtractLane(1).f32Add().get(vsum).f32x4ExtractLane(2).get(vsum).f32x4ExtractLane(3).f32Add().f32Add().get(sum).f32Add().set(sum);
+    // grad ×= scale / sum, then grad[label] −= scale
+    f.get(scale).get(sum).f32Div().tee(e).f32x4Splat().set(vscale);
+    f.get(g).set(j);
+    forFloats(f, width, [j], () => {
+      f.get(j).get(j).v128Load(0).get(vscale).f32x4Mul().v128Store(0);
+    }, () => {
+      f.get(j).get(j).f32Load(0).get(e).f32Mul().f32Store(0);
+    });
+    f.get(labels).get(r).i32Const(2).i32Shl().i32Add().i32Load(0).i32Const(2).i32Shl().get(g).i32Add().tee(j);
+    f.get(j).f32Load(0).get(scale).f32Sub().f32Store(0);
+    // stats[r] = [max, sum]
+    f.get(stats).get(r).i32Const(3).i32Shl().i32Add().tee(j).get(max).f32Store(0);
+    f.get(j).get(sum).f32Store(4);
+    f.get(r).i32Const(1).i32Add().set(r).br(0);
+    f.end().end();
+  });
+  return m.build();
+}
