@@ -5,6 +5,7 @@ import { CsrMatrix, csrMatmul, csrTransposeMatmul, denseToCsr, matmulNaive, Opti
 import { jsKernels, resolveKernelPath, SimdKernels, simdAvailable } from '../src/engine/kernels/kernel-set.js';
 import { KernelMemory } from '../src/engine/wasm/kernel-memory.js';
 import { softmaxModule } from '../src/engine/kernels/softmax-simd.js';
+import { wasmApi } from '../src/engine/wasm/runtime.js';
 import { softmaxCrossEntropy } from '../src/engine/model/loss.js';
 
 const rng = new Rng(17);
@@ -254,7 +255,8 @@ test('with clear, each update and the slab sum zero the gradient they read, over
 
 test('the SIMD exp is within 2 float32 ulps of Math.exp over [−87.3, 88.3], and about 2^−126 below', () => {
   const memory = new KernelMemory();
-  const exports = new WebAssembly.Instance(new WebAssembly.Module(softmaxModule(10)), { env: { memory: memory.memory } }).exports;
+  const wasm = wasmApi()!;
+  const exports = new wasm.Instance(new wasm.Module(softmaxModule(10)), { env: { memory: memory.memory } }).exports;
   const exp = exports.exp as (x: number, y: number, count: number) => void;
   const count = 200_001;
   const x = memory.f32(count);
