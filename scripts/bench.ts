@@ -12,6 +12,9 @@
  *   npm run bench -- --kernels simd        some kernel paths only (js, simd; default both)
  *   npm run bench -- --peers               also the same jobs in numpy and PyTorch (softmax, mlp),
  *                                          interleaved with ours, and the ratios
+ *   npm run bench -- --rounds 3            the whole sequence three times over: each figure is then the
+ *                                          median of its rounds, with their range (the host is shared:
+ *                                          one round can be twice as slow as the next)
  * The peers run scripts/peers/peer_epochs.py with the first python3 that has the library
  * (python3 on the PATH, then /usr/bin/python3); a missing one is said in one line and skipped.
  */
@@ -28,6 +31,8 @@ const listArg = (flag: string, all: string[]) => {
 };
 const MODELS = listArg('--models', ['softmax', 'mlp', 'mlp-dense', 'cnn']);
 const KERNELS = listArg('--kernels', ['js', 'simd']);
+const ROUNDS = Number(listArg('--rounds', ['1'])[0]);
+if (!(Number.isInteger(ROUNDS) && ROUNDS >= 1)) throw new Error(`--rounds: ${ROUNDS}, expected a whole number >= 1`);
 const SAMPLES_PER_EPOCH = 55000;
 const PEER_SCRIPT = fileURLToPath(new URL('./peers/peer_epochs.py', import.meta.url));
 const PEER_MODELS = ['softmax', 'mlp'];
@@ -50,44 +55,62 @@ if (process.argv.includes('--peers')) {
   }
 }
 
-/** One configuration's epochs; `kernels` is js or simd for mnist-ts, or the peer's name (numpy, torch). */
-interface Run { model: string; threads: number; kernels: string; epoch_s: number; samples_per_s: number; peak_rss_mb: number | null; library?: string }
+/**
+ * One configuration: `kernels` is js or simd for mnist-ts, or the peer's name (numpy, torch);
+ * epoch_s is the median over rounds of each round's median epoch, epoch_range_s their least and
+ * greatest.
+ */
+interface Run { model: string; threads: number; kernels: string; epoch_s: number; epoch_range_s: [number, number]; samples_per_s: number; peak_rss_mb: number | null; library?: string }
 const runs: Run[] = [];
+
+/** Adds one round's median epoch of a configuration to its run. */
+function record(model: string, threads: number, kernels: string, epochS: number, rss: number | null, library?: string): void {
+  let run = runs.find((r) => r.model === model && r.threads === threads && r.kernels === kernels);
+  if (!run) runs.push((run = { model, threads, kernels, epoch_s: 0, epoch_range_s: [epochS, epochS], samples_per_s: 0, peak_rss_mb: rss, library }));
+  rounds.set(run, [...(rounds.get(run) ?? []), epochS]);
+  const xs = rounds.get(run)!;
+  run.epoch_s = +median(xs).toFixed(4);
+  run.epoch_range_s = [+Math.min(...xs).toFixed(4), +Math.max(...xs).toFixed(4)];
+  run.samples_per_s = Math.round(SAMPLES_PER_EPOCH / run.epoch_s);
+  if (rss !== null) run.peak_rss_mb = Math.max(run.peak_rss_mb ?? 0, rss);
+}
+const rounds = new Map<Run, number[]>();
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
+for (let round = 1; round <= ROUNDS; round++) {
 for (const model of MODELS) {
   for (const threads of [1, 2]) {
     for (const kernels of KERNELS) {
       const r = spawnSync(process.execPath, [...process.execArgv, RUN, model, String(threads), String(EPOCHS[model]), kernels], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`bench run ${model} ${threads} ${kernels} failed: ${r.stderr}`);
       const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
-      const epochS = median(out.epoch_seconds.slice(1));
-      runs.push({ model, threads, kernels: out.kernels, epoch_s: +epochS.toFixed(4), samples_per_s: Math.round(SAMPLES_PER_EPOCH / epochS), peak_rss_mb: Math.round(out.peak_rss_mb) });
-      if (!json) process.stderr.write(`  ${model} threads=${threads} ${out.kernels}: epochs ${out.epoch_seconds.map((s: number) => s.toFixed(3)).join(' ')} s\n`);
+      record(model, threads, out.kernels, median(out.epoch_seconds.slice(1)), Math.round(out.peak_rss_mb));
+      if (!json) process.stderr.write(`  ${ROUNDS > 1 ? `round ${round}: ` : ''}${model} threads=${threads} ${out.kernels}: epochs ${out.epoch_seconds.map((s: number) => s.toFixed(3)).join(' ')} s\n`);
     }
     if (!PEER_MODELS.includes(model)) continue;
     for (const peer of peers) {
       const r = spawnSync(peer.python, [PEER_SCRIPT, peer.name, model, String(threads), String(EPOCHS[model]), bundledDataDir()], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`peer ${peer.name} ${model} ${threads} failed: ${r.stderr}`);
       const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
-      const epochS = median(out.epoch_seconds.slice(1));
-      runs.push({ model, threads, kernels: peer.name, epoch_s: +epochS.toFixed(4), samples_per_s: Math.round(SAMPLES_PER_EPOCH / epochS), peak_rss_mb: null, library: out.library });
-      if (!json) process.stderr.write(`  ${model} threads=${threads} ${out.library}: epochs ${out.epoch_seconds.map((s: number) => s.toFixed(3)).join(' ')} s\n`);
+      record(model, threads, peer.name, median(out.epoch_seconds.slice(1)), null, out.library);
+      if (!json) process.stderr.write(`  ${ROUNDS > 1 ? `round ${round}: ` : ''}${model} threads=${threads} ${out.library}: epochs ${out.epoch_seconds.map((s: number) => s.toFixed(3)).join(' ')} s\n`);
     }
   }
+}
 }
 
 if (json) {
   console.log(JSON.stringify({ runs }));
 } else {
-  console.log('model     threads  kernels  epoch (median)   samples/s   peak RSS');
+  console.log(`model     threads  kernels  epoch (median)${ROUNDS > 1 ? `  range over ${ROUNDS} rounds` : ''}   samples/s   peak RSS`);
   for (const r of runs) {
     const rss = r.peak_rss_mb === null ? '      -' : `${String(r.peak_rss_mb).padStart(6)} MB`;
-    console.log(`${r.model.padEnd(10)}${String(r.threads).padStart(7)}  ${r.kernels.padEnd(7)}  ${r.epoch_s.toFixed(3).padStart(12)} s  ${String(r.samples_per_s).padStart(10)}  ${rss}`);
+    const range = ROUNDS > 1 ? `  ${r.epoch_range_s.map((x) => x.toFixed(3)).join('–').padStart(19)}` : '';
+    console.log(`${r.model.padEnd(10)}${String(r.threads).padStart(7)}  ${r.kernels.padEnd(7)}  ${r.epoch_s.toFixed(3).padStart(12)} s${range}  ${String(r.samples_per_s).padStart(10)}  ${rss}`);
   }
   for (const model of MODELS) {
     for (const kernels of new Set(runs.map((r) => r.kernels))) {
