@@ -93,13 +93,15 @@ export function convBackwardSparse(x: Float32Array, batch: number, c: number, h:
       for (let oy = 0; oy < oh; oy++) {
         const dr = dBase + oy * ow;
         const xr = img + oy * w;
+        // Written whether zero or not, kept by advancing n only past a nonzero: no branch to
+        // mispredict (about 1 in 8 is nonzero, in no pattern). Measured on 295k values, 12%
+        // nonzero: 350-370 µs, against 575-725 µs with an if (V8 compiles `d !== 0 ? 1 : 0` as a
+        // branch too; the unary plus it does not).
         for (let ox = 0; ox < ow; ox++) {
           const d = dy[dr + ox];
-          if (d !== 0) {
-            vals[n] = d;
-            pos[n] = xr + ox;
-            n++;
-          }
+          vals[n] = d;
+          pos[n] = xr + ox;
+          n += +(d !== 0);
         }
       }
     }
@@ -172,6 +174,8 @@ export class SparseList {
   offsets: Int32Array = new Int32Array(0);
   readonly sums = new Float64Array(5);
   reserve(n: number, weights: number): void {
+    // One more than the nonzeros can be: every entry is written before it is known to be kept.
+    n += 1;
     if (this.values.length < n) {
       this.values = new Float32Array(n);
       this.positions = new Int32Array(n);
