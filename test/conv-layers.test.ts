@@ -66,12 +66,14 @@ for (const [shape, filters, k, same] of [
   }
 }
 
-test('the SIMD convolution module validates for every shape the preset and these tests use', async () => {
+test('the SIMD convolution and pooling modules validate for every shape the preset and these tests use', async () => {
   const { convForwardModule } = await import('../src/engine/kernels/conv-simd.js');
   for (const [c, h, w, k, f] of [[1, 28, 28, 5, 8], [8, 12, 12, 5, 12], [2, 10, 11, 3, 7], [1, 9, 8, 5, 5], [3, 11, 14, 5, 6]]) {
     assert.ok(WebAssembly.validate(convForwardModule({ channels: c, height: h, width: w, kernel: k, filters: f }, false)), `[${c}, ${h}, ${w}] ${k}×${k} × ${f}`);
   }
   assert.throws(() => convForwardModule({ channels: 1, height: 6, width: 6, kernel: 4, filters: 2 }, false), /rows of 4 or more/);
+  const { maxPool2Module } = await import('../src/engine/kernels/maxpool-simd.js');
+  for (const [h, w] of [[2, 2], [24, 24], [8, 8], [5, 7], [13, 17], [28, 28]]) assert.ok(WebAssembly.validate(maxPool2Module(h, w)), `2×2 pooling of ${h}×${w}`);
 });
 
 test('Conv2D forward skips all-zero row segments correctly: a digit-like input (a box of ink on zeros)', () => {
@@ -96,6 +98,27 @@ test('MaxPool2D forward: the largest of each window; a partial window at the edg
   const x3 = Float32Array.from({ length: 49 }, (_, i) => (i * 17) % 49);
   const expect3 = [0, 1].flatMap((yy) => [0, 1].map((xx) => Math.max(...[0, 1, 2].flatMap((dy) => [0, 1, 2].map((dx) => x3[(3 * yy + dy) * 7 + 3 * xx + dx])))));
   assert.equal([...pool3.forward(x3, 1)], expect3);
+});
+
+test('SIMD 2×2 max-pooling gives the JS pooling\'s bits: maxima and the gradient routed to the first of tied maxima, NaN and −0 included, odd plane sizes', () => {
+  const simd = kernelsFor('simd');
+  const rng = new Rng(21);
+  const bits = (x: Float32Array) => Array.from(new Uint32Array(x.buffer, x.byteOffset, x.length));
+  for (const [c, h, w] of [[1, 2, 2], [8, 24, 24], [12, 8, 8], [3, 5, 7], [2, 13, 17], [1, 28, 28], [2, 4, 19]]) {
+    const js = new MaxPool2D([c, h, w], 2);
+    const fast = new MaxPool2D([c, h, w], 2);
+    fast.useKernels(simd);
+    const batch = 3;
+    // few distinct values, so windows tie often
+    const x = simd.allocator.f32(batch * c * h * w);
+    for (let i = 0; i < x.length; i++) x[i] = [0, -0, 1, 2, -1, 0.5][Math.floor(rng.uniform() * 6)];
+    x[1] = NaN;
+    x[x.length - 2] = NaN;
+    const what = `[${c}, ${h}, ${w}]`;
+    assert.equal(bits(fast.forward(x, batch)), bits(js.forward(x, batch)), `${what}: maxima`);
+    const dy = Float32Array.from({ length: batch * js.outputSize }, (_, i) => i + 1);
+    assert.equal(bits(fast.backward(dy, batch, true)!), bits(js.backward(dy, batch, true)!), `${what}: gradient routing`);
+  }
 });
 
 // No ReLU in this stack: with central differences, a pre-activation near zero crossing its kink

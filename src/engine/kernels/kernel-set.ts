@@ -66,6 +66,11 @@ export interface KernelSet {
    * required), where a kernel set has its own (SIMD); the training step runs loss.ts otherwise.
    */
   softmaxCrossEntropy?(logits: Float32Array, labels: Int32Array, batch: number, classes: number, grad: Float32Array, scale: number): number;
+  /**
+   * 2×2 max-pooling of `planes` planes of h × w (MaxPool2D's contract: y the maxima, arg their
+   * indices in x, ties to the first), where a kernel set has its own (SIMD).
+   */
+  maxPool2?(x: Float32Array, planes: number, h: number, w: number, y: Float32Array, arg: Int32Array): void;
 }
 
 export const jsKernels: KernelSet = { path: 'js', allocator: sharedAllocator, csrMatmul, csrTransposeMatmul, matmul: matmulRaw, relu, reluBackward, addBias, addRowSums, addInto, gatherCsrRows, sgdUpdate, momentumUpdate, adamUpdate };

@@ -16,6 +16,7 @@ import { gatherModule } from './gather-simd.js';
 import { csrKernelModule } from './csr-simd.js';
 import { convForwardModule, type ConvShape } from './conv-simd.js';
 import { softmaxModule } from './softmax-simd.js';
+import { maxPool2Module } from './maxpool-simd.js';
 import type { KernelSet } from './kernel-set.js';
 import { ShapeError } from '../errors.js';
 import { relaxedSimdSupported } from '../wasm/features.js';
@@ -25,6 +26,7 @@ import { wasmApi } from '../wasm/runtime.js';
 type CsrKernel = (rowPtr: number, colIdx: number, values: number, rows: number, b: number, c: number) => void;
 type DenseKernel = (a: number, m: number, k: number, b: number, c: number) => void;
 type ConvKernel = (x: number, batch: number, weights: number, bias: number, y: number) => void;
+type PoolKernel = (x: number, planes: number, y: number, arg: number) => void;
 type SoftmaxKernel = (logits: number, labels: number, rows: number, grad: number, scale: number, stats: number) => void;
 type GatherKernel = (rowPtr: number, colIdx: number, values: number, indices: number, count: number, outPtr: number, outCol: number, outVal: number, scale: number) => number;
 type SgdKernel = (p: number, g: number, count: number, lr: number, wd: number) => void;
@@ -70,6 +72,7 @@ export class SimdKernels implements KernelSet {
   private gatherInstance?: GatherKernel;
   private readonly convInstances = new Map<string, ConvKernel>();
   private readonly softmaxInstances = new Map<number, SoftmaxKernel>();
+  private readonly poolInstances = new Map<string, PoolKernel>();
   private softmaxStats: Float32Array = new Float32Array(0);
   private staging: Float32Array = new Float32Array(0);
   private stagingInt: Int32Array = new Int32Array(0);
@@ -271,6 +274,20 @@ export class SimdKernels implements KernelSet {
     let total = 0;
     for (let r = 0; r < batch; r++) total += Math.log(stats[2 * r + 1]) - (logits[r * classes + labels[r]] - stats[2 * r]);
     return total;
+  }
+
+  maxPool2(x: Float32Array, planes: number, h: number, w: number, y: Float32Array, arg: Int32Array): void {
+    const outputs = planes * Math.floor(h / 2) * Math.floor(w / 2);
+    if (x.length < planes * h * w || y.length < outputs || arg.length < outputs) throw new ShapeError(`maxPool2: ${x.length} inputs, ${y.length} outputs and ${arg.length} indices for ${planes} planes of ${h}×${w}`);
+    const key = `${h}x${w}`;
+    let kernel = this.poolInstances.get(key);
+    if (!kernel) {
+      kernel = this.instantiate(`pool2:${key}`, () => maxPool2Module(h, w)).max_pool2 as PoolKernel;
+      this.poolInstances.set(key, kernel);
+    }
+    const { addresses: [xa, ya, aa], restore } = this.resident([first(x, planes * h * w), first(y, outputs), first(arg, outputs)]);
+    kernel(xa, planes, ya, aa);
+    restore();
   }
 
   addInto(dst: Float32Array, src: Float32Array, start: number, end: number, clearSrc = false): void {

@@ -6,6 +6,7 @@
 import { ShapeError } from '../errors.js';
 import { checkImageShape } from './image-shape.js';
 import { Scratch, type Layer, type LayerSpec, type ParamSpec } from './layer.js';
+import { jsKernels, type KernelSet } from '../kernels/kernel-set.js';
 
 export class MaxPool2D implements Layer {
   readonly type = 'maxpool2d' as const;
@@ -18,6 +19,7 @@ export class MaxPool2D implements Layer {
   /** For each output, the index (within the batch's input) of the input it took. */
   private argmax: Int32Array = new Int32Array(0);
   private batch = 0;
+  private kernels: KernelSet = jsKernels;
 
   constructor(input: readonly number[], readonly size: number) {
     const [c, h, w] = checkImageShape('MaxPool2D', input);
@@ -37,6 +39,11 @@ export class MaxPool2D implements Layer {
 
   bind(): void {}
 
+  useKernels(kernels: KernelSet): void {
+    this.kernels = kernels;
+    this.argmax = new Int32Array(0);
+  }
+
   forward(x: Float32Array | object, batch: number): Float32Array {
     if (!(x instanceof Float32Array)) throw new ShapeError('MaxPool2D: sparse input is not supported');
     if (x.length !== batch * this.inputSize) throw new ShapeError(`MaxPool2D: input has ${x.length} values, expected [${batch}, ${this.inputShape.join(', ')}]`);
@@ -45,10 +52,11 @@ export class MaxPool2D implements Layer {
     const s = this.size;
     const outLen = batch * this.outputSize;
     const y = this.y.get(outLen);
-    if (this.argmax.length < outLen) this.argmax = new Int32Array(outLen);
+    if (this.argmax.length < outLen) this.argmax = this.kernels.allocator.i32(outLen);
     const arg = this.argmax;
     if (s === 2) {
-      pool2(x, batch * c, h, w, oh, ow, y, arg);
+      if (this.kernels.maxPool2) this.kernels.maxPool2(x, batch * c, h, w, y, arg);
+      else pool2(x, batch * c, h, w, oh, ow, y, arg);
       this.batch = batch;
       return y;
     }

@@ -168,6 +168,7 @@ export class FunctionBuilder {
   i32x4ExtendLowI16x8U(): this { return this.simd(0xa9); }
   f32x4ConvertI32x4U(): this { return this.simd(0xfb); }
   f32x4ExtractLane(lane: number): this { return this.simd(0x1f, lane); }
+  i32x4ExtractLane(lane: number): this { return this.simd(0x1b, lane); }
   f32x4Add(): this { return this.simd(0xe4); }
   f32x4Sub(): this { return this.simd(0xe5); }
   f32x4Mul(): this { return this.simd(0xe6); }
@@ -179,6 +180,18 @@ export class FunctionBuilder {
   v128And(): this { return this.simd(0x4e); }
   f32x4Sqrt(): this { return this.simd(0xe3); }
   f32x4Min(): this { return this.simd(0xe8); }
+  /** A constant of four i32 lanes. */
+  i32x4Const(lanes: readonly [number, number, number, number]): this {
+    const bytes = new Uint8Array(new Int32Array(lanes).buffer);
+    return this.simd(0x0c, ...bytes);
+  }
+  /** Bytes of a and b (0..15 from a, 16..31 from b) picked by 16 constant lane indices. */
+  i8x16Shuffle(lanes: readonly number[]): this {
+    if (lanes.length !== 16 || lanes.some((l) => !(Number.isInteger(l) && l >= 0 && l < 32))) throw new RangeError(`i8x16Shuffle: lanes ${lanes.join(',')}`);
+    return this.simd(0x0d, ...lanes);
+  }
+  /** Bits of a where the mask is 1, of b where it is 0: (a, b, mask). */
+  v128Bitselect(): this { return this.simd(0x52); }
   /** Round to nearest, ties to even. */
   f32x4Nearest(): this { return this.simd(0x6a); }
   i32x4Splat(): this { return this.simd(0x11); }

@@ -1,0 +1,90 @@
+/**
+ * 2×2 max-pooling in WebAssembly SIMD, emitted for one plane size h × w (the JS definition is
+ * layers/maxpool2d.ts's pool2). Four outputs at a time: two rows of eight inputs are loaded,
+ * split into the windows' four corners (even and odd columns, by byte shuffles), and the maximum
+ * and its index are kept by comparison masks, corner by corner in reading order, so ties go to
+ * the first as in JS, and a NaN never wins (x > best is false for it). No branches: the JS loop's
+ * three data-dependent ifs per output mispredicted about half the time on ReLU-free conv outputs.
+ *  - max_pool2(x, planes, y, arg): y = the window maxima of `planes` planes of h × w at x;
+ *    arg = the index of each maximum in x, counted in elements from x's first.
+ */
+import { i32, v128 } from '../wasm/assembler.js';
+import { kernelModule } from './row-blocks.js';
+
+/** Byte lanes of the even (0, 2, 4, 6) and odd (1, 3, 5, 7) floats of two f32x4 vectors. */
+const EVEN = [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27];
+const ODD = [4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31];
+
+export function maxPool2Module(h: number, w: number): Uint8Array<ArrayBuffer> {
+  if (!(Number.isInteger(h) && Number.isInteger(w) && h >= 2 && w >= 2)) throw new RangeError(`maxPool2Module: plane ${h}×${w}`);
+  const oh = Math.floor(h / 2);
+  const ow = Math.floor(w / 2);
+  const groups = Math.floor(ow / 4);
+  const m = kernelModule();
+  m.function('max_pool2', [i32, i32, i32, i32], [], (f) => {
+    const [x, planes, y, arg] = [0, 1, 2, 3];
+    const plane = f.local(i32), yy = f.local(i32), xx = f.local(i32), p = f.local(i32), index = f.local(i32);
+    const best = f.local(v128), at = f.local(v128), idx = f.local(v128), mask = f.local(v128), r0a = f.local(v128), r0b = f.local(v128), corner = f.local(v128);
+    const loop = (counter: number, limit: () => void, body: () => void) => {
+      f.i32Const(0).set(counter);
+      f.block().loop();
+      f.get(counter);
+      limit();
+      f.i32GeU().brIf(1);
+      body();
+      f.get(counter).i32Const(1).i32Add().set(counter).br(0);
+      f.end().end();
+    };
+    // corner = (the window corner's values); keeps the larger in best, its index (idx + step) in at
+    const keep = (step: number) => {
+      f.get(corner).get(best).f32x4Gt().set(mask);
+      f.get(corner).get(best).get(mask).v128Bitselect().set(best);
+      f.get(idx).i32Const(step).i32x4Splat().i32x4Add().get(at).get(mask).v128Bitselect().set(at);
+    };
+    loop(plane, () => f.get(planes), () => {
+      loop(yy, () => f.i32Const(oh), () => {
+        // index: the element index of the window row's first input; p: its byte address
+        f.get(plane).i32Const(h * w).i32Mul().get(yy).i32Const(2 * w).i32Mul().i32Add().set(index);
+        f.get(x).get(index).i32Const(2).i32Shl().i32Add().set(p);
+        loop(xx, () => f.i32Const(groups), () => {
+          f.get(p).v128Load(0).set(r0a);
+          f.get(p).v128Load(16).set(r0b);
+          f.get(index).i32x4Splat().i32x4Const([0, 2, 4, 6]).i32x4Add().tee(idx).set(at);
+          f.get(r0a).get(r0b).i8x16Shuffle(EVEN).set(best);
+          f.get(r0a).get(r0b).i8x16Shuffle(ODD).set(corner);
+          keep(1);
+          f.get(p).v128Load(4 * w).set(r0a);
+          f.get(p).v128Load(4 * w + 16).set(r0b);
+          f.get(r0a).get(r0b).i8x16Shuffle(EVEN).set(corner);
+          keep(w);
+          f.get(r0a).get(r0b).i8x16Shuffle(ODD).set(corner);
+          keep(w + 1);
+          f.get(y).get(best).v128Store(0);
+          f.get(arg).get(at).v128Store(0);
+          f.get(y).i32Const(16).i32Add().set(y);
+          f.get(arg).i32Const(16).i32Add().set(arg);
+          f.get(p).i32Const(32).i32Add().set(p);
+          f.get(index).i32Const(8).i32Add().set(index);
+        });
+        // the 0..3 windows left of the row, one at a time: lane 0 of the same steps
+        for (let t = 0; t < ow % 4; t++) {
+          f.get(p).f32Load(0).f32x4Splat().set(best);
+          f.get(index).i32x4Splat().tee(idx).set(at);
+          f.get(p).f32Load(4).f32x4Splat().set(corner);
+          keep(1);
+          f.get(p).f32Load(4 * w).f32x4Splat().set(corner);
+          keep(w);
+          f.get(p).f32Load(4 * w + 4).f32x4Splat().set(corner);
+          keep(w + 1);
+          f.get(y).get(best).f32x4ExtractLane(0).f32Store(0);
+          f.get(arg).get(at).i32x4ExtractLane(0).i32Store(0);
+          f.get(y).i32Const(4).i32Add().set(y);
+          f.get(arg).i32Const(4).i32Add().set(arg);
+          f.get(p).i32Const(8).i32Add().set(p);
+          f.get(index).i32Const(2).i32Add().set(index);
+        }
+      });
+    });
+  });
+  return m.build();
+}
