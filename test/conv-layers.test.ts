@@ -116,7 +116,10 @@ test('SIMD 2×2 max-pooling gives the JS pooling\'s bits: maxima and the gradien
     x[x.length - 2] = NaN;
     const what = `[${c}, ${h}, ${w}]`;
     assert.equal(bits(fast.forward(x, batch)), bits(js.forward(x, batch)), `${what}: maxima`);
-    const dy = Float32Array.from({ length: batch * js.outputSize }, (_, i) => i + 1);
+    const dy = Float32Array.from({ length: batch * js.outputSize }, (_, i) => (i % 5 === 0 ? -0 : i + 1));
+    // twice, with other gradients between: every input is written each time, not just the maxima
+    fast.backward(dy.map((v) => v * 3 + 1), batch, true);
+    js.backward(dy.map((v) => v * 3 + 1), batch, true);
     assert.equal(bits(fast.backward(dy, batch, true)!), bits(js.backward(dy, batch, true)!), `${what}: gradient routing`);
   }
 });

@@ -71,6 +71,8 @@ export interface KernelSet {
    * indices in x, ties to the first), where a kernel set has its own (SIMD).
    */
   maxPool2?(x: Float32Array, planes: number, h: number, w: number, y: Float32Array, arg: Int32Array): void;
+  /** Its gradient: dx = dy at each window's arg, 0 elsewhere in the window (dx outside every window is left alone). */
+  maxPool2Backward?(dy: Float32Array, arg: Int32Array, planes: number, h: number, w: number, dx: Float32Array): void;
 }
 
 export const jsKernels: KernelSet = { path: 'js', allocator: sharedAllocator, csrMatmul, csrTransposeMatmul, matmul: matmulRaw, relu, reluBackward, addBias, addRowSums, addInto, gatherCsrRows, sgdUpdate, momentumUpdate, adamUpdate };

@@ -6,7 +6,10 @@
  * the first as in JS, and a NaN never wins (x > best is false for it). No branches: the JS loop's
  * three data-dependent ifs per output mispredicted about half the time on ReLU-free conv outputs.
  *  - max_pool2(x, planes, y, arg): y = the window maxima of `planes` planes of h × w at x;
- *    arg = the index of each maximum in x, counted in elements from x's first.
+ *    arg = the index of each maximum in x, counted in elements from x's first;
+ *  - max_pool2_backward(dy, arg, planes, dx): every input of a window gets 0, but the one at arg,
+ *    which gets the window's dy (written, not added: windows do not overlap). Inputs outside every
+ *    window (an odd last row or column) are left as they are: the caller zeroes them.
  */
 import { i32, v128 } from '../wasm/assembler.js';
 import { kernelModule } from './row-blocks.js';
@@ -79,6 +82,67 @@ export function maxPool2Module(h: number, w: number): Uint8Array<ArrayBuffer> {
           f.get(y).get(best).f32x4ExtractLane(0).f32Store(0);
           f.get(arg).get(at).i32x4ExtractLane(0).i32Store(0);
           f.get(y).i32Const(4).i32Add().set(y);
+          f.get(arg).i32Const(4).i32Add().set(arg);
+          f.get(p).i32Const(8).i32Add().set(p);
+          f.get(index).i32Const(2).i32Add().set(index);
+        }
+      });
+    });
+  });
+
+  // For four windows: the gradient of corner k is dy where arg = idx + step_k, else 0; each row's
+  // two corners are interleaved back into eight floats.
+  const INTERLEAVE_LOW = [0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23];
+  const INTERLEAVE_HIGH = [8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31];
+  m.function('max_pool2_backward', [i32, i32, i32, i32], [], (f) => {
+    const [dy, arg, planes, dx] = [0, 1, 2, 3];
+    const plane = f.local(i32), yy = f.local(i32), xx = f.local(i32), p = f.local(i32), index = f.local(i32);
+    const d = f.local(v128), at = f.local(v128), idx = f.local(v128), left = f.local(v128), right = f.local(v128);
+    const loop = (counter: number, limit: () => void, body: () => void) => {
+      f.i32Const(0).set(counter);
+      f.block().loop();
+      f.get(counter);
+      limit();
+      f.i32GeU().brIf(1);
+      body();
+      f.get(counter).i32Const(1).i32Add().set(counter).br(0);
+      f.end().end();
+    };
+    /** Pushes dy where arg = idx + step, else 0; + 0 turns a −0 into 0, as JS's 0 + dy does. */
+    const corner = (step: number) => {
+      f.get(d).get(at).get(idx).i32Const(step).i32x4Splat().i32x4Add().i32x4Eq().v128And().f32Const(0).f32x4Splat().f32x4Add();
+    };
+    loop(plane, () => f.get(planes), () => {
+      loop(yy, () => f.i32Const(oh), () => {
+        f.get(plane).i32Const(h * w).i32Mul().get(yy).i32Const(2 * w).i32Mul().i32Add().set(index);
+        f.get(dx).get(index).i32Const(2).i32Shl().i32Add().set(p);
+        loop(xx, () => f.i32Const(groups), () => {
+          f.get(dy).v128Load(0).set(d);
+          f.get(arg).v128Load(0).set(at);
+          f.get(index).i32x4Splat().i32x4Const([0, 2, 4, 6]).i32x4Add().set(idx);
+          for (const [row, steps] of [[0, [0, 1]], [4 * w, [w, w + 1]]] as const) {
+            corner(steps[0]);
+            f.set(left);
+            corner(steps[1]);
+            f.set(right);
+            f.get(p).get(left).get(right).i8x16Shuffle(INTERLEAVE_LOW).v128Store(row);
+            f.get(p).get(left).get(right).i8x16Shuffle(INTERLEAVE_HIGH).v128Store(row + 16);
+          }
+          f.get(dy).i32Const(16).i32Add().set(dy);
+          f.get(arg).i32Const(16).i32Add().set(arg);
+          f.get(p).i32Const(32).i32Add().set(p);
+          f.get(index).i32Const(8).i32Add().set(index);
+        });
+        for (let t = 0; t < ow % 4; t++) {
+          f.get(dy).f32Load(0).f32x4Splat().set(d);
+          f.get(arg).i32Load(0).i32x4Splat().set(at);
+          f.get(index).i32x4Splat().set(idx);
+          for (const [offset, step] of [[0, 0], [4, 1], [4 * w, w], [4 * w + 4, w + 1]] as const) {
+            f.get(p);
+            corner(step);
+            f.f32x4ExtractLane(0).f32Store(offset);
+          }
+          f.get(dy).i32Const(4).i32Add().set(dy);
           f.get(arg).i32Const(4).i32Add().set(arg);
           f.get(p).i32Const(8).i32Add().set(p);
           f.get(index).i32Const(2).i32Add().set(index);

@@ -26,7 +26,7 @@ import { wasmApi } from '../wasm/runtime.js';
 type CsrKernel = (rowPtr: number, colIdx: number, values: number, rows: number, b: number, c: number) => void;
 type DenseKernel = (a: number, m: number, k: number, b: number, c: number) => void;
 type ConvKernel = (x: number, batch: number, weights: number, bias: number, y: number) => void;
-type PoolKernel = (x: number, planes: number, y: number, arg: number) => void;
+type PoolKernels = { forward: (x: number, planes: number, y: number, arg: number) => void; backward: (dy: number, arg: number, planes: number, dx: number) => void };
 type SoftmaxKernel = (logits: number, labels: number, rows: number, grad: number, scale: number, stats: number) => void;
 type GatherKernel = (rowPtr: number, colIdx: number, values: number, indices: number, count: number, outPtr: number, outCol: number, outVal: number, scale: number) => number;
 type SgdKernel = (p: number, g: number, count: number, lr: number, wd: number) => void;
@@ -72,7 +72,7 @@ export class SimdKernels implements KernelSet {
   private gatherInstance?: GatherKernel;
   private readonly convInstances = new Map<string, ConvKernel>();
   private readonly softmaxInstances = new Map<number, SoftmaxKernel>();
-  private readonly poolInstances = new Map<string, PoolKernel>();
+  private readonly poolInstances = new Map<string, PoolKernels>();
   private softmaxStats: Float32Array = new Float32Array(0);
   private staging: Float32Array = new Float32Array(0);
   private stagingInt: Int32Array = new Int32Array(0);
@@ -279,15 +279,28 @@ export class SimdKernels implements KernelSet {
   maxPool2(x: Float32Array, planes: number, h: number, w: number, y: Float32Array, arg: Int32Array): void {
     const outputs = planes * Math.floor(h / 2) * Math.floor(w / 2);
     if (x.length < planes * h * w || y.length < outputs || arg.length < outputs) throw new ShapeError(`maxPool2: ${x.length} inputs, ${y.length} outputs and ${arg.length} indices for ${planes} planes of ${h}×${w}`);
-    const key = `${h}x${w}`;
-    let kernel = this.poolInstances.get(key);
-    if (!kernel) {
-      kernel = this.instantiate(`pool2:${key}`, () => maxPool2Module(h, w)).max_pool2 as PoolKernel;
-      this.poolInstances.set(key, kernel);
-    }
     const { addresses: [xa, ya, aa], restore } = this.resident([first(x, planes * h * w), first(y, outputs), first(arg, outputs)]);
-    kernel(xa, planes, ya, aa);
+    this.poolKernels(h, w).forward(xa, planes, ya, aa);
     restore();
+  }
+
+  maxPool2Backward(dy: Float32Array, arg: Int32Array, planes: number, h: number, w: number, dx: Float32Array): void {
+    const outputs = planes * Math.floor(h / 2) * Math.floor(w / 2);
+    if (dx.length < planes * h * w || dy.length < outputs || arg.length < outputs) throw new ShapeError(`maxPool2Backward: ${dx.length} input gradients, ${dy.length} output gradients and ${arg.length} indices for ${planes} planes of ${h}×${w}`);
+    const { addresses: [da, aa, xa], restore } = this.resident([first(dy, outputs), first(arg, outputs), first(dx, planes * h * w)]);
+    this.poolKernels(h, w).backward(da, aa, planes, xa);
+    restore();
+  }
+
+  private poolKernels(h: number, w: number): PoolKernels {
+    const key = `${h}x${w}`;
+    let k = this.poolInstances.get(key);
+    if (!k) {
+      const exports = this.instantiate(`pool2:${key}`, () => maxPool2Module(h, w));
+      k = { forward: exports.max_pool2 as PoolKernels['forward'], backward: exports.max_pool2_backward as PoolKernels['backward'] };
+      this.poolInstances.set(key, k);
+    }
+    return k;
   }
 
   addInto(dst: Float32Array, src: Float32Array, start: number, end: number, clearSrc = false): void {

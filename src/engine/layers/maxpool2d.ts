@@ -91,8 +91,15 @@ export class MaxPool2D implements Layer {
     if (!needInputGrad) return null;
     if (batch !== this.batch) throw new ShapeError(`MaxPool2D: backward over ${batch} examples after a forward over ${this.batch}`);
     const dx = this.dx.get(batch * this.inputSize);
-    dx.fill(0);
     const arg = this.argmax;
+    const [c, h, w] = this.inputShape;
+    if (this.size === 2 && this.kernels.maxPool2Backward) {
+      // The kernel writes every input of every window; an odd last row or column is in none.
+      if (h % 2 === 1 || w % 2 === 1) dx.fill(0);
+      this.kernels.maxPool2Backward(dy, arg, batch * c, h, w, dx);
+      return dx;
+    }
+    dx.fill(0);
     const n = batch * this.outputSize;
     for (let o = 0; o < n; o++) dx[arg[o]] += dy[o];
     return dx;

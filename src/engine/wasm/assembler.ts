@@ -196,6 +196,7 @@ export class FunctionBuilder {
   f32x4Nearest(): this { return this.simd(0x6a); }
   i32x4Splat(): this { return this.simd(0x11); }
   i32x4Add(): this { return this.simd(0xae); }
+  i32x4Eq(): this { return this.simd(0x37); }
   /** Each lane shifted left by an i32 count. */
   i32x4Shl(): this { return this.simd(0xab); }
   /** Float to int, saturating (NaN to 0). */
