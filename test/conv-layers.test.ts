@@ -223,6 +223,30 @@ test('the sparse backward kernel equals the dense one (weight gradient) and the 
   close(sparse5, dense5, 1e-5, 'dw, 5×5, no dx');
 });
 
+test('the SIMD sparse backward convolution follows the JS one: weight and input gradients, 5×5, 3×3 and 4×4 kernels, first layers without dx', () => {
+  const simd = kernelsFor('simd');
+  const rng = new Rng(61);
+  for (const [b, c, h, w, f, k, withDx] of [[3, 1, 28, 28, 8, 5, false], [4, 8, 12, 12, 12, 5, true], [2, 2, 10, 11, 7, 3, true], [3, 3, 9, 8, 5, 4, true], [1, 1, 5, 5, 2, 5, true], [2, 2, 6, 7, 3, 2, false]] as const) {
+    const [oh, ow] = [h - k + 1, w - k + 1];
+    const x = simd.allocator.f32(b * c * h * w);
+    x.set(input(b, c * h * w, rng, 0.4));
+    const dy = simd.allocator.f32(b * f * oh * ow);
+    dy.set(input(b, f * oh * ow, rng, 0.85));
+    dy[dy.length - 1] = 0.75; // the last entry nonzero: the list is full to its end
+    const wt = simd.allocator.f32(f * c * k * k);
+    wt.set(input(1, f * c * k * k, rng));
+    const dwJs = new Float32Array(wt.length).fill(0.5);
+    const dw = simd.allocator.f32(wt.length).fill(0.5);
+    const dxJs = withDx ? new Float32Array(x.length).fill(0.25) : null;
+    const dx = withDx ? simd.allocator.f32(x.length).fill(0.25) : null;
+    convBackwardSparse(x, b, c, h, w, dy, f, k, wt, dwJs, dxJs, new SparseList());
+    simd.convBackwardSparse!(x, b, { channels: c, height: h, width: w, kernel: k, filters: f }, dy, wt, dw, dx);
+    const what = `[${b}, ${c}, ${h}, ${w}] × ${f} ${k}×${k}`;
+    close(dw, dwJs, 1e-5, `${what}: dw`);
+    if (dx && dxJs) close(dx, dxJs, 1e-5, `${what}: dx`);
+  }
+});
+
 test('Conv2D backward gives the same gradients whether dy is sparse enough for the sparse path or not', () => {
   const conv = new Conv2D([2, 6, 6], 3, 3, { padding: 'same', init: normal(0.5), bias: normal(0.5) });
   const model = new Sequential([conv]).initialize(61);

@@ -71,6 +71,11 @@ export interface KernelSet {
    * indices in x, ties to the first), where a kernel set has its own (SIMD).
    */
   maxPool2?(x: Float32Array, planes: number, h: number, w: number, y: Float32Array, arg: Int32Array): void;
+  /**
+   * The backward pass of convValid from dy's nonzeros (conv-backward.ts's convBackwardSparse: dw
+   * and, unless dx is null, dx added to), where a kernel set has its own (SIMD).
+   */
+  convBackwardSparse?(x: Float32Array, batch: number, shape: ConvShape, dy: Float32Array, weights: Float32Array, dw: Float32Array, dx: Float32Array | null): void;
   /** Its gradient: dx = dy at each window's arg, 0 elsewhere in the window (dx outside every window is left alone). */
   maxPool2Backward?(dy: Float32Array, arg: Int32Array, planes: number, h: number, w: number, dx: Float32Array): void;
 }

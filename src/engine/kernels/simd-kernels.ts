@@ -17,6 +17,7 @@ import { csrKernelModule } from './csr-simd.js';
 import { convForwardModule, type ConvShape } from './conv-simd.js';
 import { softmaxModule } from './softmax-simd.js';
 import { maxPool2Module } from './maxpool-simd.js';
+import { convBackwardModule } from './conv-backward-simd.js';
 import type { KernelSet } from './kernel-set.js';
 import { ShapeError } from '../errors.js';
 import { relaxedSimdSupported } from '../wasm/features.js';
@@ -26,6 +27,7 @@ import { wasmApi } from '../wasm/runtime.js';
 type CsrKernel = (rowPtr: number, colIdx: number, values: number, rows: number, b: number, c: number) => void;
 type DenseKernel = (a: number, m: number, k: number, b: number, c: number) => void;
 type ConvKernel = (x: number, batch: number, weights: number, bias: number, y: number) => void;
+type ConvBackwardKernel = (x: number, batch: number, dy: number, w: number, dw: number, dx: number, values: number, positions: number) => void;
 type PoolKernels = { forward: (x: number, planes: number, y: number, arg: number) => void; backward: (dy: number, arg: number, planes: number, dx: number) => void };
 type SoftmaxKernel = (logits: number, labels: number, rows: number, grad: number, scale: number, stats: number) => void;
 type GatherKernel = (rowPtr: number, colIdx: number, values: number, indices: number, count: number, outPtr: number, outCol: number, outVal: number, scale: number) => number;
@@ -73,6 +75,10 @@ export class SimdKernels implements KernelSet {
   private readonly convInstances = new Map<string, ConvKernel>();
   private readonly softmaxInstances = new Map<number, SoftmaxKernel>();
   private readonly poolInstances = new Map<string, PoolKernels>();
+  private readonly convBackwardInstances = new Map<string, ConvBackwardKernel>();
+  /** convBackwardSparse's list of nonzeros: values, and positions as byte offsets. */
+  private listValues: Float32Array = new Float32Array(0);
+  private listPositions: Int32Array = new Int32Array(0);
   private softmaxStats: Float32Array = new Float32Array(0);
   private staging: Float32Array = new Float32Array(0);
   private stagingInt: Int32Array = new Int32Array(0);
@@ -274,6 +280,31 @@ export class SimdKernels implements KernelSet {
     let total = 0;
     for (let r = 0; r < batch; r++) total += Math.log(stats[2 * r + 1]) - (logits[r * classes + labels[r]] - stats[2 * r]);
     return total;
+  }
+
+  convBackwardSparse(x: Float32Array, batch: number, s: ConvShape, dy: Float32Array, weights: Float32Array, dw: Float32Array, dx: Float32Array | null): void {
+    const { channels: c, height: h, width: w, kernel: K, filters: F } = s;
+    const outputs = (h - K + 1) * (w - K + 1);
+    if (x.length < batch * c * h * w || dy.length < batch * F * outputs || weights.length < F * c * K * K || dw.length < F * c * K * K || (dx && dx.length < batch * c * h * w)) {
+      throw new ShapeError(`convBackwardSparse: arrays too small for a batch of ${batch} [${c}, ${h}, ${w}] through ${F} ${K}×${K} filters`);
+    }
+    const key = `${c}x${h}x${w}k${K}f${F}`;
+    let kernel = this.convBackwardInstances.get(key);
+    if (!kernel) {
+      kernel = this.instantiate(`conv-backward:${key}`, () => convBackwardModule(s)).conv_backward as ConvBackwardKernel;
+      this.convBackwardInstances.set(key, kernel);
+    }
+    const entries = batch * outputs + 1;
+    if (this.listValues.length < entries) {
+      this.listValues = this.allocator.f32(entries);
+      this.listPositions = this.allocator.i32(entries);
+    }
+    const spans: Span[] = [first(x, batch * c * h * w), first(dy, batch * F * outputs), first(weights, F * c * K * K), first(dw, F * c * K * K)];
+    if (dx) spans.push(first(dx, batch * c * h * w));
+    // dx = 0 tells the kernel there is none: address 0 is the arena header, never a tensor.
+    const { addresses: [xa, dya, wa, dwa, dxa = 0], restore } = this.resident(spans);
+    kernel(xa, batch, dya, wa, dwa, dxa, this.listValues.byteOffset, this.listPositions.byteOffset);
+    restore();
   }
 
   maxPool2(x: Float32Array, planes: number, h: number, w: number, y: Float32Array, arg: Int32Array): void {

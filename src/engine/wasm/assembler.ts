@@ -147,6 +147,7 @@ export class FunctionBuilder {
     return this.emit(0x43, b[0], b[1], b[2], b[3]);
   }
   f32Eq(): this { return this.emit(0x5b); }
+  f32Ne(): this { return this.emit(0x5c); }
   f32Gt(): this { return this.emit(0x5e); }
   f32Add(): this { return this.emit(0x92); }
   f32Sub(): this { return this.emit(0x93); }
