@@ -1,6 +1,6 @@
 /**
- * Where a training step's time goes: every kernel call (the dense products by shape), the
- * model's forward and backward, the optimiser and, with threads, the main thread's shard and its
+ * Where a training step's time goes: every kernel call (the dense products by shape), each
+ * layer's forward and backward, the optimiser and, with threads, the main thread's shard and its
  * waits for the workers. Each is timed by wrapping it, over an epoch of steps after an epoch of
  * warm-up; the wrappers cost about 0.1 µs a call. The workers are not wrapped: with 2 threads,
  * the main thread's shard and its waiting time show the balance.
@@ -66,6 +66,11 @@ const matmul = kernels.matmul.bind(kernels);
 };
 wrap(net, 'forward', 'model forward (all layers)');
 wrap(net, 'backward', 'model backward (all layers)');
+net.layers.forEach((layer, i) => {
+  const name = `layer ${i + 1} ${layer.type} ${layer.outputShape.join('×')}`;
+  wrap(layer, 'forward', `${name} forward`);
+  wrap(layer, 'backward', `${name} backward`);
+});
 wrap(optimizer, 'stepRange', 'optimiser update (stepRange)');
 const backend = threads === 1
   ? new InProcessBackend(net, data, optimizer, { seed: 0 })
@@ -84,7 +89,7 @@ try {
   const wall = performance.now() - t0;
   console.log(`${model}, ${kernels.path} kernels, ${threads} thread${threads > 1 ? 's' : ''}: ${((wall / steps) * 1000).toFixed(0)} µs a step over ${steps} steps (an epoch: ${((wall / steps) * stepsPerEpoch(data.count, batch) / 1000).toFixed(3)} s)`);
   for (const [label, { ms, calls }] of [...totals].sort((a, b) => b[1].ms - a[1].ms)) {
-    console.log(`  ${label.padEnd(40)} ${((ms / steps) * 1000).toFixed(1).padStart(8)} µs a step  ${(calls / steps).toFixed(1).padStart(4)} calls`);
+    console.log(`  ${label.padEnd(44)} ${((ms / steps) * 1000).toFixed(1).padStart(8)} µs a step  ${(calls / steps).toFixed(1).padStart(4)} calls`);
   }
 } finally {
   await backend.close();
