@@ -10,8 +10,8 @@
  *   npm run bench -- --models softmax,mlp  some models only (softmax, mlp, mlp-dense, cnn; mlp-dense is the
  *                                          MLP on MNIST with a background level added: no zero pixels)
  *   npm run bench -- --kernels simd        some kernel paths only (js, simd; default both)
- *   npm run bench -- --peers               also the same jobs in numpy and PyTorch (softmax, mlp),
- *                                          interleaved with ours, and the ratios
+ *   npm run bench -- --peers               also the same jobs in numpy and PyTorch (softmax, mlp; the
+ *                                          CNN preset in PyTorch), interleaved with ours, and the ratios
  *   npm run bench -- --rounds 3            the whole sequence three times over: each figure is then the
  *                                          median of its rounds, with their range (the host is shared:
  *                                          one round can be twice as slow as the next)
@@ -21,6 +21,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { bundledDataDir } from '../src/node/mnist-files.js';
+import { CNN_LAYERS } from '../src/engine/model/models.js';
 
 const json = process.argv.includes('--json');
 const RUN = fileURLToPath(new URL('./bench-train-run.ts', import.meta.url));
@@ -35,7 +36,12 @@ const ROUNDS = Number(listArg('--rounds', ['1'])[0]);
 if (!(Number.isInteger(ROUNDS) && ROUNDS >= 1)) throw new Error(`--rounds: ${ROUNDS}, expected a whole number >= 1`);
 const SAMPLES_PER_EPOCH = 55000;
 const PEER_SCRIPT = fileURLToPath(new URL('./peers/peer_epochs.py', import.meta.url));
-const PEER_MODELS = ['softmax', 'mlp'];
+/** The peer script's job for each model: which peers run it, and its arguments after the data folder. */
+const PEER_JOBS: Record<string, { peers: string[]; job: string; extra: string[] }> = {
+  softmax: { peers: ['numpy', 'torch'], job: 'softmax', extra: [] },
+  mlp: { peers: ['numpy', 'torch'], job: 'mlp', extra: [] },
+  cnn: { peers: ['torch'], job: 'layers', extra: [CNN_LAYERS] },
+};
 
 /** The first python that imports `library`, or undefined. */
 function pythonWith(library: string): string | undefined {
@@ -91,9 +97,10 @@ for (const model of MODELS) {
       record(model, threads, out.kernels, median(out.epoch_seconds.slice(1)), Math.round(out.peak_rss_mb));
       if (!json) process.stderr.write(`  ${ROUNDS > 1 ? `round ${round}: ` : ''}${model} threads=${threads} ${out.kernels}: epochs ${out.epoch_seconds.map((s: number) => s.toFixed(3)).join(' ')} s\n`);
     }
-    if (!PEER_MODELS.includes(model)) continue;
+    const peerJob = PEER_JOBS[model];
     for (const peer of peers) {
-      const r = spawnSync(peer.python, [PEER_SCRIPT, peer.name, model, String(threads), String(EPOCHS[model]), bundledDataDir()], { encoding: 'utf8' });
+      if (!peerJob?.peers.includes(peer.name)) continue;
+      const r = spawnSync(peer.python, [PEER_SCRIPT, peer.name, peerJob.job, String(threads), String(EPOCHS[model]), bundledDataDir(), ...peerJob.extra], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`peer ${peer.name} ${model} ${threads} failed: ${r.stderr}`);
       const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
       record(model, threads, peer.name, median(out.epoch_seconds.slice(1)), null, out.library);

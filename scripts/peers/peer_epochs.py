@@ -1,11 +1,15 @@
-"""The tutorial's softmax regression and the MLP 784-256-10, trained in numpy or PyTorch on the
-same MNIST IDX files mnist-ts reads, timed per epoch: the peers of `npm run bench -- --peers`.
-Same jobs as scripts/bench-train-run.ts: 55000 training images (the first 5000 held out, as
-read_data_sets does), batch 100, 550 steps an epoch, a seeded reshuffle every epoch; softmax:
-W ~ N(0, 1), b = 0, SGD 0.01; MLP: He-normal weights, ReLU, SGD 0.1. Data is preloaded as
-float32 arrays (tensors for PyTorch), so an epoch times the training steps only.
+"""The tutorial's softmax regression, the MLP 784-256-10 and (PyTorch only) any `--layers`
+architecture such as the CNN preset, trained in numpy or PyTorch on the same MNIST IDX files
+mnist-ts reads, timed per epoch: the peers of `npm run bench -- --peers`. Same jobs as
+scripts/bench-train-run.ts: 55000 training images (the first 5000 held out, as read_data_sets
+does), a seeded reshuffle every epoch; softmax: W ~ N(0, 1), b = 0, SGD 0.01, batch 100; MLP:
+He-normal weights, ReLU, SGD 0.1, batch 100; layers: the architecture text mnist-ts parses
+(conv:F:K[:same], pool:S, relu, flatten, dense:N, dropout:R) on [1, 28, 28] images, Adam 0.002,
+batch 64, as `mnist-ts train --model cnn` trains it. Data is preloaded as float32 arrays
+(tensors for PyTorch), so an epoch times the training steps only.
 
     python3 peer_epochs.py numpy|torch softmax|mlp THREADS EPOCHS DATA_DIR
+    python3 peer_epochs.py torch layers THREADS EPOCHS DATA_DIR LAYERS_TEXT
 
 Prints one JSON line: {"peer", "model", "threads", "epoch_seconds", "library"}.
 """
@@ -15,6 +19,9 @@ import sys
 import time
 
 peer, model, threads, epochs, data_dir = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+layers_text = sys.argv[6] if model == "layers" else None
+if model == "layers" and peer != "torch":
+    sys.exit("peer_epochs.py: layers architectures run on torch only")
 # Thread counts are fixed before the libraries load their BLAS.
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = str(threads)
@@ -32,7 +39,7 @@ def read_idx(name):
 
 images = read_idx("train-images-idx3-ubyte").reshape(-1, 784)[5000:].astype(np.float32) / np.float32(255)
 labels = read_idx("train-labels-idx1-ubyte")[5000:].astype(np.int64)
-count, batch = images.shape[0], 100
+count, batch = images.shape[0], 64 if model == "layers" else 100
 steps = count // batch
 rng = np.random.default_rng(0)
 
@@ -82,13 +89,47 @@ def run_numpy():
     return seconds, f"numpy {np.__version__}"
 
 
+def torch_layers(torch, text):
+    """The torch.nn layers of an architecture text, for [1, 28, 28] images."""
+    nn = torch.nn
+    mods, (c, h, w), flat = [], (1, 28, 28), None
+    for item in text.split(","):
+        name, *args = item.strip().split(":")
+        if name == "conv":
+            f, k = int(args[0]), int(args[1])
+            same = len(args) > 2 and args[2] == "same"
+            mods.append(nn.Conv2d(c, f, k, padding="same" if same else 0))
+            c, h, w = f, (h if same else h - k + 1), (w if same else w - k + 1)
+        elif name == "pool":
+            s = int(args[0])
+            mods.append(nn.MaxPool2d(s))
+            h, w = h // s, w // s
+        elif name == "relu":
+            mods.append(nn.ReLU())
+        elif name == "dropout":
+            mods.append(nn.Dropout(float(args[0])))
+        elif name in ("flatten", "dense"):
+            if flat is None:
+                mods.append(nn.Flatten())
+                flat = c * h * w
+            if name == "dense":
+                mods.append(nn.Linear(flat, int(args[0])))
+                flat = int(args[0])
+        else:
+            sys.exit(f"peer_epochs.py: layer '{item}' is not known here")
+    return nn.Sequential(*mods)
+
+
 def run_torch():
     import torch
     import torch.nn.functional as F
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     x_all, y_all = torch.from_numpy(images), torch.from_numpy(labels)
-    if model == "softmax":
+    if model == "layers":
+        x_all = x_all.reshape(-1, 1, 28, 28)
+        net = torch_layers(torch, layers_text)
+    elif model == "softmax":
         net = torch.nn.Linear(784, 10)
         with torch.no_grad():
             net.weight.normal_(0, 1)
@@ -97,13 +138,14 @@ def run_torch():
     else:
         net = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10))
         lr = 0.1
-    opt = torch.optim.SGD(net.parameters(), lr=lr)
+    opt = torch.optim.Adam(net.parameters(), lr=0.002) if model == "layers" else torch.optim.SGD(net.parameters(), lr=lr)
     seconds = []
     for order in orders():
         order_t = torch.from_numpy(order)
         t0 = time.perf_counter()
         for s in range(steps):
             idx = order_t[s * batch:(s + 1) * batch]
+            net.train()
             loss = F.cross_entropy(net(x_all.index_select(0, idx)), y_all.index_select(0, idx))
             opt.zero_grad(set_to_none=True)
             loss.backward()
