@@ -53,7 +53,7 @@ function wrap(obj: object, name: string, label: string): void {
 
 // Every kernel of the KernelSet interface (the JS set names them all, and the optional ones);
 // matmul by shape.
-for (const name of [...Object.keys(jsKernels), 'convValid', 'softmaxCrossEntropy']) {
+for (const name of [...Object.keys(jsKernels), 'convValid', 'convBackward', 'maxPool2', 'maxPool2Backward', 'softmaxCrossEntropy']) {
   const value = (kernels as unknown as Record<string, unknown>)[name];
   if (name === 'constructor' || name === 'matmul' || typeof value !== 'function') continue;
   wrap(kernels, name, `kernel ${name}`);

@@ -1,7 +1,7 @@
 /** Conv2D, MaxPool2D, Flatten and Dropout: against naive definitions and central differences. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Conv2D, CsrMatrix, Dense, Dropout, Flatten, MaxPool2D, ReLU, Rng, Sequential, denseToCsr, kernelsFor, normal, type Layer } from '../src/engine/index.js';
+import { Conv2D, CsrMatrix, Dense, Dropout, Flatten, MaxPool2D, ReLU, Rng, Sequential, denseToCsr, fromLayers, kernelsFor, normal, type Layer } from '../src/engine/index.js';
 import { wasmApi } from '../src/engine/wasm/runtime.js';
 
 const WebAssembly = wasmApi()!;
@@ -223,15 +223,15 @@ test('the sparse backward kernel equals the dense one (weight gradient) and the 
   close(sparse5, dense5, 1e-5, 'dw, 5×5, no dx');
 });
 
-test('the SIMD sparse backward convolution follows the JS one: weight and input gradients, 5×5, 3×3 and 4×4 kernels, first layers without dx', () => {
+test('the SIMD backward convolution follows the JS sparse one: weight, bias and input gradients, 5×5, 3×3 and 4×4 kernels, sparse and dense dy, first layers without dx', () => {
   const simd = kernelsFor('simd');
   const rng = new Rng(61);
-  for (const [b, c, h, w, f, k, withDx] of [[3, 1, 28, 28, 8, 5, false], [4, 8, 12, 12, 12, 5, true], [2, 2, 10, 11, 7, 3, true], [3, 3, 9, 8, 5, 4, true], [1, 1, 5, 5, 2, 5, true], [2, 2, 6, 7, 3, 2, false]] as const) {
+  for (const [b, c, h, w, f, k, withDx, zeros] of [[3, 1, 28, 28, 8, 5, false, 0.85], [4, 8, 12, 12, 12, 5, true, 0.85], [4, 8, 12, 12, 12, 5, true, 0], [2, 2, 10, 11, 7, 3, true, 0.85], [3, 3, 9, 8, 5, 4, true, 0.5], [1, 1, 5, 5, 2, 5, true, 0], [2, 2, 6, 7, 3, 2, false, 0.85]] as const) {
     const [oh, ow] = [h - k + 1, w - k + 1];
     const x = simd.allocator.f32(b * c * h * w);
     x.set(input(b, c * h * w, rng, 0.4));
     const dy = simd.allocator.f32(b * f * oh * ow);
-    dy.set(input(b, f * oh * ow, rng, 0.85));
+    dy.set(input(b, f * oh * ow, rng, zeros));
     dy[dy.length - 1] = 0.75; // the last entry nonzero: the list is full to its end
     const wt = simd.allocator.f32(f * c * k * k);
     wt.set(input(1, f * c * k * k, rng));
@@ -240,11 +240,34 @@ test('the SIMD sparse backward convolution follows the JS one: weight and input 
     const dxJs = withDx ? new Float32Array(x.length).fill(0.25) : null;
     const dx = withDx ? simd.allocator.f32(x.length).fill(0.25) : null;
     convBackwardSparse(x, b, c, h, w, dy, f, k, wt, dwJs, dxJs, new SparseList());
-    simd.convBackwardSparse!(x, b, { channels: c, height: h, width: w, kernel: k, filters: f }, dy, wt, dw, dx);
-    const what = `[${b}, ${c}, ${h}, ${w}] × ${f} ${k}×${k}`;
+    const db = simd.allocator.f32(f).fill(0.5);
+    simd.convBackward!(x, b, { channels: c, height: h, width: w, kernel: k, filters: f }, dy, wt, dw, db, dx);
+    const dbJs = Float32Array.from({ length: f }, (_, o) => {
+      let sum = 0.5;
+      for (let i = 0; i < b; i++) for (let q = 0; q < oh * ow; q++) sum += dy[(i * f + o) * oh * ow + q];
+      return sum;
+    });
+    const what = `[${b}, ${c}, ${h}, ${w}] × ${f} ${k}×${k}, ${zeros * 100}% zeros`;
     close(dw, dwJs, 1e-5, `${what}: dw`);
+    close(db, dbJs, 1e-5, `${what}: db`);
     if (dx && dxJs) close(dx, dxJs, 1e-5, `${what}: dx`);
   }
+});
+
+test('a CNN on the SIMD kernels computes the JS kernels\' gradients (valid and same convolutions, pooling, ReLU, dense)', () => {
+  const layers = 'conv:4:3:same,pool:2,relu,conv:6:3:same,relu,pool:2,conv:3:2,flatten,dense:10';
+  const grads = (['js', 'simd'] as const).map((path) => {
+    const model = fromLayers(layers, [2, 14, 14], { kernels: kernelsFor(path) }).initialize(71);
+    const x = model.kernels.allocator.f32(5 * 2 * 14 * 14);
+    x.set(input(5, 2 * 14 * 14, new Rng(72), 0.3));
+    const logits = model.forward(x, 5, true);
+    const dlogits = Float32Array.from(logits, (v, i) => Math.sin(i) * 0.1 + v * 0.01);
+    model.zeroGrad();
+    model.backward(dlogits, 5);
+    return Float32Array.from(model.grads);
+  });
+  close(grads[1], grads[0], 1e-4, 'every gradient');
+  assert.ok(grads[0].some((g) => g !== 0), 'gradients are not all zero');
 });
 
 test('Conv2D backward gives the same gradients whether dy is sparse enough for the sparse path or not', () => {

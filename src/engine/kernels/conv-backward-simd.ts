@@ -3,14 +3,15 @@
  * emitted for one shape (channels, height, width of the padded input, K, filters). For each
  * filter f:
  *  1. dy's nonzeros over the batch are listed (value d, byte offset of the patch corner in x),
- *     without a branch: every entry is written, and the count advances only past a nonzero;
+ *     without a branch: every entry is written, and the count advances only past a nonzero; the
+ *     bias gradient db[f] += Σ dy comes from the same pass;
  *  2. for each channel and kernel row, one pass over the list adds
  *       dw[f, ch, kh, 0..K) += d · x[corner + (ch, kh) + 0..K)       (sums in registers)
  *       dx[corner + (ch, kh) + 0..K) += d · w[f, ch, kh, 0..K)        (when dx is wanted)
  *     the K weights of a row as f32x4 vectors and 0..3 single floats, so a 5×5 kernel row is one
  *     vector and one float.
  * Sums are float32 (the JS kernel sums a list in float64): the two agree within rounding.
- *  - conv_backward(x, batch, dy, w, dw, dx, values, positions): dx = 0 for no input gradient;
+ *  - conv_backward(x, batch, dy, w, dw, db, dx, values, positions): dx = 0 for no input gradient;
  *    values and positions have room for batch·oh·ow + 1 entries.
  */
 import { f32, i32, v128, type FunctionBuilder } from '../wasm/assembler.js';
@@ -25,8 +26,9 @@ export function convBackwardModule(s: ConvShape): Uint8Array<ArrayBuffer> {
   const vectors = Math.floor(K / 4);
   const singles = K % 4;
   const m = kernelModule();
-  m.function('conv_backward', [i32, i32, i32, i32, i32, i32, i32, i32], [], (f) => {
-    const [x, batch, dy, wt, dw, dx, values, positions] = [0, 1, 2, 3, 4, 5, 6, 7];
+  m.function('conv_backward', [i32, i32, i32, i32, i32, i32, i32, i32, i32], [], (f) => {
+    const [x, batch, dy, wt, dw, db, dx, values, positions] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+    const biasSum = f.local(f32);
     const filter = f.local(i32), n = f.local(i32), i = f.local(i32), oy = f.local(i32), ox = f.local(i32);
     const d = f.local(f32), dAt = f.local(i32), corner = f.local(i32), rowAt = f.local(i32);
     const ch = f.local(i32), kh = f.local(i32), t = f.local(i32), offset = f.local(i32), wRow = f.local(i32), dwRow = f.local(i32), p = f.local(i32), q = f.local(i32);
@@ -49,6 +51,7 @@ export function convBackwardModule(s: ConvShape): Uint8Array<ArrayBuffer> {
     loop(filter, (f) => f.i32Const(F), () => {
       // 1. the nonzeros of this filter's gradient over the batch (dy is [batch, F, oh, ow])
       f.i32Const(0).set(n);
+      f.f32Const(0).set(biasSum);
       loop(i, (f) => f.get(batch), () => {
         f.get(dy).get(i).i32Const(F).i32Mul().get(filter).i32Add().i32Const(oh * ow * 4).i32Mul().i32Add().set(dAt);
         f.get(i).i32Const(c * h * w * 4).i32Mul().set(rowAt);
@@ -59,12 +62,14 @@ export function convBackwardModule(s: ConvShape): Uint8Array<ArrayBuffer> {
             f.get(values).get(n).i32Const(2).i32Shl().i32Add().get(d).f32Store(0);
             f.get(positions).get(n).i32Const(2).i32Shl().i32Add().get(corner).i32Store(0);
             f.get(n).get(d).f32Const(0).f32Ne().i32Add().set(n);
+            f.get(biasSum).get(d).f32Add().set(biasSum);
             f.get(dAt).i32Const(4).i32Add().set(dAt);
             f.get(corner).i32Const(4).i32Add().set(corner);
           });
           f.get(rowAt).i32Const(w * 4).i32Add().set(rowAt);
         });
       });
+      f.get(db).get(filter).i32Const(2).i32Shl().i32Add().tee(p).get(p).f32Load(0).get(biasSum).f32Add().f32Store(0);
       // 2. a pass over the list per channel and kernel row
       f.block();
       f.get(n).i32Eqz().brIf(0);

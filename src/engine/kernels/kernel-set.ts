@@ -72,10 +72,11 @@ export interface KernelSet {
    */
   maxPool2?(x: Float32Array, planes: number, h: number, w: number, y: Float32Array, arg: Int32Array): void;
   /**
-   * The backward pass of convValid from dy's nonzeros (conv-backward.ts's convBackwardSparse: dw
-   * and, unless dx is null, dx added to), where a kernel set has its own (SIMD).
+   * The whole backward pass of convValid, where a kernel set has its own (SIMD): dw, db and,
+   * unless dx is null, dx added to (conv-backward.ts's convBackwardSparse, plus the bias), from
+   * dy's nonzeros whatever their density.
    */
-  convBackwardSparse?(x: Float32Array, batch: number, shape: ConvShape, dy: Float32Array, weights: Float32Array, dw: Float32Array, dx: Float32Array | null): void;
+  convBackward?(x: Float32Array, batch: number, shape: ConvShape, dy: Float32Array, weights: Float32Array, dw: Float32Array, db: Float32Array, dx: Float32Array | null): void;
   /** Its gradient: dx = dy at each window's arg, 0 elsewhere in the window (dx outside every window is left alone). */
   maxPool2Backward?(dy: Float32Array, arg: Int32Array, planes: number, h: number, w: number, dx: Float32Array): void;
 }

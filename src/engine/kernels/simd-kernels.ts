@@ -27,7 +27,7 @@ import { wasmApi } from '../wasm/runtime.js';
 type CsrKernel = (rowPtr: number, colIdx: number, values: number, rows: number, b: number, c: number) => void;
 type DenseKernel = (a: number, m: number, k: number, b: number, c: number) => void;
 type ConvKernel = (x: number, batch: number, weights: number, bias: number, y: number) => void;
-type ConvBackwardKernel = (x: number, batch: number, dy: number, w: number, dw: number, dx: number, values: number, positions: number) => void;
+type ConvBackwardKernel = (x: number, batch: number, dy: number, w: number, dw: number, db: number, dx: number, values: number, positions: number) => void;
 type PoolKernels = { forward: (x: number, planes: number, y: number, arg: number) => void; backward: (dy: number, arg: number, planes: number, dx: number) => void };
 type SoftmaxKernel = (logits: number, labels: number, rows: number, grad: number, scale: number, stats: number) => void;
 type GatherKernel = (rowPtr: number, colIdx: number, values: number, indices: number, count: number, outPtr: number, outCol: number, outVal: number, scale: number) => number;
@@ -283,11 +283,11 @@ export class SimdKernels implements KernelSet {
     return total;
   }
 
-  convBackwardSparse(x: Float32Array, batch: number, s: ConvShape, dy: Float32Array, weights: Float32Array, dw: Float32Array, dx: Float32Array | null): void {
+  convBackward(x: Float32Array, batch: number, s: ConvShape, dy: Float32Array, weights: Float32Array, dw: Float32Array, db: Float32Array, dx: Float32Array | null): void {
     const { channels: c, height: h, width: w, kernel: K, filters: F } = s;
     const outputs = (h - K + 1) * (w - K + 1);
-    if (x.length < batch * c * h * w || dy.length < batch * F * outputs || weights.length < F * c * K * K || dw.length < F * c * K * K || (dx && dx.length < batch * c * h * w)) {
-      throw new ShapeError(`convBackwardSparse: arrays too small for a batch of ${batch} [${c}, ${h}, ${w}] through ${F} ${K}×${K} filters`);
+    if (x.length < batch * c * h * w || dy.length < batch * F * outputs || weights.length < F * c * K * K || dw.length < F * c * K * K || db.length < F || (dx && dx.length < batch * c * h * w)) {
+      throw new ShapeError(`convBackward: arrays too small for a batch of ${batch} [${c}, ${h}, ${w}] through ${F} ${K}×${K} filters`);
     }
     const key = `${c}x${h}x${w}k${K}f${F}`;
     let kernel = this.convBackwardInstances.get(key);
@@ -300,11 +300,11 @@ export class SimdKernels implements KernelSet {
       this.listValues = this.allocator.f32(entries);
       this.listPositions = this.allocator.i32(entries);
     }
-    const spans: Span[] = [first(x, batch * c * h * w), first(dy, batch * F * outputs), first(weights, F * c * K * K), first(dw, F * c * K * K)];
+    const spans: Span[] = [first(x, batch * c * h * w), first(dy, batch * F * outputs), first(weights, F * c * K * K), first(dw, F * c * K * K), first(db, F)];
     if (dx) spans.push(first(dx, batch * c * h * w));
     // dx = 0 tells the kernel there is none: address 0 is the arena header, never a tensor.
-    const { addresses: [xa, dya, wa, dwa, dxa = 0], restore } = this.resident(spans);
-    kernel(xa, batch, dya, wa, dwa, dxa, this.listValues.byteOffset, this.listPositions.byteOffset);
+    const { addresses: [xa, dya, wa, dwa, dba, dxa = 0], restore } = this.resident(spans);
+    kernel(xa, batch, dya, wa, dwa, dba, dxa, this.listValues.byteOffset, this.listPositions.byteOffset);
     restore();
   }
 

