@@ -35,7 +35,7 @@ export function convForwardModule(s: ConvShape, fused: boolean): Uint8Array<Arra
     const [x, batch, wts, bias, y] = [0, 1, 2, 3, 4];
     const i = f.local(i32), g = f.local(i32), oy = f.local(i32), ox = f.local(i32), ch = f.local(i32);
     const xRow = f.local(i32), yRow = f.local(i32), xImg = f.local(i32), yImg = f.local(i32);
-    const xCh = f.local(i32), wGroup = f.local(i32), wCh = f.local(i32), bGroup = f.local(i32), yGroup = f.local(i32);
+    const xCh = f.local(i32), xTap = f.local(i32), wTap = f.local(i32), kh = f.local(i32), kw = f.local(i32), wGroup = f.local(i32), bGroup = f.local(i32), yGroup = f.local(i32);
     const xv = Array.from({ length: vectors }, () => f.local(v128));
     const wv = f.local(v128);
     const acc = Array.from({ length: 4 * vectors }, () => f.local(v128));
@@ -48,10 +48,12 @@ export function convForwardModule(s: ConvShape, fused: boolean): Uint8Array<Arra
       f.end().end();
     };
     /**
-     * nf (1..4) filters from wGroup, bGroup into yGroup, over every row of image i. The channels
-     * are a run-time loop and only a channel's K·K taps are unrolled: unrolling every channel too
-     * made the preset's second convolution (8 channels, 200 taps) a 100 KB module (4.5 KB now),
-     * more than the 32 KB instruction cache, and it ran 1.4-1.5x slower than this.
+     * nf (1..4) filters from wGroup, bGroup into yGroup, over every row of image i. Channels,
+     * kernel rows and kernel columns are run-time loops, one tap per iteration. Unrolled taps ran
+     * 2.5-3.3x slower (measured on both of the preset's convolutions): V8's TurboFan scheduled
+     * every weight's broadcast load of an unrolled block ahead of the arithmetic and spilled them
+     * to the stack (seen with --print-wasm-code: about as many stack moves as multiply-adds),
+     * and unrolling every channel made a 100 KB module.
      */
     const group = (nf: number) => {
       loop(oy, oh, () => {
@@ -63,24 +65,28 @@ export function convForwardModule(s: ConvShape, fused: boolean): Uint8Array<Arra
         f.get(xImg).get(oy).i32Const(w).i32Mul().get(ox).i32Add().i32Const(2).i32Shl().i32Add().set(xRow);
         f.get(yGroup).get(oy).i32Const(ow).i32Mul().get(ox).i32Add().i32Const(2).i32Shl().i32Add().set(yRow);
         for (let j = 0; j < nf; j++) for (let v = 0; v < vectors; v++) f.get(bGroup).v128Load32Splat(j * 4).set(acc[j * vectors + v]);
+        // a tap (ch, kh, kw) at a time: xTap and wTap walk the input patch and the weights
         f.get(xRow).set(xCh);
-        f.get(wGroup).set(wCh);
+        f.get(wGroup).set(wTap);
         loop(ch, c, () => {
-          for (let kh = 0; kh < K; kh++) {
-            for (let kw = 0; kw < K; kw++) {
-              for (let v = 0; v < vectors; v++) f.get(xCh).v128Load((kh * w + kw + 4 * v) * 4).set(xv[v]);
+          f.get(xCh).set(xTap);
+          loop(kh, K, () => {
+            loop(kw, K, () => {
+              for (let v = 0; v < vectors; v++) f.get(xTap).v128Load(16 * v).set(xv[v]);
               for (let j = 0; j < nf; j++) {
-                f.get(wCh).v128Load32Splat((j * c * tapsPerChannel + kh * K + kw) * 4).set(wv);
+                f.get(wTap).v128Load32Splat(j * c * tapsPerChannel * 4).set(wv);
                 for (let v = 0; v < vectors; v++) {
                   const a = acc[j * vectors + v];
                   if (fused) f.get(wv).get(xv[v]).get(a).f32x4RelaxedMadd().set(a);
                   else f.get(wv).get(xv[v]).f32x4Mul().get(a).f32x4Add().set(a);
                 }
               }
-            }
-          }
+              f.get(xTap).i32Const(4).i32Add().set(xTap);
+              f.get(wTap).i32Const(4).i32Add().set(wTap);
+            });
+            f.get(xTap).i32Const((w - K) * 4).i32Add().set(xTap);
+          });
           f.get(xCh).i32Const(h * w * 4).i32Add().set(xCh);
-          f.get(wCh).i32Const(tapsPerChannel * 4).i32Add().set(wCh);
         });
         for (let j = 0; j < nf; j++) for (let v = 0; v < vectors; v++) f.get(yRow).get(acc[j * vectors + v]).v128Store((j * oh * ow + 4 * v) * 4);
         // the next pass, or the next row once the last pass (at ow − span) is done
