@@ -111,7 +111,7 @@ test('--model cnn through the CLI: the preset with its recipe, on the pool, save
   const path = join(dir, 'cnn.safetensors');
   const r = runCli(['train', '--model', 'cnn', ...data, '--validation-size', '1000', '--epochs', '1', '--threads', '2', '--save', path]);
   assert.is(r.code, 0, r.stderr);
-  assert.match(r.stdout, `Training CNN ${CNN_LAYERS} (15622 parameters) on 5000 images: adam lr 0.002, cosine schedule, shifts of up to ±1 px, batch 64, 1 epoch of 78 steps, 2 threads`);
+  assert.match(r.stdout, `Training CNN ${CNN_LAYERS} (22226 parameters) on 5000 images: adam lr 0.002, cosine schedule, shifts of up to ±1 px, batch 64, 1 epoch of 78 steps, 2 threads`);
   const accuracy = Number(/Accuracy: ([\d.]+)/.exec(r.stdout)?.[1]);
   assert.ok(accuracy > 0.5, `accuracy ${accuracy} after one epoch on 5000 images`);
   const ev = runCli(['evaluate', '--checkpoint', path, ...data, '--json']);

@@ -49,7 +49,7 @@ export function mlp(o: MlpOptions = {}, buffers?: ModelBuffers): Sequential {
  * "Choosing the CNN"): two 5×5 convolutions with max-pooling, then a small dense layer with
  * dropout. Pooling comes before ReLU: the same function (max and ReLU commute) with 4× fewer ReLUs.
  */
-export const CNN_LAYERS = 'conv:8:5,pool:2,relu,conv:12:5,pool:2,relu,flatten,dense:64,relu,dropout:0.25,dense:10';
+export const CNN_LAYERS = 'conv:12:5,pool:2,relu,conv:16:5,pool:2,relu,flatten,dense:64,relu,dropout:0.25,dense:10';
 
 export interface CnnOptions {
   /** [channels, height, width] of one example; default MNIST's [1, 28, 28]. */
