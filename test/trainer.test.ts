@@ -160,6 +160,30 @@ async function trainWithFault(step: number, mode: 'throw' | 'exit') {
   throw new Error('training should have failed');
 }
 
+test('the pool evaluates the sets it was given split across its threads: the same accuracy as one thread, on both kernel paths; other sets on the main thread', async () => {
+  for (const path of ['js', 'simd'] as const) {
+    const kernels = kernelsFor(path);
+    const model = fromLayers('conv:4:5,pool:2,relu,flatten,dense:10', [1, 28, 28], { kernels }).initialize(5);
+    const train = csrFromSplit(mnist.train, 10, kernels.allocator);
+    const validation = csrFromSplit(mnist.validation, 10, kernels.allocator);
+    const test = csrFromSplit(mnist.test, 10, kernels.allocator);
+    const alone = evaluateData(model, validation);
+    const backend = createBackend(model, train, new Adam(0.001), 2, 64, { evaluation: [validation] });
+    try {
+      await backend.step(Int32Array.from({ length: 64 }, (_, i) => i * 7), 64, 1); // the model moves on: evaluate after a step
+      const moved = evaluateData(model, validation);
+      assert.not.equal(moved.accuracy, alone.accuracy, `${path}: the step changed the model`);
+      const split = await backend.evaluate(validation);
+      assert.is(split.accuracy, moved.accuracy, `${path}: accuracy over two threads`);
+      assert.ok(Math.abs(split.loss - moved.loss) < 1e-6, `${path}: loss ${split.loss} against ${moved.loss}`);
+      const other = await backend.evaluate(test); // not given at the start: on the main thread
+      assert.is(other.accuracy, evaluateData(model, test).accuracy, `${path}: a set the pool was not given`);
+    } finally {
+      await backend.close();
+    }
+  }
+});
+
 test('a worker that throws stops training with one clear error, and the pool is destroyed', async () => {
   const { error } = await trainWithFault(3, 'throw');
   assert.instance(error, WorkerError);

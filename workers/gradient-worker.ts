@@ -1,12 +1,13 @@
 /**
- * A pool worker: one task per training run. For each step it waits for the main thread to start
- * a phase, does its part (its shard's gradient into its own slab; then the sum of the slabs and
- * the optimiser's update over its range of the parameters), and says it is done. It returns only
- * when told to stop.
+ * A pool worker: one task per training run. It waits for the main thread to start a phase, does
+ * its part (its shard's gradient into its own slab; the sum of the slabs and the optimiser's
+ * update over its range of the parameters; or its share of an evaluation), and says it is done.
+ * It returns only when told to stop.
  */
 import { Sequential } from '../src/engine/model/sequential.js';
 import { ShardGradient, shardRange } from '../src/train/shard.js';
-import { COMMAND_STOP, CTRL, paramRange, reduceAndUpdate, type SharedFloats, type WorkerResult, type WorkerTask } from '../src/train/protocol.js';
+import { COMMAND_STOP, CTRL, PHASE, paramRange, reduceAndUpdate, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../src/train/protocol.js';
+import { evaluateRange } from '../src/train/evaluate-data.js';
 import { SimdKernels } from '../src/engine/kernels/kernel-set.js';
 import { KernelMemory } from '../src/engine/wasm/kernel-memory.js';
 import type { TrainingData } from '../src/train/training-data.js';
@@ -23,10 +24,13 @@ export default function gradientWorker(task: WorkerTask): WorkerResult {
   const params = floats(task.params);
   const slabs = task.slabs.map(floats);
   const model = Sequential.fromSpec(task.layers, { params, grads: slabs[task.shard], kernels: memory ? new SimdKernels(memory) : undefined });
-  const resident = task.residentData;
-  const data: TrainingData = memory && resident && task.data.kind === 'bytes-csr'
-    ? { ...task.data, rowPtr: memory.at(Int32Array, resident.rowPtr.byteOffset, resident.rowPtr.length), colIdx: memory.at(Uint16Array, resident.colIdx.byteOffset, resident.colIdx.length), values: memory.at(Uint8Array, resident.values.byteOffset, resident.values.length) }
-    : task.data;
+  // A data set whose nonzeros live in the kernel memory is viewed there, where the SIMD gather reads it.
+  const view = (d: TrainingData, at?: ResidentCsr): TrainingData => memory && at && d.kind === 'bytes-csr'
+    ? { ...d, rowPtr: memory.at(Int32Array, at.rowPtr.byteOffset, at.rowPtr.length), colIdx: memory.at(Uint16Array, at.colIdx.byteOffset, at.colIdx.length), values: memory.at(Uint8Array, at.values.byteOffset, at.values.length) }
+    : d;
+  const data = view(task.data, task.residentData);
+  const evaluation = task.evaluation.map((e) => view(e.data, e.resident));
+  const results = new Float64Array(task.results);
   const shard = new ShardGradient(model, data, task.randomness);
   const optimizer = optimizerFromConfig(task.optimizer);
   optimizer.useKernels(model.kernels);
@@ -50,8 +54,9 @@ export default function gradientWorker(task: WorkerTask): WorkerResult {
       }
       seen = Atomics.load(ctrl, CTRL.SEQ);
       if (Atomics.load(ctrl, CTRL.COMMAND) === COMMAND_STOP) return { steps };
-      if (seen % 2 === 1) {
-        // Phase 1: this shard's gradient.
+      const phase = Atomics.load(ctrl, CTRL.PHASE);
+      if (phase === PHASE.GRADIENTS) {
+        // This shard's gradient.
         if (task.fault && task.fault.shard === task.shard && task.fault.step === steps) {
           if (task.fault.mode === 'exit') process.exit(3);
           throw new Error(`injected fault at step ${steps}`);
@@ -59,11 +64,18 @@ export default function gradientWorker(task: WorkerTask): WorkerResult {
         const batch = Atomics.load(ctrl, CTRL.BATCH);
         const [start, end] = shardRange(batch, task.threads, task.shard);
         losses[task.shard] = shard.compute(indices, start, end, batch, Atomics.load(ctrl, CTRL.STEP));
-      } else {
-        // Phase 2: sum the slabs over this thread's range of the parameters and update it.
+      } else if (phase === PHASE.UPDATE) {
+        // Sum the slabs over this thread's range of the parameters and update it.
         const t = Atomics.load(ctrl, CTRL.STEP);
         reduceAndUpdate(slabs, lo, hi, model.kernels.addInto.bind(model.kernels), (a, b) => optimizer.stepRange(params, slabs[0], a, b, t, true));
         steps++;
+      } else {
+        // This thread's share of a data set's evaluation.
+        const set = evaluation[Atomics.load(ctrl, CTRL.EVAL_SET)];
+        const [start, end] = shardRange(set.count, task.threads, task.shard);
+        const r = evaluateRange(model, set, start, end);
+        results[2 * task.shard] = r.correct;
+        results[2 * task.shard + 1] = r.lossSum;
       }
       Atomics.store(ctrl, CTRL.DONE + task.shard, seen);
       Atomics.notify(ctrl, CTRL.DONE + task.shard); // wakes the main thread if it sleeps on this word

@@ -16,6 +16,8 @@ export function defaultThreads(): number {
 export interface BackendOptions extends Partial<StepRandomness> {
   /** For tests only: make a pool worker throw or exit at a step. */
   testFault?: InjectedFault;
+  /** Data sets the backend will be asked to evaluate (a pool splits them across its threads). */
+  evaluation?: TrainingData[];
 }
 
 /**
@@ -26,5 +28,5 @@ export function createBackend(model: Sequential, data: TrainingData, optimizer: 
   if (!(Number.isInteger(threads) && threads >= 1 && threads <= 256)) throw optionError('threads', `${threads}, expected a whole number from 1 to 256`);
   const randomness: StepRandomness = { seed: options.seed ?? 0, augment: options.augment };
   if (threads === 1) return new InProcessBackend(model, data, optimizer, randomness);
-  return new PoolBackend(model, data, optimizer, { threads, maxBatch, randomness, testFault: options.testFault });
+  return new PoolBackend(model, data, optimizer, { threads, maxBatch, randomness, testFault: options.testFault, evaluation: options.evaluation });
 }

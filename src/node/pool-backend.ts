@@ -15,9 +15,11 @@ import { Piscina } from 'piscina';
 import { MnistTsError } from '../engine/errors.js';
 import type { Optimizer } from '../engine/optim/optimizers.js';
 import type { Sequential } from '../engine/model/sequential.js';
-import type { GradientBackend } from '../train/gradient-backend.js';
+import { fromPartial, type GradientBackend } from '../train/gradient-backend.js';
 import type { TrainingData } from '../train/training-data.js';
-import { COMMAND_STOP, CTRL, controlWords, paramRange, reduceAndUpdate, type InjectedFault, type MemoryRegion, type SharedFloats, type WorkerResult, type WorkerTask } from '../train/protocol.js';
+import { evaluateRange } from '../train/evaluate-data.js';
+import { COMMAND_STOP, CTRL, PHASE, controlWords, paramRange, reduceAndUpdate, type InjectedFault, type MemoryRegion, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../train/protocol.js';
+import type { KernelMemory } from '../engine/wasm/kernel-memory.js';
 import { SimdKernels, type KernelSet } from '../engine/kernels/kernel-set.js';
 import { ShardGradient, shardRange, type StepRandomness } from '../train/shard.js';
 
@@ -35,6 +37,11 @@ export interface PoolOptions {
   testFault?: InjectedFault;
   /** Seed (and augmentation) of dropout masks and shifts. */
   randomness?: StepRandomness;
+  /**
+   * Data sets `evaluate` may be asked for (validation, test), handed to the workers at the start
+   * so that an evaluation is split across the threads; any other set is evaluated on this thread.
+   */
+  evaluation?: TrainingData[];
 }
 
 /** The worker file beside this one, from sources (.ts under tsx) or from dist (.js). */
@@ -71,6 +78,12 @@ function region(a: ArrayBufferView & { length: number }): MemoryRegion {
   return { byteOffset: a.byteOffset, length: a.length };
 }
 
+/** Where a data set's nonzeros lie in the kernel memory, when all of them do. */
+function residentRegions(memory: KernelMemory | undefined, data: TrainingData): ResidentCsr | undefined {
+  if (!memory || data.kind !== 'bytes-csr' || !(memory.holds(data.rowPtr) && memory.holds(data.colIdx) && memory.holds(data.values))) return undefined;
+  return { rowPtr: region(data.rowPtr), colIdx: region(data.colIdx), values: region(data.values) };
+}
+
 function sharedBuffer(bytes: number): SharedArrayBuffer {
   return new SharedArrayBuffer(bytes);
 }
@@ -81,6 +94,9 @@ export class PoolBackend implements GradientBackend {
   private readonly ctrl: Int32Array;
   private readonly indices: Int32Array;
   private readonly losses: Float64Array;
+  private readonly results: Float64Array;
+  private readonly model: Sequential;
+  private readonly evaluation: TrainingData[];
   /** Every thread's gradient slab; slabs[0] is the model's own gradient buffer. */
   private readonly slabs: Float32Array[];
   private readonly tasks: Promise<WorkerResult | void>[];
@@ -110,6 +126,10 @@ export class PoolBackend implements GradientBackend {
     const control = sharedBuffer(controlWords(o.threads) * 4);
     const indices = sharedBuffer(o.maxBatch * 4);
     const losses = sharedBuffer(o.threads * 8);
+    const results = sharedBuffer(o.threads * 16);
+    this.results = new Float64Array(results);
+    this.model = model;
+    this.evaluation = o.evaluation ?? [];
     this.ctrl = new Int32Array(control);
     this.indices = new Int32Array(indices);
     this.losses = new Float64Array(losses);
@@ -138,9 +158,9 @@ export class PoolBackend implements GradientBackend {
         params: shareable(model.params),
         slabs: slabBuffers,
         kernelMemory: memory?.memory,
-        residentData: memory && data.kind === 'bytes-csr' && memory.holds(data.rowPtr) && memory.holds(data.colIdx) && memory.holds(data.values)
-          ? { rowPtr: region(data.rowPtr), colIdx: region(data.colIdx), values: region(data.values) }
-          : undefined,
+        residentData: residentRegions(memory, data),
+        evaluation: this.evaluation.map((d) => ({ data: d, resident: residentRegions(memory, d) })),
+        results,
         optimizer: optimizer.config(),
         randomness,
         optimizerState,
@@ -170,8 +190,9 @@ export class PoolBackend implements GradientBackend {
     throw new WorkerError(`training stopped: worker ${shard} failed at step ${this.steps + 1}: ${why}`);
   }
 
-  /** Starts the next phase on every worker and returns its SEQ. */
-  private startPhase(): number {
+  /** Starts a phase (one of PHASE) on every worker and returns its SEQ. */
+  private startPhase(phase: number): number {
+    Atomics.store(this.ctrl, CTRL.PHASE, phase);
     const seq = Atomics.add(this.ctrl, CTRL.SEQ, 1) + 1;
     Atomics.notify(this.ctrl, CTRL.SEQ);
     return seq;
@@ -212,19 +233,37 @@ export class PoolBackend implements GradientBackend {
     this.indices.set(indices.subarray(0, batch));
     Atomics.store(this.ctrl, CTRL.BATCH, batch);
     Atomics.store(this.ctrl, CTRL.STEP, t);
-    const gradients = this.startPhase();
+    const gradients = this.startPhase(PHASE.GRADIENTS);
     const [start, end] = shardRange(batch, this.threads, 0);
     let loss = this.main.compute(this.indices, start, end, batch, t);
     await this.waitFor(gradients);
     for (let w = 1; w < this.threads; w++) loss += this.losses[w];
     // Phase 2: each thread sums the slabs over its range of the parameters and updates it.
-    const update = this.startPhase();
+    const update = this.startPhase(PHASE.UPDATE);
     const [lo, hi] = paramRange(this.params.length, this.threads, 0);
     reduceAndUpdate(this.slabs, lo, hi, this.kernels.addInto.bind(this.kernels), (a, b) => this.optimizer.stepRange(this.params, this.slabs[0], a, b, t, true));
     await this.waitFor(update);
     this.slabsClear = true;
     this.steps++;
     return loss;
+  }
+
+  async evaluate(data: TrainingData): Promise<{ accuracy: number; loss: number }> {
+    if (this.failure) this.fail();
+    const set = this.evaluation.indexOf(data);
+    if (set < 0) return fromPartial(evaluateRange(this.model, data, 0, data.count), data.count);
+    Atomics.store(this.ctrl, CTRL.EVAL_SET, set);
+    const seq = this.startPhase(PHASE.EVALUATE);
+    const [start, end] = shardRange(data.count, this.threads, 0);
+    const mine = evaluateRange(this.model, data, start, end);
+    await this.waitFor(seq);
+    // Added in shard order, so a thread count gives the same loss every time.
+    const total = { correct: mine.correct, lossSum: mine.lossSum };
+    for (let w = 1; w < this.threads; w++) {
+      total.correct += this.results[2 * w];
+      total.lossSum += this.results[2 * w + 1];
+    }
+    return fromPartial(total, data.count);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 /** Where a batch's gradient is computed: in this thread, or spread over a worker pool (src/node). */
 import type { Optimizer } from '../engine/optim/optimizers.js';
+import { evaluateRange } from './evaluate-data.js';
 import type { Sequential } from '../engine/model/sequential.js';
 import type { TrainingData } from './training-data.js';
 import { ShardGradient, type StepRandomness } from './shard.js';
@@ -14,6 +15,11 @@ export interface GradientBackend {
    * schedule, Adam's bias correction, dropout masks and augmentation. Returns the summed loss.
    */
   step(indices: Int32Array, batch: number, t: number): Promise<number>;
+  /**
+   * Accuracy and mean loss of the model on a data set, between steps. A pool splits the set
+   * across its threads when it was given the set at its start; otherwise this thread does it all.
+   */
+  evaluate(data: TrainingData): Promise<{ accuracy: number; loss: number }>;
   /** Releases threads; always safe to call, also after a failure. */
   close(): Promise<void>;
 }
@@ -40,5 +46,14 @@ export class InProcessBackend implements GradientBackend {
     return loss;
   }
 
+  async evaluate(data: TrainingData): Promise<{ accuracy: number; loss: number }> {
+    return fromPartial(evaluateRange(this.model, data, 0, data.count), data.count);
+  }
+
   async close(): Promise<void> {}
+}
+
+/** Accuracy and mean loss from counts over `count` examples (0 and 0 for none). */
+export function fromPartial(p: { correct: number; lossSum: number }, count: number): { accuracy: number; loss: number } {
+  return count === 0 ? { accuracy: 0, loss: 0 } : { accuracy: p.correct / count, loss: p.lossSum / count };
 }

@@ -10,7 +10,6 @@ import type { Sequential } from '../engine/model/sequential.js';
 import { BatchSampler, type SamplerState } from '../data/batches.js';
 import { InProcessBackend, type GradientBackend } from './gradient-backend.js';
 import type { TrainingData } from './training-data.js';
-import { evaluateData } from './evaluate-data.js';
 import { checkAugmentation, type Augmentation } from './augment.js';
 
 export interface StepInfo {
@@ -105,7 +104,8 @@ export async function train(model: Sequential, data: TrainingData, o: TrainOptio
       const seconds = (performance.now() - t0) / 1000;
       epochsDone++;
       const info: EpochInfo = { epoch: epochsDone, cost, seconds, samplesPerSecond: (steps * o.batchSize) / seconds };
-      if (o.validation && o.validation.count > 0) info.validationAccuracy = evaluateData(model, o.validation).accuracy;
+      // On the backend: a pool given the validation set splits it across its threads.
+      if (o.validation && o.validation.count > 0) info.validationAccuracy = (await backend.evaluate(o.validation)).accuracy;
       history.push(info);
       await o.onEpoch?.(info, { epochsDone, sampler: sampler.getState() });
     }

@@ -11,7 +11,6 @@ import { createBackend } from '../../node/create-backend.js';
 import { loadMnist, type LoadedMnist } from '../../node/mnist-files.js';
 import { writeReport } from '../../node/report-writer.js';
 import { CHECKPOINT_FORMAT, encodeCheckpoint, type Checkpoint, type CheckpointMeta, type EpochRecord } from '../../train/checkpoint.js';
-import { evaluateData } from '../../train/evaluate-data.js';
 import type { InjectedFault } from '../../train/protocol.js';
 import { csrFromSplit } from '../../train/training-data.js';
 import { train, type EpochInfo } from '../../train/trainer.js';
@@ -114,8 +113,12 @@ export async function runTrain(args: TrainArgs, print: Print = printLine, preloa
   const interrupt = watchInterrupt(hooks.interruptAfter);
   // The last complete epoch, encoded, so that Ctrl-C can save it even though the weights have moved on.
   let lastComplete: { epoch: number; bytes: Uint8Array } | undefined;
-  const backend = createBackend(model, run.train, optimizer, settings.threads, settings.config.batchSize, { seed: settings.seed, augment: run.augment, testFault: hooks.fault });
+  // The test set is made before the pool starts, so that the pool can split its evaluation too.
+  const testData = csrFromSplit(mnist.test, mnist.classes, model.kernels.allocator);
+  const evaluation = run.validation.count > 0 ? [run.validation, testData] : [testData];
+  const backend = createBackend(model, run.train, optimizer, settings.threads, settings.config.batchSize, { seed: settings.seed, augment: run.augment, testFault: hooks.fault, evaluation });
   let result;
+  let test = { accuracy: 0, loss: 0 };
   try {
     result = await train(model, run.train, {
       epochs: settings.epochs,
@@ -141,6 +144,7 @@ export async function runTrain(args: TrainArgs, print: Print = printLine, preloa
         printEpoch(e);
       },
     });
+    if (!result.stopped) test = await backend.evaluate(testData);
   } finally {
     bar.clear();
     interrupt.dispose();
@@ -156,7 +160,6 @@ export async function runTrain(args: TrainArgs, print: Print = printLine, preloa
     throw new Interrupted(savePath ? `interrupted before the first epoch finished: nothing saved${resumed ? `; ${resumePath} is as it was` : ''}` : 'interrupted (--no-save: nothing saved)');
   }
 
-  const test = evaluateData(model, csrFromSplit(mnist.test, mnist.classes, model.kernels.allocator));
   const totalSeconds = result.history.reduce((s, e) => s + e.seconds, 0);
   if (settings.json) {
     print(JSON.stringify({ finished: true, epochs: result.state.epochsDone, test_accuracy: test.accuracy, test_loss: test.loss, final_cost: history.at(-1)?.cost ?? null, train_seconds: totalSeconds, threads: settings.threads, saved: savePath ?? null }));
