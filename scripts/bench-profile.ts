@@ -4,11 +4,12 @@
  * waits for the workers. Each is timed by wrapping it, over an epoch of steps after an epoch of
  * warm-up; the wrappers cost about 0.1 µs a call. The workers are not wrapped: with 2 threads,
  * the main thread's shard and its waiting time show the balance.
- *   npm run bench:profile -- softmax|mlp|cnn [--kernels simd|js] [--threads N] [--steps N]
+ *   npm run bench:profile -- softmax|mlp|cnn [--layers TEXT] [--kernels simd|js] [--threads N] [--steps N]
+ * (--layers: another architecture with the CNN's recipe, e.g. an earlier preset.)
  */
 import { loadMnist } from '../src/node/mnist-files.js';
 import { csrFromSplit } from '../src/train/training-data.js';
-import { Adam, cnn, mlp, SGD, softmaxRegression } from '../src/engine/index.js';
+import { Adam, cnn, CNN_LAYERS, mlp, SGD, softmaxRegression } from '../src/engine/index.js';
 import { jsKernels, kernelsFor, resolveKernelPath, type KernelSet } from '../src/engine/kernels/kernel-set.js';
 import type { MatmulOptions } from '../src/engine/kernels/matmul.js';
 import { InProcessBackend } from '../src/train/gradient-backend.js';
@@ -26,7 +27,7 @@ const kernels = kernelsFor(resolveKernelPath(flag('kernels', 'simd')));
 const threads = Number(flag('threads', '1'));
 const mnist = loadMnist();
 const data = csrFromSplit(mnist.train, 10, kernels.allocator);
-const net = model === 'cnn' ? cnn({}, { kernels }) : model === 'mlp' ? mlp({ hidden: [256] }, { kernels }) : softmaxRegression({}, { kernels });
+const net = model === 'cnn' ? cnn({ layers: flag('layers', CNN_LAYERS) }, { kernels }) : model === 'mlp' ? mlp({ hidden: [256] }, { kernels }) : softmaxRegression({}, { kernels });
 net.initialize(0);
 const optimizer = model === 'cnn' ? new Adam(0.002) : new SGD(model === 'mlp' ? 0.1 : 0.01);
 const batch = model === 'cnn' ? 64 : 100;
