@@ -47,4 +47,29 @@ test('the RNG state round-trips, so a stream can resume', () => {
   assert.ok(Array.from({ length: 1000 }, () => a.int(7)).every((v) => Number.isInteger(v) && v >= 0 && v < 7));
 });
 
+test('fillMask draws what uniform() < rate would, bit for bit, and leaves the generator where uniform() would', () => {
+  for (const rate of [0, 1e-9, 0.1, 0.25, 0.5, 0.999999, 1 - 2 ** -53]) {
+    for (let seed = 0; seed < 20; seed++) {
+      const fast = new Rng(seed);
+      const slow = new Rng(seed);
+      const mask = new Float32Array(300).fill(7);
+      fast.fillMask(mask, 50, 200, rate, 1.5);
+      for (let i = 0; i < 300; i++) {
+        const want = i < 50 || i >= 250 ? 7 : slow.uniform() < rate ? 0 : 1.5;
+        assert.is(mask[i], want, `rate ${rate}, seed ${seed}, element ${i}`);
+      }
+      assert.is(fast.nextUint32(), slow.nextUint32(), `rate ${rate}, seed ${seed}: the state after`);
+    }
+  }
+  // At the boundary: a rate equal to the first draw keeps it (u < u is false); one step above drops it.
+  for (let seed = 0; seed < 20; seed++) {
+    const u = new Rng(seed).uniform();
+    const mask = new Float32Array(1);
+    new Rng(seed).fillMask(mask, 0, 1, u, 2);
+    assert.is(mask[0], 2, `seed ${seed}: rate equal to the draw`);
+    new Rng(seed).fillMask(mask, 0, 1, u + 2 ** -53, 2);
+    assert.is(mask[0], 0, `seed ${seed}: rate just above the draw`);
+  }
+});
+
 test.run();

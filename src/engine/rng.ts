@@ -94,6 +94,38 @@ export class Rng {
     return mean + std * r * Math.cos(2 * Math.PI * v);
   }
 
+  /**
+   * out[off + i] = uniform() < rate ? 0 : kept (kept > 0), for i in [0, n): the draws `uniform`
+   * would make, compared without forming them. The generator is inlined with its state in
+   * locals, in int32, and the comparison has no branch.
+   * uniform() < rate ⟺ hi·2^26 + lo < rate·2^53 ⟺ that integer < ⌈rate·2^53⌉, compared in two
+   * parts that fit 32 bits: the same mask bit for bit.
+   */
+  fillMask(out: Float32Array, off: number, n: number, rate: number, kept: number): void {
+    const limit = Math.ceil(rate * 9007199254740992);
+    const limitHi = Math.floor(limit / 67108864);
+    const limitLo = limit - limitHi * 67108864;
+    // Everything in int32 (| 0, Math.imul): a uint32 above 2^31 would be a heap double in V8.
+    let s0 = this.s0 | 0, s1 = this.s1 | 0, s2 = this.s2 | 0, s3 = this.s3 | 0;
+    for (let i = 0; i < n; i++) {
+      // two steps of xoshiro128**, as nextUint32 makes them
+      let x = Math.imul(s1, 5);
+      const r1 = Math.imul((x << 7) | (x >>> 25), 9);
+      let t = s1 << 9;
+      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+      x = Math.imul(s1, 5);
+      const r2 = Math.imul((x << 7) | (x >>> 25), 9);
+      t = s1 << 9;
+      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+      const hi = r1 >>> 5;
+      const lo = r2 >>> 6;
+      // dropped = 1 or 0 without a branch (a quarter of them dropped, in no pattern)
+      const dropped = +(hi < limitHi) | (+(hi === limitHi) & +(lo < limitLo));
+      out[off + i] = kept * (1 - dropped);
+    }
+    this.s0 = s0 >>> 0; this.s1 = s1 >>> 0; this.s2 = s2 >>> 0; this.s3 = s3 >>> 0;
+  }
+
   /** In-place Fisher-Yates shuffle. */
   shuffle<T extends { length: number; [i: number]: number }>(a: T): T {
     for (let i = a.length - 1; i > 0; i--) {

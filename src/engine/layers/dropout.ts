@@ -49,15 +49,8 @@ export class Dropout implements Layer {
     const keep = 1 / (1 - rate);
     const mask = this.mask.get(x.length);
     const y = this.y.get(x.length);
-    for (let r = 0; r < batch; r++) {
-      const rng = new Rng(mixSeed(ctx.seed, ctx.step, ctx.layer, ctx.offset + r));
-      const off = r * f;
-      for (let j = 0; j < f; j++) {
-        const m = rng.uniform() < rate ? 0 : keep;
-        mask[off + j] = m;
-        y[off + j] = x[off + j] * m;
-      }
-    }
+    for (let r = 0; r < batch; r++) new Rng(mixSeed(ctx.seed, ctx.step, ctx.layer, ctx.offset + r)).fillMask(mask, r * f, f, rate, keep);
+    for (let i = 0; i < x.length; i++) y[i] = x[i] * mask[i];
     return y;
   }
 
