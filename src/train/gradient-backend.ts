@@ -10,7 +10,8 @@ export interface GradientBackend {
   readonly optimizer: Optimizer;
   /**
    * One training step on the batch whose example indices are `indices`: the gradient of the
-   * batch's mean loss (left in model.grads), then the optimiser's update of model.params.
+   * batch's mean loss, then the optimiser's update of model.params, which consumes the gradient
+   * (model.grads is zero after a step, ready for the next).
    * `t` is the step number (1-based, counted over the whole run): it drives the learning-rate
    * schedule, Adam's bias correction, dropout masks and augmentation. Returns the summed loss.
    */

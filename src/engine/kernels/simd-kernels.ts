@@ -1,6 +1,8 @@
 /**
  * The SIMD kernel set: every kernel of kernel-set.ts as WebAssembly SIMD emitted at run time
- * (csr-simd, matmul-simd, elementwise-simd, optimizer-simd, gather-simd), over one KernelMemory.
+ * (csr-simd, matmul-simd, elementwise-simd, optimizer-simd, gather-simd, softmax-simd, conv-simd,
+ * conv-backward-simd, maxpool-simd), over one KernelMemory. This class only checks shapes,
+ * instantiates and stages; each file named holds its kernels' emitter and says how they work.
  * Modules are compiled once per thread and width, and instantiated once per memory. A tensor
  * outside the memory is staged through it, so any Float32Array works; the model's own tensors
  * live in the memory and are read in place.

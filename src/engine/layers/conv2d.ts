@@ -8,6 +8,8 @@
  *  - backward, dense dy: the register-tiled weight gradient (conv-backward.ts), and per image
  *    dcols [P, C·K·K] = dyᵀ · W through the engine's matmul, each patch's gradient then added back
  *    into the pixels it came from (col2im).
+ * On the SIMD kernels the forward is conv-simd.ts and the backward is one kernel whatever dy's
+ * density (conv-backward-simd.ts), bias gradient included.
  */
 import { ShapeError } from '../errors.js';
 import { he, zeros, type Initializer } from '../model/init.js';
