@@ -14,8 +14,8 @@
  *  - conv_backward(x, batch, dy, w, dw, db, dx, values, positions): dx = 0 for no input gradient;
  *    values and positions have room for batch·oh·ow + 1 entries.
  */
-import { f32, i32, v128, type FunctionBuilder } from '../wasm/assembler.js';
-import { kernelModule } from './row-blocks.js';
+import { f32, i32, v128 } from '../wasm/assembler.js';
+import { forCount, kernelModule } from './row-blocks.js';
 import type { ConvShape } from './conv-simd.js';
 
 export function convBackwardModule(s: ConvShape): Uint8Array<ArrayBuffer> {
@@ -37,27 +37,17 @@ export function convBackwardModule(s: ConvShape): Uint8Array<ArrayBuffer> {
     const accS = Array.from({ length: singles }, () => f.local(f32));
     const wV = Array.from({ length: vectors }, () => f.local(v128));
     const wS = Array.from({ length: singles }, () => f.local(f32));
-    const loop = (counter: number, limit: (f: FunctionBuilder) => void, body: () => void) => {
-      f.i32Const(0).set(counter);
-      f.block().loop();
-      f.get(counter);
-      limit(f);
-      f.i32GeU().brIf(1);
-      body();
-      f.get(counter).i32Const(1).i32Add().set(counter).br(0);
-      f.end().end();
-    };
     f.get(dy).set(dAt);
-    loop(filter, (f) => f.i32Const(F), () => {
+    forCount(f, filter, F, () => {
       // 1. the nonzeros of this filter's gradient over the batch (dy is [batch, F, oh, ow])
       f.i32Const(0).set(n);
       f.f32Const(0).set(biasSum);
-      loop(i, (f) => f.get(batch), () => {
+      forCount(f, i, () => f.get(batch), () => {
         f.get(dy).get(i).i32Const(F).i32Mul().get(filter).i32Add().i32Const(oh * ow * 4).i32Mul().i32Add().set(dAt);
         f.get(i).i32Const(c * h * w * 4).i32Mul().set(rowAt);
-        loop(oy, (f) => f.i32Const(oh), () => {
+        forCount(f, oy, oh, () => {
           f.get(rowAt).set(corner);
-          loop(ox, (f) => f.i32Const(ow), () => {
+          forCount(f, ox, ow, () => {
             f.get(dAt).f32Load(0).set(d);
             f.get(values).get(n).i32Const(2).i32Shl().i32Add().get(d).f32Store(0);
             f.get(positions).get(n).i32Const(2).i32Shl().i32Add().get(corner).i32Store(0);
@@ -73,8 +63,8 @@ export function convBackwardModule(s: ConvShape): Uint8Array<ArrayBuffer> {
       // 2. a pass over the list per channel and kernel row
       f.block();
       f.get(n).i32Eqz().brIf(0);
-      loop(ch, (f) => f.i32Const(c), () => {
-        loop(kh, (f) => f.i32Const(K), () => {
+      forCount(f, ch, c, () => {
+        forCount(f, kh, K, () => {
           f.get(ch).i32Const(h * w).i32Mul().get(kh).i32Const(w).i32Mul().i32Add().i32Const(2).i32Shl().set(offset);
           f.get(filter).i32Const(c).i32Mul().get(ch).i32Add().i32Const(K).i32Mul().get(kh).i32Add().i32Const(K * 4).i32Mul().tee(wRow).get(dw).i32Add().set(dwRow);
           f.get(wRow).get(wt).i32Add().set(wRow);
@@ -86,7 +76,7 @@ export function convBackwardModule(s: ConvShape): Uint8Array<ArrayBuffer> {
             f.f32Const(0).set(accS[k]);
             f.get(wRow).f32Load(16 * vectors + 4 * k).set(wS[k]);
           }
-          loop(t, (f) => f.get(n), () => {
+          forCount(f, t, () => f.get(n), () => {
             f.get(values).get(t).i32Const(2).i32Shl().i32Add().f32Load(0).tee(d).f32x4Splat().set(scale);
             f.get(positions).get(t).i32Const(2).i32Shl().i32Add().i32Load(0).get(offset).i32Add().tee(q).get(x).i32Add().set(p);
             for (let v = 0; v < vectors; v++) f.get(scale).get(p).v128Load(16 * v).f32x4Mul().get(accV[v]).f32x4Add().set(accV[v]);

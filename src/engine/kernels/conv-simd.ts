@@ -10,7 +10,7 @@
  *   conv_valid(x, batch, weights [F, C, K, K], bias [F], y): byte addresses
  */
 import { i32, v128 } from '../wasm/assembler.js';
-import { kernelModule } from './row-blocks.js';
+import { forCount, kernelModule } from './row-blocks.js';
 
 export interface ConvShape {
   channels: number;
@@ -39,14 +39,6 @@ export function convForwardModule(s: ConvShape, fused: boolean): Uint8Array<Arra
     const xv = Array.from({ length: vectors }, () => f.local(v128));
     const wv = f.local(v128);
     const acc = Array.from({ length: 4 * vectors }, () => f.local(v128));
-    const loop = (counter: number, limit: number, body: () => void) => {
-      f.i32Const(0).set(counter);
-      f.block().loop();
-      f.get(counter).i32Const(limit).i32GeU().brIf(1);
-      body();
-      f.get(counter).i32Const(1).i32Add().set(counter).br(0);
-      f.end().end();
-    };
     /**
      * nf (1..4) filters from wGroup, bGroup into yGroup, over every row of image i. Channels,
      * kernel rows and kernel columns are run-time loops, one tap per iteration. Unrolled taps ran
@@ -56,7 +48,7 @@ export function convForwardModule(s: ConvShape, fused: boolean): Uint8Array<Arra
      * and unrolling every channel made a 100 KB module.
      */
     const group = (nf: number) => {
-      loop(oy, oh, () => {
+      forCount(f, oy, oh, () => {
         f.i32Const(0).set(ox);
         f.block().loop();
         // the last pass of a row starts at ow − span
@@ -68,10 +60,10 @@ export function convForwardModule(s: ConvShape, fused: boolean): Uint8Array<Arra
         // a tap (ch, kh, kw) at a time: xTap and wTap walk the input patch and the weights
         f.get(xRow).set(xCh);
         f.get(wGroup).set(wTap);
-        loop(ch, c, () => {
+        forCount(f, ch, c, () => {
           f.get(xCh).set(xTap);
-          loop(kh, K, () => {
-            loop(kw, K, () => {
+          forCount(f, kh, K, () => {
+            forCount(f, kw, K, () => {
               for (let v = 0; v < vectors; v++) f.get(xTap).v128Load(16 * v).set(xv[v]);
               for (let j = 0; j < nf; j++) {
                 f.get(wTap).v128Load32Splat(j * c * tapsPerChannel * 4).set(wv);
@@ -103,7 +95,7 @@ export function convForwardModule(s: ConvShape, fused: boolean): Uint8Array<Arra
     f.get(x).get(i).i32Const(c * h * w * 4).i32Mul().i32Add().set(xImg);
     f.get(y).get(i).i32Const(F * oh * ow * 4).i32Mul().i32Add().set(yImg);
     // filters 4g .. 4g+3 for each whole group g, then the 1..3 left
-    loop(g, fullGroups, () => {
+    forCount(f, g, fullGroups, () => {
       f.get(wts).get(g).i32Const(4 * c * tapsPerChannel * 4).i32Mul().i32Add().set(wGroup);
       f.get(bias).get(g).i32Const(16).i32Mul().i32Add().set(bGroup);
       f.get(yImg).get(g).i32Const(4 * oh * ow * 4).i32Mul().i32Add().set(yGroup);

@@ -15,14 +15,18 @@ export function gatherModule(): Uint8Array<ArrayBuffer> {
     const r = f.local(i32), q = f.local(i32), end = f.local(i32), t = f.local(i32), ex = f.local(i32);
     const vscale = f.local(v128);
     const touched = f.local(i32);
+    /** ex = indices[r]; q = rowPtr[ex]; end = rowPtr[ex + 1]: row r's nonzeros are q .. end. */
+    const rowBounds = () => {
+      f.get(indices).get(r).i32Const(2).i32Shl().i32Add().i32Load(0).i32Const(2).i32Shl().get(rowPtr).i32Add().set(ex);
+      f.get(ex).i32Load(0).set(q);
+      f.get(ex).i32Load(4).set(end);
+    };
     // First touch one byte of every 32 nonzeros of each row: these loads depend on nothing but the
     // index, so the cache misses of all the rows overlap instead of coming one row at a time.
     f.i32Const(0).set(r);
     f.block().loop();
     f.get(r).get(count).i32GeU().brIf(1);
-    f.get(indices).get(r).i32Const(2).i32Shl().i32Add().i32Load(0).i32Const(2).i32Shl().get(rowPtr).i32Add().set(ex);
-    f.get(ex).i32Load(0).set(q);
-    f.get(ex).i32Load(4).set(end);
+    rowBounds();
     f.block().loop();
     f.get(q).get(end).i32GeS().brIf(1);
     f.get(touched).get(colIdx).get(q).i32Const(1).i32Shl().i32Add().i32Load8U(0).i32Add().get(values).get(q).i32Add().i32Load8U(0).i32Add().set(touched);
@@ -37,10 +41,7 @@ export function gatherModule(): Uint8Array<ArrayBuffer> {
     f.i32Const(0).set(r);
     f.block().loop();
     f.get(r).get(count).i32GeU().brIf(1);
-    // ex = indices[r]; q = rowPtr[ex]; end = rowPtr[ex + 1]
-    f.get(indices).get(r).i32Const(2).i32Shl().i32Add().i32Load(0).i32Const(2).i32Shl().get(rowPtr).i32Add().set(ex);
-    f.get(ex).i32Load(0).set(q);
-    f.get(ex).i32Load(4).set(end);
+    rowBounds();
     // four at a time while at least four are left
     f.block().loop();
     f.get(q).i32Const(4).i32Add().get(end).i32GtS().brIf(1);

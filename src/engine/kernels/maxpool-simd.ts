@@ -12,7 +12,7 @@
  *    window (an odd last row or column) are left as they are: the caller zeroes them.
  */
 import { i32, v128 } from '../wasm/assembler.js';
-import { kernelModule } from './row-blocks.js';
+import { forCount, kernelModule } from './row-blocks.js';
 
 /** Byte lanes of the even (0, 2, 4, 6) and odd (1, 3, 5, 7) floats of two f32x4 vectors. */
 const EVEN = [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27];
@@ -28,28 +28,18 @@ export function maxPool2Module(h: number, w: number): Uint8Array<ArrayBuffer> {
     const [x, planes, y, arg] = [0, 1, 2, 3];
     const plane = f.local(i32), yy = f.local(i32), xx = f.local(i32), p = f.local(i32), index = f.local(i32);
     const best = f.local(v128), at = f.local(v128), idx = f.local(v128), mask = f.local(v128), r0a = f.local(v128), r0b = f.local(v128), corner = f.local(v128);
-    const loop = (counter: number, limit: () => void, body: () => void) => {
-      f.i32Const(0).set(counter);
-      f.block().loop();
-      f.get(counter);
-      limit();
-      f.i32GeU().brIf(1);
-      body();
-      f.get(counter).i32Const(1).i32Add().set(counter).br(0);
-      f.end().end();
-    };
     // corner = (the window corner's values); keeps the larger in best, its index (idx + step) in at
     const keep = (step: number) => {
       f.get(corner).get(best).f32x4Gt().set(mask);
       f.get(corner).get(best).get(mask).v128Bitselect().set(best);
       f.get(idx).i32Const(step).i32x4Splat().i32x4Add().get(at).get(mask).v128Bitselect().set(at);
     };
-    loop(plane, () => f.get(planes), () => {
-      loop(yy, () => f.i32Const(oh), () => {
+    forCount(f, plane, () => f.get(planes), () => {
+      forCount(f, yy, oh, () => {
         // index: the element index of the window row's first input; p: its byte address
         f.get(plane).i32Const(h * w).i32Mul().get(yy).i32Const(2 * w).i32Mul().i32Add().set(index);
         f.get(x).get(index).i32Const(2).i32Shl().i32Add().set(p);
-        loop(xx, () => f.i32Const(groups), () => {
+        forCount(f, xx, groups, () => {
           f.get(p).v128Load(0).set(r0a);
           f.get(p).v128Load(16).set(r0b);
           f.get(index).i32x4Splat().i32x4Const([0, 2, 4, 6]).i32x4Add().tee(idx).set(at);
@@ -98,25 +88,15 @@ export function maxPool2Module(h: number, w: number): Uint8Array<ArrayBuffer> {
     const [dy, arg, planes, dx] = [0, 1, 2, 3];
     const plane = f.local(i32), yy = f.local(i32), xx = f.local(i32), p = f.local(i32), index = f.local(i32);
     const d = f.local(v128), at = f.local(v128), idx = f.local(v128), left = f.local(v128), right = f.local(v128);
-    const loop = (counter: number, limit: () => void, body: () => void) => {
-      f.i32Const(0).set(counter);
-      f.block().loop();
-      f.get(counter);
-      limit();
-      f.i32GeU().brIf(1);
-      body();
-      f.get(counter).i32Const(1).i32Add().set(counter).br(0);
-      f.end().end();
-    };
     /** Pushes dy where arg = idx + step, else 0; + 0 turns a −0 into 0, as JS's 0 + dy does. */
     const corner = (step: number) => {
       f.get(d).get(at).get(idx).i32Const(step).i32x4Splat().i32x4Add().i32x4Eq().v128And().f32Const(0).f32x4Splat().f32x4Add();
     };
-    loop(plane, () => f.get(planes), () => {
-      loop(yy, () => f.i32Const(oh), () => {
+    forCount(f, plane, () => f.get(planes), () => {
+      forCount(f, yy, oh, () => {
         f.get(plane).i32Const(h * w).i32Mul().get(yy).i32Const(2 * w).i32Mul().i32Add().set(index);
         f.get(dx).get(index).i32Const(2).i32Shl().i32Add().set(p);
-        loop(xx, () => f.i32Const(groups), () => {
+        forCount(f, xx, groups, () => {
           f.get(dy).v128Load(0).set(d);
           f.get(arg).v128Load(0).set(at);
           f.get(index).i32x4Splat().i32x4Const([0, 2, 4, 6]).i32x4Add().set(idx);

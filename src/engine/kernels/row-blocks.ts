@@ -43,14 +43,25 @@ export function multiplyAdd(f: FunctionBuilder, fused: boolean, load: () => void
   }
 }
 
-/** Emits `for (r = 0; r < rows; r++) body()`. */
-export function forRows(f: FunctionBuilder, rows: number, r: number, body: () => void): void {
-  f.i32Const(0).set(r);
+/**
+ * Emits `for (counter = 0; counter < limit; counter++) body()`: `limit` a constant, or a function
+ * that pushes it (the value of a local, say). Counter and limit compare unsigned.
+ */
+export function forCount(f: FunctionBuilder, counter: number, limit: number | (() => void), body: () => void): void {
+  f.i32Const(0).set(counter);
   f.block().loop();
-  f.get(r).get(rows).i32GeU().brIf(1);
+  f.get(counter);
+  if (typeof limit === 'number') f.i32Const(limit);
+  else limit();
+  f.i32GeU().brIf(1);
   body();
-  f.get(r).i32Const(1).i32Add().set(r).br(0);
+  f.get(counter).i32Const(1).i32Add().set(counter).br(0);
   f.end().end();
+}
+
+/** Emits `for (r = 0; r < rows; r++) body()`, rows a local. */
+export function forRows(f: FunctionBuilder, rows: number, r: number, body: () => void): void {
+  forCount(f, r, () => f.get(rows), body);
 }
 
 
