@@ -69,7 +69,7 @@ for (const [shape, filters, k, same] of [
 test('the SIMD convolution and pooling modules validate for every shape the preset and these tests use', async () => {
   const { convForwardModule } = await import('../src/engine/kernels/conv-simd.js');
   for (const [c, h, w, k, f] of [[1, 28, 28, 5, 8], [8, 12, 12, 5, 12], [2, 10, 11, 3, 7], [1, 9, 8, 5, 5], [3, 11, 14, 5, 6]]) {
-    assert.ok(WebAssembly.validate(convForwardModule({ channels: c, height: h, width: w, kernel: k, filters: f }, false)), `[${c}, ${h}, ${w}] ${k}×${k} × ${f}`);
+    for (const skip of [false, true]) assert.ok(WebAssembly.validate(convForwardModule({ channels: c, height: h, width: w, kernel: k, filters: f }, false, skip)), `[${c}, ${h}, ${w}] ${k}×${k} × ${f}${skip ? ', skipping zero rows' : ''}`);
   }
   assert.throws(() => convForwardModule({ channels: 1, height: 6, width: 6, kernel: 4, filters: 2 }, false), /rows of 4 or more/);
   const { maxPool2Module } = await import('../src/engine/kernels/maxpool-simd.js');
@@ -84,6 +84,16 @@ test('Conv2D forward skips all-zero row segments correctly: a digit-like input (
   for (let i = 0; i < 3; i++) for (let ch = 0; ch < 2; ch++) for (let yy = 4 + i; yy < 22 - ch; yy++) for (let xx = 6 + 3 * i; xx < 19; xx++) x[((i * 2 + ch) * 28 + yy) * 28 + xx] = rng.uniform();
   x[5 * 28 + 27] = 1; // a lone pixel at a row's end
   close(model.forward(x, 3), naiveConv(x, 3, [2, 28, 28], model.param('conv2d0.weight'), model.param('conv2d0.bias'), 5, 5, false), 1e-5, 'y');
+  // One channel on the SIMD kernels: the kernel that skips all-zero row segments, with ink at
+  // the edges of a segment (first and last column it reads) and a −0 that must not be skipped.
+  const simd = new Sequential([new Conv2D([1, 28, 28], 6, 5, { init: normal(0.5), bias: normal(0.5) })], { kernels: kernelsFor('simd') }).initialize(15);
+  const x1 = simd.kernels.allocator.f32(3 * 784);
+  for (let i = 0; i < 3; i++) for (let yy = 5 + i; yy < 20; yy++) for (let xx = 8; xx < 17 + i; xx++) x1[(i * 28 + yy) * 28 + xx] = rng.uniform();
+  x1[2 * 28 + 0] = 0.5;
+  x1[3 * 28 + 27] = 0.25;
+  x1[24 * 28 + 11] = -0;
+  x1[26 * 28 + 15] = 1e-30;
+  close(simd.forward(x1, 3), naiveConv(x1, 3, [1, 28, 28], simd.param('conv2d0.weight'), simd.param('conv2d0.bias'), 6, 5, false), 1e-5, 'y, SIMD, one channel');
 });
 
 test('MaxPool2D forward: the largest of each window; a partial window at the edge is dropped', () => {

@@ -5,8 +5,9 @@
  * pass where rows are 8 or wider, else 4: for each tap (c, kh, kw) the input pixels they read are
  * adjacent too, one unaligned load per vector, multiplied by each of four filters' weight for
  * that tap. A row's last pass starts at ow − 8 (or ow − 4) when the width does not divide
- * (outputs are independent, so the overlap rewrites the same values). Same sums as the JS kernel (conv-forward.ts), in float32 instead of float64, and
- * without its skipping of all-zero input rows.
+ * (outputs are independent, so the overlap rewrites the same values). Same sums as the JS kernel
+ * (conv-forward.ts), in float32 instead of float64; all-zero input row segments are skipped
+ * where that pays (see skipZeroRows).
  *   conv_valid(x, batch, weights [F, C, K, K], bias [F], y): byte addresses
  */
 import { i32, v128 } from '../wasm/assembler.js';
@@ -20,7 +21,12 @@ export interface ConvShape {
   filters: number;
 }
 
-export function convForwardModule(s: ConvShape, fused: boolean): Uint8Array<ArrayBuffer> {
+/**
+ * `skipZeroRows`: test each kernel row's input segment and skip its taps when it is all +0.
+ * Measured on a batch of 64 through 12 filters: 1.18–1.28 ms → 0.95–0.97 ms on MNIST digits;
+ * 1.84 → 1.95 ms on 12 feature maps half zeros at random, where it never skips.
+ */
+export function convForwardModule(s: ConvShape, fused: boolean, skipZeroRows = false): Uint8Array<ArrayBuffer> {
   const { channels: c, height: h, width: w, kernel: K, filters: F } = s;
   const oh = h - K + 1;
   const ow = w - K + 1;
@@ -35,7 +41,7 @@ export function convForwardModule(s: ConvShape, fused: boolean): Uint8Array<Arra
     const [x, batch, wts, bias, y] = [0, 1, 2, 3, 4];
     const i = f.local(i32), g = f.local(i32), oy = f.local(i32), ox = f.local(i32), ch = f.local(i32);
     const xRow = f.local(i32), yRow = f.local(i32), xImg = f.local(i32), yImg = f.local(i32);
-    const xCh = f.local(i32), xTap = f.local(i32), wTap = f.local(i32), kh = f.local(i32), kw = f.local(i32), wGroup = f.local(i32), bGroup = f.local(i32), yGroup = f.local(i32);
+    const xCh = f.local(i32), xTap = f.local(i32), wTap = f.local(i32), xK = f.local(i32), wK = f.local(i32), kh = f.local(i32), kw = f.local(i32), wGroup = f.local(i32), bGroup = f.local(i32), yGroup = f.local(i32);
     const xv = Array.from({ length: vectors }, () => f.local(v128));
     const wv = f.local(v128);
     const acc = Array.from({ length: 4 * vectors }, () => f.local(v128));
@@ -63,6 +69,18 @@ export function convForwardModule(s: ConvShape, fused: boolean): Uint8Array<Arra
         forCount(f, ch, c, () => {
           f.get(xCh).set(xTap);
           forCount(f, kh, K, () => {
+            f.get(xTap).set(xK);
+            f.get(wTap).set(wK);
+            f.block();
+            if (skipZeroRows) {
+              // The input row segment this kernel row reads (span + K − 1 floats): all +0, and
+              // its K taps would add nothing. MNIST digits leave most rows empty.
+              const segment = span + K - 1;
+              f.get(xTap).v128Load(0);
+              for (let v = 1; v < Math.floor(segment / 4); v++) f.get(xTap).v128Load(16 * v).v128Or();
+              for (let q = 4 * Math.floor(segment / 4); q < segment; q++) f.get(xTap).v128Load32Splat(4 * q).v128Or();
+              f.v128AnyTrue().i32Eqz().brIf(0);
+            }
             forCount(f, kw, K, () => {
               for (let v = 0; v < vectors; v++) f.get(xTap).v128Load(16 * v).set(xv[v]);
               for (let j = 0; j < nf; j++) {
@@ -76,7 +94,9 @@ export function convForwardModule(s: ConvShape, fused: boolean): Uint8Array<Arra
               f.get(xTap).i32Const(4).i32Add().set(xTap);
               f.get(wTap).i32Const(4).i32Add().set(wTap);
             });
-            f.get(xTap).i32Const((w - K) * 4).i32Add().set(xTap);
+            f.end();
+            f.get(xK).i32Const(w * 4).i32Add().set(xTap);
+            f.get(wK).i32Const(K * 4).i32Add().set(wTap);
           });
           f.get(xCh).i32Const(h * w * 4).i32Add().set(xCh);
         });

@@ -253,7 +253,8 @@ export class SimdKernels implements KernelSet {
     const key = `${c}x${h}x${w}k${K}f${F}`;
     let kernel = this.convInstances.get(key);
     if (!kernel) {
-      kernel = this.instantiate(`conv:${key}`, (fused) => convForwardModule(s, fused)).conv_valid as ConvKernel;
+      // Single-channel inputs are images (mostly empty rows on MNIST): skip all-zero row segments.
+      kernel = this.instantiate(`conv:${key}`, (fused) => convForwardModule(s, fused, c === 1)).conv_valid as ConvKernel;
       this.convInstances.set(key, kernel);
     }
     const { addresses: [xa, wa, ba, ya], restore } = this.resident([first(x, batch * c * h * w), first(weights, F * c * K * K), first(bias, F), first(y, batch * F * oh * ow)]);

@@ -179,6 +179,9 @@ export class FunctionBuilder {
   f32x4Pmax(): this { return this.simd(0xeb); }
   f32x4Gt(): this { return this.simd(0x44); }
   v128And(): this { return this.simd(0x4e); }
+  v128Or(): this { return this.simd(0x50); }
+  /** 1 if any bit of the vector is set, else 0. */
+  v128AnyTrue(): this { return this.simd(0x53); }
   f32x4Sqrt(): this { return this.simd(0xe3); }
   f32x4Min(): this { return this.simd(0xe8); }
   /** A constant of four i32 lanes. */
