@@ -23,8 +23,8 @@ export interface ConvShape {
 
 /**
  * `skipZeroRows`: test each kernel row's input segment and skip its taps when it is all +0.
- * Measured on a batch of 64 through 12 filters: 1.18–1.28 ms → 0.95–0.97 ms on MNIST digits;
- * 1.84 → 1.95 ms on 12 feature maps half zeros at random, where it never skips.
+ * Measured on a batch of 64 through 12 filters: 0.95–0.96 → 0.79 ms on MNIST digits; 1.53 →
+ * 1.63–1.66 ms through 16 filters of 12 feature maps half zeros at random, where it never skips.
  */
 export function convForwardModule(s: ConvShape, fused: boolean, skipZeroRows = false): Uint8Array<ArrayBuffer> {
   const { channels: c, height: h, width: w, kernel: K, filters: F } = s;
@@ -48,10 +48,11 @@ export function convForwardModule(s: ConvShape, fused: boolean, skipZeroRows = f
     /**
      * nf (1..4) filters from wGroup, bGroup into yGroup, over every row of image i. Channels,
      * kernel rows and kernel columns are run-time loops, one tap per iteration. Unrolled taps ran
-     * 2.5-3.3x slower (measured on both of the preset's convolutions): V8's TurboFan scheduled
-     * every weight's broadcast load of an unrolled block ahead of the arithmetic and spilled them
-     * to the stack (seen with --print-wasm-code: about as many stack moves as multiply-adds),
-     * and unrolling every channel made a 100 KB module.
+     * 2.3x slower (measured on the convolutions of both presets): V8's TurboFan scheduled every
+     * weight's broadcast load of an unrolled block ahead of the arithmetic and spilled them to
+     * the stack (seen with --print-wasm-code: about as many stack moves as multiply-adds); and
+     * unrolling every channel too made a 100 KB module and the second convolution another
+     * 1.3-1.7x slower.
      */
     const group = (nf: number) => {
       forCount(f, oy, oh, () => {
