@@ -2,9 +2,10 @@
  * The dense matrix products of a layer in WebAssembly SIMD, emitted for one width n (columns of
  * C) at a time, in the same row-at-a-time form as the sparse kernels (csr-simd.ts). Every entry
  * of A is multiplied, zeros included: after ReLU a third to a half of the entries are zero, but
- * in no pattern a branch predictor can learn, and testing for them cost 4x the time of the
- * products (measured on the MLP's 100x256 hidden layer: 125 µs per call with the test, 31 µs
- * without; the sparse input has its own CSR kernels):
+ * in no pattern a branch predictor can learn, and testing for them cost 3.5x the time of the
+ * products (measured on the MLP's 100x256 hidden layer times 256x10, inputs changing between
+ * calls: 122-129 µs per call with the test, 35 µs without; the sparse input has its own CSR
+ * kernels):
  *  - dense_matmul(a, m, k, b, c): C (m × n) += A·B, A row-major m × k: for each row of C, the
  *    columns in blocks of f32x4 accumulators, each block one pass over the row of A;
  *  - dense_transpose_matmul(a, m, k, b, c): C (m × n) += Aᵀ·B, A stored k × m (a layer's xᵀ·dy):
