@@ -30,7 +30,7 @@ type CsrKernel = (rowPtr: number, colIdx: number, values: number, rows: number, 
 type DenseKernel = (a: number, m: number, k: number, b: number, c: number) => void;
 type ConvKernel = (x: number, batch: number, weights: number, bias: number, y: number) => void;
 type ConvBackwardKernel = (x: number, batch: number, dy: number, w: number, dw: number, db: number, dx: number, values: number, positions: number) => void;
-type PoolKernels = { forward: (x: number, planes: number, y: number, arg: number) => void; backward: (dy: number, arg: number, planes: number, dx: number) => void };
+type PoolKernels = { max_pool2: (x: number, planes: number, y: number, arg: number) => void; max_pool2_backward: (dy: number, arg: number, planes: number, dx: number) => void };
 type SoftmaxKernel = (logits: number, labels: number, rows: number, grad: number, scale: number, stats: number) => void;
 type GatherKernel = (rowPtr: number, colIdx: number, values: number, indices: number, count: number, outPtr: number, outCol: number, outVal: number, scale: number) => number;
 type SgdKernel = (p: number, g: number, count: number, lr: number, wd: number) => void;
@@ -68,16 +68,9 @@ export class SimdKernels implements KernelSet {
   readonly path = 'simd' as const;
   /** Fused multiply-add (relaxed SIMD): on where the platform validates it, unless asked off. */
   readonly fused: boolean;
-  private readonly instances = new Map<number, { matmul: CsrKernel; transpose: CsrKernel }>();
-  private readonly denseInstances = new Map<number, { matmul: DenseKernel; transpose: DenseKernel }>();
+  /** Each module's exports over this memory, by the module's key (kind and shape). */
+  private readonly instances = new Map<string, Record<string, unknown>>();
   private transposed: Float32Array = new Float32Array(0);
-  private elementwiseInstance?: ElementwiseKernels;
-  private optimizerInstance?: OptimizerKernels;
-  private gatherInstance?: GatherKernel;
-  private readonly convInstances = new Map<string, ConvKernel>();
-  private readonly softmaxInstances = new Map<number, SoftmaxKernel>();
-  private readonly poolInstances = new Map<string, PoolKernels>();
-  private readonly convBackwardInstances = new Map<string, ConvBackwardKernel>();
   /** convBackwardSparse's list of nonzeros: values, and positions as byte offsets. */
   private listValues: Float32Array = new Float32Array(0);
   private listPositions: Int32Array = new Int32Array(0);
@@ -90,35 +83,28 @@ export class SimdKernels implements KernelSet {
   }
 
   /**
-   * The exports of the module named `key` (its kind and shape), compiled once per thread and
-   * instantiated over this memory.
+   * The exports of the module named `key` (its kind and shape): compiled once per thread,
+   * instantiated once over this memory, then looked up.
    */
   private instantiate(key: string, emit: (fused: boolean) => Uint8Array<ArrayBuffer>): Record<string, unknown> {
-    const api = wasmApi()!;
-    const moduleKey = `${key}:${this.fused}`;
-    let module = modules.get(moduleKey);
-    if (!module) modules.set(moduleKey, (module = new api.Module(emit(this.fused))));
-    return new api.Instance(module, { env: { memory: this.allocator.memory } }).exports;
+    let exports = this.instances.get(key);
+    if (!exports) {
+      const api = wasmApi()!;
+      const moduleKey = `${key}:${this.fused}`;
+      let module = modules.get(moduleKey);
+      if (!module) modules.set(moduleKey, (module = new api.Module(emit(this.fused))));
+      exports = new api.Instance(module, { env: { memory: this.allocator.memory } }).exports;
+      this.instances.set(key, exports);
+    }
+    return exports;
   }
 
-  private kernelsFor(n: number) {
-    let k = this.instances.get(n);
-    if (!k) {
-      const exports = this.instantiate(`csr:${n}`, (fused) => csrKernelModule(n, fused));
-      k = { matmul: exports.csr_matmul as CsrKernel, transpose: exports.csr_transpose_matmul as CsrKernel };
-      this.instances.set(n, k);
-    }
-    return k;
+  private csr(n: number): { csr_matmul: CsrKernel; csr_transpose_matmul: CsrKernel } {
+    return this.instantiate(`csr:${n}`, (fused) => csrKernelModule(n, fused)) as never;
   }
 
-  private denseKernelsFor(n: number) {
-    let k = this.denseInstances.get(n);
-    if (!k) {
-      const exports = this.instantiate(`dense:${n}`, (fused) => denseKernelModule(n, fused));
-      k = { matmul: exports.dense_matmul as DenseKernel, transpose: exports.dense_transpose_matmul as DenseKernel };
-      this.denseInstances.set(n, k);
-    }
-    return k;
+  private dense(n: number): { dense_matmul: DenseKernel; dense_transpose_matmul: DenseKernel } {
+    return this.instantiate(`dense:${n}`, (fused) => denseKernelModule(n, fused)) as never;
   }
 
   /**
@@ -166,7 +152,7 @@ export class SimdKernels implements KernelSet {
     const nnz = a.nnz;
     const { addresses, restore } = this.resident([first(a.rowPtr, a.rows + 1), first(a.colIdx, nnz), first(a.values, nnz), first(b, a.cols * n), first(c, a.rows * n)]);
     const [rowPtr, colIdx, values, bAt, cAt] = addresses;
-    this.kernelsFor(n).matmul(rowPtr, colIdx, values, a.rows, bAt, cAt);
+    this.csr(n).csr_matmul(rowPtr, colIdx, values, a.rows, bAt, cAt);
     restore();
   }
 
@@ -176,18 +162,16 @@ export class SimdKernels implements KernelSet {
     const nnz = a.nnz;
     const { addresses, restore } = this.resident([first(a.rowPtr, a.rows + 1), first(a.colIdx, nnz), first(a.values, nnz), first(b, a.rows * n), first(c, a.cols * n)]);
     const [rowPtr, colIdx, values, bAt, cAt] = addresses;
-    this.kernelsFor(n).transpose(rowPtr, colIdx, values, a.rows, bAt, cAt);
+    this.csr(n).csr_transpose_matmul(rowPtr, colIdx, values, a.rows, bAt, cAt);
     restore();
   }
 
   private get elementwise(): ElementwiseKernels {
-    this.elementwiseInstance ??= this.instantiate('elementwise', elementwiseModule) as unknown as ElementwiseKernels;
-    return this.elementwiseInstance;
+    return this.instantiate('elementwise', elementwiseModule) as unknown as ElementwiseKernels;
   }
 
   private get updates(): OptimizerKernels {
-    this.optimizerInstance ??= this.instantiate('optimizer', optimizerModule) as unknown as OptimizerKernels;
-    return this.optimizerInstance;
+    return this.instantiate('optimizer', optimizerModule) as unknown as OptimizerKernels;
   }
 
   /** The byte addresses of elements [start, end) of arrays that must all live in the memory (optimiser state does). */
@@ -238,9 +222,9 @@ export class SimdKernels implements KernelSet {
       gatherCsrRows(src, indices, start, end, out, scale);
       return;
     }
-    this.gatherInstance ??= this.instantiate('gather', gatherModule).gather_rows as GatherKernel;
+    const gather = this.instantiate('gather', gatherModule).gather_rows as GatherKernel;
     const { addresses: [at], restore } = this.resident([[indices, start, end - start]]);
-    this.gatherInstance(src.rowPtr.byteOffset, src.colIdx.byteOffset, src.values.byteOffset, at, end - start, out.rowPtr.byteOffset, out.colIdx.byteOffset, out.values.byteOffset, scale);
+    gather(src.rowPtr.byteOffset, src.colIdx.byteOffset, src.values.byteOffset, at, end - start, out.rowPtr.byteOffset, out.colIdx.byteOffset, out.values.byteOffset, scale);
     restore();
   }
 
@@ -251,12 +235,8 @@ export class SimdKernels implements KernelSet {
     const oh = h - K + 1;
     if (ow < 4 || oh < 1) return false;
     const key = `${c}x${h}x${w}k${K}f${F}`;
-    let kernel = this.convInstances.get(key);
-    if (!kernel) {
-      // Single-channel inputs are images (mostly empty rows on MNIST): skip all-zero row segments.
-      kernel = this.instantiate(`conv:${key}`, (fused) => convForwardModule(s, fused, c === 1)).conv_valid as ConvKernel;
-      this.convInstances.set(key, kernel);
-    }
+    // Single-channel inputs are images (mostly empty rows on MNIST): skip all-zero row segments.
+    const kernel = this.instantiate(`conv:${key}`, (fused) => convForwardModule(s, fused, c === 1)).conv_valid as ConvKernel;
     const { addresses: [xa, wa, ba, ya], restore } = this.resident([first(x, batch * c * h * w), first(weights, F * c * K * K), first(bias, F), first(y, batch * F * oh * ow)]);
     kernel(xa, batch, wa, ba, ya);
     restore();
@@ -270,11 +250,7 @@ export class SimdKernels implements KernelSet {
     for (let r = 0; r < batch; r++) {
       if (!(labels[r] >= 0 && labels[r] < classes)) throw new ShapeError(`softmaxCrossEntropy: label ${labels[r]} at row ${r}, expected 0..${classes - 1}`);
     }
-    let kernel = this.softmaxInstances.get(classes);
-    if (!kernel) {
-      kernel = this.instantiate(`softmax:${classes}`, () => softmaxModule(classes)).softmax_xent as SoftmaxKernel;
-      this.softmaxInstances.set(classes, kernel);
-    }
+    const kernel = this.instantiate(`softmax:${classes}`, () => softmaxModule(classes)).softmax_xent as SoftmaxKernel;
     if (this.softmaxStats.length < 2 * batch) this.softmaxStats = this.allocator.f32(2 * batch);
     const stats = this.softmaxStats;
     const { addresses: [z, y, g], restore } = this.resident([first(logits, batch * classes), first(labels, batch), first(grad, batch * classes)]);
@@ -293,11 +269,7 @@ export class SimdKernels implements KernelSet {
       throw new ShapeError(`convBackward: arrays too small for a batch of ${batch} [${c}, ${h}, ${w}] through ${F} ${K}×${K} filters`);
     }
     const key = `${c}x${h}x${w}k${K}f${F}`;
-    let kernel = this.convBackwardInstances.get(key);
-    if (!kernel) {
-      kernel = this.instantiate(`conv-backward:${key}`, () => convBackwardModule(s)).conv_backward as ConvBackwardKernel;
-      this.convBackwardInstances.set(key, kernel);
-    }
+    const kernel = this.instantiate(`conv-backward:${key}`, () => convBackwardModule(s)).conv_backward as ConvBackwardKernel;
     const entries = batch * outputs + 1;
     if (this.listValues.length < entries) {
       this.listValues = this.allocator.f32(entries);
@@ -315,7 +287,7 @@ export class SimdKernels implements KernelSet {
     const outputs = planes * Math.floor(h / 2) * Math.floor(w / 2);
     if (x.length < planes * h * w || y.length < outputs || arg.length < outputs) throw new ShapeError(`maxPool2: ${x.length} inputs, ${y.length} outputs and ${arg.length} indices for ${planes} planes of ${h}×${w}`);
     const { addresses: [xa, ya, aa], restore } = this.resident([first(x, planes * h * w), first(y, outputs), first(arg, outputs)]);
-    this.poolKernels(h, w).forward(xa, planes, ya, aa);
+    this.pool2(h, w).max_pool2(xa, planes, ya, aa);
     restore();
   }
 
@@ -323,19 +295,12 @@ export class SimdKernels implements KernelSet {
     const outputs = planes * Math.floor(h / 2) * Math.floor(w / 2);
     if (dx.length < planes * h * w || dy.length < outputs || arg.length < outputs) throw new ShapeError(`maxPool2Backward: ${dx.length} input gradients, ${dy.length} output gradients and ${arg.length} indices for ${planes} planes of ${h}×${w}`);
     const { addresses: [da, aa, xa], restore } = this.resident([first(dy, outputs), first(arg, outputs), first(dx, planes * h * w)]);
-    this.poolKernels(h, w).backward(da, aa, planes, xa);
+    this.pool2(h, w).max_pool2_backward(da, aa, planes, xa);
     restore();
   }
 
-  private poolKernels(h: number, w: number): PoolKernels {
-    const key = `${h}x${w}`;
-    let k = this.poolInstances.get(key);
-    if (!k) {
-      const exports = this.instantiate(`pool2:${key}`, () => maxPool2Module(h, w));
-      k = { forward: exports.max_pool2 as PoolKernels['forward'], backward: exports.max_pool2_backward as PoolKernels['backward'] };
-      this.poolInstances.set(key, k);
-    }
-    return k;
+  private pool2(h: number, w: number): PoolKernels {
+    return this.instantiate(`pool2:${h}x${w}`, () => maxPool2Module(h, w)) as never;
   }
 
   addInto(dst: Float32Array, src: Float32Array, start: number, end: number, clearSrc = false): void {
@@ -373,9 +338,9 @@ export class SimdKernels implements KernelSet {
     }
     const { addresses, restore } = this.resident([first(a, m * k), first(bRows, k * n), first(c, m * n)]);
     const [aAt, bAt, cAt] = addresses;
-    const kernels = this.denseKernelsFor(n);
-    if (opts.transA) kernels.transpose(aAt, m, k, bAt, cAt);
-    else kernels.matmul(aAt, m, k, bAt, cAt);
+    const kernels = this.dense(n);
+    if (opts.transA) kernels.dense_transpose_matmul(aAt, m, k, bAt, cAt);
+    else kernels.dense_matmul(aAt, m, k, bAt, cAt);
     restore();
   }
 }
