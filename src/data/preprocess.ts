@@ -1,9 +1,12 @@
 /**
  * MNIST's own preprocessing, for people's photos and scans of digits (LeCun et al.: digits were
  * size-normalised to fit a 20×20 box keeping their aspect ratio, then centred in 28×28 by their
- * centre of mass). Pure functions over grayscale bytes; the resize between the two steps is done
- * by the caller (sharp, on the Node side), since resampling is a solved problem.
+ * centre of mass). Pure functions over decoded pixels, the same in Node (`mnist-ts predict`, after
+ * sharp decodes a file) and in the draw-a-digit page (after the browser decodes or draws it); the
+ * resize between the two steps is pica's (resize.ts), since resampling is a solved problem.
  */
+import { DataError } from '../engine/errors.js';
+import { resizeGray } from './resize.js';
 
 export const MNIST_SIDE = 28;
 export const MNIST_BOX = 20;
@@ -21,6 +24,21 @@ export interface Box {
   top: number;
   width: number;
   height: number;
+}
+
+/**
+ * Decoded RGBA (straight alpha, 8 bits a channel) as grayscale bytes, laid on white paper:
+ * luma = 0.299 R + 0.587 G + 0.114 B (Rec. 601), then mixed with white by the alpha.
+ */
+export function grayFromRgba(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number): Gray {
+  if (rgba.length !== width * height * 4) throw new DataError(`RGBA pixels: ${rgba.length} bytes, expected ${width}×${height}×4 = ${width * height * 4}`);
+  const pixels = new Uint8Array(width * height);
+  for (let i = 0; i < pixels.length; i++) {
+    const luma = 0.299 * rgba[i * 4] + 0.587 * rgba[i * 4 + 1] + 0.114 * rgba[i * 4 + 2];
+    const alpha = rgba[i * 4 + 3] / 255;
+    pixels[i] = Math.round(luma * alpha + 255 * (1 - alpha));
+  }
+  return { width, height, pixels };
 }
 
 /** A background above this level (of 255) is paper: dark ink on light, to be inverted. */
@@ -125,4 +143,46 @@ export function centerInField(digit: Gray, side = MNIST_SIDE): Gray {
     }
   }
   return { width: side, height: side, pixels: out };
+}
+
+export interface PreparedDigit {
+  /** 28×28 bytes, white ink on black, as the model sees it. */
+  image: Gray;
+  inverted: boolean;
+  original: { width: number; height: number };
+}
+
+/**
+ * A 28×28 image on a dark background is taken to be in MNIST's format already (an exported
+ * preview, a data-set digit) and is used exactly as it is, so that a round trip through PNG
+ * changes nothing. Anything else goes through MNIST's preprocessing.
+ */
+export function isMnistReady(img: Gray): boolean {
+  return img.width === MNIST_SIDE && img.height === MNIST_SIDE && !isLightBackground(backgroundLevel(img));
+}
+
+/**
+ * MNIST's preprocessing of one grayscale image: white ink on black, cropped to the ink, fitted into
+ * 20×20 (Lanczos-3), centred by mass in 28×28. `source` names the image in errors (a blank one).
+ */
+export async function prepareDigit(img: Gray, source: string): Promise<PreparedDigit> {
+  const original = { width: img.width, height: img.height };
+  if (isMnistReady(img)) return { image: img, inverted: false, original };
+  const ink = normalizeInk(img);
+  if (!ink) throw new DataError(`${source}: no digit found (the image is blank: nothing stands out from the background)`);
+  const box = inkBox(ink.image);
+  if (!box) throw new DataError(`${source}: no digit found (no ink above the threshold)`);
+  const size = fitSize(box.width, box.height);
+  const small = await resizeGray(crop(ink.image, box), size.width, size.height);
+  return { image: centerInField(small), inverted: ink.inverted, original };
+}
+
+/** The pixels of `box` in `img`. */
+export function crop(img: Gray, box: Box): Gray {
+  const pixels = new Uint8Array(box.width * box.height);
+  for (let y = 0; y < box.height; y++) {
+    const from = (box.top + y) * img.width + box.left;
+    pixels.set(img.pixels.subarray(from, from + box.width), y * box.width);
+  }
+  return { width: box.width, height: box.height, pixels };
 }
