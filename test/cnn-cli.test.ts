@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import { runCli } from './helpers/cli.js';
 import { writeMnistSubset } from './helpers/synthetic-mnist.js';
 import { loadCheckpointFile } from '../src/node/checkpoint-file.js';
-import { buildModel, recipeFor } from '../src/cli/model-recipes.js';
+import { buildModel, recipeFor } from '../src/train/recipes.js';
 import { CNN_LAYERS } from '../src/engine/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cnn-cli-'));

@@ -8,10 +8,11 @@ import { tutorial, tutorialOptions } from './commands/tutorial.js';
 import { evaluateOptions, runEvaluate, type EvaluateArgs } from './commands/evaluate.js';
 import { predictOptions, runPredict, type PredictArgs } from './commands/predict.js';
 import { reportOptions, runReport, type ReportArgs } from './commands/report.js';
+import { runServe, serveOptions, type ServeArgs } from './commands/serve.js';
 import { EXIT_USAGE, reportError } from './fail.js';
 import { unknownFlagLine } from './unknown-flag.js';
 
-const COMMANDS = ['tutorial', 'inspect', 'train', 'evaluate', 'predict', 'report'];
+const COMMANDS = ['tutorial', 'inspect', 'train', 'evaluate', 'predict', 'report', 'serve'];
 
 export async function main(argv: string[]): Promise<void> {
   /** Each command's flags (long names), recorded as yargs builds it, for "did you mean". */
@@ -41,6 +42,9 @@ export async function main(argv: string[]): Promise<void> {
     })
     .command('report', 'what a model learned, as images: weight templates, confusion matrix, mistakes, training curves, index.html', builder('report', reportOptions), async (a) => {
       await runReport(a as unknown as ReportArgs);
+    })
+    .command('serve', 'the draw-a-digit page: draw or drop a digit and see what a model reads, or train one in the browser', builder('serve', serveOptions), async (a) => {
+      await runServe(a as unknown as ServeArgs);
     })
     .demandCommand(1, `name a command: ${COMMANDS.join(', ')}`)
     .strict()

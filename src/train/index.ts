@@ -7,3 +7,4 @@ export * from './evaluate-data.js';
 export * from './protocol.js';
 export * from './checkpoint.js';
 export * from './augment.js';
+export * from './recipes.js';

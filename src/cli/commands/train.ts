@@ -15,7 +15,7 @@ import type { InjectedFault } from '../../train/protocol.js';
 import { csrFromSplit } from '../../train/training-data.js';
 import { train, type EpochInfo } from '../../train/trainer.js';
 import { DEFAULT_SAVE_PATH } from '../defaults.js';
-import { MODEL_NAMES, recipeFor } from '../model-recipes.js';
+import { MODEL_NAMES, recipeFor } from '../../train/recipes.js';
 import { kernelsOption, lastGiven, numeric } from '../options.js';
 import { noteLine, printLine, type Print } from '../output.js';
 import { ProgressBar } from '../progress.js';

@@ -10,7 +10,7 @@ import type { Argv } from 'yargs';
 import { MnistTsError, OptionError } from '../../engine/errors.js';
 import { loadMnist } from '../../node/mnist-files.js';
 import { DEFAULT_SAVE_PATH } from '../defaults.js';
-import { recipeFor } from '../model-recipes.js';
+import { recipeFor } from '../../train/recipes.js';
 import { intFlag, lastGiven } from '../options.js';
 import { printLine, type Print } from '../output.js';
 import { printSummary } from './inspect.js';

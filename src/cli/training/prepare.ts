@@ -9,7 +9,7 @@ import { checkAugmentation, type Augmentation } from '../../train/augment.js';
 import type { Checkpoint, TrainingConfig } from '../../train/checkpoint.js';
 import { csrFromSplit, type CsrBytesData } from '../../train/training-data.js';
 import { stepsPerEpoch } from '../../train/trainer.js';
-import { buildModel } from '../model-recipes.js';
+import { buildModel } from '../../train/recipes.js';
 import type { ScheduleFlags, TrainSettings } from './settings.js';
 
 export interface PreparedRun {

@@ -11,7 +11,7 @@ import { SCHEDULE_NAMES } from '../../engine/optim/schedule.js';
 import { resolveKernelPath, type KernelPath } from '../../engine/kernels/kernel-set.js';
 import type { Checkpoint, TrainingConfig } from '../../train/checkpoint.js';
 import { DEFAULT_SAVE_PATH } from '../defaults.js';
-import { MODEL_NAMES, recipeFor } from '../model-recipes.js';
+import { defaultInit, MODEL_NAMES, recipeFor } from '../../train/recipes.js';
 import { choiceFlag, fractionFlag, intFlag, lastGiven, nonNegativeNumberFlag, plural, positiveNumberFlag } from '../options.js';
 import type { Print } from '../output.js';
 
@@ -96,7 +96,7 @@ function freshConfig(args: TrainArgs): { config: TrainingConfig; schedule: Sched
   const optimizer = choiceFlag('optimizer', args.optimizer ?? recipe.optimizer, OPTIMIZER_NAMES);
   const scheduleName = choiceFlag('lr-schedule', args.lrSchedule ?? recipe.schedule, SCHEDULE_NAMES);
   const dense = model === 'softmax' || model === 'mlp';
-  const init = args.init === undefined ? (model === 'softmax' ? 'normal' : 'he') : choiceFlag('init', args.init, INIT_NAMES);
+  const init = args.init === undefined ? defaultInit(model) : choiceFlag('init', args.init, INIT_NAMES);
   // Flags that only mean something with another setting: refused, so that nothing is ignored silently.
   const needs: [boolean, string, string][] = [
     [given(args.hidden) && model !== 'mlp', 'hidden', `sets the hidden layers of --model mlp; this is ${model === 'layers' ? '--layers' : `--model ${model}`}`],

@@ -1,5 +1,5 @@
 /**
- * The models `train` can build, and each one's training recipe: the settings used for a flag the
+ * The models `train` (and the draw-a-digit page) can build, and each one's training recipe: the settings used for a flag the
  * user leaves out. softmax and mlp keep the tutorial's (SGD 0.01, 25 epochs, batch 100); the CNN
  * preset's were chosen by measurement (README, "Choosing the CNN").
  */
@@ -24,6 +24,11 @@ export interface Recipe {
 const TUTORIAL: Recipe = { epochs: 25, lr: 0.01, optimizer: 'sgd', batchSize: 100, schedule: 'constant', augmentShift: 0 };
 
 export const CNN_RECIPE: Recipe = { epochs: 16, lr: 0.002, optimizer: 'adam', batchSize: 64, schedule: 'cosine', augmentShift: 1 };
+
+/** The initialiser a dense model starts from unless told: the tutorial's N(0, 1) for softmax, He for the MLP. */
+export function defaultInit(model: string): string {
+  return model === 'softmax' ? 'normal' : 'he';
+}
 
 /** `--layers` models train like the CNN preset unless told otherwise. */
 export function recipeFor(model: string): Recipe {

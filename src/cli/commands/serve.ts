@@ -1,0 +1,58 @@
+/**
+ * `mnist-ts serve`: the draw-a-digit page on a local HTTP server, with the checkpoints named (and
+ * the one `npm start` saves) in its model picker, until Ctrl-C.
+ */
+import { existsSync } from 'node:fs';
+import type { Argv } from 'yargs';
+import { OptionError } from '../../engine/errors.js';
+import { startPageServer, type PageServer } from '../../node/page-server.js';
+import { DEFAULT_SAVE_PATH } from '../defaults.js';
+import { intFlag, numeric } from '../options.js';
+import { noteLine, printLine, type Print } from '../output.js';
+
+export interface ServeArgs {
+  checkpoint?: string | string[];
+  port?: number;
+  host?: string;
+  dataDir?: string;
+}
+
+export function serveOptions<T>(y: Argv<T>) {
+  return y
+    .option('checkpoint', { type: 'string', array: true, requiresArg: true, describe: `checkpoint files for the page's model picker (default: ${DEFAULT_SAVE_PATH} if it exists)` })
+    .option('port', numeric('port to listen on (0: any free one; default: 8080)'))
+    .option('host', { type: 'string', requiresArg: true, describe: 'address to listen on (default: 127.0.0.1, this machine only; 0.0.0.0 listens on the network)' })
+    .option('data-dir', { type: 'string', requiresArg: true, describe: 'folder with the four MNIST IDX files, for training in the page' })
+    .example('$0 serve', `the page, with the model npm start saved; open the URL it prints`)
+    .example('$0 serve --checkpoint log/model.safetensors --checkpoint log/cnn.safetensors', 'two models in the picker')
+    .example('$0 serve --host 0.0.0.0 --port 8080', 'reachable from other devices on your network (on purpose only)');
+}
+
+/** The checkpoints for the picker: the ones given, else the default one if it exists. */
+function checkpointList(given: string | string[] | undefined): string[] {
+  const list = given === undefined ? [] : (Array.isArray(given) ? given : [given]).map(String);
+  if (list.some((f) => f.trim() === '')) throw new OptionError("--checkpoint: '', expected a checkpoint file");
+  if (list.length > 0) return [...new Set(list)];
+  return existsSync(DEFAULT_SAVE_PATH) ? [DEFAULT_SAVE_PATH] : [];
+}
+
+export async function startServe(args: ServeArgs, print: Print = printLine, note: Print = noteLine): Promise<PageServer> {
+  const port = intFlag('port', args.port ?? 8080, 0, 65535);
+  const host = String(args.host ?? '127.0.0.1');
+  const checkpoints = checkpointList(args.checkpoint);
+  const server = await startPageServer({ host, port, checkpoints, dataDir: args.dataDir });
+  if (checkpoints.length === 0) note(`no checkpoint: ${DEFAULT_SAVE_PATH} does not exist yet (npm start saves it); the page can train one`);
+  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') note(`listening on ${host}: other machines on the network can open the page`);
+  for (const c of server.checkpoints) print(`model: ${c.file} (${c.description})`);
+  print(`draw a digit at ${server.url} (Ctrl-C stops the server)`);
+  return server;
+}
+
+export async function runServe(args: ServeArgs): Promise<void> {
+  const server = await startServe(args);
+  await new Promise<void>((resolve) => {
+    const stop = () => void server.close().then(resolve);
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
