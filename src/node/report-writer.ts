@@ -11,7 +11,7 @@ import type { Split } from '../data/dataset.js';
 import { confusionSvg, divergingLegendSvg, trainingCurvesSvg } from '../report/charts.js';
 import { rankMistakes, type Mistake } from '../report/mistakes.js';
 import { esc } from '../report/svg.js';
-import { weightMaps, type WeightPicture } from '../report/weights.js';
+import { initialParameters, weightMaps, type WeightPicture } from '../report/weights.js';
 import type { CheckpointMeta } from '../train/checkpoint.js';
 import { csrFromSplit } from '../train/training-data.js';
 import { probabilitiesData } from '../train/evaluate-data.js';
@@ -48,16 +48,6 @@ async function svgToPng(svg: string): Promise<Buffer> {
   return sharp(Buffer.from(svg)).png().toBuffer();
 }
 
-/**
- * The parameters the model started from, when they can be made again: its architecture records
- * each layer's initialiser and the checkpoint the seed, and the initialiser is a random one.
- */
-export function initialParameters(meta: CheckpointMeta): Float32Array | undefined {
-  const first = meta.architecture.find((s) => s.type === 'dense' || s.type === 'conv2d') as { init?: { kind: string } } | undefined;
-  if (!first?.init || first.init.kind === 'zeros') return undefined;
-  return Sequential.fromSpec(meta.architecture).initialize(meta.seed).params;
-}
-
 function weightsCaption(p: WeightPicture, meta: CheckpointMeta): string {
   const what = p.delta
     ? `what training changed: W − W₀, the weights minus the random ones they started from (${meta.training.init} init, regenerated from seed ${meta.seed}), since the start alone would hide it`
@@ -72,7 +62,7 @@ function weightsCaption(p: WeightPicture, meta: CheckpointMeta): string {
 
 async function writeWeights(dir: string, input: ReportInput): Promise<Section> {
   const { model, meta, test } = input;
-  const initial = model.entries[0].shape.length === 2 ? initialParameters(meta) : undefined;
+  const initial = model.entries[0].shape.length === 2 ? initialParameters(meta.architecture, meta.seed) : undefined;
   const picture = weightMaps(model, test.rows, test.cols, { initial });
   const { maps } = picture;
   // MNIST-sized maps at 5× (140 px); a convolution's small filters drawn as large.

@@ -4,7 +4,8 @@
  * Which picture is drawn follows from the first parameter's shape, not from the layer's type:
  * a 4-D weight is a convolution's filters, a 2-D one a dense layer's [inputs, outputs].
  */
-import type { Sequential } from '../engine/model/sequential.js';
+import type { LayerSpec } from '../engine/layers/layer.js';
+import { Sequential } from '../engine/model/sequential.js';
 
 export interface WeightMap {
   /** Caption: the digit (softmax), the hidden unit or the filter. */
@@ -119,4 +120,14 @@ export function weightMaps(model: Sequential, rows: number, cols: number, o: Wei
   }
   const maps = largestUnits(w, inputs, outputs, o.units ?? 16).map((u) => unitMap(w, inputs, outputs, u, width, `unit ${u}`));
   return { kind: 'units', maps, delta, sharedScale: null, input };
+}
+
+/**
+ * The parameters a model started from, when they can be made again: its architecture records each
+ * layer's initialiser, the checkpoint the seed, and the initialiser is a random one.
+ */
+export function initialParameters(architecture: LayerSpec[], seed: number): Float32Array | undefined {
+  const first = architecture.find((s) => s.type === 'dense' || s.type === 'conv2d') as { init?: { kind: string } } | undefined;
+  if (!first?.init || first.init.kind === 'zeros') return undefined;
+  return Sequential.fromSpec(architecture).initialize(seed).params;
 }
