@@ -32,6 +32,14 @@ export interface MnistData {
 }
 
 /** A labelled image file pair, already parsed; `source` names the images file, `labelSource` the labels. */
+/** The four IDX files' names (raw; `.gz` may be added), as Yann LeCun's page published them. */
+export const MNIST_FILES = {
+  trainImages: 'train-images-idx3-ubyte',
+  trainLabels: 'train-labels-idx1-ubyte',
+  testImages: 't10k-images-idx3-ubyte',
+  testLabels: 't10k-labels-idx1-ubyte',
+} as const;
+
 export interface IdxPair {
   images: IdxArray;
   labels: IdxArray;

@@ -8,14 +8,9 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DataError, FormatError } from '../engine/errors.js';
 import { isGzip, parseIdx, type IdxKind } from '../data/idx.js';
-import { DEFAULT_VALIDATION_SIZE, makeMnistData, type IdxPair, type MnistData } from '../data/dataset.js';
+import { DEFAULT_VALIDATION_SIZE, makeMnistData, MNIST_FILES, type IdxPair, type MnistData } from '../data/dataset.js';
 
-export const MNIST_FILES = {
-  trainImages: 'train-images-idx3-ubyte',
-  trainLabels: 'train-labels-idx1-ubyte',
-  testImages: 't10k-images-idx3-ubyte',
-  testLabels: 't10k-labels-idx1-ubyte',
-} as const;
+export { MNIST_FILES };
 
 const FILE_NAMES = Object.values(MNIST_FILES);
 

@@ -1,0 +1,135 @@
+/**
+ * "Train in the page": starts the training worker, shows its progress (a bar, the cost per epoch
+ * as the report's chart, the validation accuracy), and hands the trained model to the page and to
+ * the download button.
+ */
+import { trainingCurvesSvg } from '../report/charts.js';
+import type { FromWorker, ToWorker, TrainableModel } from './train-protocol.js';
+
+export interface TrainedModel {
+  name: string;
+  checkpoint: Uint8Array;
+  validationAccuracy: number | null;
+  testAccuracy: number;
+}
+
+const DEFAULT_EPOCHS: Record<TrainableModel, number> = { softmax: 25, mlp: 5 };
+
+function $<T extends HTMLElement>(root: ParentNode, selector: string): T {
+  return root.querySelector<T>(selector)!;
+}
+
+export class TrainPanel {
+  private worker: Worker | null = null;
+  private readonly costs: number[] = [];
+  private readonly accuracies: (number | null)[] = [];
+  private epochs = 0;
+  private trained: TrainedModel | null = null;
+  private readonly modelSelect: HTMLSelectElement;
+  private readonly epochsInput: HTMLInputElement;
+  private readonly button: HTMLButtonElement;
+  private readonly download: HTMLButtonElement;
+  private readonly progress: HTMLProgressElement;
+  private readonly status: HTMLElement;
+  private readonly chart: HTMLElement;
+  private readonly accuracy: HTMLElement;
+
+  constructor(root: HTMLElement, private readonly kernels: () => string, private readonly onTrained: (model: TrainedModel) => void) {
+    this.modelSelect = $(root, '#train-model');
+    this.epochsInput = $(root, '#train-epochs');
+    this.button = $(root, '#train-button');
+    this.download = $(root, '#train-download');
+    this.progress = $(root, '#train-progress');
+    this.status = $(root, '#train-status');
+    this.chart = $(root, '#train-chart');
+    this.accuracy = $(root, '#train-accuracy');
+    this.modelSelect.addEventListener('change', () => {
+      this.epochsInput.value = String(DEFAULT_EPOCHS[this.modelSelect.value as TrainableModel]);
+    });
+    this.button.addEventListener('click', () => (this.worker ? this.stop() : this.start()));
+    this.download.addEventListener('click', () => this.save());
+  }
+
+  private send(message: ToWorker): void {
+    this.worker?.postMessage(message);
+  }
+
+  private start(): void {
+    const epochs = Number(this.epochsInput.value);
+    if (!(Number.isInteger(epochs) && epochs >= 1 && epochs <= 200)) {
+      this.status.textContent = `epochs: ${this.epochsInput.value || 'empty'}, expected a whole number from 1 to 200`;
+      return;
+    }
+    const model = this.modelSelect.value as TrainableModel;
+    this.costs.length = 0;
+    this.accuracies.length = 0;
+    this.epochs = epochs;
+    this.progress.value = 0;
+    this.accuracy.textContent = '';
+    this.chart.replaceChildren();
+    this.worker = new Worker(new URL('./train-worker.js', import.meta.url), { type: 'module' });
+    this.worker.onmessage = (e: MessageEvent<FromWorker>) => this.hear(e.data, model);
+    this.worker.onerror = (e) => this.finish(`the training worker failed: ${e.message}`);
+    this.button.textContent = 'Stop';
+    this.modelSelect.disabled = this.epochsInput.disabled = true;
+    this.send({ type: 'train', model, epochs, seed: 0, kernels: this.kernels() });
+  }
+
+  private stop(): void {
+    this.send({ type: 'stop' });
+    this.status.textContent = 'stopping after this step…';
+  }
+
+  private finish(status: string): void {
+    this.worker?.terminate();
+    this.worker = null;
+    this.button.textContent = 'Train';
+    this.modelSelect.disabled = this.epochsInput.disabled = false;
+    this.status.textContent = status;
+  }
+
+  private hear(m: FromWorker, model: TrainableModel): void {
+    switch (m.type) {
+      case 'status':
+        this.status.textContent = m.text;
+        if (m.text.startsWith('stopped')) this.finish(m.text);
+        break;
+      case 'started':
+        this.status.textContent = `training ${m.description} on ${m.kernels}…`;
+        break;
+      case 'step':
+        this.progress.value = (m.epoch - 1 + m.step / m.stepsPerEpoch) / this.epochs;
+        break;
+      case 'epoch':
+        this.costs.push(m.cost);
+        this.accuracies.push(m.validationAccuracy);
+        this.chart.innerHTML = trainingCurvesSvg(this.costs, this.accuracies).svg;
+        this.accuracy.textContent = `epoch ${m.epoch}: cost ${m.cost.toFixed(4)}, validation accuracy ${m.validationAccuracy?.toFixed(4) ?? '–'} (${m.seconds.toFixed(2)} s)`;
+        this.accuracy.dataset.validationAccuracy = String(m.validationAccuracy);
+        break;
+      case 'done': {
+        const name = `${model === 'softmax' ? 'softmax' : 'MLP'} trained here (${m.epochs} epoch${m.epochs === 1 ? '' : 's'})`;
+        this.trained = { name, checkpoint: m.checkpoint, validationAccuracy: m.validationAccuracy, testAccuracy: m.testAccuracy };
+        this.progress.value = 1;
+        this.download.disabled = false;
+        this.download.dataset.file = `mnist-ts-${model}.safetensors`;
+        this.finish(`${m.stopped ? 'stopped; kept' : 'done:'} ${m.epochs} epoch${m.epochs === 1 ? '' : 's'}, test accuracy ${m.testAccuracy.toFixed(4)}; now reading your drawings`);
+        this.onTrained(this.trained);
+        break;
+      }
+      case 'error':
+        this.finish(`training failed: ${m.message}`);
+        break;
+    }
+  }
+
+  private save(): void {
+    if (!this.trained) return;
+    const url = URL.createObjectURL(new Blob([this.trained.checkpoint as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = this.download.dataset.file ?? 'model.safetensors';
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Trains the tutorial's softmax regression (or the MLP) in a Web Worker, with the engine's own
+ * training loop and the same recipe as `mnist-ts train --model softmax|mlp --threads 1`: the same
+ * seed gives the same model as in Node on the same kernels. Reports each step and epoch, and sends
+ * the trained model as checkpoint bytes that `mnist-ts evaluate` reads.
+ */
+import { kernelsFor, resolveKernelPath } from '../engine/kernels/kernel-set.js';
+import { makeOptimizer } from '../engine/optim/optimizers.js';
+import { initializerFromName } from '../engine/model/init.js';
+import { DEFAULT_VALIDATION_SIZE } from '../data/dataset.js';
+import { encodeCheckpoint, type EpochRecord, type TrainingConfig } from '../train/checkpoint.js';
+import { evaluateData } from '../train/evaluate-data.js';
+import { buildModel, defaultInit, recipeFor } from '../train/recipes.js';
+import { csrFromSplit } from '../train/training-data.js';
+import { stepsPerEpoch, train } from '../train/trainer.js';
+import { fetchMnist } from './mnist-fetch.js';
+import { kernelsLabel } from './kernels-label.js';
+import type { FromWorker, ToWorker, TrainRequest } from './train-protocol.js';
+
+const scope = self as unknown as { postMessage(message: FromWorker, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
+const post = (message: FromWorker, transfer: Transferable[] = []) => scope.postMessage(message, transfer);
+
+let stopRequested = false;
+let running = false;
+
+async function run(request: TrainRequest): Promise<void> {
+  const kernels = kernelsFor(resolveKernelPath(request.kernels));
+  post({ type: 'status', text: 'fetching MNIST…' });
+  const mnist = await fetchMnist(DEFAULT_VALIDATION_SIZE);
+  const recipe = recipeFor(request.model);
+  const init = defaultInit(request.model);
+  const config: TrainingConfig = {
+    model: request.model, optimizer: recipe.optimizer, lr: recipe.lr, momentum: 0.9, batchSize: recipe.batchSize,
+    init, initStd: 1, validationSize: DEFAULT_VALIDATION_SIZE, epochs: request.epochs,
+    augmentShift: 0, schedule: { kind: 'constant' }, kernels: kernels.path,
+  };
+  initializerFromName(init, config.initStd); // the same check as the CLI's
+  const { model, description } = buildModel({ model: request.model, hidden: '256', init, initStd: config.initStd }, mnist.train.rows, mnist.train.cols, mnist.classes, kernels);
+  model.initialize(request.seed);
+  const optimizer = makeOptimizer(config.optimizer, config.lr, config.momentum, { schedule: config.schedule });
+  const data = csrFromSplit(mnist.train, mnist.classes, kernels.allocator);
+  const validation = csrFromSplit(mnist.validation, mnist.classes, kernels.allocator);
+  const steps = stepsPerEpoch(data.count, config.batchSize);
+  post({ type: 'started', kernels: kernelsLabel(kernels), description, stepsPerEpoch: steps });
+  const history: EpochRecord[] = [];
+  let lastStepPost = 0;
+  const result = await train(model, data, {
+    epochs: request.epochs, batchSize: config.batchSize, seed: request.seed, optimizer, validation,
+    shouldStop: () => stopRequested,
+    onStep: (s) => {
+      const now = performance.now();
+      if (now - lastStepPost < 50 && s.step !== s.stepsPerEpoch) return;
+      lastStepPost = now;
+      post({ type: 'step', epoch: s.epoch, step: s.step, stepsPerEpoch: s.stepsPerEpoch, loss: s.loss });
+    },
+    onEpoch: (e) => {
+      history.push({ epoch: e.epoch, cost: e.cost, validationAccuracy: e.validationAccuracy ?? null });
+      post({ type: 'epoch', epoch: e.epoch, cost: e.cost, validationAccuracy: e.validationAccuracy ?? null, seconds: e.seconds });
+    },
+  });
+  const epochs = result.state.epochsDone;
+  if (epochs === 0) {
+    post({ type: 'status', text: 'stopped before the first epoch ended: nothing to keep' });
+    return;
+  }
+  const testAccuracy = evaluateData(model, csrFromSplit(mnist.test, mnist.classes, kernels.allocator)).accuracy;
+  const checkpoint = encodeCheckpoint(model, optimizer.state(), {
+    training: { ...config, epochs }, epochsCompleted: epochs, seed: request.seed, sampler: result.state.sampler,
+    metrics: { epochs: history, testAccuracy }, optimizer: optimizer.name,
+  });
+  post({ type: 'done', checkpoint, epochs, validationAccuracy: history.at(-1)?.validationAccuracy ?? null, testAccuracy, stopped: result.stopped }, [checkpoint.buffer]);
+}
+
+scope.onmessage = (e) => {
+  const message = e.data;
+  if (message.type === 'stop') {
+    stopRequested = true;
+    return;
+  }
+  if (running) return;
+  running = true;
+  stopRequested = false;
+  run(message)
+    .catch((error: unknown) => post({ type: 'error', message: error instanceof Error ? error.message : String(error) }))
+    .finally(() => { running = false; });
+};

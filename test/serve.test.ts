@@ -1,0 +1,124 @@
+/**
+ * `mnist-ts serve`'s server, without a browser: only what it serves can be read (traversal in its
+ * plain, encoded and absolute forms, symbolic links), with the right types and the isolation
+ * headers; bad checkpoints and a port in use are refused with one line.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startPageServer, type PageServer } from '../src/node/page-server.js';
+import { saveCheckpointFile } from '../src/node/checkpoint-file.js';
+import { encodeCheckpoint } from '../src/train/checkpoint.js';
+import { softmaxRegression } from '../src/engine/index.js';
+import { runCli } from './helpers/cli.js';
+import { writeSyntheticMnist } from './helpers/synthetic-mnist.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'serve-'));
+const pageDir = join(dir, 'page');
+const secret = join(dir, 'secret.txt');
+writeFileSync(secret, 'not for the web\n');
+mkdirSync(pageDir);
+writeFileSync(join(pageDir, 'index.html'), '<!doctype html><title>t</title>');
+writeFileSync(join(pageDir, 'page.js'), 'console.log(1)');
+writeFileSync(join(pageDir, 'style.css'), 'body{}');
+symlinkSync(secret, join(pageDir, 'linked.js'));
+mkdirSync(join(pageDir, 'sub'));
+writeFileSync(join(pageDir, 'sub', 'inner.js'), '1');
+
+const modelPath = join(dir, 'model.safetensors');
+saveCheckpointFile(modelPath, encodeCheckpoint(softmaxRegression({ inputs: 30, classes: 10 }).initialize(1), {}, {
+  training: { model: 'softmax', optimizer: 'sgd', lr: 0.01, momentum: 0.9, batchSize: 10, init: 'normal', initStd: 1, validationSize: 10, epochs: 2 },
+  epochsCompleted: 2, seed: 1, sampler: { epoch: 2, position: 0 }, metrics: { epochs: [], testAccuracy: 0.5 }, optimizer: 'sgd',
+}));
+const dataDir = writeSyntheticMnist({ gzip: true });
+
+let server: PageServer;
+let port = 0;
+
+/** A raw GET (or other method): the path goes out exactly as written, `..` and all. */
+function get(path: string, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string; bytes: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const bytes = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: bytes.toString('utf8'), bytes });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test.before(async () => {
+  server = await startPageServer({ host: '127.0.0.1', port: 0, checkpoints: [modelPath], dataDir, pageDir });
+  port = Number(new URL(server.url).port);
+});
+test.after(async () => server.close());
+
+test('the page, its files, the checkpoints and the MNIST files, with their types and isolation headers', async () => {
+  assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+  const cases: [string, string][] = [
+    ['/', 'text/html; charset=utf-8'],
+    ['/index.html', 'text/html; charset=utf-8'],
+    ['/page.js', 'text/javascript; charset=utf-8'],
+    ['/style.css', 'text/css; charset=utf-8'],
+    ['/checkpoints.json', 'application/json; charset=utf-8'],
+    ['/mnist/train-images-idx3-ubyte', 'application/octet-stream'],
+  ];
+  for (const [path, type] of cases) {
+    const r = await get(path);
+    assert.is(r.status, 200, path);
+    assert.is(r.headers['content-type'], type, path);
+    assert.is(r.headers['cross-origin-opener-policy'], 'same-origin', path);
+    assert.is(r.headers['cross-origin-embedder-policy'], 'require-corp', path);
+  }
+  const list = JSON.parse((await get('/checkpoints.json')).body);
+  assert.equal(list, [{ url: '/checkpoints/0/model.safetensors', file: modelPath, description: 'softmax regression · 2 epochs · test accuracy 0.5000' }]);
+  const ckpt = await get(list[0].url);
+  assert.is(ckpt.status, 200);
+  assert.ok(ckpt.bytes.equals(readFileSync(modelPath)), 'the checkpoint, byte for byte');
+  const gz = await get('/mnist/t10k-labels-idx1-ubyte');
+  assert.is(gz.bytes[0], 0x1f, 'gzipped files are served as they lie: the page gunzips');
+  assert.is((await get('/page.js', 'HEAD')).body, '');
+  assert.is((await get('/page.js', 'POST')).status, 405);
+});
+
+test('nothing outside what it serves: traversal, encodings, absolute paths, folders and symbolic links are 404', async () => {
+  const outside = [
+    '/../package.json', '/../../etc/passwd', '/%2e%2e/package.json', '/%2E%2E%2Fpackage.json', '/..%2fpackage.json',
+    '/%2e%2e%2f%2e%2e%2fetc%2fpasswd', '/index.html/../../package.json', '//etc/passwd', '/etc/passwd', `/${secret}`,
+    `${secret}`, '/C:/Windows/win.ini', '/linked.js', '/sub/inner.js', '/sub', '/mnist/../secret.txt', '/checkpoints/0/../../secret.txt',
+    '/checkpoints/0/', '/mnist/', '/.%2e/secret.txt', '/page.js%00.html', '/\\..\\package.json',
+  ];
+  for (const path of outside) {
+    const r = await get(path);
+    assert.is(r.status, 404, path);
+    assert.not.ok(r.body.includes('not for the web'), path);
+    assert.is(r.headers['cross-origin-embedder-policy'], 'require-corp', `${path}: 404s are isolated too`);
+  }
+});
+
+test('a bad or missing checkpoint, a bad port, a port in use: one line each', async () => {
+  const notModel = join(dir, 'notes.txt');
+  writeFileSync(notModel, 'hello');
+  const missing = runCli(['serve', '--checkpoint', join(dir, 'nope.safetensors'), '--port', '0']);
+  assert.is(missing.code, 1);
+  assert.match(missing.stderr, /nope\.safetensors: cannot read the model \(no such file\)\n$/);
+  assert.is(missing.stderr.trim().split('\n').length, 1);
+  const bad = runCli(['serve', '--checkpoint', notModel, '--port', '0']);
+  assert.is(bad.code, 1);
+  assert.match(bad.stderr, /notes\.txt: not a safetensors file/);
+  const word = runCli(['serve', '--port', 'http']);
+  assert.is(word.code, 2);
+  assert.match(word.stderr, /^mnist-ts: --port: http, expected a whole number from 0 to 65535\n$/);
+  const busy = runCli(['serve', '--checkpoint', modelPath, '--port', String(port), '--data-dir', dataDir]);
+  assert.is(busy.code, 1);
+  assert.is(busy.stderr, `mnist-ts: --port ${port} on --host 127.0.0.1: already in use; pick another with --port\n`);
+});
+
+test.run();
