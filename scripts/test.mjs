@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every uvu test under c8 coverage (two processes at once: scripts/test-parallel.mjs), then
+// Runs every uvu test under c8 coverage (src/web runs in Chromium, not under c8: test/browser.test.ts) (two processes at once: scripts/test-parallel.mjs), then
 // prints the plain closing line `N passed, N failed` that CI reads (uvu's own summary says
 // Total/Passed/Skipped). c8 collects coverage from every process below it.
 // uvu runs under `node --import tsx` rather than `uvu -r tsx`: worker threads inherit execArgv,
@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 
 const args = [
-  'node_modules/c8/bin/c8.js', '--all', '--exclude-after-remap', '--src', 'src', '--src', 'workers', '--include', 'src/**', '--include', 'workers/**',
+  'node_modules/c8/bin/c8.js', '--all', '--exclude-after-remap', '--src', 'src', '--src', 'workers', '--include', 'src/**', '--include', 'workers/**', '--exclude', 'src/web/**',
   '--reporter', 'text-summary', '--reporter', 'html',
   process.execPath, 'scripts/test-parallel.mjs', ...process.argv.slice(2),
 ];

@@ -67,7 +67,11 @@ export class DrawPad {
       this.showingImage = false;
     }
     this.activePointer = e.pointerId;
-    this.canvas.setPointerCapture(e.pointerId);
+    try {
+      this.canvas.setPointerCapture(e.pointerId);
+    } catch {
+      // a synthetic event's pointer cannot be captured; its stroke still draws
+    }
     this.onStart();
     this.last = this.point(e);
     this.segment(this.last, this.last, this.width(e));
