@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// Runs every uvu test under c8 coverage (src/web runs in Chromium, not under c8: test/browser.test.ts) (two processes at once: scripts/test-parallel.mjs), then
+// Runs every uvu test under c8 coverage (two processes at once: scripts/test-parallel.mjs), then
 // prints the plain closing line `N passed, N failed` that CI reads (uvu's own summary says
 // Total/Passed/Skipped). c8 collects coverage from every process below it.
 // uvu runs under `node --import tsx` rather than `uvu -r tsx`: worker threads inherit execArgv,
 // so pool workers can load .ts files too.
+// src/web is left out of coverage: it runs in Chromium (test/browser.test.ts), where c8 cannot see.
 import { spawn } from 'node:child_process';
 
 const args = [
