@@ -41,6 +41,11 @@ if (!existsSync(CHROMIUM)) {
 async function browserTests() {
   const { chromium } = await import('playwright-core');
   const dir = mkdtempSync(join(tmpdir(), 'browser-'));
+  // The checkpoints under log/ (ignored by git), named relative to the repository as a user would
+  // name them: the page shows the name, and the screenshot is the README's.
+  const checkpoints = join('log', 'browser-test');
+  process.chdir(ROOT);
+  mkdirSync(join(ROOT, checkpoints), { recursive: true });
   const mnist = loadMnist();
   const digit = (i: number) => mnist.test.pixels.slice(i * 784, (i + 1) * 784);
 
@@ -53,8 +58,8 @@ async function browserTests() {
       fillBatch(mnist.train, s.next(batch), 0, batch, x, y);
       trainStep(model, optimizer, x, y, batch);
     }
-    const path = join(dir, `${name}.safetensors`);
-    saveCheckpointFile(path, encodeCheckpoint(model, {}, {
+    const path = join(checkpoints, `${name}.safetensors`);
+    saveCheckpointFile(join(ROOT, path), encodeCheckpoint(model, {}, {
       training: { model: kind, optimizer: optimizer.name, lr: optimizer.lr, momentum: 0.9, batchSize: batch, init: 'normal', initStd: 1, validationSize: 5000, epochs: 1 },
       epochsCompleted: 1, seed: 0, sampler: { epoch: 0, position: steps * batch }, metrics: { epochs: [], testAccuracy: null }, optimizer: optimizer.name,
     }));
