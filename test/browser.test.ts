@@ -26,11 +26,11 @@ const CHROMIUM = process.env.MNIST_TS_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(ROOT, 'log', 'screenshots');
 
 if (!existsSync(CHROMIUM)) {
-  const line = `browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set MNIST_TS_CHROMIUM to a Chromium binary)`;
+  const missing = `no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set MNIST_TS_CHROMIUM to a Chromium binary)`;
   if (process.env.CI) {
-    test('Chromium is installed (CI never skips the browser tests)', () => assert.unreachable(line));
+    test('Chromium is installed (CI never skips the browser tests)', () => assert.unreachable(missing));
   } else {
-    console.log(line);
+    console.log(`browser tests skipped: ${missing}`);
     test.skip('the draw-a-digit page in Chromium', () => {});
   }
   test.run();
