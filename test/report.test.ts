@@ -62,6 +62,15 @@ test('training curves: ticks, labels and a grid on both axes', async () => {
   assert.equal(yLabels, ['1.0', '1.5', '2.0', '2.5', '0.82', '0.84', '0.86', '0.88'], 'round values, as many decimals as the step needs');
 });
 
+test("one curve on its own (the page's charts): the same panel, scalable, and a note before the first epoch", async () => {
+  const { curveSvg } = await import('../src/report/charts.js');
+  const { svg } = curveSvg('cost', [2.5, 1.2, 0.9], '#1f77b4');
+  assert.match(svg, /^<svg [^>]*viewBox="0 0 400 300"/);
+  assert.equal([...svg.matchAll(/text-anchor="middle">(\d+)<\/text>/g)].map((m) => m[1]), ['1', '2', '3']);
+  assert.equal([...svg.matchAll(/text-anchor="end">([^<]+)<\/text>/g)].map((m) => m[1]), ['1.0', '1.5', '2.0', '2.5']);
+  assert.match(curveSvg('cost', [], '#000').svg, />cost: no epochs yet</);
+});
+
 test('report: images of the right sizes, ten different weight maps, gallery matches evaluate, index.html links only real files', async () => {
   const out = join(dir, 'out');
   const r = runCli(['report', '--checkpoint', modelPath, '--out', out, '--max', '25']);

@@ -82,6 +82,14 @@ export function divergingLegendSvg(leftLabel: string, rightLabel: string, captio
   };
 }
 
+/** One series per epoch as a chart of its own (the page shows cost and accuracy this way); it scales to its box. */
+export function curveSvg(title: string, values: number[], color: string): { svg: string; width: number; height: number } {
+  const width = 400;
+  const height = 300;
+  const body = values.length > 0 ? panel(title, values, color, 60, 34, 320, 220) : `<text x="20" y="150" ${FONT} font-size="13">${esc(title)}: no epochs yet</text>`;
+  return { svg: `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}"><rect width="${width}" height="${height}" fill="white"/>${body}</svg>`, width, height };
+}
+
 /** Cost and validation accuracy per epoch, side by side. */
 export function trainingCurvesSvg(costs: number[], accuracies: (number | null)[]): { svg: string; width: number; height: number } {
   const width = 860;

@@ -1,9 +1,9 @@
 /**
- * "Train in the page": starts the training worker, shows its progress (a bar, the cost per epoch
- * as the report's chart, the validation accuracy), and hands the trained model to the page and to
+ * "Train in the page": starts the training worker, shows its progress (a bar, the cost and the
+ * validation accuracy per epoch, drawn as the report's curves are), and hands the trained model to the page and to
  * the download button.
  */
-import { trainingCurvesSvg } from '../report/charts.js';
+import { curveSvg } from '../report/charts.js';
 import type { FromWorker, ToWorker, TrainableModel } from './train-protocol.js';
 
 export interface TrainedModel {
@@ -103,7 +103,8 @@ export class TrainPanel {
       case 'epoch':
         this.costs.push(m.cost);
         this.accuracies.push(m.validationAccuracy);
-        this.chart.innerHTML = trainingCurvesSvg(this.costs, this.accuracies).svg;
+        this.chart.innerHTML = curveSvg('cost (mean cross-entropy)', this.costs, '#1f77b4').svg
+          + (m.validationAccuracy === null ? '' : curveSvg('validation accuracy', this.accuracies.map(Number), '#2ca02c').svg);
         this.accuracy.textContent = `epoch ${m.epoch}: cost ${m.cost.toFixed(4)}, validation accuracy ${m.validationAccuracy?.toFixed(4) ?? '–'} (${m.seconds.toFixed(2)} s)`;
         this.accuracy.dataset.validationAccuracy = String(m.validationAccuracy);
         break;
