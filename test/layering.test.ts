@@ -52,6 +52,13 @@ test('report files (colour maps, rankings, SVG charts) import only the engine an
   assert.equal(found.filter(({ spec }) => !(spec.startsWith('./') || spec.startsWith('../engine/'))), []);
 });
 
+test('the page imports the portable code only (engine, data, training, report pieces), never Node\'s side or the CLI', () => {
+  const found = importsOf('src/web');
+  assert.ok(found.some(({ spec }) => spec.startsWith('../engine/')), 'the scan sees the page\'s imports');
+  const portable = ['./', '../engine/', '../data/', '../train/', '../report/'];
+  assert.equal(found.filter(({ spec }) => !portable.some((p) => spec.startsWith(p))), []);
+});
+
 test('the scan would catch a forbidden import', () => {
   assert.not.ok(staysIn('src/engine', { file: 'src/engine/wasm/a.ts', spec: '../../node/images.js' }));
   assert.ok(staysIn('src/engine', { file: 'src/engine/wasm/a.ts', spec: '../errors.js' }));

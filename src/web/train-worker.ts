@@ -6,7 +6,6 @@
  */
 import { kernelsFor, resolveKernelPath } from '../engine/kernels/kernel-set.js';
 import { makeOptimizer } from '../engine/optim/optimizers.js';
-import { initializerFromName } from '../engine/model/init.js';
 import { DEFAULT_VALIDATION_SIZE } from '../data/dataset.js';
 import { encodeCheckpoint, type EpochRecord, type TrainingConfig } from '../train/checkpoint.js';
 import { evaluateData } from '../train/evaluate-data.js';
@@ -34,7 +33,6 @@ async function run(request: TrainRequest): Promise<void> {
     init, initStd: 1, validationSize: DEFAULT_VALIDATION_SIZE, epochs: request.epochs,
     augmentShift: 0, schedule: { kind: 'constant' }, kernels: kernels.path,
   };
-  initializerFromName(init, config.initStd); // the same check as the CLI's
   const { model, description } = buildModel({ model: request.model, hidden: '256', init, initStd: config.initStd }, mnist.train.rows, mnist.train.cols, mnist.classes, kernels);
   model.initialize(request.seed);
   const optimizer = makeOptimizer(config.optimizer, config.lr, config.momentum, { schedule: config.schedule });
