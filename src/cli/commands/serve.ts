@@ -3,6 +3,7 @@
  * the one `npm start` saves) in its model picker, until Ctrl-C.
  */
 import { existsSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import type { Argv } from 'yargs';
 import { OptionError } from '../../engine/errors.js';
 import { startPageServer, type PageServer } from '../../node/page-server.js';
@@ -36,13 +37,23 @@ function checkpointList(given: string | string[] | undefined): string[] {
   return existsSync(DEFAULT_SAVE_PATH) ? [DEFAULT_SAVE_PATH] : [];
 }
 
+/** The URLs other machines reach a server listening on every address at (IPv4, not loopback). */
+function networkUrls(port: number): string[] {
+  return Object.values(networkInterfaces()).flat().filter((a) => a !== undefined && a.family === 'IPv4' && !a.internal).map((a) => `http://${a!.address}:${port}/`);
+}
+
 export async function startServe(args: ServeArgs, print: Print = printLine, note: Print = noteLine): Promise<PageServer> {
   const port = intFlag('port', args.port ?? 8080, 0, 65535);
   const host = String(args.host ?? '127.0.0.1');
   const checkpoints = checkpointList(args.checkpoint);
   const server = await startPageServer({ host, port, checkpoints, dataDir: args.dataDir });
   if (checkpoints.length === 0) note(`no checkpoint: ${DEFAULT_SAVE_PATH} does not exist yet (npm start saves it); the page can train one`);
-  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') note(`listening on ${host}: other machines on the network can open the page`);
+  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
+    note(`listening on ${host}: other machines on the network can open the page`);
+    // Over plain HTTP from another machine the page is not a secure context: no SharedArrayBuffer, so JS kernels.
+    const port = Number(new URL(server.url).port);
+    if (host === '0.0.0.0' || host === '::') for (const url of networkUrls(port)) print(`on the network: ${url} (JavaScript kernels there: SIMD needs localhost or HTTPS)`);
+  }
   for (const c of server.checkpoints) print(`model: ${c.file} (${c.description})`);
   print(`draw a digit at ${server.url} (Ctrl-C stops the server)`);
   return server;
