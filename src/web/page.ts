@@ -137,8 +137,17 @@ async function readFile(file: File): Promise<void> {
   await refresh();
 }
 
+/** Loads a model for reading; a checkpoint that cannot be read is one line on the page, and the last model stays. */
 async function loadModel(entry: ModelEntry): Promise<void> {
-  const { model, meta } = decodeCheckpoint(await entry.bytes(), entry.name);
+  showMessage('');
+  let decoded;
+  try {
+    decoded = decodeCheckpoint(await entry.bytes(), entry.name);
+  } catch (e) {
+    showMessage(`${entry.name}: ${e instanceof Error ? e.message : String(e)}`);
+    return;
+  }
+  const { model, meta } = decoded;
   const withKernels = model.withKernels(kernels);
   const picture = model.entries[0].shape.length === 2 ? weightMaps(model, 28, 28, { initial: initialParameters(meta.architecture, meta.seed) }) : null;
   current = { entry, model: withKernels, meta, templates: picture?.kind === 'digit templates' ? picture : null };
