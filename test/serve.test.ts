@@ -13,6 +13,7 @@ import { startPageServer, type PageServer } from '../src/node/page-server.js';
 import { saveCheckpointFile } from '../src/node/checkpoint-file.js';
 import { encodeCheckpoint } from '../src/train/checkpoint.js';
 import { softmaxRegression } from '../src/engine/index.js';
+import { startServe } from '../src/cli/commands/serve.js';
 import { runCli } from './helpers/cli.js';
 import { writeSyntheticMnist } from './helpers/synthetic-mnist.js';
 
@@ -119,6 +120,28 @@ test('a bad or missing checkpoint, a bad port, a port in use: one line each', as
   const busy = runCli(['serve', '--checkpoint', modelPath, '--port', String(port), '--data-dir', dataDir]);
   assert.is(busy.code, 1);
   assert.is(busy.stderr, `mnist-ts: --port ${port} on --host 127.0.0.1: already in use; pick another with --port\n`);
+});
+
+test("the picker: the checkpoints given, first first, then npm start's model when it exists", async () => {
+  const home = mkdtempSync(join(tmpdir(), 'serve-home-'));
+  const cwd = process.cwd();
+  process.chdir(home);
+  try {
+    const lines: string[] = [];
+    const notes: string[] = [];
+    let s = await startServe({ port: 0, dataDir }, (l) => lines.push(l), (l) => notes.push(l));
+    await s.close();
+    assert.equal(s.checkpoints, []);
+    assert.match(notes.join('\n'), /no checkpoint: log\/model\.safetensors does not exist yet \(npm start saves it\); the page can train one/);
+    mkdirSync('log');
+    writeFileSync('log/model.safetensors', readFileSync(modelPath));
+    s = await startServe({ port: 0, dataDir, checkpoint: [modelPath, `${modelPath}`] }, (l) => lines.push(l), (l) => notes.push(l));
+    await s.close();
+    assert.equal(s.checkpoints.map((c) => c.file), [modelPath, 'log/model.safetensors'], 'given first, the default after, each once');
+    assert.match(lines.at(-1)!, /^draw a digit at http:\/\/127\.0\.0\.1:\d+\/ \(Ctrl-C stops the server\)$/);
+  } finally {
+    process.chdir(cwd);
+  }
 });
 
 test.run();

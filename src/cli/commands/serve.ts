@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
+import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { OptionError } from '../../engine/errors.js';
 import { startPageServer, type PageServer } from '../../node/page-server.js';
@@ -20,7 +21,7 @@ export interface ServeArgs {
 
 export function serveOptions<T>(y: Argv<T>) {
   return y
-    .option('checkpoint', { type: 'string', array: true, requiresArg: true, describe: `checkpoint files for the page's model picker (default: ${DEFAULT_SAVE_PATH} if it exists)` })
+    .option('checkpoint', { type: 'string', array: true, requiresArg: true, describe: `checkpoint files for the page's model picker, the first shown first (${DEFAULT_SAVE_PATH} is added when it exists)` })
     .option('port', numeric('port to listen on (0: any free one; default: 8080)'))
     .option('host', { type: 'string', requiresArg: true, describe: 'address to listen on (default: 127.0.0.1, this machine only; 0.0.0.0 listens on the network)' })
     .option('data-dir', { type: 'string', requiresArg: true, describe: 'folder with the four MNIST IDX files, for training in the page' })
@@ -29,12 +30,16 @@ export function serveOptions<T>(y: Argv<T>) {
     .example('$0 serve --host 0.0.0.0 --port 8080', 'reachable from other devices on your network (on purpose only)');
 }
 
-/** The checkpoints for the picker: the ones given, else the default one if it exists. */
+/**
+ * The checkpoints for the picker: the ones given (the first is shown first), then the one
+ * `npm start` saves if it exists and was not given.
+ */
 function checkpointList(given: string | string[] | undefined): string[] {
   const list = given === undefined ? [] : (Array.isArray(given) ? given : [given]).map(String);
   if (list.some((f) => f.trim() === '')) throw new OptionError("--checkpoint: '', expected a checkpoint file");
-  if (list.length > 0) return [...new Set(list)];
-  return existsSync(DEFAULT_SAVE_PATH) ? [DEFAULT_SAVE_PATH] : [];
+  const unique = [...new Map(list.map((f) => [resolve(f), f])).values()];
+  if (existsSync(DEFAULT_SAVE_PATH) && !unique.some((f) => resolve(f) === resolve(DEFAULT_SAVE_PATH))) unique.push(DEFAULT_SAVE_PATH);
+  return unique;
 }
 
 /** The URLs other machines reach a server listening on every address at (IPv4, not loopback). */
