@@ -33,7 +33,7 @@ export function csrKernelModule(n: number, fused: boolean): Uint8Array<ArrayBuff
   const params = [i32, i32, i32, i32, i32, i32] as const;
   const scaleOf = (f: FunctionBuilder, values: number, t: number, blk: Block, scale: number, scalar: number) => {
     f.get(values).get(t).i32Add().f32Load(0).set(scalar);
-    if (blk.vectors > 0) f.get(scalar).f32x4Splat().set(scale);
+    if (blk.vectors > 0 || blk.half) f.get(scalar).f32x4Splat().set(scale);
   };
 
   // C (rows × n) += A·B: for each row of C, each block summed in registers over the row's nonzeros.

@@ -46,7 +46,7 @@ export function denseKernelModule(n: number, fused: boolean): Uint8Array<ArrayBu
         f.get(a).get(r).get(k).i32Mul().i32Const(2).i32Shl().i32Add().tee(at).get(k).i32Const(2).i32Shl().i32Add().set(end);
         f.get(b).set(bRow);
         forValues(f, at, end, value, () => {
-          if (blk.vectors > 0) f.get(value).f32x4Splat().set(scale);
+          if (blk.vectors > 0 || blk.half) f.get(value).f32x4Splat().set(scale);
           accumulateBlock(f, fused, bRow, blk, acc, scale, value);
         }, () => f.get(bRow).i32Const(rowBytes).i32Add().set(bRow));
         addBlockInto(f, cRow, blk, acc);
@@ -67,7 +67,7 @@ export function denseKernelModule(n: number, fused: boolean): Uint8Array<ArrayBu
         f.get(a).get(p).get(cols).i32Mul().i32Const(2).i32Shl().i32Add().tee(at).get(cols).i32Const(2).i32Shl().i32Add().set(end);
         f.get(c).set(cRow);
         forValues(f, at, end, value, () => {
-          if (blk.vectors > 0) f.get(value).f32x4Splat().set(scale);
+          if (blk.vectors > 0 || blk.half) f.get(value).f32x4Splat().set(scale);
           scatterBlock(f, fused, cRow, blk, row, scale, value);
         }, () => f.get(cRow).i32Const(rowBytes).i32Add().set(cRow));
       }

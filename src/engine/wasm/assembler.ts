@@ -163,6 +163,10 @@ export class FunctionBuilder {
   v128Load16x4U(offset = 0): this { return this.simd(0x04, ...this.memarg(1, offset)); }
   /** Four bytes into lane 0, the rest zero. */
   v128Load32Zero(offset = 0): this { return this.simd(0x5c, ...this.memarg(0, offset)); }
+  /** Eight bytes (two f32) into lanes 0–1, the rest zero. */
+  v128Load64Zero(offset = 0): this { return this.simd(0x5d, ...this.memarg(2, offset)); }
+  /** Stores lanes 0–1 (as one 64-bit lane) of the v128 on the stack. */
+  v128Store64Lane0(offset = 0): this { return this.simd(0x5b, ...this.memarg(2, offset), 0); }
   v128Store(offset = 0, aligned = false): this { return this.simd(0x0b, ...this.memarg(aligned ? 4 : 2, offset)); }
   f32x4Splat(): this { return this.simd(0x13); }
   i16x8ExtendLowI8x16U(): this { return this.simd(0x89); }
