@@ -9,7 +9,7 @@ import type { Argv } from 'yargs';
 import { OptionError } from '../../engine/errors.js';
 import { startPageServer, type PageServer } from '../../node/page-server.js';
 import { DEFAULT_SAVE_PATH } from '../defaults.js';
-import { intFlag, numeric } from '../options.js';
+import { intFlag, lastGiven, numeric } from '../options.js';
 import { noteLine, printLine, type Print } from '../output.js';
 
 export interface ServeArgs {
@@ -49,15 +49,16 @@ function networkUrls(port: number): string[] {
 
 export async function startServe(args: ServeArgs, print: Print = printLine, note: Print = noteLine): Promise<PageServer> {
   const port = intFlag('port', args.port ?? 8080, 0, 65535);
-  const host = String(args.host ?? '127.0.0.1');
+  const host = String(lastGiven(args.host ?? '127.0.0.1'));
   const checkpoints = checkpointList(args.checkpoint);
-  const server = await startPageServer({ host, port, checkpoints, dataDir: args.dataDir });
+  const dataDir = args.dataDir === undefined ? undefined : String(lastGiven(args.dataDir));
+  const server = await startPageServer({ host, port, checkpoints, dataDir });
   if (checkpoints.length === 0) note(`no checkpoint: ${DEFAULT_SAVE_PATH} does not exist yet (npm start saves it); the page can train one`);
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
     note(`listening on ${host}: other machines on the network can open the page`);
     // Over plain HTTP from another machine the page is not a secure context: no SharedArrayBuffer, so JS kernels.
-    const port = Number(new URL(server.url).port);
-    if (host === '0.0.0.0' || host === '::') for (const url of networkUrls(port)) print(`on the network: ${url} (JavaScript kernels there: SIMD needs localhost or HTTPS)`);
+    const listening = Number(new URL(server.url).port);
+    if (host === '0.0.0.0' || host === '::') for (const url of networkUrls(listening)) print(`on the network: ${url} (JavaScript kernels there: SIMD needs localhost or HTTPS)`);
   }
   for (const c of server.checkpoints) print(`model: ${c.file} (${c.description})`);
   print(`draw a digit at ${server.url} (Ctrl-C stops the server)`);
@@ -66,8 +67,8 @@ export async function startServe(args: ServeArgs, print: Print = printLine, note
 
 export async function runServe(args: ServeArgs): Promise<void> {
   const server = await startServe(args);
-  await new Promise<void>((resolve) => {
-    const stop = () => void server.close().then(resolve);
+  await new Promise<void>((stopped) => {
+    const stop = () => void server.close().then(stopped);
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
