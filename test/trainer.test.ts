@@ -7,14 +7,16 @@ import { csrFromSplit, denseData } from '../src/train/training-data.js';
 import { train } from '../src/train/trainer.js';
 import { evaluateData } from '../src/train/evaluate-data.js';
 import { shardRange } from '../src/train/shard.js';
+import { MIN_UPDATE_RANGE, paramRange, updateThreads } from '../src/train/protocol.js';
 import { mlp, softmaxRegression, SGD, Momentum, Adam, Rng, zeros, fromLayers } from '../src/engine/index.js';
 import { kernelsFor } from '../src/engine/kernels/kernel-set.js';
 
 const mnist = loadMnist({ dataDir: bundledDataDir() });
 const data = csrFromSplit(mnist.train, 10);
 
-async function run(threads: number, steps: number, seed = 1) {
-  const model = mlp({ hidden: [32] }).initialize(seed);
+/** An MLP 784-`hidden`-10 trained for `steps` steps on `threads` threads. With 32 hidden units it is small enough (25,450 parameters) for the main thread to update alone. */
+async function run(threads: number, steps: number, seed = 1, hidden = 32) {
+  const model = mlp({ hidden: [hidden] }).initialize(seed);
   const optimizer = new Momentum(0.05, 0.9);
   const backend = createBackend(model, data, optimizer, threads, 100);
   // epochs are 550 steps; train on a prefix view of the data to make `steps` steps an epoch
@@ -50,6 +52,40 @@ test('shards are contiguous and cover the batch', () => {
       next = hi;
     }
     assert.is(next, b);
+  }
+});
+
+test('the update\'s ranges: contiguous, covering every parameter, at least MIN_UPDATE_RANGE, empty past updateThreads', () => {
+  assert.is(updateThreads(7850, 2), 1, 'the tutorial\'s model is updated by the main thread alone');
+  assert.is(updateThreads(203_530, 2), 2, 'the MLP 784-256-10 splits its update');
+  assert.is(updateThreads(101_770, 4), 3, 'no more threads than ranges of MIN_UPDATE_RANGE');
+  for (const [params, threads] of [[7850, 2], [25_450, 4], [101_770, 2], [101_770, 4], [203_530, 3], [MIN_UPDATE_RANGE * 2, 2]]) {
+    const active = updateThreads(params, threads);
+    let next = 0;
+    for (let t = 0; t < threads; t++) {
+      const [lo, hi] = paramRange(params, threads, t);
+      if (t >= active) {
+        assert.is(hi - lo, 0, `${params} on ${threads}: thread ${t} has nothing`);
+        continue;
+      }
+      assert.is(lo, next);
+      assert.ok(active === 1 || hi - lo >= MIN_UPDATE_RANGE, `${params} on ${threads}: thread ${t} has ${hi - lo}`);
+      next = hi;
+    }
+    assert.is(next, params);
+  }
+});
+
+test('a model big enough to share its update (MLP 784-128-10, 101,770 parameters): bit-identical per thread count, within 1e-5 of 1 thread, on 2 threads (2 ranges) and 4 (3 ranges)', async () => {
+  const a = await run(2, 100, 1, 128);
+  const b = await run(2, 100, 1, 128);
+  assert.equal(new Uint8Array(a.params.buffer.slice(0)), new Uint8Array(b.params.buffer.slice(0)));
+  const one = await run(1, 100, 1, 128);
+  const four = await run(4, 100, 1, 128);
+  for (const [name, m] of [['2 threads', a], ['4 threads', four]] as const) {
+    let worst = 0;
+    for (let i = 0; i < one.params.length; i++) worst = Math.max(worst, Math.abs(one.params[i] - m.params[i]));
+    assert.ok(worst <= 1e-5 && worst > 0, `${name}: max difference ${worst} from 1 thread`);
   }
 });
 

@@ -64,11 +64,11 @@ export default function gradientWorker(task: WorkerTask): WorkerResult {
         const batch = Atomics.load(ctrl, CTRL.BATCH);
         const [start, end] = shardRange(batch, task.threads, task.shard);
         losses[task.shard] = shard.compute(indices, start, end, batch, Atomics.load(ctrl, CTRL.STEP));
+        steps++;
       } else if (phase === PHASE.UPDATE) {
         // Sum the slabs over this thread's range of the parameters and update it.
         const t = Atomics.load(ctrl, CTRL.STEP);
         reduceAndUpdate(slabs, lo, hi, model.kernels.addInto.bind(model.kernels), (a, b) => optimizer.stepRange(params, slabs[0], a, b, t, true));
-        steps++;
       } else {
         // This thread's share of a data set's evaluation.
         const set = evaluation[Atomics.load(ctrl, CTRL.EVAL_SET)];

@@ -3,7 +3,9 @@
  * shards: the main thread computes shard 0 into the model's own gradient buffer while T-1 pool
  * workers compute the others into their slabs. Then each thread adds the slabs over its own
  * range of the parameters, in slab order (so a seed and a thread count give bit-identical
- * weights), and applies the optimiser to that range: the update is parallel too.
+ * weights), and applies the optimiser to that range: the update is parallel too, for a model
+ * with parameters enough to share (protocol.ts, MIN_UPDATE_RANGE; a smaller one is updated by
+ * the main thread alone, saving a hand-off).
  *
  * Piscina owns the workers (start-up, errors, teardown); each worker runs one long task for the
  * whole run and is driven through shared memory (src/train/protocol.ts): a Piscina round trip
@@ -18,7 +20,7 @@ import type { Sequential } from '../engine/model/sequential.js';
 import { fromPartial, type GradientBackend } from '../train/gradient-backend.js';
 import type { TrainingData } from '../train/training-data.js';
 import { evaluateRange } from '../train/evaluate-data.js';
-import { COMMAND_STOP, CTRL, PHASE, controlWords, paramRange, reduceAndUpdate, type InjectedFault, type MemoryRegion, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../train/protocol.js';
+import { COMMAND_STOP, CTRL, PHASE, controlWords, paramRange, reduceAndUpdate, updateThreads, type InjectedFault, type MemoryRegion, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../train/protocol.js';
 import type { KernelMemory } from '../engine/wasm/kernel-memory.js';
 import { SimdKernels, type KernelSet } from '../engine/kernels/kernel-set.js';
 import { ShardGradient, shardRange, type StepRandomness } from '../train/shard.js';
@@ -238,11 +240,13 @@ export class PoolBackend implements GradientBackend {
     let loss = this.main.compute(this.indices, start, end, batch, t);
     await this.waitFor(gradients);
     for (let w = 1; w < this.threads; w++) loss += this.losses[w];
-    // Phase 2: each thread sums the slabs over its range of the parameters and updates it.
-    const update = this.startPhase(PHASE.UPDATE);
+    // Phase 2: each thread sums the slabs over its range of the parameters and updates it; a
+    // small model's update is the main thread's alone, with no phase (paramRange).
+    const shared = updateThreads(this.params.length, this.threads) > 1;
+    const update = shared ? this.startPhase(PHASE.UPDATE) : 0;
     const [lo, hi] = paramRange(this.params.length, this.threads, 0);
     reduceAndUpdate(this.slabs, lo, hi, this.kernels.addInto.bind(this.kernels), (a, b) => this.optimizer.stepRange(this.params, this.slabs[0], a, b, t, true));
-    await this.waitFor(update);
+    if (shared) await this.waitFor(update);
     this.slabsClear = true;
     this.steps++;
     return loss;
