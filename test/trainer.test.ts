@@ -7,7 +7,7 @@ import { csrFromSplit, denseData } from '../src/train/training-data.js';
 import { train } from '../src/train/trainer.js';
 import { evaluateData } from '../src/train/evaluate-data.js';
 import { shardRange } from '../src/train/shard.js';
-import { MIN_UPDATE_RANGE, paramRange, updateThreads } from '../src/train/protocol.js';
+import { CTRL, reduceAndUpdate, sharesUpdate, UPDATE_CHUNK, updateByChunks } from '../src/train/protocol.js';
 import { mlp, softmaxRegression, SGD, Momentum, Adam, Rng, zeros, fromLayers } from '../src/engine/index.js';
 import { kernelsFor } from '../src/engine/kernels/kernel-set.js';
 
@@ -55,28 +55,40 @@ test('shards are contiguous and cover the batch', () => {
   }
 });
 
-test('the update\'s ranges: contiguous, covering every parameter, at least MIN_UPDATE_RANGE, empty past updateThreads', () => {
-  assert.is(updateThreads(7850, 2), 1, 'the tutorial\'s model is updated by the main thread alone');
-  assert.is(updateThreads(203_530, 2), 2, 'the MLP 784-256-10 splits its update');
-  assert.is(updateThreads(101_770, 4), 3, 'no more threads than ranges of MIN_UPDATE_RANGE');
-  for (const [params, threads] of [[7850, 2], [25_450, 4], [101_770, 2], [101_770, 4], [203_530, 3], [MIN_UPDATE_RANGE * 2, 2]]) {
-    const active = updateThreads(params, threads);
-    let next = 0;
-    for (let t = 0; t < threads; t++) {
-      const [lo, hi] = paramRange(params, threads, t);
-      if (t >= active) {
-        assert.is(hi - lo, 0, `${params} on ${threads}: thread ${t} has nothing`);
-        continue;
+test('the update in chunks: every parameter summed and updated once, whoever claims it; small models stay on the main thread', () => {
+  assert.not.ok(sharesUpdate(7850, 2), 'the tutorial\'s model is updated by the main thread alone');
+  assert.not.ok(sharesUpdate(2 * UPDATE_CHUNK - 1, 4));
+  assert.ok(sharesUpdate(2 * UPDATE_CHUNK, 2));
+  assert.ok(sharesUpdate(203_530, 2), 'the MLP 784-256-10 shares its update');
+  assert.not.ok(sharesUpdate(203_530, 1));
+  for (const params of [2 * UPDATE_CHUNK, 101_770, 203_530]) {
+    const ctrl = new Int32Array(16);
+    const slabs = [new Float32Array(params).fill(1), new Float32Array(params).fill(2)];
+    const updated = new Int32Array(params);
+    const add = (dst: Float32Array, src: Float32Array, a: number, b: number) => {
+      for (let i = a; i < b; i++) {
+        dst[i] += src[i];
+        src[i] = 0;
       }
-      assert.is(lo, next);
-      assert.ok(active === 1 || hi - lo >= MIN_UPDATE_RANGE, `${params} on ${threads}: thread ${t} has ${hi - lo}`);
-      next = hi;
-    }
-    assert.is(next, params);
+    };
+    const update = (a: number, b: number) => {
+      for (let i = a; i < b; i++) {
+        updated[i] += slabs[0][i] === 3 ? 1 : 100; // the slabs were summed first
+        slabs[0][i] = 0;
+      }
+    };
+    // Thread A claims the first chunk and is slow with it; thread B takes every other; A then finds none left.
+    const a0 = Atomics.add(ctrl, CTRL.NEXT_CHUNK, 1) * UPDATE_CHUNK;
+    const second = updateByChunks(ctrl, params, slabs, add, update);
+    reduceAndUpdate(slabs, a0, a0 + UPDATE_CHUNK, add, update);
+    const first = 1 + updateByChunks(ctrl, params, slabs, add, update);
+    assert.is(first + second, Math.ceil(params / UPDATE_CHUNK), `${params}: every chunk once`);
+    assert.ok(updated.every((u) => u === 1), `${params}: every parameter updated once, with the slabs summed`);
+    assert.ok(slabs[1].every((g) => g === 0), `${params}: the other slab is clear after`);
   }
 });
 
-test('a model big enough to share its update (MLP 784-128-10, 101,770 parameters): bit-identical per thread count, within 1e-5 of 1 thread, on 2 threads (2 ranges) and 4 (3 ranges)', async () => {
+test('a model big enough to share its update (MLP 784-128-10, 101,770 parameters, 4 chunks): bit-identical per thread count, within 1e-5 of 1 thread, on 2 threads and on 4', async () => {
   const a = await run(2, 100, 1, 128);
   const b = await run(2, 100, 1, 128);
   assert.equal(new Uint8Array(a.params.buffer.slice(0)), new Uint8Array(b.params.buffer.slice(0)));

@@ -6,7 +6,7 @@
  */
 import { Sequential } from '../src/engine/model/sequential.js';
 import { ShardGradient, shardRange } from '../src/train/shard.js';
-import { COMMAND_STOP, CTRL, PHASE, paramRange, reduceAndUpdate, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../src/train/protocol.js';
+import { COMMAND_STOP, CTRL, PHASE, updateByChunks, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../src/train/protocol.js';
 import { evaluateRange } from '../src/train/evaluate-data.js';
 import { SimdKernels } from '../src/engine/kernels/kernel-set.js';
 import { KernelMemory } from '../src/engine/wasm/kernel-memory.js';
@@ -35,7 +35,6 @@ export default function gradientWorker(task: WorkerTask): WorkerResult {
   const optimizer = optimizerFromConfig(task.optimizer);
   optimizer.useKernels(model.kernels);
   optimizer.attachState(Object.fromEntries(Object.entries(task.optimizerState).map(([k, b]) => [k, floats(b)])));
-  const [lo, hi] = paramRange(params.length, task.threads, task.shard);
   // SEQ starts at 0 and the main thread may already have started step 1 while this thread was
   // starting up, so begin from 0 rather than from the current value.
   let seen = 0;
@@ -66,9 +65,9 @@ export default function gradientWorker(task: WorkerTask): WorkerResult {
         losses[task.shard] = shard.compute(indices, start, end, batch, Atomics.load(ctrl, CTRL.STEP));
         steps++;
       } else if (phase === PHASE.UPDATE) {
-        // Sum the slabs over this thread's range of the parameters and update it.
+        // Sum the slabs and update the parameters, a chunk at a time, while chunks are left.
         const t = Atomics.load(ctrl, CTRL.STEP);
-        reduceAndUpdate(slabs, lo, hi, model.kernels.addInto.bind(model.kernels), (a, b) => optimizer.stepRange(params, slabs[0], a, b, t, true));
+        updateByChunks(ctrl, params.length, slabs, model.kernels.addInto.bind(model.kernels), (a, b) => optimizer.stepRange(params, slabs[0], a, b, t, true));
       } else {
         // This thread's share of a data set's evaluation.
         const set = evaluation[Atomics.load(ctrl, CTRL.EVAL_SET)];

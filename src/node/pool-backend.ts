@@ -3,9 +3,9 @@
  * shards: the main thread computes shard 0 into the model's own gradient buffer while T-1 pool
  * workers compute the others into their slabs. Then each thread adds the slabs over its own
  * range of the parameters, in slab order (so a seed and a thread count give bit-identical
- * weights), and applies the optimiser to that range: the update is parallel too, for a model
- * with parameters enough to share (protocol.ts, MIN_UPDATE_RANGE; a smaller one is updated by
- * the main thread alone, saving a hand-off).
+ * weights), and applies the optimiser there: the update is parallel too, in chunks each thread
+ * claims when it is free (protocol.ts, UPDATE_CHUNK; a model under two chunks is updated by the
+ * main thread alone, saving a hand-off).
  *
  * Piscina owns the workers (start-up, errors, teardown); each worker runs one long task for the
  * whole run and is driven through shared memory (src/train/protocol.ts): a Piscina round trip
@@ -20,7 +20,7 @@ import type { Sequential } from '../engine/model/sequential.js';
 import { fromPartial, type GradientBackend } from '../train/gradient-backend.js';
 import type { TrainingData } from '../train/training-data.js';
 import { evaluateRange } from '../train/evaluate-data.js';
-import { COMMAND_STOP, CTRL, PHASE, controlWords, paramRange, reduceAndUpdate, updateThreads, type InjectedFault, type MemoryRegion, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../train/protocol.js';
+import { COMMAND_STOP, CTRL, PHASE, controlWords, reduceAndUpdate, sharesUpdate, updateByChunks, type InjectedFault, type MemoryRegion, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../train/protocol.js';
 import type { KernelMemory } from '../engine/wasm/kernel-memory.js';
 import { SimdKernels, type KernelSet } from '../engine/kernels/kernel-set.js';
 import { ShardGradient, shardRange, type StepRandomness } from '../train/shard.js';
@@ -240,13 +240,18 @@ export class PoolBackend implements GradientBackend {
     let loss = this.main.compute(this.indices, start, end, batch, t);
     await this.waitFor(gradients);
     for (let w = 1; w < this.threads; w++) loss += this.losses[w];
-    // Phase 2: each thread sums the slabs over its range of the parameters and updates it; a
-    // small model's update is the main thread's alone, with no phase (paramRange).
-    const shared = updateThreads(this.params.length, this.threads) > 1;
-    const update = shared ? this.startPhase(PHASE.UPDATE) : 0;
-    const [lo, hi] = paramRange(this.params.length, this.threads, 0);
-    reduceAndUpdate(this.slabs, lo, hi, this.kernels.addInto.bind(this.kernels), (a, b) => this.optimizer.stepRange(this.params, this.slabs[0], a, b, t, true));
-    if (shared) await this.waitFor(update);
+    // Phase 2: the threads sum the slabs and update the parameters chunk by chunk, each claiming
+    // the next chunk when it is free; a small model's update is the main thread's alone, with no phase.
+    const add = this.kernels.addInto.bind(this.kernels);
+    const step = (a: number, b: number) => this.optimizer.stepRange(this.params, this.slabs[0], a, b, t, true);
+    if (sharesUpdate(this.params.length, this.threads)) {
+      Atomics.store(this.ctrl, CTRL.NEXT_CHUNK, 0);
+      const update = this.startPhase(PHASE.UPDATE);
+      updateByChunks(this.ctrl, this.params.length, this.slabs, add, step);
+      await this.waitFor(update);
+    } else {
+      reduceAndUpdate(this.slabs, 0, this.params.length, add, step);
+    }
     this.slabsClear = true;
     this.steps++;
     return loss;

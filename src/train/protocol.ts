@@ -7,9 +7,9 @@
  * for a model too small to share its update, which the main thread then does alone):
  *  - gradients: the main thread has written the batch's example indices into shared memory;
  *    every thread (the main one included) computes its shard's gradient into its slab;
- *  - update: every thread adds the slabs over its own range of the parameters, in slab order
- *    (so the sums do not depend on timing), and applies the optimiser to that range, leaving
- *    every slab zero there for the next step's gradients.
+ *  - update: the threads claim chunks of the parameters in turn; for each, a thread adds the
+ *    slabs in slab order (so the sums do not depend on timing or on who takes the chunk) and
+ *    applies the optimiser there, leaving every slab zero there for the next step's gradients.
  * Between steps, an evaluation phase has every thread evaluate its contiguous share of one of
  * the data sets the pool was given at its start (validation, test) and write its counts into
  * `results`.
@@ -39,6 +39,8 @@ export const CTRL = {
   PHASE: 5,
   /** In an evaluation phase, the index of the data set (WorkerTask.evaluation). */
   EVAL_SET: 6,
+  /** In an update phase, the next chunk of parameters to claim (updateByChunks); 0 at its start. */
+  NEXT_CHUNK: 7,
   /** DONE + w: the last SEQ that worker w (1-based shard index) finished. */
   DONE: 8,
 } as const;
@@ -47,27 +49,33 @@ export const COMMAND_STOP = 1;
 export const PHASE = { GRADIENTS: 1, UPDATE: 2, EVALUATE: 3 } as const;
 
 /**
- * The fewest parameters worth a thread of their own in the update phase. Below this a range
- * costs less to update than a hand-off between threads does (the tutorial's 7,850 parameters:
- * a 2-thread step measured 50.6–52.7 µs with the whole update on the main thread, against
- * 52.0–63.1 µs split across both, interleaved), so a small model is updated by the main thread
- * alone and its step has no update phase.
+ * The update phase's unit of work, in parameters. Threads claim chunks in turn (Atomics.add on
+ * NEXT_CHUNK) until none is left, so a thread that finished its gradients late, or runs slower,
+ * simply takes fewer: which thread sums an element's slabs changes nothing in the sum, so the
+ * weights stay bit-identical per thread count. A model with fewer parameters than two chunks is
+ * updated by the main thread alone, and its step has no update phase: there a hand-off costs more
+ * than the update (the tutorial's 7,850 parameters: a 2-thread step measured 50.6–52.7 µs with the
+ * whole update on the main thread, against 52.0–63.1 µs split across both, interleaved).
  */
-export const MIN_UPDATE_RANGE = 32768;
+export const UPDATE_CHUNK = 32768;
 
-/** How many threads share the update of `params` parameters: as many as have MIN_UPDATE_RANGE each, at least 1. */
-export function updateThreads(params: number, threads: number): number {
-  return Math.max(1, Math.min(threads, Math.floor(params / MIN_UPDATE_RANGE)));
+/** Whether the threads share the update of `params` parameters (else the main thread does it alone). */
+export function sharesUpdate(params: number, threads: number): boolean {
+  return threads > 1 && params >= 2 * UPDATE_CHUNK;
 }
 
 /**
- * Thread t's range of the parameters in the update phase: contiguous, sizes differ by at most 1,
- * empty for the threads past updateThreads. Which thread sums an element changes nothing in it.
+ * The update phase on one thread: claims chunks of UPDATE_CHUNK parameters from the shared counter
+ * until none is left, and sums and updates each (reduceAndUpdate). Returns the chunks it took.
  */
-export function paramRange(params: number, threads: number, t: number): [number, number] {
-  const active = updateThreads(params, threads);
-  if (t >= active) return [params, params];
-  return [Math.floor((t * params) / active), Math.floor(((t + 1) * params) / active)];
+export function updateByChunks(ctrl: Int32Array, params: number, slabs: Float32Array[], add: (dst: Float32Array, src: Float32Array, start: number, end: number, clearSrc: boolean) => void, update: (start: number, end: number) => void): number {
+  let taken = 0;
+  for (;;) {
+    const start = Atomics.add(ctrl, CTRL.NEXT_CHUNK, 1) * UPDATE_CHUNK;
+    if (start >= params) return taken;
+    reduceAndUpdate(slabs, start, Math.min(params, start + UPDATE_CHUNK), add, update);
+    taken++;
+  }
 }
 
 /**
