@@ -13,8 +13,6 @@ export class DrawPad {
   private readonly ctx: CanvasRenderingContext2D;
   private last: { x: number; y: number } | null = null;
   private activePointer: number | null = null;
-  /** Whether something was drawn or shown since the last clear. */
-  empty = true;
   /** A dropped image is on the pad: the next stroke starts on clean paper. */
   private showingImage = false;
 
@@ -32,7 +30,6 @@ export class DrawPad {
   clear(): void {
     this.ctx.fillStyle = PAPER;
     this.ctx.fillRect(0, 0, PAD_SIZE, PAD_SIZE);
-    this.empty = true;
   }
 
   /** The pad's pixels (RGBA), for reading. */
@@ -46,7 +43,6 @@ export class DrawPad {
     const s = Math.min(PAD_SIZE / image.width, PAD_SIZE / image.height);
     const w = image.width * s, h = image.height * s;
     this.ctx.drawImage(image, (PAD_SIZE - w) / 2, (PAD_SIZE - h) / 2, w, h);
-    this.empty = false;
     this.showingImage = true;
   }
 
@@ -106,6 +102,5 @@ export class DrawPad {
     c.moveTo(a.x, a.y);
     c.lineTo(b.x, b.y);
     c.stroke();
-    this.empty = false;
   }
 }

@@ -32,20 +32,17 @@ export class ProbabilityBars {
   }
 }
 
-/** Grayscale bytes onto a canvas of the image's size (CSS enlarges it, pixelated). */
+/** Grayscale bytes onto a canvas of the image's size (CSS enlarges it, pixelated); null paints it black. */
 export function drawGray(canvas: HTMLCanvasElement, img: Gray | null): void {
-  const side = img?.width ?? canvas.width;
-  canvas.width = side;
-  canvas.height = img?.height ?? canvas.height;
+  if (img) {
+    canvas.width = img.width;
+    canvas.height = img.height;
+  }
   const ctx = canvas.getContext('2d')!;
   const data = ctx.createImageData(canvas.width, canvas.height);
-  if (img) {
-    for (let i = 0; i < img.pixels.length; i++) {
-      const v = img.pixels[i];
-      data.data.set([v, v, v, 255], i * 4);
-    }
-  } else {
-    for (let i = 3; i < data.data.length; i += 4) data.data[i] = 255;
+  for (let i = 0; i < canvas.width * canvas.height; i++) {
+    const v = img ? img.pixels[i] : 0;
+    data.data.set([v, v, v, 255], i * 4);
   }
   ctx.putImageData(data, 0, 0);
 }
