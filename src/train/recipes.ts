@@ -25,6 +25,9 @@ const TUTORIAL: Recipe = { epochs: 25, lr: 0.01, optimizer: 'sgd', batchSize: 10
 
 export const CNN_RECIPE: Recipe = { epochs: 16, lr: 0.002, optimizer: 'adam', batchSize: 64, schedule: 'cosine', augmentShift: 1 };
 
+/** Settings every recipe shares unless told otherwise: momentum's μ (--optimizer momentum), the spread of --init normal, the MLP's hidden layer. */
+export const SHARED_DEFAULTS = { momentum: 0.9, initStd: 1, hidden: '256' } as const;
+
 /** The initialiser a dense model starts from unless told: the tutorial's N(0, 1) for softmax, He for the MLP. */
 export function defaultInit(model: string): string {
   return model === 'softmax' ? 'normal' : 'he';

@@ -9,7 +9,7 @@ import { makeOptimizer } from '../engine/optim/optimizers.js';
 import { DEFAULT_VALIDATION_SIZE } from '../data/dataset.js';
 import { encodeCheckpoint, type EpochRecord, type TrainingConfig } from '../train/checkpoint.js';
 import { evaluateData } from '../train/evaluate-data.js';
-import { buildModel, defaultInit, recipeFor } from '../train/recipes.js';
+import { buildModel, defaultInit, recipeFor, SHARED_DEFAULTS } from '../train/recipes.js';
 import { csrFromSplit } from '../train/training-data.js';
 import { stepsPerEpoch, train } from '../train/trainer.js';
 import { fetchMnist } from './mnist-fetch.js';
@@ -29,11 +29,11 @@ async function run(request: TrainRequest): Promise<void> {
   const recipe = recipeFor(request.model);
   const init = defaultInit(request.model);
   const config: TrainingConfig = {
-    model: request.model, optimizer: recipe.optimizer, lr: recipe.lr, momentum: 0.9, batchSize: recipe.batchSize,
-    init, initStd: 1, validationSize: DEFAULT_VALIDATION_SIZE, epochs: request.epochs,
+    model: request.model, optimizer: recipe.optimizer, lr: recipe.lr, momentum: SHARED_DEFAULTS.momentum, batchSize: recipe.batchSize,
+    init, initStd: SHARED_DEFAULTS.initStd, validationSize: DEFAULT_VALIDATION_SIZE, epochs: request.epochs,
     augmentShift: 0, schedule: { kind: 'constant' }, kernels: kernels.path,
   };
-  const { model, description } = buildModel({ model: request.model, hidden: '256', init, initStd: config.initStd }, mnist.train.rows, mnist.train.cols, mnist.classes, kernels);
+  const { model, description } = buildModel({ model: request.model, hidden: SHARED_DEFAULTS.hidden, init, initStd: config.initStd }, mnist.train.rows, mnist.train.cols, mnist.classes, kernels);
   model.initialize(request.seed);
   const optimizer = makeOptimizer(config.optimizer, config.lr, config.momentum, { schedule: config.schedule });
   const data = csrFromSplit(mnist.train, mnist.classes, kernels.allocator);

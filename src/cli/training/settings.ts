@@ -11,7 +11,7 @@ import { SCHEDULE_NAMES } from '../../engine/optim/schedule.js';
 import { resolveKernelPath, type KernelPath } from '../../engine/kernels/kernel-set.js';
 import type { Checkpoint, TrainingConfig } from '../../train/checkpoint.js';
 import { DEFAULT_SAVE_PATH } from '../defaults.js';
-import { defaultInit, MODEL_NAMES, recipeFor } from '../../train/recipes.js';
+import { defaultInit, MODEL_NAMES, recipeFor, SHARED_DEFAULTS } from '../../train/recipes.js';
 import { choiceFlag, fractionFlag, intFlag, lastGiven, nonNegativeNumberFlag, plural, positiveNumberFlag } from '../options.js';
 import type { Print } from '../output.js';
 
@@ -52,7 +52,7 @@ export interface TrainArgs {
   interruptAfter?: number;
 }
 
-export const DEFAULTS = { model: 'softmax', hidden: '256', momentum: 0.9, lrStepEpochs: 10, lrGamma: 0.1, lrFloor: 0, initStd: 1, seed: 0, validationSize: 5000, displayStep: 1 } as const;
+export const DEFAULTS = { model: 'softmax', ...SHARED_DEFAULTS, lrStepEpochs: 10, lrGamma: 0.1, lrFloor: 0, seed: 0, validationSize: 5000, displayStep: 1 } as const;
 
 /** The flags a checkpoint's own settings replace on --resume, as typed. */
 const RESUME_FIXED: [keyof TrainArgs, string][] = [
