@@ -14,7 +14,9 @@ import { esc } from '../report/svg.js';
 import { initialParameters, weightMaps, type WeightPicture } from '../report/weights.js';
 import type { CheckpointMeta } from '../train/checkpoint.js';
 import { csrFromSplit } from '../train/training-data.js';
-import { probabilitiesData } from '../train/evaluate-data.js';
+import { logitsData } from '../train/evaluate-data.js';
+import { softmax } from '../engine/model/loss.js';
+import type { InferencePool } from './inference-pool.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { loadSharp } from './images.js';
 import { labelledSheetPng } from './labelled-sheet.js';
@@ -27,6 +29,8 @@ export interface ReportInput {
   /** Most mistakes shown in the gallery (0: no gallery). */
   maxMistakes: number;
   source: string;
+  /** Threads to run the test set on (default: this one alone). */
+  pool?: InferencePool;
 }
 
 export interface ReportResult {
@@ -115,8 +119,9 @@ export async function writeReport(dir: string, input: ReportInput): Promise<Repo
   sections.push(await writeWeights(dir, input));
 
   // 2. Confusion matrix, 3. mistakes
-  const logits = new Float32Array(test.count * classes);
-  const probs = probabilitiesData(model, csrFromSplit(test, classes), 1000, logits);
+  const testData = csrFromSplit(test, classes);
+  const logits = input.pool ? await input.pool.logits(model, testData) : logitsData(model, testData);
+  const probs = softmax(logits, test.count, classes);
   const predicted = argmax(probs, test.count, classes);
   const matrix = confusionMatrix(predicted, test.labels, classes);
   const correct = matrix.reduce((s, row, t) => s + row[t], 0);

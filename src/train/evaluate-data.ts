@@ -1,9 +1,15 @@
 /** Evaluation over TrainingData (sparse or dense), in chunks, on the calling thread: the engine's evaluation path, fed by gathering. */
-import { evaluateChunks, forEachChunk, probabilitiesChunks, type ChunkSource } from '../engine/model/evaluate.js';
-import { softmaxCrossEntropy } from '../engine/model/loss.js';
-import { argmax } from '../engine/model/metrics.js';
+import { forEachChunk, type ChunkSource } from '../engine/model/evaluate.js';
+import { softmax, softmaxCrossEntropy } from '../engine/model/loss.js';
+import { accuracy, argmax } from '../engine/model/metrics.js';
 import type { Sequential } from '../engine/model/sequential.js';
 import { BatchBuffers, gatherBatch, type TrainingData } from './training-data.js';
+
+/**
+ * The chunk every evaluation runs in: memory stays flat for any set, and a pool cuts a set only at
+ * multiples of it, so that every chunk is computed exactly as one thread computes it.
+ */
+export const EVALUATION_CHUNK = 1000;
 
 export interface DataEvaluation {
   loss: number;
@@ -32,7 +38,7 @@ function inOrder(data: TrainingData, model: Sequential, first = 0): ChunkSource 
  * Examples [start, end) of the data: how many the model classifies right, and their summed
  * loss. A pool thread evaluates its share of a set with this; the shares add up to the set's.
  */
-export function evaluateRange(model: Sequential, data: TrainingData, start: number, end: number, chunk = 1000): PartialEvaluation {
+export function evaluateRange(model: Sequential, data: TrainingData, start: number, end: number, chunk = EVALUATION_CHUNK): PartialEvaluation {
   const c = model.outputSize;
   const predicted = new Int32Array(Math.min(chunk, Math.max(end - start, 0)));
   let correct = 0;
@@ -45,13 +51,47 @@ export function evaluateRange(model: Sequential, data: TrainingData, start: numb
   return { correct, lossSum };
 }
 
-export function evaluateData(model: Sequential, data: TrainingData, chunk = 1000): DataEvaluation {
-  const labels = new Int32Array(data.count);
-  const ev = evaluateChunks(model, data.count, inOrder(data, model), labels, chunk);
-  return { ...ev, labels };
+/**
+ * The logits of examples [start, end) of the data, chunk by chunk from `start`, into `out`
+ * (count × classes for the whole set: example i's row starts at i·classes).
+ */
+export function logitsRange(model: Sequential, data: TrainingData, start: number, end: number, out: Float32Array, chunk = EVALUATION_CHUNK): void {
+  const c = model.outputSize;
+  forEachChunk(model, Math.max(end - start, 0), inOrder(data, model, start), chunk, (logits, _labels, first, size) => {
+    out.set(logits.subarray(0, size * c), (start + first) * c);
+  });
+}
+
+/** The logits (count × classes) of every example of the data, in order, on this thread. */
+export function logitsData(model: Sequential, data: TrainingData, chunk = EVALUATION_CHUNK): Float32Array {
+  const out = new Float32Array(data.count * model.outputSize);
+  logitsRange(model, data, 0, data.count, out, chunk);
+  return out;
+}
+
+/**
+ * Mean loss, accuracy and predicted classes from a set's logits. The loss is summed chunk by
+ * chunk, in order, so it does not depend on how many threads computed the logits.
+ */
+export function evaluationFromLogits(logits: Float32Array, labels: ArrayLike<number>, count: number, classes: number, chunk = EVALUATION_CHUNK): DataEvaluation {
+  const labelsOut = Int32Array.from({ length: count }, (_, i) => labels[i]);
+  const predictions = argmax(logits, count, classes);
+  let loss = 0;
+  for (let start = 0; start < count; start += chunk) {
+    const size = Math.min(chunk, count - start);
+    loss += softmaxCrossEntropy(logits.subarray(start * classes, (start + size) * classes), labelsOut.subarray(start, start + size), size, classes);
+  }
+  return { loss: loss / Math.max(count, 1), accuracy: accuracy(predictions, labelsOut), predictions, labels: labelsOut };
+}
+
+/** Mean loss, accuracy, predictions and labels of the whole data set, on this thread. */
+export function evaluateData(model: Sequential, data: TrainingData, chunk = EVALUATION_CHUNK): DataEvaluation {
+  return evaluationFromLogits(logitsData(model, data, chunk), data.labels, data.count, model.outputSize, chunk);
 }
 
 /** Class probabilities (count × classes) for every example of the data, in order; the logits too, into `logitsOut`. */
-export function probabilitiesData(model: Sequential, data: TrainingData, chunk = 1000, logitsOut?: Float32Array): Float32Array {
-  return probabilitiesChunks(model, data.count, inOrder(data, model), chunk, logitsOut);
+export function probabilitiesData(model: Sequential, data: TrainingData, chunk = EVALUATION_CHUNK, logitsOut?: Float32Array): Float32Array {
+  const logits = logitsData(model, data, chunk);
+  logitsOut?.set(logits);
+  return softmax(logits, data.count, model.outputSize);
 }
