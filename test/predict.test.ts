@@ -82,7 +82,7 @@ test('pure helpers: fit keeps the aspect ratio; centring moves the mass to the m
 
 test('real test digits written as PNG and read back predict exactly as the arrays do', async () => {
   const indices = Array.from({ length: 20 }, (_, i) => i * 37);
-  const fromArrays = predictPixels(model, indices.map((i) => ({ source: `test[${i}]`, pixels: digit(i), label: mnist.test.labels[i] })));
+  const fromArrays = await predictPixels(model, indices.map((i) => ({ source: `test[${i}]`, pixels: digit(i), label: mnist.test.labels[i] })));
   const pngDir = join(dir, 'pngs');
   const { mkdirSync } = await import('node:fs');
   mkdirSync(pngDir, { recursive: true });

@@ -8,3 +8,4 @@ export * from './checkpoint-file.js';
 export * from './digit-images.js';
 export * from './prediction-output.js';
 export * from './report-writer.js';
+export * from './inference-pool.js';

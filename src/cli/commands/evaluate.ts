@@ -3,14 +3,14 @@ import type { Argv } from 'yargs';
 import { describeArchitecture } from '../../engine/layers/layers-text.js';
 import { confusionMatrix } from '../../engine/model/metrics.js';
 import { loadMnist } from '../../node/mnist-files.js';
-import { evaluateData } from '../../train/evaluate-data.js';
 import { csrFromSplit } from '../../train/training-data.js';
 import { checkModelFits } from '../check-model-fits.js';
+import { inferenceThreads, threadsOption, withInferencePool, type ThreadsArgs } from '../inference-threads.js';
 import { checkpointOption, readCheckpoint, type CheckpointArgs } from '../checkpoint-flag.js';
 import { choiceFlag, intFlag, numeric, plural } from '../options.js';
 import { noteLine, printLine, type Print } from '../output.js';
 
-export interface EvaluateArgs extends CheckpointArgs {
+export interface EvaluateArgs extends CheckpointArgs, ThreadsArgs {
   split?: string;
   dataDir?: string;
   validationSize?: number;
@@ -23,6 +23,7 @@ export function evaluateOptions<T>(y: Argv<T>) {
     .option('data-dir', { type: 'string', requiresArg: true, describe: 'folder with the four MNIST IDX files (raw or .gz)' })
     .option('validation-size', numeric("validation images (default: the checkpoint's training setting)"))
     .option('json', { type: 'boolean', describe: 'one JSON object instead of text' })
+    .option('threads', threadsOption)
     .example('$0 evaluate', `the model npm start saved, on the 10000 test images`)
     .example('$0 evaluate --checkpoint log/cnn.safetensors --split validation', 'another checkpoint, on the validation images')
     .example('$0 evaluate --json', 'accuracy, loss, per-digit accuracy and the confusion matrix as one JSON object');
@@ -39,12 +40,17 @@ export function formatConfusion(matrix: number[][]): string[] {
 export async function runEvaluate(args: EvaluateArgs, print: Print = printLine, note: Print = noteLine): Promise<void> {
   const splitName = choiceFlag('split', args.split ?? 'test', ['test', 'validation'] as const);
   const validationSize = args.validationSize === undefined ? undefined : intFlag('validation-size', args.validationSize, 0);
-  const { path, checkpoint: ckpt } = readCheckpoint(args, note);
-  const mnist = loadMnist({ dataDir: args.dataDir, validationSize: validationSize ?? ckpt.meta.training.validationSize });
-  const split = splitName === 'test' ? mnist.test : mnist.validation;
-  checkModelFits(ckpt.model, split.features, mnist.classes, path);
-  const ev = evaluateData(ckpt.model, csrFromSplit(split, mnist.classes, ckpt.model.kernels.allocator));
-  const matrix = confusionMatrix(ev.predictions, ev.labels, mnist.classes);
+  const threads = inferenceThreads(args);
+  const { path, ckpt, split, ev } = await withInferencePool(threads, async (pool) => {
+    const { path, checkpoint: ckpt } = readCheckpoint(args, note);
+    const mnist = loadMnist({ dataDir: args.dataDir, validationSize: validationSize ?? ckpt.meta.training.validationSize });
+    const split = splitName === 'test' ? mnist.test : mnist.validation;
+    checkModelFits(ckpt.model, split.features, mnist.classes, path);
+    // In shared memory (csrFromSplit's default), where the pool's workers read it too.
+    const ev = await pool.evaluate(ckpt.model, csrFromSplit(split, mnist.classes));
+    return { path, ckpt, split, ev };
+  });
+  const matrix = confusionMatrix(ev.predictions, ev.labels, ckpt.model.outputSize);
   const perDigit = matrix.map((row, d) => {
     const total = row.reduce((a, b) => a + b, 0);
     return total ? row[d] / total : 0;

@@ -3,11 +3,12 @@ import type { Argv } from 'yargs';
 import { loadMnist } from '../../node/mnist-files.js';
 import { writeReport } from '../../node/report-writer.js';
 import { checkModelFits } from '../check-model-fits.js';
+import { inferenceThreads, threadsOption, withInferencePool, type ThreadsArgs } from '../inference-threads.js';
 import { checkpointOption, readCheckpoint, type CheckpointArgs } from '../checkpoint-flag.js';
 import { intFlag, numeric, plural } from '../options.js';
 import { noteLine, printLine, type Print } from '../output.js';
 
-export interface ReportArgs extends CheckpointArgs {
+export interface ReportArgs extends CheckpointArgs, ThreadsArgs {
   out: string;
   max?: number;
   dataDir?: string;
@@ -18,16 +19,19 @@ export function reportOptions<T>(y: Argv<T>) {
     .option('out', { type: 'string', requiresArg: true, demandOption: true, describe: 'folder for the PNGs and index.html' })
     .option('max', numeric('most mistakes shown in the gallery (default: 50; 0 for no gallery)'))
     .option('data-dir', { type: 'string', requiresArg: true, describe: 'folder with the four MNIST IDX files (raw or .gz)' })
+    .option('threads', threadsOption)
     .example('$0 report --out log/report', 'the report of the model npm start saved; open log/report/index.html')
     .example('$0 report --checkpoint log/cnn.safetensors --out log/cnn-report --max 100', "another checkpoint's report, with 100 mistakes");
 }
 
 export async function runReport(args: ReportArgs, print: Print = printLine, note: Print = noteLine): Promise<void> {
   const max = intFlag('max', args.max ?? 50, 0);
-  const { path, checkpoint: ckpt } = readCheckpoint(args, note);
-  const mnist = loadMnist({ dataDir: args.dataDir, validationSize: ckpt.meta.training.validationSize });
-  checkModelFits(ckpt.model, mnist.test.features, mnist.classes, path);
-  const r = await writeReport(args.out, { model: ckpt.model, meta: ckpt.meta, test: mnist.test, classes: mnist.classes, maxMistakes: max, source: path });
+  const r = await withInferencePool(inferenceThreads(args), async (pool) => {
+    const { path, checkpoint: ckpt } = readCheckpoint(args, note);
+    const mnist = loadMnist({ dataDir: args.dataDir, validationSize: ckpt.meta.training.validationSize });
+    checkModelFits(ckpt.model, mnist.test.features, mnist.classes, path);
+    return writeReport(args.out, { model: ckpt.model, meta: ckpt.meta, test: mnist.test, classes: mnist.classes, maxMistakes: max, source: path, pool });
+  });
   for (const n of r.notes) print(`note: ${n}`);
   print(`wrote ${r.files.join(', ')} in ${args.out} (test accuracy ${r.accuracy.toFixed(4)}, ${plural(r.mistakes.length, 'mistake')}, ${r.shownMistakes} shown)`);
 }
