@@ -15,6 +15,7 @@ import { train } from '../src/train/trainer.js';
 import { softmaxRegression, mlp, SGD, zeros } from '../src/engine/index.js';
 import { diverging, largestUnits, rankMistakes } from '../src/report/index.js';
 import { runCli } from './helpers/cli.js';
+import { assertSameBits } from './helpers/bits.js';
 
 const mnist = loadMnist({ dataDir: bundledDataDir() });
 const dir = mkdtempSync(join(tmpdir(), 'report-'));
@@ -137,7 +138,7 @@ test('a seeded random start is subtracted: W − W₀ is drawn, W₀ regenerated
   await train(trained, { ...data, count: 2000 }, { epochs: 1, batchSize: 100, seed: 5, optimizer: new SGD(0.01) });
   const m = { ...meta, seed: 5, training: { ...meta.training, init: 'normal', lr: 0.01 } };
   const full = { format: 'mnist-ts/1', architecture: trained.spec(), ...m };
-  assert.equal(Array.from(initialParameters(full.architecture, full.seed)!), Array.from(start.params), 'W₀ is the start, bit for bit');
+  assertSameBits(initialParameters(full.architecture, full.seed)!, start.params, 'W₀ is the start, bit for bit');
   assert.is(initialParameters(model.spec(), full.seed), undefined, 'a zeros start is not subtracted');
   const r = await writeReport(join(dir, 'delta'), { model: trained, meta: full, test: mnist.test, classes: 10, maxMistakes: 0, source: 'm' });
   const html = readFileSync(join(dir, 'delta', 'index.html'), 'utf8');

@@ -10,6 +10,7 @@ import { shardRange } from '../src/train/shard.js';
 import { CTRL, reduceAndUpdate, sharesUpdate, UPDATE_CHUNK, updateByChunks } from '../src/train/protocol.js';
 import { mlp, softmaxRegression, SGD, Momentum, Adam, Rng, zeros, fromLayers } from '../src/engine/index.js';
 import { kernelsFor } from '../src/engine/kernels/kernel-set.js';
+import { assertSameBits } from './helpers/bits.js';
 
 const mnist = loadMnist({ dataDir: bundledDataDir() });
 const data = csrFromSplit(mnist.train, 10);
@@ -91,7 +92,7 @@ test('the update in chunks: every parameter summed and updated once, whoever cla
 test('a model big enough to share its update (MLP 784-128-10, 101,770 parameters, 4 chunks): bit-identical per thread count, within 1e-5 of 1 thread, on 2 threads and on 4', async () => {
   const a = await run(2, 100, 1, 128);
   const b = await run(2, 100, 1, 128);
-  assert.equal(new Uint8Array(a.params.buffer.slice(0)), new Uint8Array(b.params.buffer.slice(0)));
+  assertSameBits(a.params, b.params, 'parameters');
   const one = await run(1, 100, 1, 128);
   const four = await run(4, 100, 1, 128);
   for (const [name, m] of [['2 threads', a], ['4 threads', four]] as const) {
@@ -108,7 +109,7 @@ const twoThreads = () => (twoThreadRun ??= run(2, 300));
 test('the same seed and thread count give bit-identical weights (2 threads, pool)', async () => {
   const a = await twoThreads();
   const b = await run(2, 300);
-  assert.equal(new Uint8Array(a.params.buffer.slice(0)), new Uint8Array(b.params.buffer.slice(0)));
+  assertSameBits(a.params, b.params, 'parameters');
 });
 
 test('a closed pool leaves no timer behind (a pending one kept every 2-thread run alive 2 s after its end)', async () => {
@@ -130,7 +131,7 @@ test('1 thread and 2 threads agree within 1e-5 after 300 steps', async () => {
 test('more threads than cores (waiting threads sleep instead of spinning): still deterministic and close to 1 thread', async () => {
   const a = await run(4, 150);
   const b = await run(4, 150);
-  assert.equal(new Uint8Array(a.params.buffer.slice(0)), new Uint8Array(b.params.buffer.slice(0)));
+  assertSameBits(a.params, b.params, 'parameters');
   const one = await run(1, 150);
   let worst = 0;
   for (let i = 0; i < one.params.length; i++) worst = Math.max(worst, Math.abs(one.params[i] - a.params[i]));
@@ -153,7 +154,7 @@ async function runOn(path: 'js' | 'simd', threads: number, steps: number) {
 test('SIMD kernels: bit-identical per thread count, and within 1e-5 of 1 thread and of the JS kernels', async () => {
   const a = await runOn('simd', 2, 300);
   const b = await runOn('simd', 2, 300);
-  assert.equal(new Uint8Array(a.params.buffer, a.params.byteOffset, a.params.byteLength), new Uint8Array(b.params.buffer, b.params.byteOffset, b.params.byteLength));
+  assertSameBits(a.params, b.params, 'parameters');
   assert.ok(a.params.buffer !== b.params.buffer, 'each model has its own kernel memory');
   const one = await runOn('simd', 1, 300);
   const js = await twoThreads();
@@ -180,7 +181,7 @@ async function runCnn(threads: number, optimizer: () => import('../src/engine/op
 test('a CNN with dropout and shifts: bit-identical per thread count (Adam), and 1 and 2 threads draw the same masks and shifts', async () => {
   const a = await runCnn(2, () => new Adam(0.003));
   const b = await runCnn(2, () => new Adam(0.003));
-  assert.equal(new Uint8Array(a.params.buffer.slice(0)), new Uint8Array(b.params.buffer.slice(0)));
+  assertSameBits(a.params, b.params, 'parameters');
   // With plain SGD the two thread counts differ only by the order of float sums: any difference
   // in a dropout mask or a shift would show far above 1e-5.
   const one = await runCnn(1, () => new SGD(0.05));
