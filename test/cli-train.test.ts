@@ -94,6 +94,13 @@ test('a failing worker: one line, non-zero exit, no hang, no thread left behind'
   }
 });
 
+test('an error after the pool\'s workers have started (they start before the data is read): one line, exit 1, no hang', () => {
+  const r = runCli(['train', '--epochs', '1', '--threads', '2', '--no-save', '--data-dir', join(tmpdir(), 'no-such-mnist')], { timeout: 30_000 });
+  assert.is(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^mnist-ts: --data-dir .*no-such-mnist: missing train-images-idx3-ubyte/);
+  assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+});
+
 test('tutorial (npm start): the data, the tutorial\'s lines and accuracy range, save, restore in a fresh process, predict', () => {
   const save = join(mkdtempSync(join(tmpdir(), 'tutorial-')), 'model.safetensors');
   const r = runCli(['tutorial', '--save', save]);

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadMnist, bundledDataDir } from '../src/node/mnist-files.js';
-import { createBackend } from '../src/node/create-backend.js';
+import { createBackend, startGradientWorkers } from '../src/node/create-backend.js';
 import { PoolBackend, WorkerError } from '../src/node/pool-backend.js';
 import { csrFromSplit, denseData } from '../src/train/training-data.js';
 import { train } from '../src/train/trainer.js';
@@ -110,6 +110,30 @@ test('the same seed and thread count give bit-identical weights (2 threads, pool
   const a = await twoThreads();
   const b = await run(2, 300);
   assertSameBits(a.params, b.params, 'parameters');
+});
+
+test('workers started ahead of the backend: the same run as a backend that starts its own; unused ones are destroyed', async () => {
+  assert.is(startGradientWorkers(1), undefined);
+  const started = async (workers: ReturnType<typeof startGradientWorkers>) => {
+    const model = mlp({ hidden: [32] }).initialize(1);
+    const optimizer = new Momentum(0.05, 0.9);
+    const backend = createBackend(model, data, optimizer, 2, 100, { workers });
+    try {
+      await train(model, { ...data, count: 50 * 100 }, { epochs: 1, batchSize: 100, seed: 1, optimizer, backend });
+    } finally {
+      await backend.close();
+    }
+    return model;
+  };
+  const workers = startGradientWorkers(2)!;
+  const early = await started(workers);
+  assertSameBits(early.params, (await started(undefined)).params, 'parameters');
+  assert.throws(() => workers.take(2), /already taken/);
+  await workers.releaseUnused(); // taken: the backend destroyed them; nothing to do
+  const unused = startGradientWorkers(3)!;
+  assert.throws(() => unused.take(2), /started for 3 threads, asked for 2/);
+  await unused.releaseUnused();
+  assert.is(unused.pool.threads.length, 0, 'destroyed');
 });
 
 test('a closed pool leaves no timer behind (a pending one kept every 2-thread run alive 2 s after its end)', async () => {

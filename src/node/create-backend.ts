@@ -7,7 +7,7 @@ import { InProcessBackend, type GradientBackend } from '../train/gradient-backen
 import type { TrainingData } from '../train/training-data.js';
 import type { InjectedFault } from '../train/protocol.js';
 import type { StepRandomness } from '../train/shard.js';
-import { PoolBackend } from './pool-backend.js';
+import { GradientWorkers, PoolBackend } from './pool-backend.js';
 
 export function defaultThreads(): number {
   return availableParallelism();
@@ -18,6 +18,16 @@ export interface BackendOptions extends Partial<StepRandomness> {
   testFault?: InjectedFault;
   /** Data sets the backend will be asked to evaluate (a pool splits them across its threads). */
   evaluation?: TrainingData[];
+  /** Pool workers started ahead (startGradientWorkers), for a pool of the same thread count. */
+  workers?: GradientWorkers;
+}
+
+/**
+ * Workers for a pool of `threads` threads, started now so that they load the engine while the
+ * data is read (none for 1 thread). Pass them to createBackend; see GradientWorkers.
+ */
+export function startGradientWorkers(threads: number): GradientWorkers | undefined {
+  return threads > 1 ? new GradientWorkers(threads) : undefined;
 }
 
 /**
@@ -28,5 +38,5 @@ export function createBackend(model: Sequential, data: TrainingData, optimizer: 
   if (!(Number.isInteger(threads) && threads >= 1 && threads <= 256)) throw optionError('threads', `${threads}, expected a whole number from 1 to 256`);
   const randomness: StepRandomness = { seed: options.seed ?? 0, augment: options.augment };
   if (threads === 1) return new InProcessBackend(model, data, optimizer, randomness);
-  return new PoolBackend(model, data, optimizer, { threads, maxBatch, randomness, testFault: options.testFault, evaluation: options.evaluation });
+  return new PoolBackend(model, data, optimizer, { threads, maxBatch, randomness, testFault: options.testFault, evaluation: options.evaluation, workers: options.workers });
 }

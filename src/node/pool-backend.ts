@@ -44,12 +44,45 @@ export interface PoolOptions {
    * so that an evaluation is split across the threads; any other set is evaluated on this thread.
    */
   evaluation?: TrainingData[];
+  /** Workers started earlier for this backend (GradientWorkers), which it takes over; else it starts its own. */
+  workers?: GradientWorkers;
 }
 
 /** The worker file beside this one, from sources (.ts under tsx) or from dist (.js). */
 export function workerFileUrl(): URL {
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
   return new URL(`../../workers/gradient-worker${ext}`, import.meta.url);
+}
+
+/**
+ * A pool's workers started ahead of the backend that will drive them: they start and load the
+ * engine (about 80 ms here) while the caller reads and prepares the data, instead of during the
+ * first step. Hand them to the backend (PoolBackend's `workers` option), which then owns them;
+ * `releaseUnused` destroys them when no backend took them (an error on the way, say), since live
+ * workers would keep the process running.
+ */
+export class GradientWorkers {
+  readonly pool: Piscina;
+  private taken = false;
+
+  constructor(readonly threads: number) {
+    const workers = threads - 1;
+    this.pool = new Piscina({ filename: workerFileUrl().href, minThreads: workers, maxThreads: workers, idleTimeout: 60_000 });
+  }
+
+  /** The pool, for the one backend that drives it. */
+  take(threads: number): Piscina {
+    if (this.taken) throw new MnistTsError('GradientWorkers: already taken by a backend');
+    if (threads !== this.threads) throw new MnistTsError(`GradientWorkers: started for ${this.threads} threads, asked for ${threads}`);
+    this.taken = true;
+    return this.pool;
+  }
+
+  async releaseUnused(): Promise<void> {
+    if (this.taken) return;
+    this.taken = true;
+    await this.pool.destroy();
+  }
 }
 
 /** How often a long wait lets the event loop run (to hear of a dead worker). */
@@ -144,7 +177,7 @@ export class PoolBackend implements GradientBackend {
     const newSlab = () => (memory ? memory.f32(model.paramCount) : new Float32Array(sharedBuffer(model.paramCount * 4)));
     this.slabs = [model.grads, ...Array.from({ length: workers }, newSlab)];
     const shareable = (a: Float32Array): SharedFloats => (memory ? { byteOffset: a.byteOffset, length: a.length } : (a.buffer as SharedArrayBuffer));
-    this.pool = new Piscina({ filename: workerFileUrl().href, minThreads: workers, maxThreads: workers, idleTimeout: 60_000 });
+    this.pool = o.workers ? o.workers.take(o.threads) : new GradientWorkers(o.threads).take(o.threads);
     const layers = model.spec();
     const slabBuffers = this.slabs.map(shareable);
     const optimizerState = Object.fromEntries(Object.entries(state).map(([k, v]) => [k, shareable(v)]));

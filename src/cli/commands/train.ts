@@ -7,7 +7,8 @@ import { OPTIMIZER_NAMES } from '../../engine/optim/optimizers.js';
 import type { Sequential } from '../../engine/model/sequential.js';
 import type { SamplerState } from '../../data/batches.js';
 import { loadCheckpointFile, saveCheckpointFile } from '../../node/checkpoint-file.js';
-import { createBackend } from '../../node/create-backend.js';
+import { createBackend, startGradientWorkers } from '../../node/create-backend.js';
+import type { GradientWorkers } from '../../node/pool-backend.js';
 import { loadMnist, type LoadedMnist } from '../../node/mnist-files.js';
 import { writeReport } from '../../node/report-writer.js';
 import { CHECKPOINT_FORMAT, encodeCheckpoint, type Checkpoint, type CheckpointMeta, type EpochRecord } from '../../train/checkpoint.js';
@@ -99,6 +100,16 @@ export async function runTrain(args: TrainArgs, print: Print = printLine, preloa
   const resumed: Checkpoint | undefined = resumePath ? loadCheckpointFile(resumePath) : undefined;
   const settings = resolveTrainSettings(args, resumed, note);
   const hooks = testHooks(args);
+  // The pool's workers start now and load the engine while the data is read.
+  const workers = startGradientWorkers(settings.threads);
+  try {
+    return await trainWith(args, settings, hooks, resumed, resumePath, workers, print, preloaded);
+  } finally {
+    await workers?.releaseUnused();
+  }
+}
+
+async function trainWith(args: TrainArgs, settings: TrainSettings, hooks: ReturnType<typeof testHooks>, resumed: Checkpoint | undefined, resumePath: string | undefined, workers: GradientWorkers | undefined, print: Print, preloaded?: LoadedMnist): Promise<TrainOutcome> {
   const mnist = preloaded ?? loadMnist({ dataDir: args.dataDir, validationSize: settings.config.validationSize });
   const run = prepareRun(settings, resumed, resumePath, mnist);
   const { model, optimizer } = run;
@@ -116,7 +127,7 @@ export async function runTrain(args: TrainArgs, print: Print = printLine, preloa
   // The test set is made before the pool starts, so that the pool can split its evaluation too.
   const testData = csrFromSplit(mnist.test, mnist.classes, model.kernels.allocator);
   const evaluation = run.validation.count > 0 ? [run.validation, testData] : [testData];
-  const backend = createBackend(model, run.train, optimizer, settings.threads, settings.config.batchSize, { seed: settings.seed, augment: run.augment, testFault: hooks.fault, evaluation });
+  const backend = createBackend(model, run.train, optimizer, settings.threads, settings.config.batchSize, { seed: settings.seed, augment: run.augment, testFault: hooks.fault, evaluation, workers });
   let result;
   let test = { accuracy: 0, loss: 0 };
   try {
