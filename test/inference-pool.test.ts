@@ -93,7 +93,7 @@ test('predictPixels on a pool: the same probabilities as on one thread', async (
   }
 });
 
-test('bad --threads gets one line and exit 2; evaluate prints the same on 1 and 2 threads', () => {
+test('bad --threads gets one line and exit 2; evaluate and predict print the same on 1 and 2 threads', () => {
   const dir = mkdtempSync(join(tmpdir(), 'inference-pool-'));
   const model = models.mlp('js');
   const file = join(dir, 'mlp.safetensors');
@@ -111,6 +111,12 @@ test('bad --threads gets one line and exit 2; evaluate prints the same on 1 and 
   const two = runCli(['evaluate', '--checkpoint', file, '--threads', '2', '--json']);
   assert.is(one.code, 0, one.stderr);
   assert.is(two.stdout, one.stdout);
+  // predict from 2,000 images on: 2,500 test digits on 2 threads print what 1 thread prints.
+  const predicted = (threads: string) => runCli(['predict', '--checkpoint', file, '--from', 'test', '--count', '2500', '--threads', threads, '--json']);
+  const [p1, p2] = [predicted('1'), predicted('2')];
+  assert.is(p1.code, 0, p1.stderr);
+  assert.is(JSON.parse(p1.stdout).length, 2500);
+  assert.ok(p2.stdout === p1.stdout, 'the same predictions and probabilities');
 });
 
 test.run();

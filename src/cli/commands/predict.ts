@@ -182,6 +182,23 @@ function printTable(rows: Prediction[], print: (line: string) => void): void {
   }
 }
 
+/** The images that decode, as MNIST digits; each that does not is reported with `warn` and counted. */
+async function readImageFiles(paths: string[], warn: Print): Promise<{ inputs: Input[]; failures: number }> {
+  const inputs: Input[] = [];
+  let failures = 0;
+  for (const path of paths) {
+    try {
+      const d = await readDigitImage(path);
+      inputs.push({ source: path, pixels: d.image.pixels, label: null });
+    } catch (e) {
+      if (!(e instanceof MnistTsError)) throw e;
+      failures++;
+      warn(`mnist-ts: ${e.message}`);
+    }
+  }
+  return { inputs, failures };
+}
+
 export async function runPredict(args: PredictArgs, print: Print = printLine, warn: Print = (l) => process.stderr.write(`${l}\n`), note: Print = noteLine): Promise<Prediction[]> {
   const files = args.inputs ?? [];
   if (files.length > 0 && args.from) throw new OptionError('--from: predicts data-set images; give either --from or image files, not both');
@@ -189,38 +206,26 @@ export async function runPredict(args: PredictArgs, print: Print = printLine, wa
   const threads = inferenceThreads(args);
   const { path: checkpointPath, checkpoint: ckpt } = readCheckpoint(args, note);
   const model = ckpt.model;
-  let inputs: Input[] = [];
-  let failures = 0;
   // A pool pays only over thousands of images; started before they are read, its workers start meanwhile.
   const poolFor = (planned: number) => (planned >= POOL_MIN_IMAGES ? threads : 1);
-  const rows = await (async () => {
-    if (args.from) {
-      const validationSize = args.validationSize === undefined ? ckpt.meta.training.validationSize : intFlag('validation-size', args.validationSize, 0);
-      const planned = args.index !== undefined ? String(args.index).split(',').length : Number(args.count ?? 2);
-      return withInferencePool(poolFor(planned), async (pool) => {
-        inputs = datasetInputs(args, checkpointPath, validationSize, model.inputSize);
-        return predictPixels(model, inputs, pool);
-      });
-    }
+  let rows: Prediction[];
+  let failures = 0;
+  if (args.from) {
+    const validationSize = args.validationSize === undefined ? ckpt.meta.training.validationSize : intFlag('validation-size', args.validationSize, 0);
+    const planned = args.index !== undefined ? String(args.index).split(',').length : Number(args.count ?? 2);
+    rows = await withInferencePool(poolFor(planned), (pool) => predictPixels(model, datasetInputs(args, checkpointPath, validationSize, model.inputSize), pool));
+  } else {
     if (model.inputSize !== MNIST_SIDE * MNIST_SIDE) {
       throw new ShapeError(`${checkpointPath}: the model takes ${model.inputSize} inputs, but images are prepared as ${MNIST_SIDE}×${MNIST_SIDE} = ${MNIST_SIDE * MNIST_SIDE}`);
     }
     const paths = expandPaths(files, args.recursive === true, note);
     if (paths.length === 0) throw new OptionError(`${files.join(', ')}: no image files found${args.recursive ? '' : ' (subfolders are read with --recursive)'}`);
-    return withInferencePool(poolFor(paths.length), async (pool) => {
-      for (const path of paths) {
-        try {
-          const d = await readDigitImage(path);
-          inputs.push({ source: path, pixels: d.image.pixels, label: null });
-        } catch (e) {
-          if (!(e instanceof MnistTsError)) throw e;
-          failures++;
-          warn(`mnist-ts: ${e.message}`);
-        }
-      }
-      return predictPixels(model, inputs, pool);
+    rows = await withInferencePool(poolFor(paths.length), async (pool) => {
+      const read = await readImageFiles(paths, warn);
+      failures = read.failures;
+      return predictPixels(model, read.inputs, pool);
     });
-  })();
+  }
   if (args.json) print(JSON.stringify(rows.map(({ pixels: _p, ...r }) => r)));
   else if (rows.length) printTable(rows, print);
   if (args.out && rows.length) {
@@ -228,7 +233,7 @@ export async function runPredict(args: PredictArgs, print: Print = printLine, wa
     if (!args.json) print(`wrote ${written.join(', ')} in ${args.out}`);
   }
   if (failures > 0) {
-    const total = failures + inputs.length;
+    const total = failures + rows.length;
     throw new PartialFailure(`${failures} of ${plural(total, 'input')} could not be read (see above)${rows.length ? `; the other ${rows.length} ${rows.length === 1 ? 'was' : 'were'} predicted` : ''}`);
   }
   return rows;
