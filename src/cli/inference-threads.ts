@@ -18,8 +18,8 @@ export function inferenceThreads(args: ThreadsArgs): number {
 }
 
 /**
- * Starts the pool the flag asks for, then runs `body` with it and closes it, whatever happens.
- * Call it before the slow reads: the workers start while the checkpoint and the data are read.
+ * Starts a pool of `threads` threads, runs `body` with it and closes it, whatever happens. Call
+ * it before the slow reads: the workers start while the checkpoint and the data are read.
  */
 export async function withInferencePool<T>(threads: number, body: (pool: InferencePool) => Promise<T>): Promise<T> {
   const pool = new InferencePool(threads);

@@ -124,7 +124,7 @@ async function trainWith(args: TrainArgs, settings: TrainSettings, hooks: Return
   const interrupt = watchInterrupt(hooks.interruptAfter);
   // The last complete epoch, encoded, so that Ctrl-C can save it even though the weights have moved on.
   let lastComplete: { epoch: number; bytes: Uint8Array } | undefined;
-  // The test set is made before the pool starts, so that the pool can split its evaluation too.
+  // The test set is made before the backend, so that a pool is given it and splits its evaluation too.
   const testData = csrFromSplit(mnist.test, mnist.classes, model.kernels.allocator);
   const evaluation = run.validation.count > 0 ? [run.validation, testData] : [testData];
   const backend = createBackend(model, run.train, optimizer, settings.threads, settings.config.batchSize, { seed: settings.seed, augment: run.augment, testFault: hooks.fault, evaluation, workers });
