@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CNN_LAYERS, fromLayers, mlp, softmaxRegression } from '../src/engine/model/models.js';
 import { kernelsFor, type KernelPath } from '../src/engine/kernels/kernel-set.js';
@@ -111,6 +111,12 @@ test('bad --threads gets one line and exit 2; evaluate and predict print the sam
   const two = runCli(['evaluate', '--checkpoint', file, '--threads', '2', '--json']);
   assert.is(one.code, 0, one.stderr);
   assert.is(two.stdout, one.stdout);
+  // More threads than cores: the same figures, and a note saying they take turns.
+  const over = String(availableParallelism() + 1);
+  const many = runCli(['evaluate', '--checkpoint', file, '--threads', over, '--json']);
+  assert.is(many.stdout, one.stdout);
+  assert.match(many.stderr, `--threads ${over} on a machine with`);
+  assert.is(many.stderr.trim().split('\n').length, 1, many.stderr);
   // predict from 2,000 images on: 2,500 test digits on 2 threads print what 1 thread prints.
   const predicted = (threads: string) => runCli(['predict', '--checkpoint', file, '--from', 'test', '--count', '2500', '--threads', threads, '--json']);
   const [p1, p2] = [predicted('1'), predicted('2')];

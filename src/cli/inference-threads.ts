@@ -4,7 +4,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { InferencePool } from '../node/inference-pool.js';
-import { intFlag, numeric } from './options.js';
+import { intFlag, numeric, plural } from './options.js';
+import type { Print } from './output.js';
 
 export interface ThreadsArgs {
   threads?: number;
@@ -12,9 +13,11 @@ export interface ThreadsArgs {
 
 export const threadsOption = numeric('threads running the model over the images (default: the cores available; 1 = this thread alone)');
 
-/** The thread count the flag asks for. */
-export function inferenceThreads(args: ThreadsArgs): number {
-  return intFlag('threads', args.threads ?? availableParallelism(), 1, 256);
+/** The thread count the flag asks for; more than the cores gets a note, as in train. */
+export function inferenceThreads(args: ThreadsArgs, note: Print): number {
+  const threads = intFlag('threads', args.threads ?? availableParallelism(), 1, 256);
+  if (threads > availableParallelism()) note(`--threads ${threads} on a machine with ${plural(availableParallelism(), 'core')}: the extra threads take turns on the cores (slower; the same results as on one thread)`);
+  return threads;
 }
 
 /**

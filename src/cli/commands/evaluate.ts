@@ -40,7 +40,7 @@ export function formatConfusion(matrix: number[][]): string[] {
 export async function runEvaluate(args: EvaluateArgs, print: Print = printLine, note: Print = noteLine): Promise<void> {
   const splitName = choiceFlag('split', args.split ?? 'test', ['test', 'validation'] as const);
   const validationSize = args.validationSize === undefined ? undefined : intFlag('validation-size', args.validationSize, 0);
-  const threads = inferenceThreads(args);
+  const threads = inferenceThreads(args, note);
   const { path, ckpt, split, ev } = await withInferencePool(threads, async (pool) => {
     const { path, checkpoint: ckpt } = readCheckpoint(args, note);
     const mnist = loadMnist({ dataDir: args.dataDir, validationSize: validationSize ?? ckpt.meta.training.validationSize });

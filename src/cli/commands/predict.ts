@@ -203,7 +203,7 @@ export async function runPredict(args: PredictArgs, print: Print = printLine, wa
   const files = args.inputs ?? [];
   if (files.length > 0 && args.from) throw new OptionError('--from: predicts data-set images; give either --from or image files, not both');
   if (files.length === 0 && !args.from) throw new OptionError('nothing to predict: give image files or folders, or --from train|validation|test');
-  const threads = inferenceThreads(args);
+  const threads = inferenceThreads(args, note);
   const { path: checkpointPath, checkpoint: ckpt } = readCheckpoint(args, note);
   const model = ckpt.model;
   // A pool pays only over thousands of images; started before they are read, its workers start meanwhile.

@@ -26,7 +26,7 @@ export function reportOptions<T>(y: Argv<T>) {
 
 export async function runReport(args: ReportArgs, print: Print = printLine, note: Print = noteLine): Promise<void> {
   const max = intFlag('max', args.max ?? 50, 0);
-  const r = await withInferencePool(inferenceThreads(args), async (pool) => {
+  const r = await withInferencePool(inferenceThreads(args, note), async (pool) => {
     const { path, checkpoint: ckpt } = readCheckpoint(args, note);
     const mnist = loadMnist({ dataDir: args.dataDir, validationSize: ckpt.meta.training.validationSize });
     checkModelFits(ckpt.model, mnist.test.features, mnist.classes, path);
