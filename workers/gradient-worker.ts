@@ -1,7 +1,8 @@
 /**
  * A pool worker: one task per training run. It waits for the main thread to start a phase, does
  * its part (its shard's gradient into its own slab; the sum of the slabs and the optimiser's
- * update over its range of the parameters; or its share of an evaluation), and says it is done.
+ * update over the chunks of the parameters it claims; or its share of an evaluation), and says it
+ * is done.
  * It returns only when told to stop.
  */
 import { Sequential } from '../src/engine/model/sequential.js';
@@ -32,6 +33,7 @@ export default function gradientWorker(task: WorkerTask): WorkerResult {
   const evaluation = task.evaluation.map((e) => view(e.data, e.resident));
   const results = new Float64Array(task.results);
   const shard = new ShardGradient(model, data, task.randomness);
+  const addInto = model.kernels.addInto.bind(model.kernels);
   const optimizer = optimizerFromConfig(task.optimizer);
   optimizer.useKernels(model.kernels);
   optimizer.attachState(Object.fromEntries(Object.entries(task.optimizerState).map(([k, b]) => [k, floats(b)])));
@@ -67,7 +69,7 @@ export default function gradientWorker(task: WorkerTask): WorkerResult {
       } else if (phase === PHASE.UPDATE) {
         // Sum the slabs and update the parameters, a chunk at a time, while chunks are left.
         const t = Atomics.load(ctrl, CTRL.STEP);
-        updateByChunks(ctrl, params.length, slabs, model.kernels.addInto.bind(model.kernels), (a, b) => optimizer.stepRange(params, slabs[0], a, b, t, true));
+        updateByChunks(ctrl, params.length, slabs, addInto, (a, b) => optimizer.stepRange(params, slabs[0], a, b, t, true));
       } else {
         // This thread's share of a data set's evaluation.
         const set = evaluation[Atomics.load(ctrl, CTRL.EVAL_SET)];

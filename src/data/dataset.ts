@@ -31,7 +31,6 @@ export interface MnistData {
   classes: number;
 }
 
-/** A labelled image file pair, already parsed; `source` names the images file, `labelSource` the labels. */
 /** The four IDX files' names (raw; `.gz` may be added), as Yann LeCun's page published them. */
 export const MNIST_FILES = {
   trainImages: 'train-images-idx3-ubyte',
@@ -40,6 +39,7 @@ export const MNIST_FILES = {
   testLabels: 't10k-labels-idx1-ubyte',
 } as const;
 
+/** A labelled image file pair, already parsed; `source` names the images file, `labelSource` the labels. */
 export interface IdxPair {
   images: IdxArray;
   labels: IdxArray;

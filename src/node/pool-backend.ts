@@ -1,11 +1,11 @@
 /**
  * Data-parallel training on a Piscina pool. With T threads the batch is cut into T contiguous
  * shards: the main thread computes shard 0 into the model's own gradient buffer while T-1 pool
- * workers compute the others into their slabs. Then each thread adds the slabs over its own
- * range of the parameters, in slab order (so a seed and a thread count give bit-identical
- * weights), and applies the optimiser there: the update is parallel too, in chunks each thread
- * claims when it is free (protocol.ts, UPDATE_CHUNK; a model under two chunks is updated by the
- * main thread alone, saving a hand-off).
+ * workers compute the others into their slabs. Then the threads claim chunks of the parameters
+ * in turn (protocol.ts, UPDATE_CHUNK), and for each add the slabs in slab order (so a seed and a
+ * thread count give bit-identical weights, whoever takes the chunk) and apply the optimiser there:
+ * the update is parallel too. A model under two chunks is updated by the main thread alone,
+ * saving a hand-off.
  *
  * Piscina owns the workers (start-up, errors, teardown); each worker runs one long task for the
  * whole run and is driven through shared memory (src/train/protocol.ts): a Piscina round trip
@@ -143,7 +143,8 @@ export class PoolBackend implements GradientBackend {
   /** Whether every slab is known to be zero: after a whole step (the update clears them), not before the first. */
   private slabsClear = false;
   private readonly spinMs: number;
-  private readonly kernels: KernelSet;
+  /** The kernels' addInto, bound once rather than every step. */
+  private readonly addInto: KernelSet['addInto'];
 
   constructor(model: Sequential, data: TrainingData, readonly optimizer: Optimizer, o: PoolOptions) {
     if (!(o.threads >= 2)) throw new MnistTsError(`PoolBackend: ${o.threads} threads, expected 2 or more (1 runs in-process)`);
@@ -156,7 +157,7 @@ export class PoolBackend implements GradientBackend {
       if (!(buf.buffer instanceof SharedArrayBuffer)) throw new MnistTsError(`PoolBackend: optimizer state '${key}' must live in a SharedArrayBuffer`);
     }
     this.threads = o.threads;
-    this.kernels = model.kernels;
+    this.addInto = model.kernels.addInto.bind(model.kernels);
     this.spinMs = o.spinMs ?? spinBudget(o.threads);
     const control = sharedBuffer(controlWords(o.threads) * 4);
     const indices = sharedBuffer(o.maxBatch * 4);
@@ -275,7 +276,7 @@ export class PoolBackend implements GradientBackend {
     for (let w = 1; w < this.threads; w++) loss += this.losses[w];
     // Phase 2: the threads sum the slabs and update the parameters chunk by chunk, each claiming
     // the next chunk when it is free; a small model's update is the main thread's alone, with no phase.
-    const add = this.kernels.addInto.bind(this.kernels);
+    const add = this.addInto;
     const step = (a: number, b: number) => this.optimizer.stepRange(this.params, this.slabs[0], a, b, t, true);
     if (sharesUpdate(this.params.length, this.threads)) {
       Atomics.store(this.ctrl, CTRL.NEXT_CHUNK, 0);
