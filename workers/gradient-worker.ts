@@ -44,14 +44,14 @@ export default function gradientWorker(task: WorkerTask): WorkerResult {
   try {
     for (;;) {
       // Spin first: the next step usually starts within microseconds, and waking from
-      // Atomics.wait costs tens of them. Sleep only once a wait has run past spinMs (between
-      // epochs, say, while the main thread evaluates).
+      // Atomics.wait costs tens of them. Sleep once a wait has run past the budget the main
+      // thread sets (between epochs, say, while it evaluates; at once when the cores are shared).
       let spins = 0;
       let since = 0;
       while (Atomics.load(ctrl, CTRL.SEQ) === seen) {
         if ((++spins & 1023) !== 0) continue;
         if (since === 0) since = performance.now();
-        else if (performance.now() - since > task.spinMs) Atomics.wait(ctrl, CTRL.SEQ, seen, 100);
+        if (performance.now() - since >= Atomics.load(ctrl, CTRL.SPIN_US) / 1000) Atomics.wait(ctrl, CTRL.SEQ, seen, 100);
       }
       seen = Atomics.load(ctrl, CTRL.SEQ);
       if (Atomics.load(ctrl, CTRL.COMMAND) === COMMAND_STOP) return { steps };

@@ -20,6 +20,7 @@ import type { Sequential } from '../engine/model/sequential.js';
 import { fromPartial, type GradientBackend } from '../train/gradient-backend.js';
 import type { TrainingData } from '../train/training-data.js';
 import { evaluateRange } from '../train/evaluate-data.js';
+import { SpinPolicy } from '../train/spin-policy.js';
 import { COMMAND_STOP, CTRL, PHASE, controlWords, reduceAndUpdate, sharesUpdate, updateByChunks, type InjectedFault, type MemoryRegion, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../train/protocol.js';
 import type { KernelMemory } from '../engine/wasm/kernel-memory.js';
 import { SimdKernels, type KernelSet } from '../engine/kernels/kernel-set.js';
@@ -33,7 +34,11 @@ export class WorkerError extends MnistTsError {
 export interface PoolOptions {
   threads: number;
   maxBatch: number;
-  /** Milliseconds a waiting thread spins before it sleeps (default: 5, or 0 with more threads than cores). */
+  /**
+   * Milliseconds a waiting thread spins before it sleeps while the threads have the cores to
+   * themselves (default: 5, or 0 with more threads than cores); SpinPolicy drops it to 0 while
+   * they share them.
+   */
   spinMs?: number;
   /** For tests only: make a worker throw or exit at a step. */
   testFault?: InjectedFault;
@@ -91,6 +96,7 @@ const YIELD_MS = 20;
  * Milliseconds a waiting thread spins before it sleeps. Spinning answers in under a microsecond
  * but only pays when every thread has a core: with more threads than cores a spinning thread
  * takes the core from one that is computing (measured: 4 threads on 2 cores ran 5x slower).
+ * Other processes can take the cores too; SpinPolicy notices, and stops the spinning meanwhile.
  */
 function spinBudget(threads: number): number {
   return threads <= availableParallelism() ? 5 : 0;
@@ -119,6 +125,12 @@ function residentRegions(memory: KernelMemory | undefined, data: TrainingData): 
   return { rowPtr: region(data.rowPtr), colIdx: region(data.colIdx), values: region(data.values) };
 }
 
+/** The process's CPU time so far, all threads, in milliseconds. */
+function processCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
 function sharedBuffer(bytes: number): SharedArrayBuffer {
   return new SharedArrayBuffer(bytes);
 }
@@ -142,7 +154,8 @@ export class PoolBackend implements GradientBackend {
   private steps = 0;
   /** Whether every slab is known to be zero: after a whole step (the update clears them), not before the first. */
   private slabsClear = false;
-  private readonly spinMs: number;
+  /** How long waits spin: adapted to whether the threads get their cores (process CPU time against wall time). */
+  readonly spin: SpinPolicy;
   /** The kernels' addInto, bound once rather than every step. */
   private readonly addInto: KernelSet['addInto'];
 
@@ -158,7 +171,7 @@ export class PoolBackend implements GradientBackend {
     }
     this.threads = o.threads;
     this.addInto = model.kernels.addInto.bind(model.kernels);
-    this.spinMs = o.spinMs ?? spinBudget(o.threads);
+    this.spin = new SpinPolicy(o.threads, o.spinMs ?? spinBudget(o.threads));
     const control = sharedBuffer(controlWords(o.threads) * 4);
     const indices = sharedBuffer(o.maxBatch * 4);
     const losses = sharedBuffer(o.threads * 8);
@@ -167,6 +180,7 @@ export class PoolBackend implements GradientBackend {
     this.model = model;
     this.evaluation = o.evaluation ?? [];
     this.ctrl = new Int32Array(control);
+    this.publishSpin();
     this.indices = new Int32Array(indices);
     this.losses = new Float64Array(losses);
     this.params = model.params;
@@ -200,13 +214,17 @@ export class PoolBackend implements GradientBackend {
         optimizer: optimizer.config(),
         randomness,
         optimizerState,
-        spinMs: this.spinMs,
         fault: o.testFault,
       };
       return (this.pool.run(task) as Promise<WorkerResult>).catch((error: Error) => {
         this.failure ??= { shard: w + 1, error };
       });
     });
+  }
+
+  /** Tells the workers the policy's current budget. */
+  private publishSpin(): void {
+    Atomics.store(this.ctrl, CTRL.SPIN_US, Math.round(this.spin.budgetMs * 1000));
   }
 
   private firstBusy(seq: number): number {
@@ -249,7 +267,7 @@ export class PoolBackend implements GradientBackend {
         this.fail();
       }
       const now = performance.now();
-      if (now - t0 <= this.spinMs) continue;
+      if (now - t0 < this.spin.budgetMs) continue;
       const busy = this.firstBusy(seq);
       Atomics.wait(this.ctrl, CTRL.DONE + busy, Atomics.load(this.ctrl, CTRL.DONE + busy), 1);
       if (now - lastYield > YIELD_MS) {
@@ -262,6 +280,8 @@ export class PoolBackend implements GradientBackend {
 
   async step(indices: Int32Array, batch: number, t: number): Promise<number> {
     if (this.failure) this.fail();
+    // The first step waits for the workers to start: no reading of how the cores are shared.
+    if (this.steps > 0) this.spin.stepStarts(performance.now(), processCpuMs);
     // Between steps every worker waits, so the main thread may clear their slabs.
     if (!this.slabsClear) for (const slab of this.slabs) slab.fill(0);
     this.slabsClear = false;
@@ -287,6 +307,11 @@ export class PoolBackend implements GradientBackend {
       reduceAndUpdate(this.slabs, 0, this.params.length, add, step);
     }
     this.slabsClear = true;
+    if (this.steps > 0) {
+      const mode = this.spin.waitMode;
+      this.spin.stepEnds(performance.now(), processCpuMs);
+      if (this.spin.waitMode !== mode) this.publishSpin();
+    }
     this.steps++;
     return loss;
   }

@@ -5,6 +5,7 @@ export * from './gradient-backend.js';
 export * from './trainer.js';
 export * from './evaluate-data.js';
 export * from './protocol.js';
+export * from './spin-policy.js';
 export * from './checkpoint.js';
 export * from './augment.js';
 export * from './recipes.js';

@@ -15,7 +15,8 @@
  * `results`.
  * Waiting is a spin on Atomics.load (measured here: ~0.5 µs a round trip, against ~25 µs for
  * Atomics.wait/notify and ~40 µs for a Piscina task), falling back to Atomics.wait when a wait
- * runs long, or at once when there are more threads than cores. Messages per step: none.
+ * runs past the budget in SPIN_US: the main thread sets it (spin-policy.ts), to 0 when the
+ * threads do not have the cores to themselves. Messages per step: none.
  */
 import type { LayerSpec } from '../engine/layers/layer.js';
 import type { WasmMemory } from '../engine/wasm/runtime.js';
@@ -41,8 +42,10 @@ export const CTRL = {
   EVAL_SET: 6,
   /** In an update phase, the next chunk of parameters to claim (updateByChunks); 0 at its start. */
   NEXT_CHUNK: 7,
+  /** Microseconds a waiting thread spins before it sleeps (SpinPolicy's budget, set by the main thread). */
+  SPIN_US: 8,
   /** DONE + w: the last SEQ that worker w (1-based shard index) finished. */
-  DONE: 8,
+  DONE: 9,
 } as const;
 export const COMMAND_RUN = 0;
 export const COMMAND_STOP = 1;
@@ -126,8 +129,6 @@ export interface WorkerTask {
   randomness: StepRandomness;
   /** The optimiser's state buffers (momentum velocity, Adam's moments), shared by all threads. */
   optimizerState: Record<string, SharedFloats>;
-  /** Milliseconds a waiting worker spins before it sleeps. */
-  spinMs: number;
   fault?: InjectedFault;
 }
 
