@@ -20,6 +20,8 @@ export interface BackendOptions extends Partial<StepRandomness> {
   evaluation?: TrainingData[];
   /** Pool workers started ahead (startGradientWorkers), for a pool of the same thread count. */
   workers?: GradientWorkers;
+  /** false: pool threads keep spinning while other processes take the cores (PoolOptions.adaptSpin; for benchmarks). */
+  adaptSpin?: boolean;
 }
 
 /**
@@ -38,5 +40,5 @@ export function createBackend(model: Sequential, data: TrainingData, optimizer: 
   if (!(Number.isInteger(threads) && threads >= 1 && threads <= 256)) throw optionError('threads', `${threads}, expected a whole number from 1 to 256`);
   const randomness: StepRandomness = { seed: options.seed ?? 0, augment: options.augment };
   if (threads === 1) return new InProcessBackend(model, data, optimizer, randomness);
-  return new PoolBackend(model, data, optimizer, { threads, maxBatch, randomness, testFault: options.testFault, evaluation: options.evaluation, workers: options.workers });
+  return new PoolBackend(model, data, optimizer, { threads, maxBatch, randomness, testFault: options.testFault, evaluation: options.evaluation, workers: options.workers, adaptSpin: options.adaptSpin });
 }

@@ -40,6 +40,8 @@ export interface PoolOptions {
    * they share them.
    */
   spinMs?: number;
+  /** false: keep spinning whatever else takes the cores (as before SpinPolicy; for benchmarks). Default true. */
+  adaptSpin?: boolean;
   /** For tests only: make a worker throw or exit at a step. */
   testFault?: InjectedFault;
   /** Seed (and augmentation) of dropout masks and shifts. */
@@ -156,6 +158,7 @@ export class PoolBackend implements GradientBackend {
   private slabsClear = false;
   /** How long waits spin: adapted to whether the threads get their cores (process CPU time against wall time). */
   readonly spin: SpinPolicy;
+  private readonly adaptSpin: boolean;
   /** The kernels' addInto, bound once rather than every step. */
   private readonly addInto: KernelSet['addInto'];
 
@@ -172,6 +175,7 @@ export class PoolBackend implements GradientBackend {
     this.threads = o.threads;
     this.addInto = model.kernels.addInto.bind(model.kernels);
     this.spin = new SpinPolicy(o.threads, o.spinMs ?? spinBudget(o.threads));
+    this.adaptSpin = o.adaptSpin ?? true;
     const control = sharedBuffer(controlWords(o.threads) * 4);
     const indices = sharedBuffer(o.maxBatch * 4);
     const losses = sharedBuffer(o.threads * 8);
@@ -281,7 +285,7 @@ export class PoolBackend implements GradientBackend {
   async step(indices: Int32Array, batch: number, t: number): Promise<number> {
     if (this.failure) this.fail();
     // The first step waits for the workers to start: no reading of how the cores are shared.
-    if (this.steps > 0) this.spin.stepStarts(performance.now(), processCpuMs);
+    if (this.steps > 0 && this.adaptSpin) this.spin.stepStarts(performance.now(), processCpuMs);
     // Between steps every worker waits, so the main thread may clear their slabs.
     if (!this.slabsClear) for (const slab of this.slabs) slab.fill(0);
     this.slabsClear = false;
@@ -307,7 +311,7 @@ export class PoolBackend implements GradientBackend {
       reduceAndUpdate(this.slabs, 0, this.params.length, add, step);
     }
     this.slabsClear = true;
-    if (this.steps > 0) {
+    if (this.steps > 0 && this.adaptSpin) {
       const mode = this.spin.waitMode;
       this.spin.stepEnds(performance.now(), processCpuMs);
       if (this.spin.waitMode !== mode) this.publishSpin();
