@@ -13,6 +13,7 @@ import { SimdKernels } from '../src/engine/kernels/kernel-set.js';
 import { KernelMemory } from '../src/engine/wasm/kernel-memory.js';
 import type { TrainingData } from '../src/train/training-data.js';
 import { optimizerFromConfig } from '../src/engine/optim/optimizers.js';
+import { FirstLayerColumns } from '../src/train/first-layer-columns.js';
 
 export default function gradientWorker(task: WorkerTask): WorkerResult {
   const ctrl = new Int32Array(task.control);
@@ -36,7 +37,18 @@ export default function gradientWorker(task: WorkerTask): WorkerResult {
   const addInto = model.kernels.addInto.bind(model.kernels);
   const optimizer = optimizerFromConfig(task.optimizer);
   optimizer.useKernels(model.kernels);
-  optimizer.attachState(Object.fromEntries(Object.entries(task.optimizerState).map(([k, b]) => [k, floats(b)])));
+  const sharedState = Object.fromEntries(Object.entries(task.optimizerState).map(([k, b]) => [k, floats(b)]));
+  optimizer.attachState(sharedState);
+  // When the threads split the first layer by columns, this thread's block of it.
+  const columns = task.columns
+    ? new FirstLayerColumns(model, data, task.randomness, task.threads, task.shard, { H: task.columns.H.map(floats), dH: task.columns.dH.map(floats) }, task.optimizer, sharedState)
+    : undefined;
+  const injectFault = () => {
+    if (task.fault && task.fault.shard === task.shard && task.fault.step === steps) {
+      if (task.fault.mode === 'exit') process.exit(3);
+      throw new Error(`injected fault at step ${steps}`);
+    }
+  };
   // SEQ starts at 0 and the main thread may already have started step 1 while this thread was
   // starting up, so begin from 0 rather than from the current value.
   let seen = 0;
@@ -58,14 +70,28 @@ export default function gradientWorker(task: WorkerTask): WorkerResult {
       const phase = Atomics.load(ctrl, CTRL.PHASE);
       if (phase === PHASE.GRADIENTS) {
         // This shard's gradient.
-        if (task.fault && task.fault.shard === task.shard && task.fault.step === steps) {
-          if (task.fault.mode === 'exit') process.exit(3);
-          throw new Error(`injected fault at step ${steps}`);
-        }
+        injectFault();
         const batch = Atomics.load(ctrl, CTRL.BATCH);
         const [start, end] = shardRange(batch, task.threads, task.shard);
         losses[task.shard] = shard.compute(indices, start, end, batch, Atomics.load(ctrl, CTRL.STEP));
         steps++;
+      } else if (phase === PHASE.FIRST_FORWARD) {
+        // This thread's block of the first layer's outputs, for the whole batch.
+        injectFault();
+        columns!.forward(indices, Atomics.load(ctrl, CTRL.BATCH), Atomics.load(ctrl, CTRL.STEP));
+        steps++;
+      } else if (phase === PHASE.UPPER) {
+        // This shard through the layers above.
+        const batch = Atomics.load(ctrl, CTRL.BATCH);
+        const [start, end] = shardRange(batch, task.threads, task.shard);
+        losses[task.shard] = columns!.upper(start, end, batch, Atomics.load(ctrl, CTRL.STEP));
+      } else if (phase === PHASE.FIRST_BACKWARD) {
+        // This block's gradient and update, then chunks of the layers above.
+        const t = Atomics.load(ctrl, CTRL.STEP);
+        columns!.backwardAndUpdate(Atomics.load(ctrl, CTRL.BATCH), t);
+        updateByChunks(ctrl, params.length, slabs, addInto, (a, b) => optimizer.stepRange(params, slabs[0], a, b, t, true), columns!.upperStart);
+      } else if (phase === PHASE.SYNC) {
+        columns!.store();
       } else if (phase === PHASE.UPDATE) {
         // Sum the slabs and update the parameters, a chunk at a time, while chunks are left.
         const t = Atomics.load(ctrl, CTRL.STEP);

@@ -25,6 +25,7 @@ import { COMMAND_STOP, CTRL, PHASE, controlWords, reduceAndUpdate, sharesUpdate,
 import type { KernelMemory } from '../engine/wasm/kernel-memory.js';
 import { SimdKernels, type KernelSet } from '../engine/kernels/kernel-set.js';
 import { ShardGradient, shardRange, type StepRandomness } from '../train/shard.js';
+import { FirstLayerColumns, columnBlock, splitFirstLayer } from '../train/first-layer-columns.js';
 
 /** A worker failed; training stopped and the pool was shut down. */
 export class WorkerError extends MnistTsError {
@@ -161,6 +162,10 @@ export class PoolBackend implements GradientBackend {
   private readonly adaptSpin: boolean;
   /** The kernels' addInto, bound once rather than every step. */
   private readonly addInto: KernelSet['addInto'];
+  /** When the threads split the first layer by columns: this thread's block (first-layer-columns.ts). */
+  private readonly columns?: FirstLayerColumns;
+  /** Whether the blocks have changed since they were last written back into the model. */
+  private blocksAhead = false;
 
   constructor(model: Sequential, data: TrainingData, readonly optimizer: Optimizer, o: PoolOptions) {
     if (!(o.threads >= 2)) throw new MnistTsError(`PoolBackend: ${o.threads} threads, expected 2 or more (1 runs in-process)`);
@@ -199,6 +204,15 @@ export class PoolBackend implements GradientBackend {
     this.pool = o.workers ? o.workers.take(o.threads) : new GradientWorkers(o.threads).take(o.threads);
     const layers = model.spec();
     const slabBuffers = this.slabs.map(shareable);
+    const split = splitFirstLayer(model, data, o.threads);
+    let columnBuffers: WorkerTask['columns'];
+    if (split) {
+      const block = (j: number) => { const [c0, c1] = columnBlock(split.outputs, o.threads, j); return o.maxBatch * (c1 - c0); };
+      const newBlock = (j: number) => (memory ? memory.f32(block(j)) : new Float32Array(sharedBuffer(block(j) * 4)));
+      const io = { H: Array.from({ length: o.threads }, (_, j) => newBlock(j)), dH: Array.from({ length: o.threads }, (_, j) => newBlock(j)) };
+      this.columns = new FirstLayerColumns(model, data, randomness, o.threads, 0, io, optimizer.config(), state);
+      columnBuffers = { H: io.H.map(shareable), dH: io.dH.map(shareable) };
+    }
     const optimizerState = Object.fromEntries(Object.entries(state).map(([k, v]) => [k, shareable(v)]));
     this.tasks = Array.from({ length: workers }, (_, w) => {
       const task: WorkerTask = {
@@ -214,6 +228,7 @@ export class PoolBackend implements GradientBackend {
         kernelMemory: memory?.memory,
         residentData: residentRegions(memory, data),
         evaluation: this.evaluation.map((d) => ({ data: d, resident: residentRegions(memory, d) })),
+        columns: columnBuffers,
         results,
         optimizer: optimizer.config(),
         randomness,
@@ -289,10 +304,56 @@ export class PoolBackend implements GradientBackend {
     // Between steps every worker waits, so the main thread may clear their slabs.
     if (!this.slabsClear) for (const slab of this.slabs) slab.fill(0);
     this.slabsClear = false;
-    // Phase 1: gradients, one shard per thread.
     this.indices.set(indices.subarray(0, batch));
     Atomics.store(this.ctrl, CTRL.BATCH, batch);
     Atomics.store(this.ctrl, CTRL.STEP, t);
+    const loss = this.columns ? await this.stepByColumns(this.columns, batch, t) : await this.stepByShards(batch, t);
+    this.slabsClear = true;
+    if (this.steps > 0 && this.adaptSpin) {
+      const mode = this.spin.waitMode;
+      this.spin.stepEnds(performance.now(), processCpuMs);
+      if (this.spin.waitMode !== mode) this.publishSpin();
+    }
+    this.steps++;
+    return loss;
+  }
+
+  /** A step of first-layer-columns.ts: the first layer by columns, the layers above by shards. */
+  private async stepByColumns(columns: FirstLayerColumns, batch: number, t: number): Promise<number> {
+    this.blocksAhead = true;
+    const first = this.startPhase(PHASE.FIRST_FORWARD);
+    columns.forward(this.indices, batch, t);
+    await this.waitFor(first);
+    const upper = this.startPhase(PHASE.UPPER);
+    const [start, end] = shardRange(batch, this.threads, 0);
+    let loss = columns.upper(start, end, batch, t);
+    await this.waitFor(upper);
+    for (let w = 1; w < this.threads; w++) loss += this.losses[w];
+    Atomics.store(this.ctrl, CTRL.NEXT_CHUNK, 0);
+    const update = this.startPhase(PHASE.FIRST_BACKWARD);
+    columns.backwardAndUpdate(batch, t);
+    updateByChunks(this.ctrl, this.params.length, this.slabs, this.addInto, (a, b) => this.optimizer.stepRange(this.params, this.slabs[0], a, b, t, true), columns.upperStart);
+    await this.waitFor(update);
+    return loss;
+  }
+
+  /**
+   * Writes the first layer's blocks, and their optimiser state, back into the model, when the
+   * threads split it by columns and have stepped since: before anything reads the model. The
+   * trainer calls it at the end of every epoch; `evaluate` and `close` call it themselves.
+   */
+  async sync(): Promise<void> {
+    if (!this.columns || !this.blocksAhead) return;
+    if (this.failure) this.fail();
+    const seq = this.startPhase(PHASE.SYNC);
+    this.columns.store();
+    await this.waitFor(seq);
+    this.blocksAhead = false;
+  }
+
+  /** A data-parallel step: gradients by shards, then the update by chunks (or by the main thread alone). */
+  private async stepByShards(batch: number, t: number): Promise<number> {
+    // Phase 1: gradients, one shard per thread.
     const gradients = this.startPhase(PHASE.GRADIENTS);
     const [start, end] = shardRange(batch, this.threads, 0);
     let loss = this.main.compute(this.indices, start, end, batch, t);
@@ -310,18 +371,12 @@ export class PoolBackend implements GradientBackend {
     } else {
       reduceAndUpdate(this.slabs, 0, this.params.length, add, step);
     }
-    this.slabsClear = true;
-    if (this.steps > 0 && this.adaptSpin) {
-      const mode = this.spin.waitMode;
-      this.spin.stepEnds(performance.now(), processCpuMs);
-      if (this.spin.waitMode !== mode) this.publishSpin();
-    }
-    this.steps++;
     return loss;
   }
 
   async evaluate(data: TrainingData): Promise<{ accuracy: number; loss: number }> {
     if (this.failure) this.fail();
+    await this.sync();
     const set = this.evaluation.indexOf(data);
     if (set < 0) return fromPartial(evaluateRange(this.model, data, 0, data.count), data.count);
     Atomics.store(this.ctrl, CTRL.EVAL_SET, set);
@@ -340,6 +395,8 @@ export class PoolBackend implements GradientBackend {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // The model as the last step left it, for whoever reads it after training.
+    if (!this.failure && Atomics.load(this.ctrl, CTRL.FAILED) === 0) await this.sync().catch(() => {});
     this.closed = true;
     Atomics.store(this.ctrl, CTRL.COMMAND, COMMAND_STOP);
     Atomics.add(this.ctrl, CTRL.SEQ, 1);

@@ -21,6 +21,13 @@ export interface GradientBackend {
    * across its threads when it was given the set at its start; otherwise this thread does it all.
    */
   evaluate(data: TrainingData): Promise<{ accuracy: number; loss: number }>;
+  /**
+   * Brings model.params and the optimiser's state up to date, where a backend keeps part of them
+   * elsewhere between steps (a pool that splits the first layer by columns keeps each thread's
+   * block in that thread): call it before reading them. The trainer calls it at the end of every
+   * epoch; `evaluate` and `close` need no call before them.
+   */
+  sync?(): Promise<void>;
   /** Releases threads; always safe to call, also after a failure. */
   close(): Promise<void>;
 }
@@ -50,6 +57,9 @@ export class InProcessBackend implements GradientBackend {
   async evaluate(data: TrainingData): Promise<{ accuracy: number; loss: number }> {
     return fromPartial(evaluateRange(this.model, data, 0, data.count), data.count);
   }
+
+  /** Nothing is kept elsewhere: the model is always up to date. */
+  async sync(): Promise<void> {}
 
   async close(): Promise<void> {}
 }

@@ -6,6 +6,7 @@ export * from './trainer.js';
 export * from './evaluate-data.js';
 export * from './protocol.js';
 export * from './spin-policy.js';
+export * from './first-layer-columns.js';
 export * from './checkpoint.js';
 export * from './augment.js';
 export * from './recipes.js';

@@ -10,6 +10,11 @@
  *  - update: the threads claim chunks of the parameters in turn; for each, a thread adds the
  *    slabs in slab order (so the sums do not depend on timing or on who takes the chunk) and
  *    applies the optimiser there, leaving every slab zero there for the next step's gradients.
+ * A model whose first layer the threads split by columns (first-layer-columns.ts) has three
+ * phases a step instead: FIRST_FORWARD, UPPER (each thread's shard through the layers above) and
+ * FIRST_BACKWARD (each thread's block's gradient and update, then the update of the layers above
+ * by chunks, from FirstLayerColumns.upperStart); a SYNC phase writes the blocks back into the
+ * model before anything reads it.
  * Between steps, an evaluation phase has every thread evaluate its contiguous share of one of
  * the data sets the pool was given at its start (validation, test) and write its counts into
  * `results`.
@@ -49,7 +54,7 @@ export const CTRL = {
 } as const;
 export const COMMAND_RUN = 0;
 export const COMMAND_STOP = 1;
-export const PHASE = { GRADIENTS: 1, UPDATE: 2, EVALUATE: 3 } as const;
+export const PHASE = { GRADIENTS: 1, UPDATE: 2, EVALUATE: 3, FIRST_FORWARD: 4, UPPER: 5, FIRST_BACKWARD: 6, SYNC: 7 } as const;
 
 /**
  * The update phase's unit of work, in parameters. Threads claim chunks in turn (Atomics.add on
@@ -68,13 +73,14 @@ export function sharesUpdate(params: number, threads: number): boolean {
 }
 
 /**
- * The update phase on one thread: claims chunks of UPDATE_CHUNK parameters from the shared counter
- * until none is left, and sums and updates each (reduceAndUpdate). Returns the chunks it took.
+ * The update phase on one thread: claims chunks of UPDATE_CHUNK parameters of [from, params) from
+ * the shared counter until none is left, and sums and updates each (reduceAndUpdate). Returns the
+ * chunks it took.
  */
-export function updateByChunks(ctrl: Int32Array, params: number, slabs: Float32Array[], add: (dst: Float32Array, src: Float32Array, start: number, end: number, clearSrc: boolean) => void, update: (start: number, end: number) => void): number {
+export function updateByChunks(ctrl: Int32Array, params: number, slabs: Float32Array[], add: (dst: Float32Array, src: Float32Array, start: number, end: number, clearSrc: boolean) => void, update: (start: number, end: number) => void, from = 0): number {
   let taken = 0;
   for (;;) {
-    const start = Atomics.add(ctrl, CTRL.NEXT_CHUNK, 1) * UPDATE_CHUNK;
+    const start = from + Atomics.add(ctrl, CTRL.NEXT_CHUNK, 1) * UPDATE_CHUNK;
     if (start >= params) return taken;
     reduceAndUpdate(slabs, start, Math.min(params, start + UPDATE_CHUNK), add, update);
     taken++;
@@ -121,6 +127,8 @@ export interface WorkerTask {
   kernelMemory?: WasmMemory;
   /** Where `data`'s nonzeros lie in the kernel memory, when they live there (for the SIMD gather). */
   residentData?: ResidentCsr;
+  /** When the threads split the first layer by columns: each block's H and dH (FirstLayerColumns). */
+  columns?: { H: SharedFloats[]; dH: SharedFloats[] };
   /** Data sets the main thread may ask the pool to evaluate between steps, by index. */
   evaluation: { data: TrainingData; resident?: ResidentCsr }[];
   /** Float64Array: each thread's [correct, summed loss] of an evaluation phase. */

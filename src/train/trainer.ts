@@ -107,6 +107,8 @@ export async function train(model: Sequential, data: TrainingData, o: TrainOptio
         cost += loss / steps;
         o.onStep?.({ epoch: epochsDone + 1, step: s + 1, stepsPerEpoch: steps, loss });
       }
+      // The model as the steps left it, before anything reads it (a pool may keep part of it in its threads).
+      await backend.sync?.();
       if (stopped) break;
       const seconds = (performance.now() - t0) / 1000;
       epochsDone++;

@@ -190,6 +190,23 @@ export class Sequential {
     return h;
   }
 
+  /**
+   * The layers from `first` on, from that layer's input (dense, batch × its inputSize), as
+   * `forward` runs them: a pool whose threads split the first layer runs it on its own.
+   */
+  forwardFrom(first: number, h: Float32Array, batch: number, training = false, context?: Omit<ForwardContext, 'layer'>): Float32Array {
+    const ctx = (layer: number): ForwardContext | undefined => (context ? { ...context, layer } : undefined);
+    for (let l = first; l < this.layers.length; l++) h = this.layers[l].forward(h, batch, training, ctx(l));
+    return h;
+  }
+
+  /** Back-propagates through the layers from the last down to `first`, and returns d(loss)/d(that layer's input). */
+  backwardTo(first: number, dlogits: Float32Array, batch: number): Float32Array {
+    let g = dlogits;
+    for (let l = this.layers.length - 1; l >= first; l--) g = this.layers[l].backward(g, batch, true)!;
+    return g;
+  }
+
   /** Back-propagates d(loss)/d(logits); parameter gradients are added (+=) to `grads`. */
   backward(dlogits: Float32Array, batch: number): void {
     let g: Float32Array | null = dlogits;

@@ -1,0 +1,110 @@
+/**
+ * The pool's first layer split by columns (src/train/first-layer-columns.ts): which models take
+ * it, how the columns are cut, and that the blocks each thread keeps come back into the model and
+ * its optimiser state whenever something reads them (epoch ends, evaluation, close), bit for bit,
+ * so that a resumed run equals an uninterrupted one.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { loadMnist, bundledDataDir } from '../src/node/mnist-files.js';
+import { createBackend } from '../src/node/create-backend.js';
+import { csrFromSplit, denseData } from '../src/train/training-data.js';
+import { train, type TrainState } from '../src/train/trainer.js';
+import { evaluateData } from '../src/train/evaluate-data.js';
+import { columnBlock, splitFirstLayer } from '../src/train/first-layer-columns.js';
+import { Adam, cnn, mlp, Momentum, softmaxRegression, type Optimizer } from '../src/engine/index.js';
+import { kernelsFor } from '../src/engine/kernels/kernel-set.js';
+import { assertSameBits } from './helpers/bits.js';
+
+const mnist = loadMnist({ dataDir: bundledDataDir() });
+
+test('column blocks: contiguous, covering, cut at whole vectors', () => {
+  for (const outputs of [64, 100, 128, 130, 256]) {
+    for (const threads of [2, 3, 4]) {
+      let next = 0;
+      for (let k = 0; k < threads; k++) {
+        const [c0, c1] = columnBlock(outputs, threads, k);
+        assert.is(c0, next, `${outputs} over ${threads}: block ${k} starts where the last ended`);
+        assert.is(c0 % 4, 0, `${outputs} over ${threads}: block ${k} starts at a whole vector`);
+        assert.ok(c1 > c0, `${outputs} over ${threads}: block ${k} is not empty`);
+        next = c1;
+      }
+      assert.is(next, outputs, `${outputs} over ${threads}: every column`);
+    }
+  }
+});
+
+test('which models split their first layer: a wide dense first layer on sparse data, on 2 threads or more', () => {
+  const csr = csrFromSplit(mnist.validation, 10);
+  const dense = denseData(new Float32Array(10 * 784), new Int32Array(10), 784, 10);
+  assert.equal(splitFirstLayer(mlp({ hidden: [256] }), csr, 2), { inputs: 784, outputs: 256, upperStart: 784 * 256 + 256 });
+  assert.ok(splitFirstLayer(mlp({ hidden: [128] }), csr, 4), '32 columns a thread');
+  assert.is(splitFirstLayer(mlp({ hidden: [256] }), csr, 1), undefined, 'one thread');
+  assert.is(splitFirstLayer(mlp({ hidden: [32] }), csr, 2), undefined, 'too narrow');
+  assert.is(splitFirstLayer(softmaxRegression({}), csr, 2), undefined, 'the tutorial: one layer, ten columns');
+  assert.is(splitFirstLayer(mlp({ hidden: [256] }), dense, 2), undefined, 'dense data');
+  assert.is(splitFirstLayer(cnn({}), csr, 2), undefined, 'a convolution first');
+});
+
+/** An MLP 784-128-10 trained on 2 threads for `epochs` of 20 steps, from `from` (params, optimiser state, train state) if given. */
+async function trainMlp(path: 'js' | 'simd', makeOptimizer: () => Optimizer, epochs: number, from?: { params: Float32Array; state: Record<string, Float32Array>; train: TrainState }) {
+  const kernels = kernelsFor(path);
+  const data = { ...csrFromSplit(mnist.train, 10, kernels.allocator), count: 2000 };
+  const model = mlp({ hidden: [128] }, { kernels }).initialize(3);
+  const optimizer = makeOptimizer();
+  if (from) {
+    model.params.set(from.params);
+    optimizer.loadState(from.state);
+  }
+  const backend = createBackend(model, data, optimizer, 2, 100, { seed: 3 });
+  try {
+    const r = await train(model, data, { epochs, batchSize: 100, seed: 3, optimizer, backend, resume: from?.train });
+    // What a checkpoint at the end of the run would hold (the trainer synced the pool at the epoch's end).
+    const state = Object.fromEntries(Object.entries(optimizer.state()).map(([k, v]) => [k, v.slice()]));
+    return { model, params: model.params.slice(), state, train: r.state };
+  } finally {
+    await backend.close();
+  }
+}
+
+for (const path of ['js', 'simd'] as const) {
+  for (const [name, makeOptimizer] of [['momentum', () => new Momentum(0.05, 0.9)], ['Adam', () => new Adam(0.002)]] as const) {
+    test(`${path} kernels, ${name}: 1 epoch, saved, then resumed for a second equals 2 epochs straight, parameters and optimiser state`, async () => {
+      const straight = await trainMlp(path, makeOptimizer, 2);
+      const half = await trainMlp(path, makeOptimizer, 1);
+      const resumed = await trainMlp(path, makeOptimizer, 2, half);
+      assertSameBits(resumed.params, straight.params, 'parameters');
+      for (const key of Object.keys(straight.state)) assertSameBits(resumed.state[key], straight.state[key], `optimiser state ${key}`);
+      // The first layer did move (so the blocks really came back), and the state is not all zeros.
+      assert.not.ok(straight.params.subarray(0, 784 * 128).every((v, i) => v === half.params[i]), 'the second epoch changed the first layer');
+      assert.ok(Object.values(straight.state).every((s) => s.some((v) => v !== 0)), 'optimiser state written back');
+    });
+  }
+}
+
+test('between epochs the model is whole: evaluate without a sync, close without one', async () => {
+  const kernels = kernelsFor('simd');
+  const data = csrFromSplit(mnist.train, 10, kernels.allocator);
+  const validation = csrFromSplit(mnist.validation, 10, kernels.allocator);
+  const run = async (finish: 'sync' | 'close' | 'evaluate') => {
+    const model = mlp({ hidden: [128] }, { kernels }).initialize(4);
+    const backend = createBackend(model, data, new Momentum(0.05, 0.9), 2, 100, { seed: 4, evaluation: [validation] });
+    let evaluated;
+    try {
+      for (let t = 1; t <= 15; t++) await backend.step(Int32Array.from({ length: 100 }, (_, i) => (t * 131 + i * 17) % data.count), 100, t);
+      if (finish === 'sync') await backend.sync!();
+      if (finish === 'evaluate') evaluated = await backend.evaluate(validation);
+    } finally {
+      await backend.close();
+    }
+    return { model, evaluated };
+  };
+  const synced = await run('sync');
+  const closed = await run('close');
+  const evaluatedRun = await run('evaluate');
+  assertSameBits(closed.model.params, synced.model.params, 'close writes the blocks back');
+  assertSameBits(evaluatedRun.model.params, synced.model.params, 'evaluate writes the blocks back');
+  assert.is(evaluatedRun.evaluated!.accuracy, evaluateData(synced.model, validation).accuracy, 'the pool evaluated the whole model');
+});
+
+test.run();
