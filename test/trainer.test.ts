@@ -218,8 +218,8 @@ test('a CNN with dropout and shifts: bit-identical per thread count (Adam), and 
 });
 
 /** Trains with a fault injected into worker 1; returns the error and how long it took to surface. */
-async function trainWithFault(step: number, mode: 'throw' | 'exit') {
-  const model = softmaxRegression().initialize(0);
+/** A 2-thread run whose worker throws or exits at `step`: the tutorial's model, or `model` (an MLP 784-128-10 splits its first layer by columns). */
+async function trainWithFault(step: number, mode: 'throw' | 'exit', model = softmaxRegression().initialize(0)) {
   const optimizer = new SGD(0.01);
   const backend = new PoolBackend(model, data, optimizer, { threads: 2, maxBatch: 100, testFault: { shard: 1, step, mode } });
   const t0 = Date.now();
@@ -268,6 +268,16 @@ test('a worker that dies is noticed too', async () => {
   assert.instance(error, WorkerError);
   assert.match(error.message, /worker 1 failed at step 3/);
   assert.ok(ms < 20_000, 'no hang');
+});
+
+test('the same with the first layer split by columns: a worker that throws, and one that dies', async () => {
+  const thrown = await trainWithFault(3, 'throw', mlp({ hidden: [128] }).initialize(0));
+  assert.instance(thrown.error, WorkerError);
+  assert.match(thrown.error.message, /^training stopped: worker 1 failed at step 4: injected fault at step 3$/);
+  const died = await trainWithFault(2, 'exit', mlp({ hidden: [128] }).initialize(0));
+  assert.instance(died.error, WorkerError);
+  assert.match(died.error.message, /worker 1 failed at step 3/);
+  assert.ok(died.ms < 20_000, 'no hang');
 });
 
 test('library use: users\' own Float32Arrays, with and without the pool, with callbacks', async () => {

@@ -1,8 +1,9 @@
 /**
  * A pool worker: one task per training run. It waits for the main thread to start a phase, does
  * its part (its shard's gradient into its own slab; the sum of the slabs and the optimiser's
- * update over the chunks of the parameters it claims; or its share of an evaluation), and says it
- * is done.
+ * update over the chunks of the parameters it claims; or its share of an evaluation; or, when the
+ * threads split the first layer by columns, one of that step's three phases or a sync of its
+ * block into the model), and says it is done.
  * It returns only when told to stop.
  */
 import { Sequential } from '../src/engine/model/sequential.js';

@@ -5,7 +5,9 @@
  * in turn (protocol.ts, UPDATE_CHUNK), and for each add the slabs in slab order (so a seed and a
  * thread count give bit-identical weights, whoever takes the chunk) and apply the optimiser there:
  * the update is parallel too. A model under two chunks is updated by the main thread alone,
- * saving a hand-off.
+ * saving a hand-off. A model with a wide dense first layer on sparse data splits that layer by
+ * columns instead (first-layer-columns.ts): each thread keeps its block of it, and `sync` writes
+ * the blocks back into the model before anything reads it.
  *
  * Piscina owns the workers (start-up, errors, teardown); each worker runs one long task for the
  * whole run and is driven through shared memory (src/train/protocol.ts): a Piscina round trip
