@@ -46,10 +46,26 @@ test('which models split their first layer: a wide dense first layer on sparse d
   assert.is(splitFirstLayer(cnn({}), csr, 2), undefined, 'a convolution first');
 });
 
-/** An MLP 784-128-10 trained on 2 threads for `epochs` of 20 steps, from `from` (params, optimiser state, train state) if given. */
-async function trainMlp(path: 'js' | 'simd', makeOptimizer: () => Optimizer, epochs: number, from?: { params: Float32Array; state: Record<string, Float32Array>; train: TrainState }) {
+/** The training set on a kernel path, made once per path (the runs below share it). */
+const trainSets = new Map<string, ReturnType<typeof csrFromSplit>>();
+function trainingSet(path: 'js' | 'simd', kernels: ReturnType<typeof kernelsFor>) {
+  if (!trainSets.has(path)) trainSets.set(path, csrFromSplit(mnist.train, 10, kernels.allocator));
+  return trainSets.get(path)!;
+}
+
+type Snapshot = { params: Float32Array; state: Record<string, Float32Array>; train: TrainState };
+/** What a checkpoint holds: the parameters, the optimiser state and where training is. */
+function snapshot(model: { params: Float32Array }, optimizer: Optimizer, train: TrainState): Snapshot {
+  return { params: model.params.slice(), state: Object.fromEntries(Object.entries(optimizer.state()).map(([k, v]) => [k, v.slice()])), train };
+}
+
+/**
+ * An MLP 784-128-10 trained on 2 threads for `epochs` of 10 steps, from `from` if given; returns
+ * the snapshots taken at each epoch's end, as a checkpoint would be (the trainer syncs the pool first).
+ */
+async function trainMlp(path: 'js' | 'simd', makeOptimizer: () => Optimizer, epochs: number, from?: Snapshot): Promise<Snapshot[]> {
   const kernels = kernelsFor(path);
-  const data = { ...csrFromSplit(mnist.train, 10, kernels.allocator), count: 2000 };
+  const data = { ...trainingSet(path, kernels), count: 1000 };
   const model = mlp({ hidden: [128] }, { kernels }).initialize(3);
   const optimizer = makeOptimizer();
   if (from) {
@@ -57,54 +73,48 @@ async function trainMlp(path: 'js' | 'simd', makeOptimizer: () => Optimizer, epo
     optimizer.loadState(from.state);
   }
   const backend = createBackend(model, data, optimizer, 2, 100, { seed: 3 });
+  const snapshots: Snapshot[] = [];
   try {
-    const r = await train(model, data, { epochs, batchSize: 100, seed: 3, optimizer, backend, resume: from?.train });
-    // What a checkpoint at the end of the run would hold (the trainer synced the pool at the epoch's end).
-    const state = Object.fromEntries(Object.entries(optimizer.state()).map(([k, v]) => [k, v.slice()]));
-    return { model, params: model.params.slice(), state, train: r.state };
+    await train(model, data, { epochs, batchSize: 100, seed: 3, optimizer, backend, resume: from?.train, onEpoch: (_, state) => void snapshots.push(snapshot(model, optimizer, state)) });
+    return snapshots;
   } finally {
     await backend.close();
   }
 }
 
-for (const path of ['js', 'simd'] as const) {
-  for (const [name, makeOptimizer] of [['momentum', () => new Momentum(0.05, 0.9)], ['Adam', () => new Adam(0.002)]] as const) {
-    test(`${path} kernels, ${name}: 1 epoch, saved, then resumed for a second equals 2 epochs straight, parameters and optimiser state`, async () => {
-      const straight = await trainMlp(path, makeOptimizer, 2);
-      const half = await trainMlp(path, makeOptimizer, 1);
-      const resumed = await trainMlp(path, makeOptimizer, 2, half);
-      assertSameBits(resumed.params, straight.params, 'parameters');
-      for (const key of Object.keys(straight.state)) assertSameBits(resumed.state[key], straight.state[key], `optimiser state ${key}`);
-      // The first layer did move (so the blocks really came back), and the state is not all zeros.
-      assert.not.ok(straight.params.subarray(0, 784 * 128).every((v, i) => v === half.params[i]), 'the second epoch changed the first layer');
-      assert.ok(Object.values(straight.state).every((s) => s.some((v) => v !== 0)), 'optimiser state written back');
-    });
-  }
+// Both kernel paths, and both kinds of optimiser state (momentum's one buffer, Adam's two).
+for (const [path, name, makeOptimizer] of [['js', 'momentum', () => new Momentum(0.05, 0.9)], ['simd', 'Adam', () => new Adam(0.002)]] as const) {
+  test(`${path} kernels, ${name}: resumed from the end of epoch 1, epoch 2 equals the uninterrupted run's, parameters and optimiser state`, async () => {
+    const [half, straight] = await trainMlp(path, makeOptimizer, 2);
+    const [resumed] = await trainMlp(path, makeOptimizer, 2, half);
+    assertSameBits(resumed.params, straight.params, 'parameters');
+    for (const key of Object.keys(straight.state)) assertSameBits(resumed.state[key], straight.state[key], `optimiser state ${key}`);
+    // The first layer did move (so the blocks really came back), and the state is not all zeros.
+    assert.not.ok(straight.params.subarray(0, 784 * 128).every((v, i) => v === half.params[i]), 'the second epoch changed the first layer');
+    assert.ok(Object.values(straight.state).every((st) => st.some((v) => v !== 0)), 'optimiser state written back');
+  });
 }
 
-test('between epochs the model is whole: evaluate without a sync, close without one', async () => {
+test('between epochs the model is whole: evaluate syncs the blocks, and so does close', async () => {
   const kernels = kernelsFor('simd');
-  const data = csrFromSplit(mnist.train, 10, kernels.allocator);
-  const validation = csrFromSplit(mnist.validation, 10, kernels.allocator);
-  const run = async (finish: 'sync' | 'close' | 'evaluate') => {
+  const data = trainingSet('simd', kernels);
+  const validation = { ...csrFromSplit(mnist.validation, 10, kernels.allocator), count: 2000 };
+  const run = async (evaluate: boolean) => {
     const model = mlp({ hidden: [128] }, { kernels }).initialize(4);
     const backend = createBackend(model, data, new Momentum(0.05, 0.9), 2, 100, { seed: 4, evaluation: [validation] });
     let evaluated;
     try {
-      for (let t = 1; t <= 15; t++) await backend.step(Int32Array.from({ length: 100 }, (_, i) => (t * 131 + i * 17) % data.count), 100, t);
-      if (finish === 'sync') await backend.sync!();
-      if (finish === 'evaluate') evaluated = await backend.evaluate(validation);
+      for (let t = 1; t <= 8; t++) await backend.step(Int32Array.from({ length: 100 }, (_, i) => (t * 131 + i * 17) % data.count), 100, t);
+      if (evaluate) evaluated = await backend.evaluate(validation);
     } finally {
       await backend.close();
     }
     return { model, evaluated };
   };
-  const synced = await run('sync');
-  const closed = await run('close');
-  const evaluatedRun = await run('evaluate');
-  assertSameBits(closed.model.params, synced.model.params, 'close writes the blocks back');
-  assertSameBits(evaluatedRun.model.params, synced.model.params, 'evaluate writes the blocks back');
-  assert.is(evaluatedRun.evaluated!.accuracy, evaluateData(synced.model, validation).accuracy, 'the pool evaluated the whole model');
+  const evaluatedRun = await run(true);
+  const closedRun = await run(false);
+  assertSameBits(closedRun.model.params, evaluatedRun.model.params, 'the same steps, the blocks back in the model either way');
+  assert.is(evaluatedRun.evaluated!.accuracy, evaluateData(closedRun.model, validation).accuracy, 'the pool evaluated the whole model');
 });
 
 test.run();
