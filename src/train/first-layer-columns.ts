@@ -8,8 +8,9 @@
  * forward pass, after the other core has updated half of them, and the update reads the other
  * core's gradient slab and clears it. On this machine that made a 2-thread step's first-layer
  * products 25-30% slower per example than on one thread, and its update (half the parameters
- * each) slower than one thread's whole update. A block of columns, with its gradient and its
- * optimiser state, is this thread's alone: it never leaves the core's cache.
+ * each) slower than one thread's whole update (npm run bench:profile -- mlp --threads 2). A block
+ * of columns, with its gradient and its optimiser state, is this thread's alone: no other core
+ * reads or writes it.
  *
  * A step has three phases (protocol.ts):
  *  1. first layer: each thread gathers the whole batch and writes its block of the layer's
@@ -36,7 +37,10 @@ import { BatchBuffers, gatherBatch, type TrainingData } from './training-data.js
 import { shiftCsr } from './augment.js';
 import type { StepRandomness } from './shard.js';
 
-/** The fewest columns a thread's block may have: below it the blocks' hand-offs cost more than they save. */
+/**
+ * The fewest columns a thread's block may have. Chosen, not measured: a narrower block is little
+ * work for the two hand-offs a step this adds (the tutorial's 10 columns stay data-parallel).
+ */
 const MIN_BLOCK = 32;
 
 /**
