@@ -6,6 +6,8 @@
  * block into the model), and says it is done.
  * It returns only when told to stop.
  */
+import { parentPort } from 'node:worker_threads';
+import { WORKER_LOADED } from '../src/node/worker-loaded.js';
 import { Sequential } from '../src/engine/model/sequential.js';
 import { ShardGradient, shardRange } from '../src/train/shard.js';
 import { COMMAND_STOP, CTRL, PHASE, updateByChunks, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../src/train/protocol.js';
@@ -113,3 +115,6 @@ export default function gradientWorker(task: WorkerTask): WorkerResult {
     throw e;
   }
 }
+
+// Loaded: from here on the pool may be destroyed safely (src/node/worker-loaded.ts).
+parentPort?.postMessage(WORKER_LOADED);

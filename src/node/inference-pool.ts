@@ -21,6 +21,7 @@ import { shardRange } from '../train/shard.js';
 import type { LayerSpec } from '../engine/layers/layer.js';
 import type { KernelPath } from '../engine/kernels/kernel-set.js';
 import { optionError } from '../engine/errors.js';
+import { workersLoaded } from './worker-loaded.js';
 
 /** One worker's share: the logits of examples [start, end) of `data`, written into `out`. */
 export interface InferenceTask {
@@ -39,7 +40,7 @@ export interface InferenceTask {
 }
 
 /** The worker file beside this one, from sources (.ts under tsx) or from dist (.js). */
-function workerFileUrl(): URL {
+export function inferenceWorkerUrl(): URL {
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
   return new URL(`../../workers/inference-worker${ext}`, import.meta.url);
 }
@@ -52,12 +53,14 @@ function sharedData(data: TrainingData): boolean {
 
 export class InferencePool {
   private readonly pool: Piscina | undefined;
+  private readonly loading: ReturnType<typeof workersLoaded> | undefined;
 
   /** `threads` threads in all, this one included; 1 starts no workers. */
   constructor(readonly threads: number) {
     if (!(Number.isInteger(threads) && threads >= 1 && threads <= 256)) throw optionError('threads', `${threads}, expected a whole number from 1 to 256`);
     const workers = threads - 1;
-    this.pool = workers > 0 ? new Piscina({ filename: workerFileUrl().href, minThreads: workers, maxThreads: workers }) : undefined;
+    this.pool = workers > 0 ? new Piscina({ filename: inferenceWorkerUrl().href, minThreads: workers, maxThreads: workers }) : undefined;
+    this.loading = this.pool ? workersLoaded(this.pool, workers) : undefined;
   }
 
   /**
@@ -98,7 +101,9 @@ export class InferencePool {
     return evaluationFromLogits(await this.logits(model, data, chunk), data.labels, data.count, model.outputSize, chunk);
   }
 
+  /** Destroys the pool, once its workers have loaded their module (worker-loaded.ts says why), or after 5 s. */
   async close(): Promise<void> {
+    await this.loading?.whenLoaded(5000);
     await this.pool?.destroy();
   }
 }

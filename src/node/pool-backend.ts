@@ -28,6 +28,7 @@ import type { KernelMemory } from '../engine/wasm/kernel-memory.js';
 import { SimdKernels, type KernelSet } from '../engine/kernels/kernel-set.js';
 import { ShardGradient, shardRange, type StepRandomness } from '../train/shard.js';
 import { FirstLayerColumns, columnBlock, splitFirstLayer } from '../train/first-layer-columns.js';
+import { workersLoaded } from './worker-loaded.js';
 
 /** A worker failed; training stopped and the pool was shut down. */
 export class WorkerError extends MnistTsError {
@@ -74,10 +75,18 @@ export function workerFileUrl(): URL {
 export class GradientWorkers {
   readonly pool: Piscina;
   private taken = false;
+  private readonly loading: ReturnType<typeof workersLoaded>;
 
   constructor(readonly threads: number) {
     const workers = threads - 1;
     this.pool = new Piscina({ filename: workerFileUrl().href, minThreads: workers, maxThreads: workers, idleTimeout: 60_000 });
+    this.loading = workersLoaded(this.pool, workers);
+  }
+
+  /** Destroys the pool, once its workers have loaded their module (worker-loaded.ts says why), or after LOAD_WAIT_MS. */
+  async destroy(): Promise<void> {
+    await this.loading.whenLoaded(LOAD_WAIT_MS);
+    await this.pool.destroy();
   }
 
   /** The pool, for the one backend that drives it. */
@@ -91,10 +100,12 @@ export class GradientWorkers {
   async releaseUnused(): Promise<void> {
     if (this.taken) return;
     this.taken = true;
-    await this.pool.destroy();
+    await this.destroy();
   }
 }
 
+/** The longest a pool waits for its workers to load before it destroys them anyway (a worker that failed to load never says). */
+const LOAD_WAIT_MS = 5000;
 /** How often a long wait lets the event loop run (to hear of a dead worker). */
 const YIELD_MS = 20;
 /**
@@ -142,6 +153,7 @@ function sharedBuffer(bytes: number): SharedArrayBuffer {
 
 export class PoolBackend implements GradientBackend {
   readonly threads: number;
+  private readonly workers: GradientWorkers;
   private readonly pool: Piscina;
   private readonly ctrl: Int32Array;
   private readonly indices: Int32Array;
@@ -203,7 +215,8 @@ export class PoolBackend implements GradientBackend {
     const newSlab = () => (memory ? memory.f32(model.paramCount) : new Float32Array(sharedBuffer(model.paramCount * 4)));
     this.slabs = [model.grads, ...Array.from({ length: workers }, newSlab)];
     const shareable = (a: Float32Array): SharedFloats => (memory ? { byteOffset: a.byteOffset, length: a.length } : (a.buffer as SharedArrayBuffer));
-    this.pool = o.workers ? o.workers.take(o.threads) : new GradientWorkers(o.threads).take(o.threads);
+    this.workers = o.workers ?? new GradientWorkers(o.threads);
+    this.pool = this.workers.take(o.threads);
     const layers = model.spec();
     const slabBuffers = this.slabs.map(shareable);
     const split = splitFirstLayer(model, data, o.threads);
@@ -404,6 +417,6 @@ export class PoolBackend implements GradientBackend {
     Atomics.add(this.ctrl, CTRL.SEQ, 1);
     Atomics.notify(this.ctrl, CTRL.SEQ);
     await settledWithin(this.tasks, 2000);
-    await this.pool.destroy();
+    await this.workers.destroy();
   }
 }
