@@ -25,7 +25,8 @@ export interface GradientBackend {
    * Brings model.params and the optimiser's state up to date, where a backend keeps part of them
    * elsewhere between steps (a pool that splits the first layer by columns keeps each thread's
    * block in that thread): call it before reading them. The trainer calls it at the end of every
-   * epoch; `evaluate` and `close` need no call before them.
+   * epoch; `evaluate` and `close` need no call before them. Write to the parameters only before
+   * the first step: such a pool reads its blocks from the model once, then keeps them.
    */
   sync?(): Promise<void>;
   /** Releases threads; always safe to call, also after a failure. */
