@@ -95,6 +95,36 @@ for (const [path, name, makeOptimizer] of [['js', 'momentum', () => new Momentum
   });
 }
 
+test('shifted digits: 2 threads split by columns shift each example as one thread does (within 1e-5 after an epoch)', async () => {
+  const kernels = kernelsFor('simd');
+  const data = { ...trainingSet('simd', kernels), count: 1000 };
+  const augment = { shift: 2, channels: 1, height: 28, width: 28 };
+  const run = async (threads: number) => {
+    const model = mlp({ hidden: [128] }, { kernels }).initialize(5);
+    const optimizer = new Momentum(0.05, 0.9);
+    const backend = createBackend(model, data, optimizer, threads, 100, { seed: 5, augment });
+    try {
+      await train(model, data, { epochs: 1, batchSize: 100, seed: 5, optimizer, backend });
+    } finally {
+      await backend.close();
+    }
+    return model.params;
+  };
+  const [one, two, unshifted] = [await run(1), await run(2), await (async () => {
+    const model = mlp({ hidden: [128] }, { kernels }).initialize(5);
+    const optimizer = new Momentum(0.05, 0.9);
+    await train(model, data, { epochs: 1, batchSize: 100, seed: 5, optimizer });
+    return model.params;
+  })()];
+  let worst = 0, apart = 0;
+  for (let i = 0; i < one.length; i++) {
+    worst = Math.max(worst, Math.abs(one[i] - two[i]));
+    apart = Math.max(apart, Math.abs(one[i] - unshifted[i]));
+  }
+  assert.ok(worst <= 1e-5, `2 threads against 1: ${worst}`);
+  assert.ok(apart > 1e-3, `the shifts changed the run: ${apart} from an unshifted one`);
+});
+
 test('between epochs the model is whole: evaluate syncs the blocks, and so does close', async () => {
   const kernels = kernelsFor('simd');
   const data = trainingSet('simd', kernels);
