@@ -101,7 +101,9 @@ for (const model of MODELS) {
       if (r.status !== 0) throw new Error(`bench run ${model} ${threads} ${kernels} failed: ${r.stderr}`);
       const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
       record(model, threads, out.kernels, median(out.epoch_seconds.slice(1)), Math.round(out.peak_rss_mb));
-      if (!json) process.stderr.write(`  ${ROUNDS > 1 ? `round ${round}: ` : ''}${model} threads=${threads} ${out.kernels}: epochs ${out.epoch_seconds.map((s: number) => s.toFixed(3)).join(' ')} s\n`);
+      // A pool that stopped spinning found other processes on the cores: say so, it explains slow epochs.
+      const crowded = out.spin_switches > 0 ? ` (other processes took the cores: the pool stopped spinning ${out.spin_switches} times)` : '';
+      if (!json) process.stderr.write(`  ${ROUNDS > 1 ? `round ${round}: ` : ''}${model} threads=${threads} ${out.kernels}: epochs ${out.epoch_seconds.map((s: number) => s.toFixed(3)).join(' ')} s${crowded}\n`);
     }
     const peerJob = PEER_JOBS[model];
     for (const peer of peers) {
