@@ -15,9 +15,13 @@ import { assertSameBits } from './helpers/bits.js';
 const mnist = loadMnist({ dataDir: bundledDataDir() });
 const data = csrFromSplit(mnist.train, 10);
 
-/** An MLP 784-`hidden`-10 trained for `steps` steps on `threads` threads. With 32 hidden units it is small enough (25,450 parameters) for the main thread to update alone. */
-async function run(threads: number, steps: number, seed = 1, hidden = 32) {
-  const model = mlp({ hidden: [hidden] }).initialize(seed);
+/**
+ * An MLP 784-`hidden`-10 trained for `steps` steps on `threads` threads. With 32 hidden units it
+ * is small enough (25,450 parameters) for the main thread to update alone, and its first layer too
+ * narrow to split by columns.
+ */
+async function run(threads: number, steps: number, seed = 1, hidden: number | number[] = 32) {
+  const model = mlp({ hidden: typeof hidden === 'number' ? [hidden] : hidden }).initialize(seed);
   const optimizer = new Momentum(0.05, 0.9);
   const backend = createBackend(model, data, optimizer, threads, 100);
   // epochs are 550 steps; train on a prefix view of the data to make `steps` steps an epoch
@@ -89,18 +93,25 @@ test('the update in chunks: every parameter summed and updated once, whoever cla
   }
 });
 
-test('a model big enough to share its update (MLP 784-128-10, 101,770 parameters, 4 chunks): bit-identical per thread count, within 1e-5 of 1 thread, on 2 threads and on 4', async () => {
-  const a = await run(2, 100, 1, 128);
-  const b = await run(2, 100, 1, 128);
-  assertSameBits(a.params, b.params, 'parameters');
-  const one = await run(1, 100, 1, 128);
-  const four = await run(4, 100, 1, 128);
-  for (const [name, m] of [['2 threads', a], ['4 threads', four]] as const) {
-    let worst = 0;
-    for (let i = 0; i < one.params.length; i++) worst = Math.max(worst, Math.abs(one.params[i] - m.params[i]));
-    assert.ok(worst <= 1e-5 && worst > 0, `${name}: max difference ${worst} from 1 thread`);
-  }
-});
+for (const [title, hidden] of [
+  // A first layer of 40 is too narrow to split on 2 or 4 threads: the data-parallel step, updated in chunks.
+  ['a model big enough to share its update (MLP 784-40-800-10, 72,210 parameters, 3 chunks)', [40, 800]],
+  // 128 columns split into blocks of 64 or 32 (first-layer-columns.ts).
+  ['a model whose first layer the threads split by columns (MLP 784-128-10)', [128]],
+] as const) {
+  test(`${title}: bit-identical per thread count, within 1e-5 of 1 thread, on 2 threads and on 4`, async () => {
+    const a = await run(2, 40, 1, [...hidden]);
+    const b = await run(2, 40, 1, [...hidden]);
+    assertSameBits(a.params, b.params, 'parameters');
+    const one = await run(1, 40, 1, [...hidden]);
+    const four = await run(4, 40, 1, [...hidden]);
+    for (const [name, m] of [['2 threads', a], ['4 threads', four]] as const) {
+      let worst = 0;
+      for (let i = 0; i < one.params.length; i++) worst = Math.max(worst, Math.abs(one.params[i] - m.params[i]));
+      assert.ok(worst <= 1e-5 && worst > 0, `${name}: max difference ${worst} from 1 thread`);
+    }
+  });
+}
 
 /** The 2-thread, 300-step run, made once for the two tests that compare with it, whichever runs first. */
 let twoThreadRun: ReturnType<typeof run> | undefined;
@@ -153,10 +164,10 @@ test('1 thread and 2 threads agree within 1e-5 after 300 steps', async () => {
 });
 
 test('more threads than cores (waiting threads sleep instead of spinning): still deterministic and close to 1 thread', async () => {
-  const a = await run(4, 150);
-  const b = await run(4, 150);
+  const a = await run(4, 80);
+  const b = await run(4, 80);
   assertSameBits(a.params, b.params, 'parameters');
-  const one = await run(1, 150);
+  const one = await run(1, 80);
   let worst = 0;
   for (let i = 0; i < one.params.length; i++) worst = Math.max(worst, Math.abs(one.params[i] - a.params[i]));
   assert.ok(worst <= 1e-5, `max difference ${worst}`);
