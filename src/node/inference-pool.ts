@@ -101,9 +101,8 @@ export class InferencePool {
     return evaluationFromLogits(await this.logits(model, data, chunk), data.labels, data.count, model.outputSize, chunk);
   }
 
-  /** Destroys the pool, once its workers have loaded their module (worker-loaded.ts says why), or after 5 s. */
+  /** Destroys the pool, once its workers have loaded their module (worker-loaded.ts says why), or after LOAD_WAIT_MS. */
   async close(): Promise<void> {
-    await this.loading?.whenLoaded(5000);
-    await this.pool?.destroy();
+    await this.loading?.destroy();
   }
 }

@@ -85,8 +85,7 @@ export class GradientWorkers {
 
   /** Destroys the pool, once its workers have loaded their module (worker-loaded.ts says why), or after LOAD_WAIT_MS. */
   async destroy(): Promise<void> {
-    await this.loading.whenLoaded(LOAD_WAIT_MS);
-    await this.pool.destroy();
+    await this.loading.destroy();
   }
 
   /** The pool, for the one backend that drives it. */
@@ -104,8 +103,6 @@ export class GradientWorkers {
   }
 }
 
-/** The longest a pool waits for its workers to load before it destroys them anyway (a worker that failed to load never says). */
-const LOAD_WAIT_MS = 5000;
 /** How often a long wait lets the event loop run (to hear of a dead worker). */
 const YIELD_MS = 20;
 /**

@@ -10,6 +10,9 @@
  */
 import type { Piscina } from 'piscina';
 
+/** The longest a pool waits for its workers to load before destroying them anyway (a worker that failed to load never says). */
+export const LOAD_WAIT_MS = 5000;
+
 /** The message a worker module posts to its pool once it has loaded (workers/*.ts). */
 export const WORKER_LOADED = { mnistTsWorkerLoaded: true } as const;
 
@@ -18,11 +21,12 @@ function isLoadedMessage(message: unknown): boolean {
 }
 
 /**
- * Resolves once `workers` workers of `pool` have posted WORKER_LOADED. Call it right after making
- * the pool, before its workers can post. Never rejects: a worker that fails to load is the pool's
- * error to report; `whenLoaded` bounds how long a caller waits.
+ * Counts the WORKER_LOADED messages of `pool`'s `workers` workers: `whenLoaded` waits for all of
+ * them (bounded), `destroy` destroys the pool after that wait. Call it right after making the
+ * pool, before its workers can post. Never rejects: a worker that fails to load is the pool's
+ * error to report.
  */
-export function workersLoaded(pool: Piscina, workers: number): { whenLoaded: (ms: number) => Promise<boolean> } {
+export function workersLoaded(pool: Piscina, workers: number): { whenLoaded: (ms: number) => Promise<boolean>; destroy: () => Promise<void> } {
   let count = 0;
   let done!: () => void;
   const all = new Promise<boolean>((resolve) => (done = () => resolve(true)));
@@ -35,18 +39,22 @@ export function workersLoaded(pool: Piscina, workers: number): { whenLoaded: (ms
   };
   if (workers <= 0) done();
   else pool.on('message', onMessage);
-  return {
-    /**
-     * Waits until every worker has loaded (true), or `ms` at most (false). The timer is cleared,
-     * so it keeps no process alive.
-     */
-    async whenLoaded(ms: number): Promise<boolean> {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      try {
-        return await Promise.race([all, new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)))]);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+  /**
+   * Waits until every worker has loaded (true), or `ms` at most (false). The timer is cleared, so
+   * it keeps no process alive.
+   */
+  const whenLoaded = async (ms: number): Promise<boolean> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      return await Promise.race([all, new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)))]);
+    } finally {
+      clearTimeout(timer);
+    }
   };
+  /** Destroys the pool once its workers have loaded, or after LOAD_WAIT_MS. */
+  const destroy = async (): Promise<void> => {
+    await whenLoaded(LOAD_WAIT_MS);
+    await pool.destroy();
+  };
+  return { whenLoaded, destroy };
 }

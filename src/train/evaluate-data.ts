@@ -1,6 +1,6 @@
 /** Evaluation over TrainingData (sparse or dense), in chunks, on the calling thread: the engine's evaluation path, fed by gathering. */
 import { forEachChunk, type ChunkSource } from '../engine/model/evaluate.js';
-import { softmax, softmaxCrossEntropy } from '../engine/model/loss.js';
+import { softmaxCrossEntropy } from '../engine/model/loss.js';
 import { accuracy, argmax } from '../engine/model/metrics.js';
 import type { Sequential } from '../engine/model/sequential.js';
 import { BatchBuffers, gatherBatch, type TrainingData } from './training-data.js';
@@ -87,11 +87,4 @@ export function evaluationFromLogits(logits: Float32Array, labels: ArrayLike<num
 /** Mean loss, accuracy, predictions and labels of the whole data set, on this thread. */
 export function evaluateData(model: Sequential, data: TrainingData, chunk = EVALUATION_CHUNK): DataEvaluation {
   return evaluationFromLogits(logitsData(model, data, chunk), data.labels, data.count, model.outputSize, chunk);
-}
-
-/** Class probabilities (count × classes) for every example of the data, in order; the logits too, into `logitsOut`. */
-export function probabilitiesData(model: Sequential, data: TrainingData, chunk = EVALUATION_CHUNK, logitsOut?: Float32Array): Float32Array {
-  const logits = logitsData(model, data, chunk);
-  logitsOut?.set(logits);
-  return softmax(logits, data.count, model.outputSize);
 }
