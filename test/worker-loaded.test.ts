@@ -1,34 +1,40 @@
 /**
- * The pools' workers say when their module has loaded (src/node/worker-loaded.ts), so that a pool
- * destroyed before it ran anything waits for that instead of cutting a module load short.
+ * A pool destroyed before it ran anything first waits until each worker has loaded its module
+ * (src/node/worker-loaded.ts): each answers a no-op task once its module's require() has returned.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Piscina } from 'piscina';
-import { workersLoaded } from '../src/node/worker-loaded.js';
-import { workerFileUrl as gradientWorkerUrl } from '../src/node/pool-backend.js';
-import { inferenceWorkerUrl } from '../src/node/inference-pool.js';
+import { destroyWhenLoaded, workersLoaded } from '../src/node/worker-loaded.js';
+import { GradientWorkers, workerFileUrl as gradientWorkerUrl } from '../src/node/pool-backend.js';
+import { InferencePool, inferenceWorkerUrl } from '../src/node/inference-pool.js';
 
-test('every worker of both pools says when it has loaded its module', async () => {
+test('every worker of both pools answers the no-op task once its module has loaded', async () => {
   for (const url of [gradientWorkerUrl(), inferenceWorkerUrl()]) {
     const pool = new Piscina({ filename: url.href, minThreads: 2, maxThreads: 2 });
-    const loading = workersLoaded(pool, 2);
     try {
-      assert.ok(await loading.whenLoaded(20_000), `${url.pathname}: both workers said so`);
+      assert.ok(await workersLoaded(pool, 2, 20_000), `${url.pathname}: both workers answered`);
+      assert.is(pool.completed, 2, `${url.pathname}: one task each`);
     } finally {
-      await pool.destroy();
+      await destroyWhenLoaded(pool, 2);
     }
   }
 });
 
-test('the wait is bounded: false when the workers have not said so in time', async () => {
+test('the wait is bounded: false when the workers have not answered in time', async () => {
   const pool = new Piscina({ filename: gradientWorkerUrl().href, minThreads: 1, maxThreads: 1 });
-  const loading = workersLoaded(pool, 1);
   try {
-    assert.is(await loading.whenLoaded(0), false, 'a worker cannot start and load within a timer tick');
-    assert.is(await loading.whenLoaded(60_000), true);
+    assert.is(await workersLoaded(pool, 1, 0), false, 'a worker cannot start and load within a timer tick');
+    assert.is(await workersLoaded(pool, 1, 20_000), true);
   } finally {
     await pool.destroy();
+  }
+});
+
+test('pools released unused, right after they start, close without a crash', async () => {
+  for (let i = 0; i < 3; i++) {
+    await new GradientWorkers(3).releaseUnused();
+    await new InferencePool(3).close();
   }
 });
 

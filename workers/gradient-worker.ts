@@ -6,8 +6,6 @@
  * block into the model), and says it is done.
  * It returns only when told to stop.
  */
-import { parentPort } from 'node:worker_threads';
-import { WORKER_LOADED } from '../src/node/worker-loaded.js';
 import { Sequential } from '../src/engine/model/sequential.js';
 import { ShardGradient, shardRange } from '../src/train/shard.js';
 import { COMMAND_STOP, CTRL, PHASE, updateByChunks, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../src/train/protocol.js';
@@ -18,7 +16,9 @@ import type { TrainingData } from '../src/train/training-data.js';
 import { optimizerFromConfig } from '../src/engine/optim/optimizers.js';
 import { FirstLayerColumns } from '../src/train/first-layer-columns.js';
 
-export default function gradientWorker(task: WorkerTask): WorkerResult {
+export default function gradientWorker(task: WorkerTask | null): WorkerResult {
+  // The no-op task: the pool only asks whether this module has loaded (src/node/worker-loaded.ts).
+  if (task === null) return { steps: 0 };
   const ctrl = new Int32Array(task.control);
   const indices = new Int32Array(task.indices);
   const losses = new Float64Array(task.losses);
@@ -115,6 +115,3 @@ export default function gradientWorker(task: WorkerTask): WorkerResult {
     throw e;
   }
 }
-
-// Loaded: from here on the pool may be destroyed safely (src/node/worker-loaded.ts).
-parentPort?.postMessage(WORKER_LOADED);

@@ -21,7 +21,7 @@ import { shardRange } from '../train/shard.js';
 import type { LayerSpec } from '../engine/layers/layer.js';
 import type { KernelPath } from '../engine/kernels/kernel-set.js';
 import { optionError } from '../engine/errors.js';
-import { workersLoaded } from './worker-loaded.js';
+import { destroyWhenLoaded } from './worker-loaded.js';
 
 /** One worker's share: the logits of examples [start, end) of `data`, written into `out`. */
 export interface InferenceTask {
@@ -53,14 +53,12 @@ function sharedData(data: TrainingData): boolean {
 
 export class InferencePool {
   private readonly pool: Piscina | undefined;
-  private readonly loading: ReturnType<typeof workersLoaded> | undefined;
 
   /** `threads` threads in all, this one included; 1 starts no workers. */
   constructor(readonly threads: number) {
     if (!(Number.isInteger(threads) && threads >= 1 && threads <= 256)) throw optionError('threads', `${threads}, expected a whole number from 1 to 256`);
     const workers = threads - 1;
     this.pool = workers > 0 ? new Piscina({ filename: inferenceWorkerUrl().href, minThreads: workers, maxThreads: workers }) : undefined;
-    this.loading = this.pool ? workersLoaded(this.pool, workers) : undefined;
   }
 
   /**
@@ -103,6 +101,6 @@ export class InferencePool {
 
   /** Destroys the pool, once its workers have loaded their module (worker-loaded.ts says why), or after LOAD_WAIT_MS. */
   async close(): Promise<void> {
-    await this.loading?.destroy();
+    if (this.pool) await destroyWhenLoaded(this.pool, this.threads - 1);
   }
 }

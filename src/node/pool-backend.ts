@@ -28,7 +28,7 @@ import type { KernelMemory } from '../engine/wasm/kernel-memory.js';
 import { SimdKernels, type KernelSet } from '../engine/kernels/kernel-set.js';
 import { ShardGradient, shardRange, type StepRandomness } from '../train/shard.js';
 import { FirstLayerColumns, columnBlock, splitFirstLayer } from '../train/first-layer-columns.js';
-import { workersLoaded } from './worker-loaded.js';
+import { destroyWhenLoaded } from './worker-loaded.js';
 
 /** A worker failed; training stopped and the pool was shut down. */
 export class WorkerError extends MnistTsError {
@@ -75,17 +75,15 @@ export function workerFileUrl(): URL {
 export class GradientWorkers {
   readonly pool: Piscina;
   private taken = false;
-  private readonly loading: ReturnType<typeof workersLoaded>;
 
   constructor(readonly threads: number) {
     const workers = threads - 1;
     this.pool = new Piscina({ filename: workerFileUrl().href, minThreads: workers, maxThreads: workers, idleTimeout: 60_000 });
-    this.loading = workersLoaded(this.pool, workers);
   }
 
   /** Destroys the pool, once its workers have loaded their module (worker-loaded.ts says why), or after LOAD_WAIT_MS. */
   async destroy(): Promise<void> {
-    await this.loading.destroy();
+    await destroyWhenLoaded(this.pool, this.threads - 1);
   }
 
   /** The pool, for the one backend that drives it. */
