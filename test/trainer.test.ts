@@ -96,8 +96,10 @@ test('the update in chunks: every parameter summed and updated once, whoever cla
 for (const [title, hidden] of [
   // A first layer of 40 is too narrow to split on 2 or 4 threads: the data-parallel step, updated in chunks.
   ['a model big enough to share its update (MLP 784-40-800-10, 72,210 parameters, 3 chunks)', [40, 800]],
-  // 128 columns split into blocks of 64 or 32 (first-layer-columns.ts).
-  ['a model whose first layer the threads split by columns (MLP 784-128-10)', [128]],
+  // 128 hidden units split into blocks of 64 or 32 (hidden-unit-blocks.ts).
+  ['a model the threads split by hidden units (MLP 784-128-10)', [128]],
+  // A second hidden layer: the first layer's 128 columns split into blocks (first-layer-columns.ts).
+  ['a model whose first layer the threads split by columns (MLP 784-128-16-10)', [128, 16]],
 ] as const) {
   test(`${title}: bit-identical per thread count, within 1e-5 of 1 thread, on 2 threads and on 4`, async () => {
     const a = await run(2, 40, 1, [...hidden]);
@@ -282,15 +284,17 @@ test('a worker that dies is noticed too', async () => {
   assert.ok(ms < 20_000, 'no hang');
 });
 
-test('the same with the first layer split by columns: a worker that throws, and one that dies', async () => {
-  const thrown = await trainWithFault(3, 'throw', mlp({ hidden: [128] }).initialize(0));
-  assert.instance(thrown.error, WorkerError);
-  assert.match(thrown.error.message, /^training stopped: worker 1 failed at step 4: injected fault at step 3$/);
-  const died = await trainWithFault(2, 'exit', mlp({ hidden: [128] }).initialize(0));
-  assert.instance(died.error, WorkerError);
-  assert.match(died.error.message, /worker 1 failed at step 3/);
-  assert.ok(died.ms < 20_000, 'no hang');
-});
+for (const [split, hidden] of [['split by hidden units', [128]], ['with the first layer split by columns', [128, 16]]] as const) {
+  test(`the same ${split}: a worker that throws, and one that dies`, async () => {
+    const thrown = await trainWithFault(3, 'throw', mlp({ hidden: [...hidden] }).initialize(0));
+    assert.instance(thrown.error, WorkerError);
+    assert.match(thrown.error.message, /^training stopped: worker 1 failed at step 4: injected fault at step 3$/);
+    const died = await trainWithFault(2, 'exit', mlp({ hidden: [...hidden] }).initialize(0));
+    assert.instance(died.error, WorkerError);
+    assert.match(died.error.message, /worker 1 failed at step 3/);
+    assert.ok(died.ms < 20_000, 'no hang');
+  });
+}
 
 test('library use: users\' own Float32Arrays, with and without the pool, with callbacks', async () => {
   const rng = new Rng(4);

@@ -3,18 +3,20 @@
  * its part (its shard's gradient into its own slab; the sum of the slabs and the optimiser's
  * update over the chunks of the parameters it claims; or its share of an evaluation; or, when the
  * threads split the first layer by columns, one of that step's three phases or a sync of its
- * block into the model), and says it is done.
+ * block into the model; or, when they split the model by hidden units, a whole step), and says it
+ * is done.
  * It returns only when told to stop.
  */
 import { Sequential } from '../src/engine/model/sequential.js';
 import { ShardGradient, shardRange } from '../src/train/shard.js';
-import { COMMAND_STOP, CTRL, PHASE, updateByChunks, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../src/train/protocol.js';
+import { awaitShares, COMMAND_STOP, CTRL, PHASE, shareWord, updateByChunks, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../src/train/protocol.js';
 import { evaluateRange } from '../src/train/evaluate-data.js';
 import { SimdKernels } from '../src/engine/kernels/kernel-set.js';
 import { KernelMemory } from '../src/engine/wasm/kernel-memory.js';
 import type { TrainingData } from '../src/train/training-data.js';
 import { optimizerFromConfig } from '../src/engine/optim/optimizers.js';
 import { FirstLayerColumns } from '../src/train/first-layer-columns.js';
+import { HiddenUnitBlock } from '../src/train/hidden-unit-blocks.js';
 
 export default function gradientWorker(task: WorkerTask | null): WorkerResult {
   // The no-op task: the pool only asks whether this module has loaded (src/node/worker-loaded.ts).
@@ -45,6 +47,10 @@ export default function gradientWorker(task: WorkerTask | null): WorkerResult {
   // When the threads split the first layer by columns, this thread's block of it.
   const columns = task.columns
     ? new FirstLayerColumns(model, data, task.randomness, task.threads, task.shard, { H: task.columns.H.map(floats), dH: task.columns.dH.map(floats) }, task.optimizer, sharedState)
+    : undefined;
+  // When the threads split the model by hidden units, this thread's block of them.
+  const hidden = task.hiddenUnits
+    ? new HiddenUnitBlock(model, data, task.randomness, task.threads, task.shard, task.hiddenUnits.shares.map((turns) => turns.map(floats)), task.optimizer, sharedState)
     : undefined;
   const injectFault = () => {
     if (task.fault && task.fault.shard === task.shard && task.fault.step === steps) {
@@ -93,8 +99,19 @@ export default function gradientWorker(task: WorkerTask | null): WorkerResult {
         const t = Atomics.load(ctrl, CTRL.STEP);
         columns!.backwardAndUpdate(Atomics.load(ctrl, CTRL.BATCH), t);
         updateByChunks(ctrl, params.length, slabs, addInto, (a, b) => optimizer.stepRange(params, slabs[0], a, b, t, true), columns!.upperStart);
+      } else if (phase === PHASE.HIDDEN_UNITS) {
+        // This block's share of the logits; once every thread's is in, its gradient and update.
+        injectFault();
+        const batch = Atomics.load(ctrl, CTRL.BATCH);
+        const t = Atomics.load(ctrl, CTRL.STEP);
+        hidden!.forward(indices, batch, t, seen & 1);
+        const word = shareWord(task.threads, task.shard);
+        Atomics.store(ctrl, word, seen);
+        Atomics.notify(ctrl, word);
+        if (awaitShares(ctrl, task.threads, seen)) hidden!.backwardAndUpdate(batch, t, seen & 1);
+        steps++;
       } else if (phase === PHASE.SYNC) {
-        columns!.store();
+        (columns ?? hidden)!.store();
       } else if (phase === PHASE.UPDATE) {
         // Sum the slabs and update the parameters, a chunk at a time, while chunks are left.
         const t = Atomics.load(ctrl, CTRL.STEP);

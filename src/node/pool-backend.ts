@@ -6,8 +6,9 @@
  * thread count give bit-identical weights, whoever takes the chunk) and apply the optimiser there:
  * the update is parallel too. A model under two chunks is updated by the main thread alone,
  * saving a hand-off. A model with a wide dense first layer on sparse data splits that layer by
- * columns instead (first-layer-columns.ts): each thread keeps its block of it, and `sync` writes
- * the blocks back into the model before anything reads it.
+ * columns instead (first-layer-columns.ts), or, when it has just one hidden layer, splits the
+ * whole model by hidden units (hidden-unit-blocks.ts): each thread keeps its block, and `sync`
+ * writes the blocks back into the model before anything reads it.
  *
  * Piscina owns the workers (start-up, errors, teardown); each worker runs one long task for the
  * whole run and is driven through shared memory (src/train/protocol.ts): a Piscina round trip
@@ -23,11 +24,12 @@ import { fromPartial, type GradientBackend } from '../train/gradient-backend.js'
 import type { TrainingData } from '../train/training-data.js';
 import { evaluateRange } from '../train/evaluate-data.js';
 import { SpinPolicy } from '../train/spin-policy.js';
-import { COMMAND_STOP, CTRL, PHASE, controlWords, reduceAndUpdate, sharesUpdate, updateByChunks, type InjectedFault, type MemoryRegion, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../train/protocol.js';
+import { COMMAND_STOP, CTRL, PHASE, controlWords, reduceAndUpdate, shareWord, sharesUpdate, updateByChunks, type InjectedFault, type MemoryRegion, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../train/protocol.js';
 import type { KernelMemory } from '../engine/wasm/kernel-memory.js';
 import { SimdKernels, type KernelSet } from '../engine/kernels/kernel-set.js';
 import { ShardGradient, shardRange, type StepRandomness } from '../train/shard.js';
 import { FirstLayerColumns, columnBlock, splitFirstLayer } from '../train/first-layer-columns.js';
+import { HiddenUnitBlock, splitHiddenUnits } from '../train/hidden-unit-blocks.js';
 import { destroyWhenLoaded } from './worker-loaded.js';
 
 /** A worker failed; training stopped and the pool was shut down. */
@@ -173,7 +175,9 @@ export class PoolBackend implements GradientBackend {
   private readonly addInto: KernelSet['addInto'];
   /** When the threads split the first layer by columns: this thread's block (first-layer-columns.ts). */
   private readonly columns?: FirstLayerColumns;
-  /** Whether the blocks have changed since they were last written back into the model. */
+  /** When the threads split the model by hidden units: this thread's block (hidden-unit-blocks.ts). */
+  private readonly hidden?: HiddenUnitBlock;
+  /** Whether the blocks (of columns or of hidden units) have changed since they were last written back into the model. */
   private blocksAhead = false;
 
   constructor(model: Sequential, data: TrainingData, readonly optimizer: Optimizer, o: PoolOptions) {
@@ -214,11 +218,19 @@ export class PoolBackend implements GradientBackend {
     this.pool = this.workers.take(o.threads);
     const layers = model.spec();
     const slabBuffers = this.slabs.map(shareable);
-    const split = splitFirstLayer(model, data, o.threads);
+    const newFloats = (length: number) => (memory ? memory.f32(length) : new Float32Array(sharedBuffer(length * 4)));
+    const units = splitHiddenUnits(model, data, o.threads);
+    const split = units ? undefined : splitFirstLayer(model, data, o.threads);
     let columnBuffers: WorkerTask['columns'];
-    if (split) {
+    let hiddenBuffers: WorkerTask['hiddenUnits'];
+    if (units) {
+      // Two buffers a thread of its shares of the logits, used by turns.
+      const shares = Array.from({ length: o.threads }, () => [0, 1].map(() => newFloats(o.maxBatch * units.classes)));
+      this.hidden = new HiddenUnitBlock(model, data, randomness, o.threads, 0, shares, optimizer.config(), state);
+      hiddenBuffers = { shares: shares.map((turns) => turns.map(shareable)) };
+    } else if (split) {
       const block = (j: number) => { const [c0, c1] = columnBlock(split.outputs, o.threads, j); return o.maxBatch * (c1 - c0); };
-      const newBlock = (j: number) => (memory ? memory.f32(block(j)) : new Float32Array(sharedBuffer(block(j) * 4)));
+      const newBlock = (j: number) => newFloats(block(j));
       const io = { H: Array.from({ length: o.threads }, (_, j) => newBlock(j)), dH: Array.from({ length: o.threads }, (_, j) => newBlock(j)) };
       this.columns = new FirstLayerColumns(model, data, randomness, o.threads, 0, io, optimizer.config(), state);
       columnBuffers = { H: io.H.map(shareable), dH: io.dH.map(shareable) };
@@ -239,6 +251,7 @@ export class PoolBackend implements GradientBackend {
         residentData: residentRegions(memory, data),
         evaluation: this.evaluation.map((d) => ({ data: d, resident: residentRegions(memory, d) })),
         columns: columnBuffers,
+        hiddenUnits: hiddenBuffers,
         results,
         optimizer: optimizer.config(),
         randomness,
@@ -256,13 +269,14 @@ export class PoolBackend implements GradientBackend {
     Atomics.store(this.ctrl, CTRL.SPIN_US, Math.round(this.spin.budgetMs * 1000));
   }
 
-  private firstBusy(seq: number): number {
-    for (let w = 1; w < this.threads; w++) if (Atomics.load(this.ctrl, CTRL.DONE + w) !== seq) return w;
+  /** The first worker whose word (at `words` + its shard) is not `seq` yet. */
+  private firstBusy(seq: number, words: number): number {
+    for (let w = 1; w < this.threads; w++) if (Atomics.load(this.ctrl, words + w) !== seq) return w;
     return 1;
   }
 
-  private allDone(seq: number): boolean {
-    for (let w = 1; w < this.threads; w++) if (Atomics.load(this.ctrl, CTRL.DONE + w) !== seq) return false;
+  private allDone(seq: number, words: number): boolean {
+    for (let w = 1; w < this.threads; w++) if (Atomics.load(this.ctrl, words + w) !== seq) return false;
     return true;
   }
 
@@ -282,23 +296,23 @@ export class PoolBackend implements GradientBackend {
   }
 
   /**
-   * Waits until every worker has finished phase `seq`: spin briefly (when every thread has a core
-   * of its own), then sleep on the DONE word of a worker still busy (it notifies), letting the
-   * event loop run now and then so that Piscina can report a worker that died (a dead thread
-   * never writes its DONE word).
+   * Waits until every worker has finished phase `seq` (or, with `words` their SHARE words, has
+   * written its share of the logits in it): spin briefly (when every thread has a core of its
+   * own), then sleep on the word of a worker still busy (it notifies), letting the event loop run
+   * now and then so that Piscina can report a worker that died (a dead thread never writes).
    */
-  private async waitFor(seq: number): Promise<void> {
+  private async waitFor(seq: number, words: number = CTRL.DONE): Promise<void> {
     const t0 = performance.now();
     let lastYield = t0;
-    while (!this.allDone(seq)) {
+    while (!this.allDone(seq, words)) {
       if (Atomics.load(this.ctrl, CTRL.FAILED) !== 0) {
         await settledWithin(this.tasks, 1000);
         this.fail();
       }
       const now = performance.now();
       if (now - t0 < this.spin.budgetMs) continue;
-      const busy = this.firstBusy(seq);
-      Atomics.wait(this.ctrl, CTRL.DONE + busy, Atomics.load(this.ctrl, CTRL.DONE + busy), 1);
+      const busy = words + this.firstBusy(seq, words);
+      Atomics.wait(this.ctrl, busy, Atomics.load(this.ctrl, busy), 1);
       if (now - lastYield > YIELD_MS) {
         await new Promise((r) => setImmediate(r));
         lastYield = performance.now();
@@ -317,7 +331,7 @@ export class PoolBackend implements GradientBackend {
     this.indices.set(indices.subarray(0, batch));
     Atomics.store(this.ctrl, CTRL.BATCH, batch);
     Atomics.store(this.ctrl, CTRL.STEP, t);
-    const loss = this.columns ? await this.stepByColumns(this.columns, batch, t) : await this.stepByShards(batch, t);
+    const loss = this.hidden ? await this.stepByHiddenUnits(this.hidden, batch, t) : this.columns ? await this.stepByColumns(this.columns, batch, t) : await this.stepByShards(batch, t);
     this.slabsClear = true;
     if (this.steps > 0 && this.adaptSpin) {
       const mode = this.spin.waitMode;
@@ -326,6 +340,22 @@ export class PoolBackend implements GradientBackend {
     }
     this.steps++;
     return loss;
+  }
+
+  /**
+   * A step of hidden-unit-blocks.ts: every thread its block of hidden units for the whole batch,
+   * one hand-off of the logits' shares inside. The workers' gradients and updates are theirs
+   * alone, so this returns without waiting for them: the next phase started waits.
+   */
+  private async stepByHiddenUnits(hidden: HiddenUnitBlock, batch: number, t: number): Promise<number> {
+    this.blocksAhead = true;
+    const seq = this.startPhase(PHASE.HIDDEN_UNITS);
+    hidden.forward(this.indices, batch, t, seq & 1);
+    const mine = shareWord(this.threads, 0);
+    Atomics.store(this.ctrl, mine, seq);
+    Atomics.notify(this.ctrl, mine);
+    await this.waitFor(seq, mine);
+    return hidden.backwardAndUpdate(batch, t, seq & 1);
   }
 
   /** A step of first-layer-columns.ts: the first layer by columns, the layers above by shards. */
@@ -353,10 +383,11 @@ export class PoolBackend implements GradientBackend {
    * trainer calls it at the end of every epoch; `evaluate` and `close` call it themselves.
    */
   async sync(): Promise<void> {
-    if (!this.columns || !this.blocksAhead) return;
+    const blocks = this.columns ?? this.hidden;
+    if (!blocks || !this.blocksAhead) return;
     if (this.failure) this.fail();
     const seq = this.startPhase(PHASE.SYNC);
-    this.columns.store();
+    blocks.store();
     await this.waitFor(seq);
     this.blocksAhead = false;
   }

@@ -41,7 +41,7 @@ import type { StepRandomness } from './shard.js';
  * The fewest columns a thread's block may have. Chosen, not measured: a narrower block is little
  * work for the two hand-offs a step this adds (the tutorial's 10 columns stay data-parallel).
  */
-const MIN_BLOCK = 32;
+export const MIN_BLOCK = 32;
 
 /**
  * The first layer's shape when a pool of `threads` threads splits it by columns: a dense layer
@@ -63,6 +63,19 @@ export function columnBlock(outputs: number, threads: number, k: number): [numbe
   const vectors = Math.floor(outputs / 4);
   const cut = (j: number) => (j === threads ? outputs : 4 * Math.floor((j * vectors) / threads));
   return [cut(k), cut(k + 1)];
+}
+
+/**
+ * Copies columns [start, start + width) of a dense layer's weight (inputs × outputs, at the start
+ * of `flat`) and of its bias (right after it) to or from `block`, laid out as inputs + 1 rows of
+ * `width`: the weights' rows, then the bias.
+ */
+export function copyColumns(flat: Float32Array, block: Float32Array, inputs: number, outputs: number, start: number, width: number, toBlock: boolean): void {
+  for (let r = 0; r <= inputs; r++) {
+    const at = r * outputs + start;
+    if (toBlock) block.set(flat.subarray(at, at + width), r * width);
+    else flat.set(block.subarray(r * width, (r + 1) * width), at);
+  }
 }
 
 export interface ColumnBuffers {
@@ -116,13 +129,7 @@ export class FirstLayerColumns {
 
   /** Copies, between `flat` (laid out as the parameters) and `block` (this thread's layout), in the direction asked. */
   private copy(flat: Float32Array, block: Float32Array, toBlock: boolean): void {
-    const { inputs, outputs, start, width } = this;
-    for (let r = 0; r <= inputs; r++) {
-      // Rows 0..inputs-1 are the weights' rows; row `inputs` is the bias, right after them.
-      const at = r * outputs + start;
-      if (toBlock) block.set(flat.subarray(at, at + width), r * width);
-      else flat.set(block.subarray(r * width, (r + 1) * width), at);
-    }
+    copyColumns(flat, block, this.inputs, this.outputs, this.start, this.width, toBlock);
   }
 
   /** Takes this block, and its optimiser state, from the model (before the first step). */

@@ -1,8 +1,10 @@
 /**
- * The pool's first layer split by columns (src/train/first-layer-columns.ts): which models take
- * it, how the columns are cut, and that the blocks each thread keeps come back into the model and
- * its optimiser state whenever something reads them (epoch ends, evaluation, close), bit for bit,
- * so that a resumed run equals an uninterrupted one.
+ * The pool's blocks kept in its threads: the first layer split by columns
+ * (src/train/first-layer-columns.ts) and a one-hidden-layer model split by hidden units
+ * (src/train/hidden-unit-blocks.ts). Which models take which, how the columns are cut, the
+ * hand-off of the logits' shares, and that the blocks each thread keeps come back into the model
+ * and its optimiser state whenever something reads them (epoch ends, evaluation, close), bit for
+ * bit, so that a resumed run equals an uninterrupted one.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -12,6 +14,8 @@ import { csrFromSplit, denseData } from '../src/train/training-data.js';
 import { train, type TrainState } from '../src/train/trainer.js';
 import { evaluateData } from '../src/train/evaluate-data.js';
 import { columnBlock, splitFirstLayer } from '../src/train/first-layer-columns.js';
+import { splitHiddenUnits } from '../src/train/hidden-unit-blocks.js';
+import { awaitShares, controlWords, CTRL, shareWord } from '../src/train/protocol.js';
 import { Adam, cnn, mlp, Momentum, softmaxRegression, type Optimizer } from '../src/engine/index.js';
 import { kernelsFor } from '../src/engine/kernels/kernel-set.js';
 import { assertSameBits } from './helpers/bits.js';
@@ -46,6 +50,39 @@ test('which models split their first layer: a wide dense first layer on sparse d
   assert.is(splitFirstLayer(cnn({}), csr, 2), undefined, 'a convolution first');
 });
 
+test('which models split by hidden units: exactly dense, relu, dense, on sparse data, 32 units a thread or more', () => {
+  const csr = csrFromSplit(mnist.validation, 10);
+  const dense = denseData(new Float32Array(10 * 784), new Int32Array(10), 784, 10);
+  assert.equal(splitHiddenUnits(mlp({ hidden: [256] }), csr, 2), { inputs: 784, hidden: 256, classes: 10 });
+  assert.ok(splitHiddenUnits(mlp({ hidden: [128] }), csr, 4), '32 units a thread');
+  assert.is(splitHiddenUnits(mlp({ hidden: [128] }), csr, 1), undefined, 'one thread');
+  assert.is(splitHiddenUnits(mlp({ hidden: [32] }), csr, 2), undefined, 'too narrow');
+  assert.is(splitHiddenUnits(mlp({ hidden: [128, 16] }), csr, 2), undefined, 'two hidden layers (their first layer splits by columns)');
+  assert.ok(splitFirstLayer(mlp({ hidden: [128, 16] }), csr, 2));
+  assert.is(splitHiddenUnits(mlp({ hidden: [256] }), dense, 2), undefined, 'dense data');
+  assert.is(splitHiddenUnits(softmaxRegression({}), csr, 2), undefined, 'no hidden layer');
+});
+
+test('the hand-off of the logits\' shares: a worker goes on once every share is in, and gives the step up when the main thread moves on without its own', () => {
+  const threads = 3;
+  const ctrl = new Int32Array(new SharedArrayBuffer(controlWords(threads) * 4));
+  Atomics.store(ctrl, CTRL.SEQ, 5);
+  for (const w of [0, 1, 2]) Atomics.store(ctrl, shareWord(threads, w), 5);
+  assert.ok(awaitShares(ctrl, threads, 5), 'every share in');
+  // The main thread went on to the next step (its share says 6): shares count as in from then on.
+  Atomics.store(ctrl, shareWord(threads, 0), 6);
+  assert.ok(awaitShares(ctrl, threads, 5), 'a later share counts');
+  // Worker 2 has not written its share of phase 7, and the main thread has moved on to phase 8 (a
+  // sync, after its own step failed before it wrote its share): the step is given up, not waited for.
+  Atomics.store(ctrl, CTRL.SEQ, 8);
+  Atomics.store(ctrl, shareWord(threads, 1), 7);
+  assert.not.ok(awaitShares(ctrl, threads, 7), 'given up');
+  // And when the pool stops.
+  Atomics.store(ctrl, CTRL.SEQ, 9);
+  Atomics.store(ctrl, CTRL.COMMAND, 1);
+  assert.not.ok(awaitShares(ctrl, threads, 9), 'stopped');
+});
+
 /** The training set on a kernel path, made once per path (the runs below share it). */
 const trainSets = new Map<string, ReturnType<typeof csrFromSplit>>();
 function trainingSet(path: 'js' | 'simd', kernels: ReturnType<typeof kernelsFor>) {
@@ -59,14 +96,21 @@ function snapshot(model: { params: Float32Array }, optimizer: Optimizer, train: 
   return { params: model.params.slice(), state: Object.fromEntries(Object.entries(optimizer.state()).map(([k, v]) => [k, v.slice()])), train };
 }
 
+/** The two ways a pool keeps blocks in its threads, each with a model that takes it. */
+const SPLITS = [
+  { name: 'split by hidden units', title: 'MLP 784-128-10', hidden: [128] },
+  { name: 'first layer split by columns', title: 'MLP 784-128-16-10', hidden: [128, 16] },
+] as const;
+type Split = (typeof SPLITS)[number];
+
 /**
- * An MLP 784-128-10 trained on 2 threads for `epochs` of 10 steps, from `from` if given; returns
- * the snapshots taken at each epoch's end, as a checkpoint would be (the trainer syncs the pool first).
+ * An MLP trained on 2 threads for `epochs` of 10 steps, from `from` if given; returns the
+ * snapshots taken at each epoch's end, as a checkpoint would be (the trainer syncs the pool first).
  */
-async function trainMlp(path: 'js' | 'simd', makeOptimizer: () => Optimizer, epochs: number, from?: Snapshot): Promise<Snapshot[]> {
+async function trainMlp(split: Split, path: 'js' | 'simd', makeOptimizer: () => Optimizer, epochs: number, from?: Snapshot): Promise<Snapshot[]> {
   const kernels = kernelsFor(path);
   const data = { ...trainingSet(path, kernels), count: 1000 };
-  const model = mlp({ hidden: [128] }, { kernels }).initialize(3);
+  const model = mlp({ hidden: [...split.hidden] }, { kernels }).initialize(3);
   const optimizer = makeOptimizer();
   if (from) {
     model.params.set(from.params);
@@ -82,25 +126,34 @@ async function trainMlp(path: 'js' | 'simd', makeOptimizer: () => Optimizer, epo
   }
 }
 
-// Both kernel paths, and both kinds of optimiser state (momentum's one buffer, Adam's two).
-for (const [path, name, makeOptimizer] of [['js', 'momentum', () => new Momentum(0.05, 0.9)], ['simd', 'Adam', () => new Adam(0.002)]] as const) {
-  test(`${path} kernels, ${name}: resumed from the end of epoch 1, epoch 2 equals the uninterrupted run's, parameters and optimiser state`, async () => {
-    const [half, straight] = await trainMlp(path, makeOptimizer, 2);
-    const [resumed] = await trainMlp(path, makeOptimizer, 2, half);
+// Both kernel paths, and both kinds of optimiser state (momentum's one buffer, Adam's two), for
+// the hidden units; Adam on SIMD for the columns.
+for (const [split, path, name, makeOptimizer] of [
+  [SPLITS[0], 'js', 'momentum', () => new Momentum(0.05, 0.9)],
+  [SPLITS[0], 'simd', 'Adam', () => new Adam(0.002)],
+  [SPLITS[1], 'simd', 'Adam', () => new Adam(0.002)],
+] as const) {
+  test(`${split.name}, ${path} kernels, ${name}: resumed from the end of epoch 1, epoch 2 equals the uninterrupted run's, parameters and optimiser state`, async () => {
+    const [half, straight] = await trainMlp(split, path, makeOptimizer, 2);
+    const [resumed] = await trainMlp(split, path, makeOptimizer, 2, half);
     assertSameBits(resumed.params, straight.params, 'parameters');
     for (const key of Object.keys(straight.state)) assertSameBits(resumed.state[key], straight.state[key], `optimiser state ${key}`);
-    // The first layer did move (so the blocks really came back), and the state is not all zeros.
-    assert.not.ok(straight.params.subarray(0, 784 * 128).every((v, i) => v === half.params[i]), 'the second epoch changed the first layer');
+    // Every part of the blocks did move (so they really came back): the first layer's weights and
+    // bias, and above them the second layer's weights and its bias (the last 10 values: in every
+    // block when split by hidden units); and the state is not all zeros.
+    const second = 128 * ((split.hidden as readonly number[])[1] ?? 10);
+    const parts = [[0, 784 * 128], [784 * 128, 785 * 128], [785 * 128, 785 * 128 + second], [straight.params.length - 10, straight.params.length]];
+    for (const [from, to] of parts) assert.not.ok(straight.params.subarray(from, to).every((v, i) => v === half.params[from + i]), `the second epoch changed parameters ${from}..${to}`);
     assert.ok(Object.values(straight.state).every((st) => st.some((v) => v !== 0)), 'optimiser state written back');
   });
 }
 
-test('shifted digits: 2 threads split by columns shift each example as one thread does (within 1e-5 after an epoch)', async () => {
+for (const split of SPLITS) test(`shifted digits, ${split.name}: 2 threads shift each example as one thread does (within 1e-5 after an epoch)`, async () => {
   const kernels = kernelsFor('simd');
-  const data = { ...trainingSet('simd', kernels), count: 1000 };
+  const data = { ...trainingSet('simd', kernels), count: 600 };
   const augment = { shift: 2, channels: 1, height: 28, width: 28 };
   const run = async (threads: number) => {
-    const model = mlp({ hidden: [128] }, { kernels }).initialize(5);
+    const model = mlp({ hidden: [...split.hidden] }, { kernels }).initialize(5);
     const optimizer = new Momentum(0.05, 0.9);
     const backend = createBackend(model, data, optimizer, threads, 100, { seed: 5, augment });
     try {
@@ -111,7 +164,7 @@ test('shifted digits: 2 threads split by columns shift each example as one threa
     return model.params;
   };
   const [one, two, unshifted] = [await run(1), await run(2), await (async () => {
-    const model = mlp({ hidden: [128] }, { kernels }).initialize(5);
+    const model = mlp({ hidden: [...split.hidden] }, { kernels }).initialize(5);
     const optimizer = new Momentum(0.05, 0.9);
     await train(model, data, { epochs: 1, batchSize: 100, seed: 5, optimizer });
     return model.params;
@@ -125,12 +178,12 @@ test('shifted digits: 2 threads split by columns shift each example as one threa
   assert.ok(apart > 1e-3, `the shifts changed the run: ${apart} from an unshifted one`);
 });
 
-test('between epochs the model is whole: evaluate syncs the blocks, and so does close', async () => {
+for (const split of SPLITS) test(`between epochs the model is whole, ${split.name}: evaluate syncs the blocks, and so does close`, async () => {
   const kernels = kernelsFor('simd');
   const data = trainingSet('simd', kernels);
   const validation = { ...csrFromSplit(mnist.validation, 10, kernels.allocator), count: 2000 };
   const run = async (evaluate: boolean) => {
-    const model = mlp({ hidden: [128] }, { kernels }).initialize(4);
+    const model = mlp({ hidden: [...split.hidden] }, { kernels }).initialize(4);
     const backend = createBackend(model, data, new Momentum(0.05, 0.9), 2, 100, { seed: 4, evaluation: [validation] });
     let evaluated;
     try {
