@@ -29,12 +29,18 @@ const fma = relaxedSimdSupported() ? new SimdKernels(memory) : undefined;
 const batch = gatherBatch(data, Int32Array.from({ length: 100 }, (_, i) => i * 97), 0, 100, new BatchBuffers(simd)) as CsrMatrix;
 const dense = batch.toDense();
 const rng = new Rng(1);
+const normals = (a: Float32Array) => {
+  for (let i = 0; i < a.length; i++) a[i] = rng.normal();
+  return a;
+};
 const rows: { kernel: string; n: number; path: string; gmacs: number }[] = [];
 
 for (const n of [10, 256]) {
-  const w = memory.f32(784 * n).map(() => rng.normal());
+  // Filled in place: TypedArray.map would return a copy outside the kernel memory, which the SIMD
+  // kernels would then stage through it on every call, timing a copy of W with the product.
+  const w = normals(memory.f32(784 * n));
   const y = memory.f32(100 * n);
-  const dy = memory.f32(100 * n).map(() => rng.normal());
+  const dy = normals(memory.f32(100 * n));
   const dw = memory.f32(784 * n);
   const macs = batch.nnz * n;
   const cases: [string, string, () => void][] = [
