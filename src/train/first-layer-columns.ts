@@ -1,9 +1,12 @@
 /**
  * A pool's step with the first layer split by columns: each thread owns a block of the first
- * dense layer's outputs (128 of the MLP's 256 hidden units, on 2 threads), and computes them for
- * the whole batch; the layers above stay data-parallel, on each thread's shard of the batch.
+ * dense layer's outputs (128 of 256, on 2 threads), and computes them for the whole batch; the
+ * layers above stay data-parallel, on each thread's shard of the batch. For a model with more
+ * than one hidden layer: one with exactly one splits further, by hidden units
+ * (hidden-unit-blocks.ts).
  *
- * Why: the first layer holds nearly all the weights (200,704 of the MLP's 203,530), and shared by
+ * Why (measured on the MLP 784-256-10, before it split by hidden units): the first layer holds
+ * nearly all the weights (200,704 of the MLP's 203,530), and shared by
  * every thread they cross between the cores twice a step: each core reads every row in its
  * forward pass, after the other core has updated half of them, and the update reads the other
  * core's gradient slab and clears it. On this machine that made a 2-thread step's first-layer

@@ -65,6 +65,7 @@ export const CTRL = {
 export function shareWord(threads: number, w: number): number {
   return CTRL.DONE + threads + w;
 }
+
 export const COMMAND_RUN = 0;
 export const COMMAND_STOP = 1;
 export const PHASE = { GRADIENTS: 1, UPDATE: 2, EVALUATE: 3, FIRST_FORWARD: 4, UPPER: 5, FIRST_BACKWARD: 6, SYNC: 7, HIDDEN_UNITS: 8 } as const;
