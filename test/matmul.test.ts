@@ -35,7 +35,8 @@ const rng = new Rng(42);
 test('all four transpose combinations match the naive loop on awkward sizes', () => {
   let cases = 0;
   for (const m of SIZES) for (const n of SIZES) for (const k of SIZES) {
-    if (m * n * k > 3e6) continue; // keep the naive reference quick
+    // Keep the naive reference quick (the models' large shapes have a test of their own below).
+    if (m * n * k > 1e6) continue;
     for (const transA of [false, true]) for (const transB of [false, true]) {
       const tol = 4e-5;
       const err = errorAgainstNaive(m, n, k, { transA, transB });
