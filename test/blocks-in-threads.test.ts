@@ -98,8 +98,8 @@ function snapshot(model: { params: Float32Array }, optimizer: Optimizer, train: 
 
 /** The two ways a pool keeps blocks in its threads, each with a model that takes it. */
 const SPLITS = [
-  { name: 'split by hidden units', title: 'MLP 784-128-10', hidden: [128] },
-  { name: 'first layer split by columns', title: 'MLP 784-128-16-10', hidden: [128, 16] },
+  { name: 'split by hidden units (MLP 784-128-10)', hidden: [128] },
+  { name: 'first layer split by columns (MLP 784-128-16-10)', hidden: [128, 16] },
 ] as const;
 type Split = (typeof SPLITS)[number];
 
