@@ -16,9 +16,9 @@ const mnist = loadMnist({ dataDir: bundledDataDir() });
 const data = csrFromSplit(mnist.train, 10);
 
 /**
- * An MLP 784-`hidden`-10 trained for `steps` steps on `threads` threads. With 32 hidden units it
- * is small enough (25,450 parameters) for the main thread to update alone, and its first layer too
- * narrow to split by columns.
+ * An MLP 784-`hidden`-10 trained for `steps` steps on `threads` threads, on the JS kernels unless
+ * `path` says otherwise. With 32 hidden units it is small enough (25,450 parameters) for the main
+ * thread to update alone, and its first layer too narrow to split.
  */
 async function run(threads: number, steps: number, seed = 1, hidden: number | number[] = 32, path: 'js' | 'simd' = 'js') {
   const model = mlp({ hidden: typeof hidden === 'number' ? [hidden] : hidden }, { kernels: kernelsFor(path) }).initialize(seed);
