@@ -32,12 +32,12 @@
  */
 import type { Sequential } from '../engine/model/sequential.js';
 import type { KernelSet } from '../engine/kernels/kernel-set.js';
-import { CsrMatrix } from '../engine/kernels/csr.js';
-import { optimizerFromConfig, type Optimizer, type OptimizerConfig } from '../engine/optim/optimizers.js';
+import type { CsrMatrix } from '../engine/kernels/csr.js';
+import type { OptimizerConfig } from '../engine/optim/optimizers.js';
 import { softmaxCrossEntropy } from '../engine/model/loss.js';
 import { Scratch } from '../engine/layers/layer.js';
-import { BatchBuffers, gatherBatch, type TrainingData } from './training-data.js';
-import { shiftCsr } from './augment.js';
+import { BatchBuffers, type TrainingData } from './training-data.js';
+import { gatherWholeBatch, OwnedBlock } from './owned-block.js';
 import type { StepRandomness } from './shard.js';
 
 /**
@@ -97,21 +97,18 @@ export class FirstLayerColumns {
   private readonly start: number;
   private readonly width: number;
   /** This thread's copy of its block: the weights' columns (inputs × width), then the bias's. */
-  private readonly own: Float32Array;
-  private readonly grad: Float32Array;
-  private readonly optimizer: Optimizer;
+  private readonly own: OwnedBlock;
   private readonly kernels: KernelSet;
   private readonly buf: BatchBuffers;
   private readonly rows = new Scratch();
   private readonly dlogits = new Scratch();
   private x: CsrMatrix | undefined;
-  private loaded = false;
 
   /**
    * @param shared the model's optimiser state (the arrays the pool shares), which `load` reads
    *   this block's state from and `store` writes it back to
    */
-  constructor(readonly model: Sequential, readonly data: TrainingData, readonly randomness: StepRandomness, threads: number, readonly k: number, private readonly io: ColumnBuffers, config: OptimizerConfig, private readonly shared: Record<string, Float32Array>) {
+  constructor(readonly model: Sequential, readonly data: TrainingData, readonly randomness: StepRandomness, threads: number, readonly k: number, private readonly io: ColumnBuffers, config: OptimizerConfig, shared: Record<string, Float32Array>) {
     const split = splitFirstLayer(model, data, threads);
     if (!split) throw new RangeError('FirstLayerColumns: this model and data do not split their first layer');
     ({ inputs: this.inputs, outputs: this.outputs, upperStart: this.upperStart } = split);
@@ -119,48 +116,26 @@ export class FirstLayerColumns {
     [this.start] = this.blocks[k];
     this.width = this.blocks[k][1] - this.start;
     this.kernels = model.kernels;
-    const size = (this.inputs + 1) * this.width;
-    this.own = this.kernels.allocator.f32(size);
-    this.grad = this.kernels.allocator.f32(size);
-    this.optimizer = optimizerFromConfig(config);
-    this.optimizer.useKernels(this.kernels);
-    this.optimizer.ensureState(size);
+    const copy = (flat: Float32Array, block: Float32Array, toBlock: boolean) => copyColumns(flat, block, this.inputs, this.outputs, this.start, this.width, toBlock);
+    this.own = new OwnedBlock(model, (this.inputs + 1) * this.width, config, shared, copy);
     this.buf = new BatchBuffers(this.kernels);
     this.rows.allocator = this.kernels.allocator;
     this.dlogits.allocator = this.kernels.allocator;
   }
 
-  /** Copies, between `flat` (laid out as the parameters) and `block` (this thread's layout), in the direction asked. */
-  private copy(flat: Float32Array, block: Float32Array, toBlock: boolean): void {
-    copyColumns(flat, block, this.inputs, this.outputs, this.start, this.width, toBlock);
-  }
-
-  /** Takes this block, and its optimiser state, from the model (before the first step). */
-  load(): void {
-    this.copy(this.model.params, this.own, true);
-    const mine = this.optimizer.state();
-    for (const key of Object.keys(mine)) if (this.shared[key]) this.copy(this.shared[key], mine[key], true);
-    this.loaded = true;
-  }
-
   /** Writes this block, and its optimiser state, back into the model's (the pool's sync). */
   store(): void {
-    if (!this.loaded) return;
-    this.copy(this.model.params, this.own, false);
-    const mine = this.optimizer.state();
-    for (const key of Object.keys(mine)) if (this.shared[key]) this.copy(this.shared[key], mine[key], false);
+    this.own.store();
   }
 
   /** Phase 1: this block of the first layer's outputs for the whole batch. */
   forward(indices: ArrayLike<number>, batch: number, step: number): void {
-    if (!this.loaded) this.load();
-    const x = gatherBatch(this.data, indices, 0, batch, this.buf) as CsrMatrix;
-    const { seed, augment } = this.randomness;
-    if (augment && augment.shift > 0) shiftCsr(x, augment, seed, step, 0);
-    this.x = x;
+    this.own.ensureLoaded();
+    const x = (this.x = gatherWholeBatch(this.data, indices, batch, this.buf, this.randomness, step));
     const h = this.io.H[this.k].subarray(0, batch * this.width);
-    this.kernels.csrMatmul(x, this.own.subarray(0, this.inputs * this.width), h, this.width);
-    this.kernels.addBias(h, this.own.subarray(this.inputs * this.width), batch, this.width);
+    const own = this.own.values;
+    this.kernels.csrMatmul(x, own.subarray(0, this.inputs * this.width), h, this.width);
+    this.kernels.addBias(h, own.subarray(this.inputs * this.width), batch, this.width);
   }
 
   /**
@@ -198,8 +173,9 @@ export class FirstLayerColumns {
   backwardAndUpdate(batch: number, step: number): void {
     const { inputs, width } = this;
     const dh = this.io.dH[this.k].subarray(0, batch * width);
-    this.kernels.csrTransposeMatmul(this.x!, dh, this.grad.subarray(0, inputs * width), width);
-    this.kernels.addRowSums(dh, this.grad.subarray(inputs * width), batch, width);
-    this.optimizer.stepRange(this.own, this.grad, 0, this.own.length, step, true);
+    const grad = this.own.grad;
+    this.kernels.csrTransposeMatmul(this.x!, dh, grad.subarray(0, inputs * width), width);
+    this.kernels.addRowSums(dh, grad.subarray(inputs * width), batch, width);
+    this.own.update(step);
   }
 }

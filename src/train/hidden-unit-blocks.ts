@@ -31,12 +31,12 @@
  */
 import type { Sequential } from '../engine/model/sequential.js';
 import type { KernelSet } from '../engine/kernels/kernel-set.js';
-import { CsrMatrix } from '../engine/kernels/csr.js';
-import { optimizerFromConfig, type Optimizer, type OptimizerConfig } from '../engine/optim/optimizers.js';
+import type { CsrMatrix } from '../engine/kernels/csr.js';
+import type { OptimizerConfig } from '../engine/optim/optimizers.js';
 import { softmaxCrossEntropy } from '../engine/model/loss.js';
 import { Scratch } from '../engine/layers/layer.js';
-import { BatchBuffers, gatherBatch, type TrainingData } from './training-data.js';
-import { shiftCsr } from './augment.js';
+import { BatchBuffers, type TrainingData } from './training-data.js';
+import { gatherWholeBatch, OwnedBlock } from './owned-block.js';
 import { columnBlock, copyColumns, MIN_BLOCK } from './first-layer-columns.js';
 import type { StepRandomness } from './shard.js';
 
@@ -74,9 +74,7 @@ export class HiddenUnitBlock {
    * This thread's copy of its block: W1's columns and b1's (inputs + 1 rows of `width`), then
    * W2's rows (width × classes), then b2.
    */
-  private readonly own: Float32Array;
-  private readonly grad: Float32Array;
-  private readonly optimizer: Optimizer;
+  private readonly own: OwnedBlock;
   private readonly kernels: KernelSet;
   private readonly buf: BatchBuffers;
   private readonly activations = new Scratch();
@@ -84,14 +82,13 @@ export class HiddenUnitBlock {
   private readonly logits = new Scratch();
   private readonly dLogits = new Scratch();
   private x: CsrMatrix | undefined;
-  private loaded = false;
 
   /**
    * @param shares per thread j, its two buffers of logit shares (maxBatch × classes each), used by
    *   turns
    * @param shared the model's optimiser state (the arrays the pool shares)
    */
-  constructor(readonly model: Sequential, readonly data: TrainingData, readonly randomness: StepRandomness, readonly threads: number, readonly k: number, private readonly shares: Float32Array[][], config: OptimizerConfig, private readonly shared: Record<string, Float32Array>) {
+  constructor(readonly model: Sequential, readonly data: TrainingData, readonly randomness: StepRandomness, readonly threads: number, readonly k: number, private readonly shares: Float32Array[][], config: OptimizerConfig, shared: Record<string, Float32Array>) {
     const shape = splitHiddenUnits(model, data, threads);
     if (!shape) throw new RangeError('HiddenUnitBlock: this model and data do not split by hidden units');
     this.shape = shape;
@@ -100,11 +97,7 @@ export class HiddenUnitBlock {
     this.width = c1 - c0;
     this.kernels = model.kernels;
     const size = (shape.inputs + 1) * this.width + this.width * shape.classes + shape.classes;
-    this.own = this.kernels.allocator.f32(size);
-    this.grad = this.kernels.allocator.f32(size);
-    this.optimizer = optimizerFromConfig(config);
-    this.optimizer.useKernels(this.kernels);
-    this.optimizer.ensureState(size);
+    this.own = new OwnedBlock(model, size, config, shared, (flat, block, toBlock) => this.copy(flat, block, toBlock));
     this.buf = new BatchBuffers(this.kernels);
     for (const s of [this.activations, this.dActivations, this.logits, this.dLogits]) s.allocator = this.kernels.allocator;
   }
@@ -136,32 +129,18 @@ export class HiddenUnitBlock {
     }
   }
 
-  /** Takes this block, and its optimiser state, from the model (before the first step). */
-  load(): void {
-    this.copy(this.model.params, this.own, true);
-    const mine = this.optimizer.state();
-    for (const key of Object.keys(mine)) if (this.shared[key]) this.copy(this.shared[key], mine[key], true);
-    this.loaded = true;
-  }
-
   /** Writes this block, and its optimiser state, back into the model's (the pool's sync). */
   store(): void {
-    if (!this.loaded) return;
-    this.copy(this.model.params, this.own, false);
-    const mine = this.optimizer.state();
-    for (const key of Object.keys(mine)) if (this.shared[key]) this.copy(this.shared[key], mine[key], false);
+    this.own.store();
   }
 
   /** Step 1: this block's activations for the whole batch, and its share of the logits into shares[k][turn]. */
   forward(indices: ArrayLike<number>, batch: number, step: number, turn: number): void {
-    if (!this.loaded) this.load();
-    const x = gatherBatch(this.data, indices, 0, batch, this.buf) as CsrMatrix;
-    const { seed, augment } = this.randomness;
-    if (augment && augment.shift > 0) shiftCsr(x, augment, seed, step, 0);
-    this.x = x;
+    this.own.ensureLoaded();
+    const x = (this.x = gatherWholeBatch(this.data, indices, batch, this.buf, this.randomness, step));
     const { classes } = this.shape;
     const w = this.width;
-    const { w1, b1, w2 } = this.parts(this.own);
+    const { w1, b1, w2 } = this.parts(this.own.values);
     const a = this.activations.get(batch * w);
     this.kernels.csrMatmul(x, w1, a, w);
     this.kernels.addBias(a, b1, batch, w);
@@ -180,14 +159,14 @@ export class HiddenUnitBlock {
     const z = this.logits.get(n);
     z.set(this.shares[0][turn].subarray(0, n));
     for (let j = 1; j < this.threads; j++) this.kernels.addInto(z, this.shares[j][turn], 0, n);
-    const { b2, w2 } = this.parts(this.own);
+    const { b2, w2 } = this.parts(this.own.values);
     this.kernels.addBias(z, b2, batch, classes);
     const labels = this.buf.labels.subarray(0, batch);
     const dz = this.dLogits.get(n);
     const loss = this.kernels.softmaxCrossEntropy
       ? this.kernels.softmaxCrossEntropy(z, labels, batch, classes, dz, 1 / batch)
       : softmaxCrossEntropy(z, labels, batch, classes, dz, 1 / batch);
-    const g = this.parts(this.grad);
+    const g = this.parts(this.own.grad);
     const a = this.activations.get(batch * w);
     // As Dense.backward does for the second layer, over this block's rows of it.
     this.kernels.matmul(a, dz, g.w2, w, classes, batch, { transA: true, accumulate: true });
@@ -198,7 +177,7 @@ export class HiddenUnitBlock {
     // And for the first layer, over this block's columns.
     this.kernels.csrTransposeMatmul(this.x!, da, g.w1, w);
     this.kernels.addRowSums(da, g.b1, batch, w);
-    this.optimizer.stepRange(this.own, this.grad, 0, this.own.length, step, true);
+    this.own.update(step);
     return loss;
   }
 }

@@ -8,6 +8,7 @@ export * from './protocol.js';
 export * from './spin-policy.js';
 export * from './first-layer-columns.js';
 export * from './hidden-unit-blocks.js';
+export * from './owned-block.js';
 export * from './checkpoint.js';
 export * from './augment.js';
 export * from './recipes.js';
