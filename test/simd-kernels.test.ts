@@ -5,6 +5,7 @@ import { CsrMatrix, csrMatmul, csrTransposeMatmul, denseToCsr, matmulNaive, Opti
 import { jsKernels, resolveKernelPath, SimdKernels, simdAvailable } from '../src/engine/kernels/kernel-set.js';
 import { KernelMemory } from '../src/engine/wasm/kernel-memory.js';
 import { softmaxModule } from '../src/engine/kernels/softmax-simd.js';
+import { transposeModule } from '../src/engine/kernels/transpose-simd.js';
 import { wasmApi } from '../src/engine/wasm/runtime.js';
 import { softmaxCrossEntropy } from '../src/engine/model/loss.js';
 import { assertSameBits } from './helpers/bits.js';
@@ -120,6 +121,21 @@ test('the SIMD dense products match the naive loop: every transpose, odd sizes, 
     }
   }
   assert.ok(cases > 100, `ran ${cases} cases`);
+});
+
+test('the SIMD transpose behind A·Bᵀ copies every element to its place: whole 4 × 4 blocks and every edge', () => {
+  const memory = new KernelMemory();
+  const kernel = new WebAssembly.Instance(new WebAssembly.Module(transposeModule()), { env: { memory: memory.memory } }).exports.transpose as (src: number, rows: number, cols: number, dst: number) => void;
+  for (const rows of [1, 3, 4, 5, 8, 10, 33, 256]) for (const cols of [1, 2, 4, 7, 10, 64]) {
+    const src = memory.f32(rows * cols);
+    src.set(rand(rows * cols));
+    const dst = memory.f32(rows * cols + 4).fill(NaN);
+    kernel(src.byteOffset, rows, cols, dst.byteOffset);
+    let wrong = 0;
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) if (!Object.is(dst[j * rows + i], src[i * cols + j])) wrong++;
+    assert.is(wrong, 0, `${rows} × ${cols}`);
+    assert.ok(dst.subarray(rows * cols).every(Number.isNaN), `nothing written past ${rows} × ${cols}`);
+  }
 });
 
 test('the SIMD elementwise kernels give the JS kernels\' bits: ReLU (NaN, −0 included) and its gradient, bias rows, row sums, slab sums, every tail length', async () => {

@@ -9,6 +9,7 @@ import { elementwiseModule } from '../src/engine/kernels/elementwise-simd.js';
 import { optimizerModule } from '../src/engine/kernels/optimizer-simd.js';
 import { softmaxModule } from '../src/engine/kernels/softmax-simd.js';
 import { gatherModule } from '../src/engine/kernels/gather-simd.js';
+import { transposeModule } from '../src/engine/kernels/transpose-simd.js';
 import { wasmApi } from '../src/engine/wasm/runtime.js';
 
 const WebAssembly = wasmApi()!;
@@ -99,6 +100,7 @@ test('every module the engine can emit validates (plain SIMD; fused where the pl
   assert.ok(WebAssembly.validate(elementwiseModule()), 'elementwise kernels');
   assert.ok(WebAssembly.validate(optimizerModule()), 'optimiser updates');
   assert.ok(WebAssembly.validate(gatherModule()), 'batch gather');
+  assert.ok(WebAssembly.validate(transposeModule()), 'transpose');
   for (const n of [1, 3, 4, 10, 17]) assert.ok(WebAssembly.validate(softmaxModule(n)), `softmax cross-entropy, ${n} classes`);
   for (const n of widths) assert.is(WebAssembly.validate(denseKernelModule(n, true)), relaxedSimdSupported() || n === 1, `fused dense kernels, n = ${n}`);
 });

@@ -11,6 +11,7 @@ import { CsrMatrix } from './csr.js';
 import { checkMatmulSizes, type MatmulOptions } from './matmul.js';
 import { denseKernelModule } from './matmul-simd.js';
 import { elementwiseModule } from './elementwise-simd.js';
+import { transposeModule } from './transpose-simd.js';
 import type { AdamStep } from './optimizer-js.js';
 import { optimizerModule } from './optimizer-simd.js';
 import { gatherCsrRows, type CsrBytes } from './gather-js.js';
@@ -31,6 +32,7 @@ type DenseKernel = (a: number, m: number, k: number, b: number, c: number) => vo
 type ConvKernel = (x: number, batch: number, weights: number, bias: number, y: number) => void;
 type ConvBackwardKernel = (x: number, batch: number, dy: number, w: number, dw: number, db: number, dx: number, values: number, positions: number) => void;
 type PoolKernels = { max_pool2: (x: number, planes: number, y: number, arg: number) => void; max_pool2_backward: (dy: number, arg: number, planes: number, dx: number) => void };
+type TransposeKernel = (src: number, rows: number, cols: number, dst: number) => void;
 type SoftmaxKernel = (logits: number, labels: number, rows: number, grad: number, scale: number, stats: number) => void;
 type GatherKernel = (rowPtr: number, colIdx: number, values: number, indices: number, count: number, outPtr: number, outCol: number, outVal: number, scale: number) => number;
 type SgdKernel = (p: number, g: number, count: number, lr: number, wd: number) => void;
@@ -332,9 +334,10 @@ export class SimdKernels implements KernelSet {
     if (opts.transB) {
       // B is stored n × k: its transpose (k × n, rows of n) goes into scratch in the kernel memory.
       if (this.transposed.length < k * n) this.transposed = this.allocator.f32(k * n);
-      const t = this.transposed;
-      for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) t[j * n + i] = b[i * k + j];
-      bRows = t;
+      const { addresses: [bAt], restore } = this.resident([first(b, n * k)]);
+      (this.instantiate('transpose', transposeModule).transpose as TransposeKernel)(bAt, n, k, this.transposed.byteOffset);
+      restore();
+      bRows = this.transposed;
     }
     const { addresses, restore } = this.resident([first(a, m * k), first(bRows, k * n), first(c, m * n)]);
     const [aAt, bAt, cAt] = addresses;

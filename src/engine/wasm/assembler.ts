@@ -139,6 +139,7 @@ export class FunctionBuilder {
   i32Add(): this { return this.emit(0x6a); }
   i32Sub(): this { return this.emit(0x6b); }
   i32Mul(): this { return this.emit(0x6c); }
+  i32And(): this { return this.emit(0x71); }
   i32Shl(): this { return this.emit(0x74); }
 
   // f32
