@@ -1,6 +1,6 @@
 /**
  * A pool worker: one task per training run. It waits for the main thread to start a phase, does
- * its part (its shard's gradient into its own slab; the sum of the slabs and the optimiser's
+ * its part (the gradients of the pieces of the batch it claims, each into its slab; the sum of the slabs and the optimiser's
  * update over the chunks of the parameters it claims; or its share of an evaluation; or, when the
  * threads split the first layer by columns, one of that step's three phases or a sync of its
  * block into the model; or, when they split the model by hidden units, a whole step), and says it
@@ -9,6 +9,7 @@
  */
 import { Sequential } from '../src/engine/model/sequential.js';
 import { ShardGradient, shardRange } from '../src/train/shard.js';
+import { claimOrder, computePieces } from '../src/train/pieces.js';
 import { awaitShares, COMMAND_STOP, CTRL, PHASE, shareWord, updateByChunks, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../src/train/protocol.js';
 import { evaluateRange } from '../src/train/evaluate-data.js';
 import { SimdKernels } from '../src/engine/kernels/kernel-set.js';
@@ -30,7 +31,9 @@ export default function gradientWorker(task: WorkerTask | null): WorkerResult {
   const floats = (f: SharedFloats) => (f instanceof SharedArrayBuffer ? new Float32Array(f) : memory!.at(Float32Array, f.byteOffset, f.length));
   const params = floats(task.params);
   const slabs = task.slabs.map(floats);
-  const model = Sequential.fromSpec(task.layers, { params, grads: slabs[task.shard], kernels: memory ? new SimdKernels(memory) : undefined });
+  // Its own gradient buffer is the slab of its first piece (its shard's, when the threads split a layer).
+  const order = claimOrder(task.threads, task.piecesPerThread, task.shard);
+  const model = Sequential.fromSpec(task.layers, { params, grads: slabs[order[0]], kernels: memory ? new SimdKernels(memory) : undefined });
   // A data set whose nonzeros live in the kernel memory is viewed there, where the SIMD gather reads it.
   const view = (d: TrainingData, at?: ResidentCsr): TrainingData => memory && at && d.kind === 'bytes-csr'
     ? { ...d, rowPtr: memory.at(Int32Array, at.rowPtr.byteOffset, at.rowPtr.length), colIdx: memory.at(Uint16Array, at.colIdx.byteOffset, at.colIdx.length), values: memory.at(Uint8Array, at.values.byteOffset, at.values.length) }
@@ -39,6 +42,7 @@ export default function gradientWorker(task: WorkerTask | null): WorkerResult {
   const evaluation = task.evaluation.map((e) => view(e.data, e.resident));
   const results = new Float64Array(task.results);
   const shard = new ShardGradient(model, data, task.randomness);
+  const pieces = { ctrl, threads: task.threads, order, slabs, losses };
   const addInto = model.kernels.addInto.bind(model.kernels);
   const optimizer = optimizerFromConfig(task.optimizer);
   optimizer.useKernels(model.kernels);
@@ -54,6 +58,7 @@ export default function gradientWorker(task: WorkerTask | null): WorkerResult {
     : undefined;
   const injectFault = () => {
     if (task.fault && task.fault.shard === task.shard && task.fault.step === steps) {
+      if (task.fault.mode === 'stall') return void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
       if (task.fault.mode === 'exit') process.exit(3);
       throw new Error(`injected fault at step ${steps}`);
     }
@@ -78,11 +83,9 @@ export default function gradientWorker(task: WorkerTask | null): WorkerResult {
       if (Atomics.load(ctrl, CTRL.COMMAND) === COMMAND_STOP) return { steps };
       const phase = Atomics.load(ctrl, CTRL.PHASE);
       if (phase === PHASE.GRADIENTS) {
-        // This shard's gradient.
+        // The gradients of the pieces this thread claims: its own, then any left.
         injectFault();
-        const batch = Atomics.load(ctrl, CTRL.BATCH);
-        const [start, end] = shardRange(batch, task.threads, task.shard);
-        losses[task.shard] = shard.compute(indices, start, end, batch, Atomics.load(ctrl, CTRL.STEP));
+        computePieces(shard, pieces, indices, Atomics.load(ctrl, CTRL.BATCH), Atomics.load(ctrl, CTRL.STEP), seen);
         steps++;
       } else if (phase === PHASE.FIRST_FORWARD) {
         // This thread's block of the first layer's outputs, for the whole batch.

@@ -1,7 +1,8 @@
 /**
- * Data-parallel training on a Piscina pool. With T threads the batch is cut into T contiguous
- * shards: the main thread computes shard 0 into the model's own gradient buffer while T-1 pool
- * workers compute the others into their slabs. Then the threads claim chunks of the parameters
+ * Data-parallel training on a Piscina pool. With T threads the batch is cut into contiguous
+ * pieces, one or a few per thread (pieces.ts), each with its gradient slab (piece 0's is the
+ * model's own gradient buffer): every thread computes its own pieces, then takes over any that a
+ * slower thread has not started. Then the threads claim chunks of the parameters
  * in turn (protocol.ts, UPDATE_CHUNK), and for each add the slabs in slab order (so a seed and a
  * thread count give bit-identical weights, whoever takes the chunk) and apply the optimiser there:
  * the update is parallel too. A model under two chunks is updated by the main thread alone,
@@ -28,6 +29,7 @@ import { COMMAND_STOP, CTRL, PHASE, controlWords, reduceAndUpdate, shareWord, sh
 import type { KernelMemory } from '../engine/wasm/kernel-memory.js';
 import { SimdKernels, type KernelSet } from '../engine/kernels/kernel-set.js';
 import { ShardGradient, shardRange, type StepRandomness } from '../train/shard.js';
+import { claimOrder, computePieces, piecesPerThread, type PieceWork } from '../train/pieces.js';
 import { FirstLayerColumns, columnBlock, splitFirstLayer } from '../train/first-layer-columns.js';
 import { HiddenUnitBlock, splitHiddenUnits } from '../train/hidden-unit-blocks.js';
 import { destroyWhenLoaded } from './worker-loaded.js';
@@ -48,8 +50,10 @@ export interface PoolOptions {
   spinMs?: number;
   /** false: keep spinning whatever else takes the cores (as before SpinPolicy; for benchmarks). Default true. */
   adaptSpin?: boolean;
-  /** For tests only: make a worker throw or exit at a step. */
+  /** For tests only: make a worker throw, exit or stall at a step. */
   testFault?: InjectedFault;
+  /** Pieces a thread's share of a batch is cut into (default: piecesPerThread's choice for the model); 1 when the threads split a layer. */
+  piecesPerThread?: number;
   /** Seed (and augmentation) of dropout masks and shifts. */
   randomness?: StepRandomness;
   /**
@@ -158,8 +162,12 @@ export class PoolBackend implements GradientBackend {
   private readonly results: Float64Array;
   private readonly model: Sequential;
   private readonly evaluation: TrainingData[];
-  /** Every thread's gradient slab; slabs[0] is the model's own gradient buffer. */
+  /** Every piece's gradient slab; slabs[0] is the model's own gradient buffer. */
   private readonly slabs: Float32Array[];
+  /** The main thread's part in a gradients phase: its claim order over the pieces, their slabs and losses. */
+  private readonly pieces: PieceWork;
+  /** Pieces the main thread has computed that were a worker's own, over the run. */
+  piecesTakenOver = 0;
   private readonly tasks: Promise<WorkerResult | void>[];
   private readonly main: ShardGradient;
   private readonly params: Float32Array;
@@ -191,12 +199,18 @@ export class PoolBackend implements GradientBackend {
       if (!(buf.buffer instanceof SharedArrayBuffer)) throw new MnistTsError(`PoolBackend: optimizer state '${key}' must live in a SharedArrayBuffer`);
     }
     this.threads = o.threads;
+    // A model whose threads split a layer between them has one piece (shard) a thread.
+    const units = splitHiddenUnits(model, data, o.threads);
+    const split = units ? undefined : splitFirstLayer(model, data, o.threads);
+    const perThread = units || split ? 1 : (o.piecesPerThread ?? piecesPerThread(model));
+    if (!(Number.isInteger(perThread) && perThread >= 1)) throw new MnistTsError(`PoolBackend: ${perThread} pieces a thread, expected a whole number from 1`);
+    const pieces = o.threads * perThread;
     this.addInto = model.kernels.addInto.bind(model.kernels);
     this.spin = new SpinPolicy(o.threads, o.spinMs ?? spinBudget(o.threads));
     this.adaptSpin = o.adaptSpin ?? true;
-    const control = sharedBuffer(controlWords(o.threads) * 4);
+    const control = sharedBuffer(controlWords(o.threads, pieces) * 4);
     const indices = sharedBuffer(o.maxBatch * 4);
-    const losses = sharedBuffer(o.threads * 8);
+    const losses = sharedBuffer(pieces * 8);
     const results = sharedBuffer(o.threads * 16);
     this.results = new Float64Array(results);
     this.model = model;
@@ -212,15 +226,14 @@ export class PoolBackend implements GradientBackend {
     // With SIMD kernels, everything the workers' kernels touch lives in the model's kernel memory.
     const memory = model.kernels instanceof SimdKernels ? model.kernels.allocator : undefined;
     const newSlab = () => (memory ? memory.f32(model.paramCount) : new Float32Array(sharedBuffer(model.paramCount * 4)));
-    this.slabs = [model.grads, ...Array.from({ length: workers }, newSlab)];
+    this.slabs = [model.grads, ...Array.from({ length: pieces - 1 }, newSlab)];
+    this.pieces = { ctrl: this.ctrl, threads: o.threads, order: claimOrder(o.threads, perThread, 0), slabs: this.slabs, losses: this.losses };
     const shareable = (a: Float32Array): SharedFloats => (memory ? { byteOffset: a.byteOffset, length: a.length } : (a.buffer as SharedArrayBuffer));
     this.workers = o.workers ?? new GradientWorkers(o.threads);
     this.pool = this.workers.take(o.threads);
     const layers = model.spec();
     const slabBuffers = this.slabs.map(shareable);
     const newFloats = (length: number) => (memory ? memory.f32(length) : new Float32Array(sharedBuffer(length * 4)));
-    const units = splitHiddenUnits(model, data, o.threads);
-    const split = units ? undefined : splitFirstLayer(model, data, o.threads);
     let columnBuffers: WorkerTask['columns'];
     let hiddenBuffers: WorkerTask['hiddenUnits'];
     if (units) {
@@ -245,6 +258,7 @@ export class PoolBackend implements GradientBackend {
         control,
         indices,
         losses,
+        piecesPerThread: perThread,
         params: shareable(model.params),
         slabs: slabBuffers,
         kernelMemory: memory?.memory,
@@ -392,14 +406,15 @@ export class PoolBackend implements GradientBackend {
     this.blocksAhead = false;
   }
 
-  /** A data-parallel step: gradients by shards, then the update by chunks (or by the main thread alone). */
+  /** A data-parallel step: gradients by pieces, then the update by chunks (or by the main thread alone). */
   private async stepByShards(batch: number, t: number): Promise<number> {
-    // Phase 1: gradients, one shard per thread.
+    // Phase 1: gradients, the pieces claimed by the threads (the main thread's own first).
     const gradients = this.startPhase(PHASE.GRADIENTS);
-    const [start, end] = shardRange(batch, this.threads, 0);
-    let loss = this.main.compute(this.indices, start, end, batch, t);
+    this.piecesTakenOver += computePieces(this.main, this.pieces, this.indices, batch, t, gradients);
     await this.waitFor(gradients);
-    for (let w = 1; w < this.threads; w++) loss += this.losses[w];
+    // Added in piece order, whoever computed them.
+    let loss = 0;
+    for (let p = 0; p < this.slabs.length; p++) loss += this.losses[p];
     // Phase 2: the threads sum the slabs and update the parameters chunk by chunk, each claiming
     // the next chunk when it is free; a small model's update is the main thread's alone, with no phase.
     const add = this.addInto;

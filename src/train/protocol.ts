@@ -6,7 +6,8 @@
  * by every thread publishing that SEQ in its DONE word (and notifying it). A step has two (one
  * for a model too small to share its update, which the main thread then does alone):
  *  - gradients: the main thread has written the batch's example indices into shared memory;
- *    every thread (the main one included) computes its shard's gradient into its slab;
+ *    the batch is cut into pieces, each with its gradient slab, and every thread (the main one
+ *    included) claims pieces (a CLAIM word each) and computes their gradients (pieces.ts);
  *  - update: the threads claim chunks of the parameters in turn; for each, a thread adds the
  *    slabs in slab order (so the sums do not depend on timing or on who takes the chunk) and
  *    applies the optimiser there, leaving every slab zero there for the next step's gradients.
@@ -64,6 +65,11 @@ export const CTRL = {
  */
 export function shareWord(threads: number, w: number): number {
   return CTRL.DONE + threads + w;
+}
+
+/** The word holding the last SEQ in which piece p of a gradients phase was claimed (after the SHARE words). */
+export function claimWord(threads: number, p: number): number {
+  return CTRL.DONE + 2 * threads + p;
 }
 
 export const COMMAND_RUN = 0;
@@ -140,15 +146,19 @@ export function awaitShares(ctrl: Int32Array, threads: number, seq: number): boo
   }
 }
 
-export function controlWords(threads: number): number {
-  return CTRL.DONE + 2 * threads;
+/** Control words for `threads` threads and `pieces` pieces of a batch. */
+export function controlWords(threads: number, pieces = threads): number {
+  return CTRL.DONE + 2 * threads + pieces;
 }
 
-/** A fault to inject, for tests of the failure path: throw, or end the thread, at a step. */
+/**
+ * A fault to inject, for tests: throw, or end the thread, at a step (the failure path); or stall,
+ * sleeping 50 ms before that step's gradients (a thread that falls behind).
+ */
 export interface InjectedFault {
   shard: number;
   step: number;
-  mode: 'throw' | 'exit';
+  mode: 'throw' | 'exit' | 'stall';
 }
 
 export interface WorkerTask {
@@ -160,11 +170,13 @@ export interface WorkerTask {
   control: SharedArrayBuffer;
   /** Int32Array: the batch's example indices. */
   indices: SharedArrayBuffer;
-  /** Float64Array: each shard's summed loss. */
+  /** Float64Array: each piece's summed loss (each shard's, when the threads split the first layer). */
   losses: SharedArrayBuffer;
+  /** Pieces a thread's share of a batch is cut into in a gradients phase (pieces.ts). */
+  piecesPerThread: number;
   /** The parameters: a whole SharedArrayBuffer (JS kernels), or a region of `kernelMemory` (SIMD kernels). */
   params: SharedFloats;
-  /** Every thread's gradient slab, shard 0 (the main thread's, the model's own) first. */
+  /** Every piece's gradient slab, piece 0's (the model's own gradient buffer) first. */
   slabs: SharedFloats[];
   /** With SIMD kernels: the model's kernel memory, where the worker instantiates the same kernels. */
   kernelMemory?: WasmMemory;

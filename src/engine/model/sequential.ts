@@ -63,6 +63,11 @@ export class Sequential {
   readonly kernels: KernelSet;
   private readonly csr: CsrMatrix;
   private readonly dense = new Scratch();
+  /** Each layer's parameter entries, and its views of `params` (bound once, kept when gradients move). */
+  private readonly perLayer: ParamEntry[][];
+  private readonly paramViews: Float32Array[][];
+  /** The buffer backward adds gradients to: `grads`, unless gradientsInto moved it. */
+  private gradTarget: Float32Array;
 
   constructor(layers: Layer[], buffers: ModelBuffers = {}) {
     if (layers.length === 0) throw new ShapeError('Sequential: no layers');
@@ -104,10 +109,25 @@ export class Sequential {
     for (const [what, buf] of [['params', this.params], ['grads', this.grads]] as const) {
       if (buf.length !== offset) throw new ShapeError(`Sequential: ${what} buffer has ${buf.length} values, expected ${offset}`);
     }
-    layers.forEach((layer, l) => {
-      const views = (buf: Float32Array) => perLayer[l].map((e) => buf.subarray(e.offset, e.offset + e.size));
-      layer.bind(views(this.params), views(this.grads));
-    });
+    this.perLayer = perLayer;
+    this.paramViews = layers.map((_, l) => this.views(this.params, l));
+    this.gradTarget = this.grads;
+    layers.forEach((layer, l) => layer.bind(this.paramViews[l], this.views(this.grads, l)));
+  }
+
+  private views(buf: Float32Array, l: number): Float32Array[] {
+    return this.perLayer[l].map((e) => buf.subarray(e.offset, e.offset + e.size));
+  }
+
+  /**
+   * Makes backward add the parameter gradients into `buf` (the model's own `grads` again when
+   * given it): a pool thread moves them to the slab of each piece of a batch it computes.
+   */
+  gradientsInto(buf: Float32Array): void {
+    if (buf === this.gradTarget) return;
+    if (buf.length !== this.params.length) throw new ShapeError(`Sequential: gradient buffer has ${buf.length} values, expected ${this.params.length}`);
+    this.gradTarget = buf;
+    this.layers.forEach((layer, l) => layer.bind(this.paramViews[l], this.views(buf, l)));
   }
 
   static fromSpec(specs: LayerSpec[], buffers: ModelBuffers = {}): Sequential {

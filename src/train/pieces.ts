@@ -1,0 +1,87 @@
+/**
+ * A data-parallel step's batch as fixed pieces that the threads claim. The batch is cut into
+ * `threads × perThread` contiguous pieces, each with its own gradient slab and loss slot. Thread w
+ * first claims its own pieces (w·perThread onwards, in order), then any piece still unclaimed,
+ * from the last piece down: the pieces another thread would reach last. A thread that falls
+ * behind (its core taken by another process for a while, or running slower) has its remaining
+ * pieces taken by the others instead of being waited for.
+ *
+ * Which thread computes a piece changes nothing in the result: piece p's gradient always lands in
+ * slab p, its loss in slot p, and the update adds the slabs in piece order. So a seed and a
+ * thread count give bit-identical weights however the pieces were shared out.
+ */
+import type { Sequential } from '../engine/model/sequential.js';
+import { claimWord } from './protocol.js';
+import { shardRange, type ShardGradient } from './shard.js';
+
+/**
+ * Pieces per thread for a model: more pieces let a thread take over more of a slower one's work,
+ * but every piece costs a pass through every layer's fixed costs and a slab more to add up.
+ * Measured (README, "Pieces a thread can take over"): the CNN preset's 32 examples a thread took
+ * 2% longer as two pieces of 16 and 5% longer as four of 8, on one thread. Only a model whose
+ * step is long against those costs, a convolutional one, is cut finer than one piece a thread.
+ */
+export function piecesPerThread(model: Sequential): number {
+  return model.layers.some((l) => l.type === 'conv2d') ? 2 : 1;
+}
+
+/** The order in which thread w claims the pieces: its own, then the others' from the last down. */
+export function claimOrder(threads: number, perThread: number, w: number): number[] {
+  const pieces = threads * perThread;
+  const own = Array.from({ length: perThread }, (_, i) => w * perThread + i);
+  const others: number[] = [];
+  for (let p = pieces - 1; p >= 0; p--) if (Math.floor(p / perThread) !== w) others.push(p);
+  return [...own, ...others];
+}
+
+/**
+ * Claims piece p of the phase `seq`: true for the one thread that gets it. A claim word holds the
+ * last SEQ it was claimed in and only grows, so a thread still looking at an older phase can
+ * never take a piece of a newer one.
+ */
+export function claimPiece(ctrl: Int32Array, threads: number, p: number, seq: number): boolean {
+  const word = claimWord(threads, p);
+  for (;;) {
+    const last = Atomics.load(ctrl, word);
+    if (last >= seq) return false;
+    if (Atomics.compareExchange(ctrl, word, last, seq) === last) return true;
+  }
+}
+
+/** What a thread needs to compute the pieces it claims. */
+export interface PieceWork {
+  ctrl: Int32Array;
+  threads: number;
+  /** This thread's claim order (claimOrder). */
+  order: number[];
+  /** One gradient slab per piece, piece 0's first (zero before the step, as the update leaves them). */
+  slabs: Float32Array[];
+  /** Each piece's summed loss. */
+  losses: Float64Array;
+}
+
+/**
+ * Claims and computes pieces of phase `seq` in `work.order` until every piece is taken: each
+ * piece's gradient into its slab (the model's gradient views moved there for it, and back to its
+ * own buffer after), its summed loss into its slot. Returns the number of pieces this thread
+ * computed that were another thread's own.
+ */
+export function computePieces(gradient: ShardGradient, work: PieceWork, indices: Int32Array, batch: number, step: number, seq: number): number {
+  const { ctrl, threads, order, slabs, losses } = work;
+  const model = gradient.model;
+  const perThread = slabs.length / threads;
+  const home = Math.floor(order[0] / perThread);
+  let taken = 0;
+  try {
+    for (const p of order) {
+      if (!claimPiece(ctrl, threads, p, seq)) continue;
+      const [start, end] = shardRange(batch, slabs.length, p);
+      model.gradientsInto(slabs[p]);
+      losses[p] = gradient.compute(indices, start, end, batch, step);
+      if (Math.floor(p / perThread) !== home) taken++;
+    }
+  } finally {
+    model.gradientsInto(model.grads);
+  }
+  return taken;
+}

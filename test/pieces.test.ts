@@ -1,0 +1,74 @@
+/** A data-parallel batch as pieces the threads claim (src/train/pieces.ts). */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { loadMnist, bundledDataDir } from '../src/node/mnist-files.js';
+import { PoolBackend } from '../src/node/pool-backend.js';
+import { csrFromSplit } from '../src/train/training-data.js';
+import { train } from '../src/train/trainer.js';
+import { claimOrder, claimPiece, piecesPerThread } from '../src/train/pieces.js';
+import { claimWord, controlWords } from '../src/train/protocol.js';
+import { cnn, Momentum, mlp, softmaxRegression } from '../src/engine/index.js';
+import type { InjectedFault } from '../src/train/protocol.js';
+import { assertSameBits } from './helpers/bits.js';
+
+const data = csrFromSplit(loadMnist({ dataDir: bundledDataDir() }).train, 10);
+
+test('a thread claims its own pieces first, then the others\' from the last down; every thread tries every piece once', () => {
+  assert.equal(claimOrder(2, 1, 0), [0, 1]);
+  assert.equal(claimOrder(2, 1, 1), [1, 0]);
+  assert.equal(claimOrder(2, 2, 0), [0, 1, 3, 2]);
+  assert.equal(claimOrder(2, 2, 1), [2, 3, 1, 0]);
+  assert.equal(claimOrder(3, 2, 1), [2, 3, 5, 4, 1, 0]);
+  for (const [threads, perThread] of [[2, 1], [3, 2], [4, 3]]) {
+    for (let w = 0; w < threads; w++) assert.equal([...claimOrder(threads, perThread, w)].sort((a, b) => a - b), Array.from({ length: threads * perThread }, (_, p) => p));
+  }
+});
+
+test('a piece goes to one claimer a phase, and a thread still in an older phase cannot take a newer one\'s', () => {
+  const ctrl = new Int32Array(new SharedArrayBuffer(controlWords(2, 4) * 4));
+  assert.ok(claimPiece(ctrl, 2, 3, 1));
+  assert.not.ok(claimPiece(ctrl, 2, 3, 1), 'taken already');
+  assert.ok(claimPiece(ctrl, 2, 3, 2), 'free again in the next phase');
+  assert.not.ok(claimPiece(ctrl, 2, 3, 1), 'a late thread looking at phase 1');
+  assert.is(ctrl[claimWord(2, 3)], 2);
+  assert.ok(claimPiece(ctrl, 2, 0, 2), 'other pieces are their own');
+});
+
+test('convolutional models are cut into two pieces a thread, others into one', () => {
+  assert.is(piecesPerThread(cnn()), 2);
+  assert.is(piecesPerThread(mlp({ hidden: [32] })), 1);
+  assert.is(piecesPerThread(softmaxRegression()), 1);
+});
+
+/** 2-thread training of an MLP 784-32-10 for 20 steps, with its batches in `perThread` pieces a thread. */
+async function run(perThread: number, testFault?: InjectedFault) {
+  const model = mlp({ hidden: [32] }).initialize(4);
+  const optimizer = new Momentum(0.05, 0.9);
+  const backend = new PoolBackend(model, data, optimizer, { threads: 2, maxBatch: 100, piecesPerThread: perThread, testFault });
+  try {
+    const history = await train(model, { ...data, count: 2000 }, { epochs: 1, batchSize: 100, seed: 4, optimizer, backend });
+    return { params: Float32Array.from(model.params), loss: history.history[0].loss, takenOver: backend.piecesTakenOver };
+  } finally {
+    await backend.close();
+  }
+}
+
+test('a worker that stalls has its pieces taken over, and the weights and loss are the same bits as when it does not', async () => {
+  for (const perThread of [1, 3]) {
+    const steady = await run(perThread);
+    const stalled = await run(perThread, { shard: 1, step: 5, mode: 'stall' });
+    assert.ok(stalled.takenOver >= perThread, `${perThread} a thread: the main thread took ${stalled.takenOver} of the worker's pieces`);
+    assertSameBits(stalled.params, steady.params, `${perThread} pieces a thread: parameters`);
+    assert.is(stalled.loss, steady.loss);
+  }
+});
+
+test('the pieces a thread count cuts a batch into are part of its result: 1 and 3 a thread train to different bits', async () => {
+  const [one, three] = [await run(1), await run(3)];
+  assert.ok(one.params.some((v, i) => v !== three.params[i]), 'sums over different pieces round differently');
+  let worst = 0;
+  for (let i = 0; i < one.params.length; i++) worst = Math.max(worst, Math.abs(one.params[i] - three.params[i]));
+  assert.ok(worst < 1e-5, `but within rounding: ${worst}`);
+});
+
+test.run();
