@@ -174,6 +174,8 @@ export class FunctionBuilder {
   i32x4ExtendLowI16x8U(): this { return this.simd(0xa9); }
   f32x4ConvertI32x4U(): this { return this.simd(0xfb); }
   f32x4ExtractLane(lane: number): this { return this.simd(0x1f, lane); }
+  /** Replaces one lane of an f32x4 with an f32: (vector, value). */
+  f32x4ReplaceLane(lane: number): this { return this.simd(0x20, lane); }
   i32x4ExtractLane(lane: number): this { return this.simd(0x1b, lane); }
   f32x4Add(): this { return this.simd(0xe4); }
   f32x4Sub(): this { return this.simd(0xe5); }
