@@ -47,7 +47,7 @@ async function run(perThread: number, testFault?: InjectedFault) {
   const backend = new PoolBackend(model, data, optimizer, { threads: 2, maxBatch: 100, piecesPerThread: perThread, testFault });
   try {
     const history = await train(model, { ...data, count: 2000 }, { epochs: 1, batchSize: 100, seed: 4, optimizer, backend });
-    return { params: Float32Array.from(model.params), loss: history.history[0].loss, takenOver: backend.piecesTakenOver };
+    return { params: Float32Array.from(model.params), loss: history.history[0].cost, takenOver: backend.piecesTakenOver };
   } finally {
     await backend.close();
   }

@@ -125,7 +125,8 @@ test('the SIMD dense products match the naive loop: every transpose, odd sizes, 
 
 test('the SIMD transpose behind A·Bᵀ copies every element to its place: whole 4 × 4 blocks and every edge', () => {
   const memory = new KernelMemory();
-  const kernel = new WebAssembly.Instance(new WebAssembly.Module(transposeModule()), { env: { memory: memory.memory } }).exports.transpose as (src: number, rows: number, cols: number, dst: number) => void;
+  const wasm = wasmApi()!;
+  const kernel = new wasm.Instance(new wasm.Module(transposeModule()), { env: { memory: memory.memory } }).exports.transpose as (src: number, rows: number, cols: number, dst: number) => void;
   for (const rows of [1, 3, 4, 5, 8, 10, 33, 256]) for (const cols of [1, 2, 4, 7, 10, 64]) {
     const src = memory.f32(rows * cols);
     src.set(rand(rows * cols));

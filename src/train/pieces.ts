@@ -17,9 +17,11 @@ import { shardRange, type ShardGradient } from './shard.js';
 /**
  * Pieces per thread for a model: more pieces let a thread take over more of a slower one's work,
  * but every piece costs a pass through every layer's fixed costs and a slab more to add up.
- * Measured (README, "Pieces a thread can take over"): the CNN preset's 32 examples a thread took
- * 2% longer as two pieces of 16 and 5% longer as four of 8, on one thread. Only a model whose
- * step is long against those costs, a convolutional one, is cut finer than one piece a thread.
+ * Measured on one thread (README, "Pieces a thread can take over"): the CNN preset's 32 examples
+ * took 0.3% longer as two pieces of 16, 2% as four of 8 and 7% as eight of 4; on two threads
+ * with another process busy on the cores, two pieces a thread made a step 4–5% faster than one
+ * shard a thread, four pieces 3%. Only a model whose step is long against those costs, a
+ * convolutional one, is cut finer than one piece a thread.
  */
 export function piecesPerThread(model: Sequential): number {
   return model.layers.some((l) => l.type === 'conv2d') ? 2 : 1;
