@@ -1,7 +1,8 @@
 /**
  * The pool's blocks kept in its threads: the first layer split by columns
- * (src/train/first-layer-columns.ts) and a one-hidden-layer model split by hidden units
- * (src/train/hidden-unit-blocks.ts). Which models take which, how the columns are cut, the
+ * (src/train/first-layer-columns.ts), a one-hidden-layer model split by hidden units
+ * (src/train/hidden-unit-blocks.ts) and a one-layer model split by input rows
+ * (src/train/input-row-blocks.ts, whose threads update the model itself). Which models take which, how the columns are cut, the
  * hand-off of the logits' shares, and that the blocks each thread keeps come back into the model
  * and its optimiser state whenever something reads them (epoch ends, evaluation, close), bit for
  * bit, so that a resumed run equals an uninterrupted one.
@@ -15,6 +16,7 @@ import { train, type TrainState } from '../src/train/trainer.js';
 import { evaluateData } from '../src/train/evaluate-data.js';
 import { columnBlock, splitFirstLayer } from '../src/train/first-layer-columns.js';
 import { splitHiddenUnits } from '../src/train/hidden-unit-blocks.js';
+import { columnCuts, splitInputRows } from '../src/train/input-row-blocks.js';
 import { awaitShares, controlWords, CTRL, shareWord } from '../src/train/protocol.js';
 import { Adam, cnn, mlp, Momentum, softmaxRegression, type Optimizer } from '../src/engine/index.js';
 import { kernelsFor } from '../src/engine/kernels/kernel-set.js';
@@ -63,6 +65,31 @@ test('which models split by hidden units: exactly dense, relu, dense, on sparse 
   assert.is(splitHiddenUnits(softmaxRegression({}), csr, 2), undefined, 'no hidden layer');
 });
 
+test('which models split by input rows: exactly one dense layer on sparse data, with no shifted digits; the cuts share the nonzeros evenly', () => {
+  const csr = csrFromSplit(mnist.validation, 10);
+  const dense = denseData(new Float32Array(10 * 784), new Int32Array(10), 784, 10);
+  const none = { seed: 0 };
+  assert.equal(splitInputRows(softmaxRegression({}), csr, 2, none), { inputs: 784, classes: 10 });
+  assert.ok(splitInputRows(softmaxRegression({}), csr, 4, none), '4 threads');
+  assert.is(splitInputRows(softmaxRegression({}), csr, 1, none), undefined, 'one thread');
+  assert.is(splitInputRows(softmaxRegression({}), dense, 2, none), undefined, 'dense data');
+  assert.is(splitInputRows(softmaxRegression({}), csr, 2, { seed: 0, augment: { shift: 2, channels: 1, height: 28, width: 28 } }), undefined, 'shifted digits');
+  assert.is(splitInputRows(mlp({ hidden: [256] }), csr, 2, none), undefined, 'a hidden layer');
+  for (const threads of [2, 3, 4]) {
+    const cuts = columnCuts(csr, threads);
+    assert.is(cuts.length, threads + 1);
+    assert.is(cuts[0], 0);
+    assert.is(cuts[threads], 784);
+    const total = csr.rowPtr[csr.count];
+    for (let k = 0; k < threads; k++) {
+      assert.ok(cuts[k + 1] > cuts[k], `${threads} threads: range ${k} is not empty`);
+      let mine = 0;
+      for (let t = 0; t < total; t++) if (csr.colIdx[t] >= cuts[k] && csr.colIdx[t] < cuts[k + 1]) mine++;
+      assert.ok(Math.abs(mine - total / threads) < 0.02 * total, `${threads} threads: range ${k} holds ${mine} of ${total} nonzeros`);
+    }
+  }
+});
+
 test('the hand-off of the logits\' shares: a worker goes on once every share is in, and gives the step up when the main thread moves on without its own', () => {
   const threads = 3;
   const ctrl = new Int32Array(new SharedArrayBuffer(controlWords(threads) * 4));
@@ -100,8 +127,11 @@ function snapshot(model: { params: Float32Array }, optimizer: Optimizer, train: 
 const SPLITS = [
   { name: 'split by hidden units (MLP 784-128-10)', hidden: [128] },
   { name: 'first layer split by columns (MLP 784-128-16-10)', hidden: [128, 16] },
+  { name: 'split by input rows (784-10, no hidden layer)', hidden: [] },
 ] as const;
 type Split = (typeof SPLITS)[number];
+/** The split's model: an MLP with its hidden layers, or with none the tutorial's softmax regression. */
+const modelOf = (split: Split, kernels: ReturnType<typeof kernelsFor>) => (split.hidden.length > 0 ? mlp({ hidden: [...split.hidden] }, { kernels }) : softmaxRegression({}, { kernels }));
 
 /**
  * An MLP trained on 2 threads for `epochs` of 10 steps, from `from` if given; returns the
@@ -110,7 +140,7 @@ type Split = (typeof SPLITS)[number];
 async function trainMlp(split: Split, path: 'js' | 'simd', makeOptimizer: () => Optimizer, epochs: number, from?: Snapshot): Promise<Snapshot[]> {
   const kernels = kernelsFor(path);
   const data = { ...trainingSet(path, kernels), count: 1000 };
-  const model = mlp({ hidden: [...split.hidden] }, { kernels }).initialize(3);
+  const model = modelOf(split, kernels).initialize(3);
   const optimizer = makeOptimizer();
   if (from) {
     model.params.set(from.params);
@@ -127,11 +157,13 @@ async function trainMlp(split: Split, path: 'js' | 'simd', makeOptimizer: () => 
 }
 
 // Both kernel paths, and both kinds of optimiser state (momentum's one buffer, Adam's two), for
-// the hidden units; Adam on SIMD for the columns.
+// the hidden units; Adam on SIMD for the columns; momentum on JS and Adam on SIMD for the input rows.
 for (const [split, path, name, makeOptimizer] of [
   [SPLITS[0], 'js', 'momentum', () => new Momentum(0.05, 0.9)],
   [SPLITS[0], 'simd', 'Adam', () => new Adam(0.002)],
   [SPLITS[1], 'simd', 'Adam', () => new Adam(0.002)],
+  [SPLITS[2], 'js', 'momentum', () => new Momentum(0.05, 0.9)],
+  [SPLITS[2], 'simd', 'Adam', () => new Adam(0.002)],
 ] as const) {
   test(`${split.name}, ${path} kernels, ${name}: resumed from the end of epoch 1, epoch 2 equals the uninterrupted run's, parameters and optimiser state`, async () => {
     const [half, straight] = await trainMlp(split, path, makeOptimizer, 2);
@@ -141,19 +173,23 @@ for (const [split, path, name, makeOptimizer] of [
     // Every part of the blocks did move (so they really came back): the first layer's weights and
     // bias, and above them the second layer's weights and its bias (the last 10 values: in every
     // block when split by hidden units); and the state is not all zeros.
-    const second = 128 * ((split.hidden as readonly number[])[1] ?? 10);
-    const parts = [[0, 784 * 128], [784 * 128, 785 * 128], [785 * 128, 785 * 128 + second], [straight.params.length - 10, straight.params.length]];
+    const hidden = split.hidden as readonly number[];
+    const second = 128 * (hidden[1] ?? 10);
+    const parts = hidden.length === 0
+      ? [[0, 392 * 10], [392 * 10, 784 * 10], [784 * 10, 785 * 10]] // each thread's rows of W (about half each), and the bias
+      : [[0, 784 * 128], [784 * 128, 785 * 128], [785 * 128, 785 * 128 + second], [straight.params.length - 10, straight.params.length]];
     for (const [from, to] of parts) assert.not.ok(straight.params.subarray(from, to).every((v, i) => v === half.params[from + i]), `the second epoch changed parameters ${from}..${to}`);
     assert.ok(Object.values(straight.state).every((st) => st.some((v) => v !== 0)), 'optimiser state written back');
   });
 }
 
-for (const split of SPLITS) test(`shifted digits, ${split.name}: 2 threads shift each example as one thread does (within 1e-5 after an epoch)`, async () => {
+// Shifted digits move pixels between the threads' ranges of input rows: that model steps data-parallel then.
+for (const split of SPLITS.filter((s) => s.hidden.length > 0)) test(`shifted digits, ${split.name}: 2 threads shift each example as one thread does (within 1e-5 after an epoch)`, async () => {
   const kernels = kernelsFor('simd');
   const data = { ...trainingSet('simd', kernels), count: 600 };
   const augment = { shift: 2, channels: 1, height: 28, width: 28 };
   const run = async (threads: number) => {
-    const model = mlp({ hidden: [...split.hidden] }, { kernels }).initialize(5);
+    const model = modelOf(split, kernels).initialize(5);
     const optimizer = new Momentum(0.05, 0.9);
     const backend = createBackend(model, data, optimizer, threads, 100, { seed: 5, augment });
     try {
@@ -164,7 +200,7 @@ for (const split of SPLITS) test(`shifted digits, ${split.name}: 2 threads shift
     return model.params;
   };
   const [one, two, unshifted] = [await run(1), await run(2), await (async () => {
-    const model = mlp({ hidden: [...split.hidden] }, { kernels }).initialize(5);
+    const model = modelOf(split, kernels).initialize(5);
     const optimizer = new Momentum(0.05, 0.9);
     await train(model, data, { epochs: 1, batchSize: 100, seed: 5, optimizer });
     return model.params;
@@ -183,7 +219,7 @@ for (const split of SPLITS) test(`between epochs the model is whole, ${split.nam
   const data = trainingSet('simd', kernels);
   const validation = { ...csrFromSplit(mnist.validation, 10, kernels.allocator), count: 2000 };
   const run = async (evaluate: boolean) => {
-    const model = mlp({ hidden: [...split.hidden] }, { kernels }).initialize(4);
+    const model = modelOf(split, kernels).initialize(4);
     const backend = createBackend(model, data, new Momentum(0.05, 0.9), 2, 100, { seed: 4, evaluation: [validation] });
     let evaluated;
     try {

@@ -348,6 +348,21 @@ test('the SIMD gather gives the JS gather\'s bits: rows of every length, residen
     assert.equal(Array.from(got.colIdx.subarray(0, nnz)), Array.from(want.colIdx.subarray(0, nnz)), `columns, resident=${resident}`);
     assert.equal(Array.from(new Uint32Array(got.values.buffer, got.values.byteOffset, nnz)), Array.from(new Uint32Array(want.values.buffer, want.values.byteOffset, nnz)), `values, bit for bit, resident=${resident}`);
     assert.is(want.values[0], Math.fround(src.values[src.rowPtr[3]] * Math.fround(1 / 255)), 'float32(byte) × float32(1/255)');
+    // With bounds: each row's nonzeros from its second to its last but one (a range of columns
+    // in a sorted row), the same bits from both, and exactly those nonzeros.
+    const pairs = resident ? memory.i32(80) : new Int32Array(80);
+    for (let e = 0; e < 40; e++) [pairs[2 * e], pairs[2 * e + 1]] = [src.rowPtr[e] + Math.min(1, lengths[e]), Math.max(src.rowPtr[e] + Math.min(1, lengths[e]), src.rowPtr[e + 1] - 1)];
+    const part = Array.from(indices).reduce((s, i) => s + pairs[2 * i + 1] - pairs[2 * i], 0);
+    const wantPart = new CsrMatrix().reserve(indices.length, 784, part);
+    gatherCsrRows(src, indices, 0, indices.length, wantPart, 1 / 255, { pairs });
+    const gotPart = new CsrMatrix(memory).reserve(indices.length, 784, part);
+    simd.gatherCsrRows(src, indices, 0, indices.length, gotPart, 1 / 255, { pairs });
+    assert.is(gotPart.nnz, part, `bounded nonzeros, resident=${resident}`);
+    assert.equal(Array.from(gotPart.rowPtr.subarray(0, indices.length + 1)), Array.from(wantPart.rowPtr.subarray(0, indices.length + 1)), `bounded row pointers, resident=${resident}`);
+    assert.equal(Array.from(gotPart.colIdx.subarray(0, part)), Array.from(wantPart.colIdx.subarray(0, part)), `bounded columns, resident=${resident}`);
+    assert.equal(Array.from(new Uint32Array(gotPart.values.buffer, gotPart.values.byteOffset, part)), Array.from(new Uint32Array(wantPart.values.buffer, wantPart.values.byteOffset, part)), `bounded values, resident=${resident}`);
+    const r0 = indices[0];
+    assert.equal(Array.from(wantPart.colIdx.subarray(0, wantPart.rowPtr[1])), Array.from(src.colIdx.subarray(pairs[2 * r0], pairs[2 * r0 + 1])), 'the first row\'s bounded columns');
   }
 });
 

@@ -16,12 +16,14 @@ const mnist = loadMnist({ dataDir: bundledDataDir() });
 const data = csrFromSplit(mnist.train, 10);
 
 /**
- * An MLP 784-`hidden`-10 trained for `steps` steps on `threads` threads, on the JS kernels unless
+ * An MLP 784-`hidden`-10 (with no hidden layer, the tutorial's softmax regression) trained for
+ * `steps` steps on `threads` threads, on the JS kernels unless
  * `path` says otherwise. With 32 hidden units it is small enough (25,450 parameters) for the main
  * thread to update alone, and its first layer too narrow to split.
  */
 async function run(threads: number, steps: number, seed = 1, hidden: number | number[] = 32, path: 'js' | 'simd' = 'js') {
-  const model = mlp({ hidden: typeof hidden === 'number' ? [hidden] : hidden }, { kernels: kernelsFor(path) }).initialize(seed);
+  const layers = typeof hidden === 'number' ? [hidden] : hidden;
+  const model = (layers.length > 0 ? mlp({ hidden: layers }, { kernels: kernelsFor(path) }) : softmaxRegression({}, { kernels: kernelsFor(path) })).initialize(seed);
   const optimizer = new Momentum(0.05, 0.9);
   const backend = createBackend(model, data, optimizer, threads, 100);
   // epochs are 550 steps; train on a prefix view of the data to make `steps` steps an epoch
@@ -100,6 +102,8 @@ for (const [title, hidden] of [
   ['a model the threads split by hidden units (MLP 784-128-10)', [128]],
   // A second hidden layer: the first layer's 128 columns split into blocks (first-layer-columns.ts).
   ['a model whose first layer the threads split by columns (MLP 784-128-16-10)', [128, 16]],
+  // No hidden layer, the tutorial's model: W's rows split into ranges (input-row-blocks.ts).
+  ['a model the threads split by input rows (784-10, the tutorial\'s shape)', []],
 ] as const) {
   // On the SIMD kernels: the JS ones under coverage made these the suite's slowest tests, and each
   // split runs the JS kernels in blocks-in-threads.test.ts.
@@ -286,7 +290,7 @@ test('a worker that dies is noticed too', async () => {
   assert.ok(ms < 20_000, 'no hang');
 });
 
-for (const [split, hidden] of [['split by hidden units', [128]], ['with the first layer split by columns', [128, 16]]] as const) {
+for (const [split, hidden] of [['split by hidden units', [128]], ['with the first layer split by columns', [128, 16]], ['data-parallel (an MLP 784-32-10, too narrow to split)', [32]]] as const) {
   test(`the same ${split}: a worker that throws, and one that dies`, async () => {
     const thrown = await trainWithFault(3, 'throw', mlp({ hidden: [...hidden] }).initialize(0));
     assert.instance(thrown.error, WorkerError);

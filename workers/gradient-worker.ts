@@ -18,6 +18,7 @@ import type { TrainingData } from '../src/train/training-data.js';
 import { optimizerFromConfig } from '../src/engine/optim/optimizers.js';
 import { FirstLayerColumns } from '../src/train/first-layer-columns.js';
 import { HiddenUnitBlock } from '../src/train/hidden-unit-blocks.js';
+import { InputRowBlock } from '../src/train/input-row-blocks.js';
 
 export default function gradientWorker(task: WorkerTask | null): WorkerResult {
   // The no-op task: the pool only asks whether this module has loaded (src/node/worker-loaded.ts).
@@ -52,10 +53,11 @@ export default function gradientWorker(task: WorkerTask | null): WorkerResult {
   const columns = task.columns
     ? new FirstLayerColumns(model, data, task.randomness, task.threads, task.shard, { H: task.columns.H.map(floats), dH: task.columns.dH.map(floats) }, task.optimizer, sharedState)
     : undefined;
-  // When the threads split the model by hidden units, this thread's block of them.
-  const hidden = task.hiddenUnits
-    ? new HiddenUnitBlock(model, data, task.randomness, task.threads, task.shard, task.hiddenUnits.shares.map((turns) => turns.map(floats)), task.optimizer, sharedState)
-    : undefined;
+  // When the threads split the model by hidden units or by input rows, this thread's part.
+  const shares = task.logitShares?.shares.map((turns) => turns.map(floats));
+  const byShares = !shares ? undefined : task.logitShares!.split === 'input-rows'
+    ? new InputRowBlock(model, data, task.randomness, task.threads, task.shard, shares, slabs[task.shard], optimizer)
+    : new HiddenUnitBlock(model, data, task.randomness, task.threads, task.shard, shares, task.optimizer, sharedState);
   const injectFault = () => {
     if (task.fault && task.fault.shard === task.shard && task.fault.step === steps) {
       if (task.fault.mode === 'stall') return void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
@@ -102,19 +104,19 @@ export default function gradientWorker(task: WorkerTask | null): WorkerResult {
         const t = Atomics.load(ctrl, CTRL.STEP);
         columns!.backwardAndUpdate(Atomics.load(ctrl, CTRL.BATCH), t);
         updateByChunks(ctrl, params.length, slabs, addInto, (a, b) => optimizer.stepRange(params, slabs[0], a, b, t, true), columns!.upperStart);
-      } else if (phase === PHASE.HIDDEN_UNITS) {
-        // This block's share of the logits; once every thread's is in, its gradient and update.
+      } else if (phase === PHASE.LOGIT_SHARES) {
+        // This thread's share of the logits; once every thread's is in, its part's gradient and update.
         injectFault();
         const batch = Atomics.load(ctrl, CTRL.BATCH);
         const t = Atomics.load(ctrl, CTRL.STEP);
-        hidden!.forward(indices, batch, t, seen & 1);
+        byShares!.forward(indices, batch, t, seen & 1);
         const word = shareWord(task.threads, task.shard);
         Atomics.store(ctrl, word, seen);
         Atomics.notify(ctrl, word);
-        if (awaitShares(ctrl, task.threads, seen)) hidden!.backwardAndUpdate(batch, t, seen & 1);
+        if (awaitShares(ctrl, task.threads, seen)) byShares!.backwardAndUpdate(batch, t, seen & 1);
         steps++;
       } else if (phase === PHASE.SYNC) {
-        (columns ?? hidden)!.store();
+        (columns ?? byShares)!.store();
       } else if (phase === PHASE.UPDATE) {
         // Sum the slabs and update the parameters, a chunk at a time, while chunks are left.
         const t = Atomics.load(ctrl, CTRL.STEP);

@@ -32,6 +32,8 @@ import { ShardGradient, shardRange, type StepRandomness } from '../train/shard.j
 import { claimOrder, computePieces, piecesPerThread, type PieceWork } from '../train/pieces.js';
 import { FirstLayerColumns, columnBlock, splitFirstLayer } from '../train/first-layer-columns.js';
 import { HiddenUnitBlock, splitHiddenUnits } from '../train/hidden-unit-blocks.js';
+import { InputRowBlock, splitInputRows } from '../train/input-row-blocks.js';
+import type { LogitShareSplit } from '../train/logit-shares.js';
 import { destroyWhenLoaded } from './worker-loaded.js';
 
 /** A worker failed; training stopped and the pool was shut down. */
@@ -183,8 +185,8 @@ export class PoolBackend implements GradientBackend {
   private readonly addInto: KernelSet['addInto'];
   /** When the threads split the first layer by columns: this thread's block (first-layer-columns.ts). */
   private readonly columns?: FirstLayerColumns;
-  /** When the threads split the model by hidden units: this thread's block (hidden-unit-blocks.ts). */
-  private readonly hidden?: HiddenUnitBlock;
+  /** When the threads split the model by hidden units or by input rows: this thread's part (logit-shares.ts). */
+  private readonly byShares?: LogitShareSplit;
   /** Whether the blocks (of columns or of hidden units) have changed since they were last written back into the model. */
   private blocksAhead = false;
 
@@ -200,9 +202,11 @@ export class PoolBackend implements GradientBackend {
     }
     this.threads = o.threads;
     // A model whose threads split a layer between them has one piece (shard) a thread.
-    const units = splitHiddenUnits(model, data, o.threads);
-    const split = units ? undefined : splitFirstLayer(model, data, o.threads);
-    const perThread = units || split ? 1 : (o.piecesPerThread ?? piecesPerThread(model));
+    const randomness = o.randomness ?? { seed: 0 };
+    const rows = splitInputRows(model, data, o.threads, randomness);
+    const units = rows ? undefined : splitHiddenUnits(model, data, o.threads);
+    const split = rows || units ? undefined : splitFirstLayer(model, data, o.threads);
+    const perThread = rows || units || split ? 1 : (o.piecesPerThread ?? piecesPerThread(model));
     if (!(Number.isInteger(perThread) && perThread >= 1)) throw new MnistTsError(`PoolBackend: ${perThread} pieces a thread, expected a whole number from 1`);
     const pieces = o.threads * perThread;
     this.addInto = model.kernels.addInto.bind(model.kernels);
@@ -220,7 +224,6 @@ export class PoolBackend implements GradientBackend {
     this.indices = new Int32Array(indices);
     this.losses = new Float64Array(losses);
     this.params = model.params;
-    const randomness = o.randomness ?? { seed: 0 };
     this.main = new ShardGradient(model, data, randomness);
     const workers = o.threads - 1;
     // With SIMD kernels, everything the workers' kernels touch lives in the model's kernel memory.
@@ -235,12 +238,13 @@ export class PoolBackend implements GradientBackend {
     const slabBuffers = this.slabs.map(shareable);
     const newFloats = (length: number) => (memory ? memory.f32(length) : new Float32Array(sharedBuffer(length * 4)));
     let columnBuffers: WorkerTask['columns'];
-    let hiddenBuffers: WorkerTask['hiddenUnits'];
-    if (units) {
+    let shareBuffers: WorkerTask['logitShares'];
+    if (rows || units) {
       // Two buffers a thread of its shares of the logits, used by turns.
-      const shares = Array.from({ length: o.threads }, () => [0, 1].map(() => newFloats(o.maxBatch * units.classes)));
-      this.hidden = new HiddenUnitBlock(model, data, randomness, o.threads, 0, shares, optimizer.config(), state);
-      hiddenBuffers = { shares: shares.map((turns) => turns.map(shareable)) };
+      const classes = model.outputSize;
+      const shares = Array.from({ length: o.threads }, () => [0, 1].map(() => newFloats(o.maxBatch * classes)));
+      this.byShares = rows ? new InputRowBlock(model, data, randomness, o.threads, 0, shares, this.slabs[0], optimizer) : new HiddenUnitBlock(model, data, randomness, o.threads, 0, shares, optimizer.config(), state);
+      shareBuffers = { split: rows ? 'input-rows' : 'hidden-units', shares: shares.map((turns) => turns.map(shareable)) };
     } else if (split) {
       const block = (j: number) => { const [c0, c1] = columnBlock(split.outputs, o.threads, j); return o.maxBatch * (c1 - c0); };
       const newBlock = (j: number) => newFloats(block(j));
@@ -265,7 +269,7 @@ export class PoolBackend implements GradientBackend {
         residentData: residentRegions(memory, data),
         evaluation: this.evaluation.map((d) => ({ data: d, resident: residentRegions(memory, d) })),
         columns: columnBuffers,
-        hiddenUnits: hiddenBuffers,
+        logitShares: shareBuffers,
         results,
         optimizer: optimizer.config(),
         randomness,
@@ -345,7 +349,7 @@ export class PoolBackend implements GradientBackend {
     this.indices.set(indices.subarray(0, batch));
     Atomics.store(this.ctrl, CTRL.BATCH, batch);
     Atomics.store(this.ctrl, CTRL.STEP, t);
-    const loss = this.hidden ? await this.stepByHiddenUnits(this.hidden, batch, t) : this.columns ? await this.stepByColumns(this.columns, batch, t) : await this.stepByShards(batch, t);
+    const loss = this.byShares ? await this.stepByShares(this.byShares, batch, t) : this.columns ? await this.stepByColumns(this.columns, batch, t) : await this.stepByShards(batch, t);
     this.slabsClear = true;
     if (this.steps > 0 && this.adaptSpin) {
       const mode = this.spin.waitMode;
@@ -357,19 +361,19 @@ export class PoolBackend implements GradientBackend {
   }
 
   /**
-   * A step of hidden-unit-blocks.ts: every thread its block of hidden units for the whole batch,
-   * one hand-off of the logits' shares inside. The workers' gradients and updates are theirs
-   * alone, so this returns without waiting for them: the next phase started waits.
+   * A step of hidden-unit-blocks.ts or input-row-blocks.ts: every thread its part of the model
+   * for the whole batch, one hand-off of the logits' shares inside. The workers' gradients and
+   * updates are theirs alone, so this returns without waiting for them: the next phase started waits.
    */
-  private async stepByHiddenUnits(hidden: HiddenUnitBlock, batch: number, t: number): Promise<number> {
+  private async stepByShares(part: LogitShareSplit, batch: number, t: number): Promise<number> {
     this.blocksAhead = true;
-    const seq = this.startPhase(PHASE.HIDDEN_UNITS);
-    hidden.forward(this.indices, batch, t, seq & 1);
+    const seq = this.startPhase(PHASE.LOGIT_SHARES);
+    part.forward(this.indices, batch, t, seq & 1);
     const mine = shareWord(this.threads, 0);
     Atomics.store(this.ctrl, mine, seq);
     Atomics.notify(this.ctrl, mine);
     await this.waitFor(seq, mine);
-    return hidden.backwardAndUpdate(batch, t, seq & 1);
+    return part.backwardAndUpdate(batch, t, seq & 1);
   }
 
   /** A step of first-layer-columns.ts: the first layer by columns, the layers above by shards. */
@@ -397,7 +401,7 @@ export class PoolBackend implements GradientBackend {
    * trainer calls it at the end of every epoch; `evaluate` and `close` call it themselves.
    */
   async sync(): Promise<void> {
-    const blocks = this.columns ?? this.hidden;
+    const blocks = this.columns ?? this.byShares;
     if (!blocks || !this.blocksAhead) return;
     if (this.failure) this.fail();
     const seq = this.startPhase(PHASE.SYNC);

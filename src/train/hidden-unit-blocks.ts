@@ -39,6 +39,7 @@ import { BatchBuffers, type TrainingData } from './training-data.js';
 import { gatherWholeBatch, OwnedBlock } from './owned-block.js';
 import { columnBlock, copyColumns, MIN_BLOCK } from './first-layer-columns.js';
 import type { StepRandomness } from './shard.js';
+import type { LogitShareSplit } from './logit-shares.js';
 
 export interface HiddenUnitsShape {
   inputs: number;
@@ -66,7 +67,7 @@ export function splitHiddenUnits(model: Sequential, data: TrainingData, threads:
   return { inputs, hidden, classes };
 }
 
-export class HiddenUnitBlock {
+export class HiddenUnitBlock implements LogitShareSplit {
   private readonly shape: HiddenUnitsShape;
   private readonly start: number;
   private readonly width: number;

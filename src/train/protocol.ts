@@ -16,8 +16,9 @@
  * FIRST_BACKWARD (each thread's block's gradient and update, then the update of the layers above
  * by chunks, from FirstLayerColumns.upperStart); a SYNC phase writes the blocks back into the
  * model before anything reads it.
- * A model with one hidden layer that the threads split by hidden units (hidden-unit-blocks.ts)
- * has one phase a step, HIDDEN_UNITS, with one hand-off inside it: every thread publishes the
+ * A model with one hidden layer that the threads split by hidden units (hidden-unit-blocks.ts),
+ * or one dense layer that they split by input rows (input-row-blocks.ts), has one phase a step,
+ * LOGIT_SHARES, with one hand-off inside it: every thread publishes the
  * phase's SEQ in its SHARE word once its share of the logits is written, and goes on when every
  * thread's SHARE word has reached it. The main thread returns from that step without waiting for
  * the workers' DONE: whatever it starts next (a step, a sync) waits for them.
@@ -60,7 +61,7 @@ export const CTRL = {
 } as const;
 
 /**
- * The word where thread w (0 the main thread) publishes the SEQ of the last HIDDEN_UNITS phase
+ * The word where thread w (0 the main thread) publishes the SEQ of the last LOGIT_SHARES phase
  * whose share of the logits it has written (after the DONE words).
  */
 export function shareWord(threads: number, w: number): number {
@@ -74,7 +75,7 @@ export function claimWord(threads: number, p: number): number {
 
 export const COMMAND_RUN = 0;
 export const COMMAND_STOP = 1;
-export const PHASE = { GRADIENTS: 1, UPDATE: 2, EVALUATE: 3, FIRST_FORWARD: 4, UPPER: 5, FIRST_BACKWARD: 6, SYNC: 7, HIDDEN_UNITS: 8 } as const;
+export const PHASE = { GRADIENTS: 1, UPDATE: 2, EVALUATE: 3, FIRST_FORWARD: 4, UPPER: 5, FIRST_BACKWARD: 6, SYNC: 7, LOGIT_SHARES: 8 } as const;
 
 /**
  * The update phase's unit of work, in parameters. Threads claim chunks in turn (Atomics.add on
@@ -117,14 +118,14 @@ export function reduceAndUpdate(slabs: Float32Array[], start: number, end: numbe
   update(start, end);
 }
 
-/** The first thread whose share of HIDDEN_UNITS phase `seq` is not in yet, or -1 when every one is. */
+/** The first thread whose share of LOGIT_SHARES phase `seq` is not in yet, or -1 when every one is. */
 export function missingShare(ctrl: Int32Array, threads: number, seq: number): number {
   for (let w = 0; w < threads; w++) if (Atomics.load(ctrl, shareWord(threads, w)) < seq) return w;
   return -1;
 }
 
 /**
- * A worker's wait, in a HIDDEN_UNITS phase `seq`, until every thread's share of the logits is in:
+ * A worker's wait, in a LOGIT_SHARES phase `seq`, until every thread's share of the logits is in:
  * true then; false if the main thread moved on without its own (its step failed) or stops the
  * pool. Spins while the budget in SPIN_US lasts, then sleeps on a missing share's word (its
  * thread notifies) a millisecond at a time, so that a main thread moving on is seen.
@@ -184,8 +185,8 @@ export interface WorkerTask {
   residentData?: ResidentCsr;
   /** When the threads split the first layer by columns: each block's H and dH (FirstLayerColumns). */
   columns?: { H: SharedFloats[]; dH: SharedFloats[] };
-  /** When the threads split the model by hidden units: each thread's two buffers of logit shares (HiddenUnitBlock). */
-  hiddenUnits?: { shares: SharedFloats[][] };
+  /** When the threads split the model by hidden units or by input rows (logit-shares.ts): how, and each thread's two buffers of logit shares. */
+  logitShares?: { split: 'hidden-units' | 'input-rows'; shares: SharedFloats[][] };
   /** Data sets the main thread may ask the pool to evaluate between steps, by index. */
   evaluation: { data: TrainingData; resident?: ResidentCsr }[];
   /** Float64Array: each thread's [correct, summed loss] of an evaluation phase. */

@@ -9,6 +9,7 @@
 import type { Allocator } from '../engine/allocator.js';
 import { jsKernels, type KernelSet } from '../engine/kernels/kernel-set.js';
 import { CsrMatrix } from '../engine/kernels/csr.js';
+import type { RowBounds } from '../engine/kernels/gather-js.js';
 import { isShared, sharedAllocator, sharedArray } from '../engine/shared-memory.js';
 import { DataError } from '../engine/errors.js';
 import { type Split } from '../data/dataset.js';
@@ -126,9 +127,10 @@ export class BatchBuffers {
 
 /**
  * Gathers examples indices[start..end) into `buf`; returns the model input (a CsrMatrix for
- * bytes-csr data, dense rows otherwise). Labels land in buf.labels.
+ * bytes-csr data, dense rows otherwise). Labels land in buf.labels. With `bounds` (bytes-csr data
+ * only), each row's nonzeros within them: a range of the columns.
  */
-export function gatherBatch(data: TrainingData, indices: ArrayLike<number>, start: number, end: number, buf: BatchBuffers): Float32Array | CsrMatrix {
+export function gatherBatch(data: TrainingData, indices: ArrayLike<number>, start: number, end: number, buf: BatchBuffers, bounds?: RowBounds): Float32Array | CsrMatrix {
   const size = end - start;
   if (buf.labels.length < size) buf.labels = buf.allocator.i32(size);
   const labels = buf.labels;
@@ -145,9 +147,10 @@ export function gatherBatch(data: TrainingData, indices: ArrayLike<number>, star
   }
   const { rowPtr } = data;
   let nnz = 0;
-  for (let r = start; r < end; r++) nnz += rowPtr[indices[r] + 1] - rowPtr[indices[r]];
+  if (bounds) for (let r = start; r < end; r++) nnz += bounds.pairs[2 * indices[r] + 1] - bounds.pairs[2 * indices[r]];
+  else for (let r = start; r < end; r++) nnz += rowPtr[indices[r] + 1] - rowPtr[indices[r]];
   const csr = buf.csr.reserve(size, data.features, nnz);
-  buf.kernels.gatherCsrRows(data, buf.indicesOf(indices), start, end, csr, PIXEL_SCALE);
+  buf.kernels.gatherCsrRows(data, buf.indicesOf(indices), start, end, csr, PIXEL_SCALE, bounds);
   for (let r = 0; r < size; r++) labels[r] = data.labels[indices[start + r]];
   return csr;
 }

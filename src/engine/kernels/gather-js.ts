@@ -26,12 +26,23 @@ function scaleTable(scale: number): Float32Array {
 }
 
 /**
+ * Where each row's nonzeros of a range of columns lie: example e's are colIdx/values[pairs[2e] ..
+ * pairs[2e + 1]), the two side by side so that a row's lookup is one cache miss, as with rowPtr.
+ * A pool thread that owns a range of the input's columns gathers only those (input-row-blocks.ts).
+ */
+export interface RowBounds {
+  pairs: Int32Array;
+}
+
+/**
  * Rows indices[start .. end) of `src` into `out`, which is already reserved for them (its rows,
  * cols and room for their nonzeros set): column indices as they are, values as float32(byte) ×
- * float32(scale).
+ * float32(scale). With `bounds`, only each row's nonzeros within them.
  */
-export function gatherCsrRows(src: CsrBytes, indices: ArrayLike<number>, start: number, end: number, out: CsrMatrix, scale: number): void {
+export function gatherCsrRows(src: CsrBytes, indices: ArrayLike<number>, start: number, end: number, out: CsrMatrix, scale: number, bounds?: RowBounds): void {
   const { rowPtr, colIdx, values } = src;
+  // Example e's first and end at bounds[e·stride] and bounds[e·stride + 1].
+  const [at, stride] = bounds ? [bounds.pairs, 2] : [rowPtr, 1];
   const s = scaleTable(scale);
   const ptr = out.rowPtr;
   const ci = out.colIdx;
@@ -40,7 +51,7 @@ export function gatherCsrRows(src: CsrBytes, indices: ArrayLike<number>, start: 
   ptr[0] = 0;
   for (let r = 0; r < end - start; r++) {
     const ex = indices[start + r];
-    for (let q = rowPtr[ex], e = rowPtr[ex + 1]; q < e; q++) {
+    for (let q = at[ex * stride], e = at[ex * stride + 1]; q < e; q++) {
       ci[t] = colIdx[q];
       cv[t] = s[values[q]];
       t++;

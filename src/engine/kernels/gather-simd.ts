@@ -3,21 +3,24 @@
  * widened to i32 and its u8 values converted to float32 and scaled, four at a time, then the
  * 0..3 left one by one. float32(byte) × float32(scale) is one correctly rounded float32 product,
  * as the JS table holds, so the two give the same bits.
- *   gather_rows(rowPtr, colIdx16, values8, indices, count, outRowPtr, outColIdx, outValues, scale)
+ *   gather_rows(bounds, strideShift, colIdx16, values8, indices, count, outRowPtr, outColIdx, outValues, scale)
+ * Example e's nonzeros begin at the i32 at bounds + (e << strideShift) and end at the next one: a
+ * data set's rowPtr with shift 2 for whole rows, or the pairs of a range of columns with shift 3
+ * (gather-js.ts, RowBounds).
  */
 import { f32, i32, v128 } from '../wasm/assembler.js';
 import { kernelModule } from './row-blocks.js';
 
 export function gatherModule(): Uint8Array<ArrayBuffer> {
   const m = kernelModule();
-  m.function('gather_rows', [i32, i32, i32, i32, i32, i32, i32, i32, f32], [i32], (f) => {
-    const [rowPtr, colIdx, values, indices, count, outPtr, outCol, outVal, scale] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  m.function('gather_rows', [i32, i32, i32, i32, i32, i32, i32, i32, i32, f32], [i32], (f) => {
+    const [bounds, strideShift, colIdx, values, indices, count, outPtr, outCol, outVal, scale] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
     const r = f.local(i32), q = f.local(i32), end = f.local(i32), t = f.local(i32), ex = f.local(i32);
     const vscale = f.local(v128);
     const touched = f.local(i32);
-    /** ex = indices[r]; q = rowPtr[ex]; end = rowPtr[ex + 1]: row r's nonzeros are q .. end. */
+    /** ex = bounds + (indices[r] << strideShift); q, end = the two i32 there: row r's nonzeros are q .. end. */
     const rowBounds = () => {
-      f.get(indices).get(r).i32Const(2).i32Shl().i32Add().i32Load(0).i32Const(2).i32Shl().get(rowPtr).i32Add().set(ex);
+      f.get(indices).get(r).i32Const(2).i32Shl().i32Add().i32Load(0).get(strideShift).i32Shl().get(bounds).i32Add().set(ex);
       f.get(ex).i32Load(0).set(q);
       f.get(ex).i32Load(4).set(end);
     };

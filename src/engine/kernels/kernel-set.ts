@@ -9,7 +9,7 @@ import { CsrMatrix, csrMatmul, csrTransposeMatmul } from './csr.js';
 import { matmulRaw, type MatmulOptions } from './matmul.js';
 import { addBias, addInto, addRowSums, relu, reluBackward } from './elementwise-js.js';
 import { adamUpdate, momentumUpdate, sgdUpdate, type AdamStep } from './optimizer-js.js';
-import { gatherCsrRows, type CsrBytes } from './gather-js.js';
+import { gatherCsrRows, type CsrBytes, type RowBounds } from './gather-js.js';
 import { SimdKernels } from './simd-kernels.js';
 import type { ConvShape } from './conv-simd.js';
 import { OptionError } from '../errors.js';
@@ -47,8 +47,8 @@ export interface KernelSet {
   addRowSums(x: Float32Array, sums: Float32Array, rows: number, n: number): void;
   /** dst[i] += src[i] over [start, end); with `clearSrc`, src is then 0 there. */
   addInto(dst: Float32Array, src: Float32Array, start: number, end: number, clearSrc?: boolean): void;
-  /** Rows indices[start .. end) of a data set kept as nonzero bytes into `out` (reserved for them), scaled (gather-js.ts). */
-  gatherCsrRows(src: CsrBytes, indices: Int32Array, start: number, end: number, out: CsrMatrix, scale: number): void;
+  /** Rows indices[start .. end) of a data set kept as nonzero bytes into `out` (reserved for them), scaled; with `bounds`, a range of columns (gather-js.ts). */
+  gatherCsrRows(src: CsrBytes, indices: Int32Array, start: number, end: number, out: CsrMatrix, scale: number, bounds?: RowBounds): void;
   /**
    * The optimisers' updates over [start, end) (optimizer-js.ts has the formulas); with `clear`,
    * the gradient is 0 there afterwards (cleared while it is in cache, instead of a pass of its own).

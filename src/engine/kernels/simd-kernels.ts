@@ -14,7 +14,7 @@ import { elementwiseModule } from './elementwise-simd.js';
 import { transposeModule } from './transpose-simd.js';
 import type { AdamStep } from './optimizer-js.js';
 import { optimizerModule } from './optimizer-simd.js';
-import { gatherCsrRows, type CsrBytes } from './gather-js.js';
+import { gatherCsrRows, type CsrBytes, type RowBounds } from './gather-js.js';
 import { gatherModule } from './gather-simd.js';
 import { csrKernelModule } from './csr-simd.js';
 import { convForwardModule, type ConvShape } from './conv-simd.js';
@@ -34,7 +34,7 @@ type ConvBackwardKernel = (x: number, batch: number, dy: number, w: number, dw: 
 type PoolKernels = { max_pool2: (x: number, planes: number, y: number, arg: number) => void; max_pool2_backward: (dy: number, arg: number, planes: number, dx: number) => void };
 type TransposeKernel = (src: number, rows: number, cols: number, dst: number) => void;
 type SoftmaxKernel = (logits: number, labels: number, rows: number, grad: number, scale: number, stats: number) => void;
-type GatherKernel = (rowPtr: number, colIdx: number, values: number, indices: number, count: number, outPtr: number, outCol: number, outVal: number, scale: number) => number;
+type GatherKernel = (bounds: number, strideShift: number, colIdx: number, values: number, indices: number, count: number, outPtr: number, outCol: number, outVal: number, scale: number) => number;
 type SgdKernel = (p: number, g: number, count: number, lr: number, wd: number) => void;
 type MomentumKernel = (p: number, g: number, v: number, count: number, lr: number, mu: number, wd: number) => void;
 type AdamKernel = (p: number, g: number, m: number, v: number, count: number, a: number, e: number, b1: number, b2: number, l2: number, shrink: number, c1: number, c2: number) => void;
@@ -216,17 +216,18 @@ export class SimdKernels implements KernelSet {
     restore();
   }
 
-  gatherCsrRows(src: CsrBytes, indices: Int32Array, start: number, end: number, out: CsrMatrix, scale: number): void {
+  gatherCsrRows(src: CsrBytes, indices: Int32Array, start: number, end: number, out: CsrMatrix, scale: number, bounds?: RowBounds): void {
     const m = this.allocator;
     // A data set outside the kernel memory (built without its allocator) is gathered in JS: staging
     // the whole set per batch would cost more than it saves.
-    if (!(m.holds(src.rowPtr) && m.holds(src.colIdx) && m.holds(src.values) && m.holds(out.rowPtr) && m.holds(out.colIdx) && m.holds(out.values))) {
-      gatherCsrRows(src, indices, start, end, out, scale);
+    if (!(m.holds(src.rowPtr) && m.holds(src.colIdx) && m.holds(src.values) && m.holds(out.rowPtr) && m.holds(out.colIdx) && m.holds(out.values) && (!bounds || m.holds(bounds.pairs)))) {
+      gatherCsrRows(src, indices, start, end, out, scale, bounds);
       return;
     }
     const gather = this.instantiate('gather', gatherModule).gather_rows as GatherKernel;
     const { addresses: [at], restore } = this.resident([[indices, start, end - start]]);
-    gather(src.rowPtr.byteOffset, src.colIdx.byteOffset, src.values.byteOffset, at, end - start, out.rowPtr.byteOffset, out.colIdx.byteOffset, out.values.byteOffset, scale);
+    const [boundsAt, strideShift] = bounds ? [bounds.pairs.byteOffset, 3] : [src.rowPtr.byteOffset, 2];
+    gather(boundsAt, strideShift, src.colIdx.byteOffset, src.values.byteOffset, at, end - start, out.rowPtr.byteOffset, out.colIdx.byteOffset, out.values.byteOffset, scale);
     restore();
   }
 
