@@ -1,10 +1,10 @@
 /**
  * A pool worker: one task per training run. It waits for the main thread to start a phase, does
- * its part (the gradients of the pieces of the batch it claims, each into its slab; the sum of the slabs and the optimiser's
- * update over the chunks of the parameters it claims; or its share of an evaluation; or, when the
- * threads split the first layer by columns, one of that step's three phases or a sync of its
- * block into the model; or, when they split the model by hidden units, a whole step), and says it
- * is done.
+ * its part (the gradients of the pieces of the batch it claims, each into its slab; the sum of
+ * the slabs and the optimiser's update over the chunks of the parameters it claims; or its share
+ * of an evaluation; or, when the threads split the first layer by columns, one of that step's
+ * three phases or a sync of its block into the model; or, when they split the model by hidden
+ * units or by input rows, a whole step), and says it is done.
  * It returns only when told to stop.
  */
 import { Sequential } from '../src/engine/model/sequential.js';

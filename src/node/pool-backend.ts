@@ -9,7 +9,9 @@
  * saving a hand-off. A model with a wide dense first layer on sparse data splits that layer by
  * columns instead (first-layer-columns.ts), or, when it has just one hidden layer, splits the
  * whole model by hidden units (hidden-unit-blocks.ts): each thread keeps its block, and `sync`
- * writes the blocks back into the model before anything reads it.
+ * writes the blocks back into the model before anything reads it. A model of one dense layer on
+ * sparse data (the tutorial's) splits by input rows (input-row-blocks.ts): each thread updates its
+ * rows in the model itself, and `sync` only waits for the last updates.
  *
  * Piscina owns the workers (start-up, errors, teardown); each worker runs one long task for the
  * whole run and is driven through shared memory (src/train/protocol.ts): a Piscina round trip
@@ -187,7 +189,7 @@ export class PoolBackend implements GradientBackend {
   private readonly columns?: FirstLayerColumns;
   /** When the threads split the model by hidden units or by input rows: this thread's part (logit-shares.ts). */
   private readonly byShares?: LogitShareSplit;
-  /** Whether the blocks (of columns or of hidden units) have changed since they were last written back into the model. */
+  /** Whether the threads' parts (columns, hidden units, input rows) have changed since the model last had them all. */
   private blocksAhead = false;
 
   constructor(model: Sequential, data: TrainingData, readonly optimizer: Optimizer, o: PoolOptions) {
