@@ -66,6 +66,37 @@ test('the RNG state round-trips, so a stream can resume', () => {
   assert.ok(Array.from({ length: 1000 }, () => a.int(7)).every((v) => Number.isInteger(v) && v >= 0 && v < 7));
 });
 
+test('int and shuffle draw what the modulo definition draws (bound 2^32 − 2^32 % n, then x % n), rejections included', () => {
+  /** The definition, from the raw stream. */
+  const intByModulo = (r: Rng, n: number) => {
+    const limit = 0x100000000 - (0x100000000 % n);
+    for (;;) {
+      const x = r.nextUint32();
+      if (x < limit) return x % n;
+    }
+  };
+  // Small and huge n: near 2^32 about a third of the draws are rejected (n = 3·2^30: limit = n).
+  for (const n of [1, 2, 3, 7, 10, 55000, 65537, 2 ** 31 - 1, 2 ** 31, 3 * 2 ** 30, 2 ** 32 - 5, 2 ** 32]) {
+    for (let seed = 0; seed < 5; seed++) {
+      const fast = new Rng(seed);
+      const slow = new Rng(seed);
+      for (let i = 0; i < 2000; i++) assert.is(fast.int(n), intByModulo(slow, n), `n = ${n}, seed ${seed}, draw ${i}`);
+      assert.is(fast.nextUint32(), slow.nextUint32(), `n = ${n}: the stream is where the definition leaves it`);
+    }
+  }
+  for (const length of [0, 1, 2, 10, 1000, 55000]) {
+    const a = Int32Array.from({ length }, (_, i) => i);
+    const b = a.slice();
+    new Rng(length).shuffle(a);
+    const slow = new Rng(length);
+    for (let i = length - 1; i > 0; i--) {
+      const j = intByModulo(slow, i + 1);
+      [b[i], b[j]] = [b[j], b[i]];
+    }
+    assertSameBits(a, b, `shuffle of ${length}`);
+  }
+});
+
 test('fillMask draws what uniform() < rate would, bit for bit, and leaves the generator where uniform() would', () => {
   for (const rate of [0, 1e-9, 0.1, 0.25, 0.5, 0.999999, 1 - 2 ** -53]) {
     for (let seed = 0; seed < 20; seed++) {

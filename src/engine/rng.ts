@@ -72,10 +72,21 @@ export class Rng {
   /** Uniform integer in [0, n), without modulo bias (rejection sampling). */
   int(n: number): number {
     if (!(n > 0 && n <= 0x100000000 && Number.isInteger(n))) throw new RangeError(`Rng.int: n must be an integer in 1..2^32, got ${n}`);
-    const limit = 0x100000000 - (0x100000000 % n);
+    return this.below(n);
+  }
+
+  /**
+   * int(n) for an n already checked: the largest multiple of n up to 2^32 bounds the accepted
+   * draws, and x mod n is x − ⌊x/n⌋·n. Those are `2^32 − 2^32 % n` and `x % n` exactly (for
+   * integers below 2^32 the float64 quotient never rounds up to the next integer: its distance
+   * from it, at least 1/n, is far above its rounding error), but `%` on numbers past int32 is a
+   * call to fmod in V8: with it, shuffling 55,000 indices took 1.8 ms, an epoch of the tutorial's
+   * steps 30–40 ms. The bound is above 2^32 − n, so a draw up to that is accepted without it.
+   */
+  private below(n: number): number {
     for (;;) {
       const x = this.nextUint32();
-      if (x < limit) return x % n;
+      if (x <= 4294967296 - n || x < Math.floor(4294967296 / n) * n) return x - Math.floor(x / n) * n;
     }
   }
 
@@ -128,8 +139,9 @@ export class Rng {
 
   /** In-place Fisher-Yates shuffle. */
   shuffle<T extends { length: number; [i: number]: number }>(a: T): T {
+    if (a.length > 0x100000000) throw new RangeError(`Rng.shuffle: ${a.length} elements, at most 2^32`);
     for (let i = a.length - 1; i > 0; i--) {
-      const j = this.int(i + 1);
+      const j = this.below(i + 1);
       const t = a[i];
       a[i] = a[j];
       a[j] = t;
