@@ -9,9 +9,12 @@ import { claimOrder, claimPiece, piecesPerThread } from '../src/train/pieces.js'
 import { claimWord, controlWords } from '../src/train/protocol.js';
 import { cnn, Momentum, mlp, softmaxRegression } from '../src/engine/index.js';
 import type { InjectedFault } from '../src/train/protocol.js';
+import { kernelsFor } from '../src/engine/kernels/kernel-set.js';
 import { assertSameBits } from './helpers/bits.js';
 
-const data = csrFromSplit(loadMnist({ dataDir: bundledDataDir() }).train, 10);
+// On the SIMD kernels: under the suite's coverage the JS kernels made these runs the file's time.
+const kernels = kernelsFor('simd');
+const data = csrFromSplit(loadMnist({ dataDir: bundledDataDir() }).train, 10, kernels.allocator);
 
 test('a thread claims its own pieces first, then the others\' from the last down; every thread tries every piece once', () => {
   assert.equal(claimOrder(2, 1, 0), [0, 1]);
@@ -42,7 +45,7 @@ test('convolutional models are cut into two pieces a thread, others into one', (
 
 /** 2-thread training of an MLP 784-32-10 for 20 steps, with its batches in `perThread` pieces a thread. */
 async function train20(perThread: number, testFault?: InjectedFault) {
-  const model = mlp({ hidden: [32] }).initialize(4);
+  const model = mlp({ hidden: [32] }, { kernels }).initialize(4);
   const optimizer = new Momentum(0.05, 0.9);
   const backend = new PoolBackend(model, data, optimizer, { threads: 2, maxBatch: 100, piecesPerThread: perThread, testFault });
   try {
