@@ -34,11 +34,10 @@ import type { Sequential } from '../engine/model/sequential.js';
 import type { KernelSet } from '../engine/kernels/kernel-set.js';
 import type { CsrMatrix } from '../engine/kernels/csr.js';
 import type { OptimizerConfig } from '../engine/optim/optimizers.js';
-import { softmaxCrossEntropy } from '../engine/model/loss.js';
 import { Scratch } from '../engine/layers/layer.js';
 import { BatchBuffers, type TrainingData } from './training-data.js';
 import { gatherWholeBatch, OwnedBlock } from './owned-block.js';
-import type { StepRandomness } from './shard.js';
+import { softmaxLoss, type StepRandomness } from './shard.js';
 
 /**
  * The fewest columns a thread's block may have. Chosen, not measured: a narrower block is little
@@ -157,9 +156,7 @@ export class FirstLayerColumns {
     const logits = this.model.forwardFrom(1, h, size, true, { seed: this.randomness.seed, step, offset: start });
     const classes = this.model.outputSize;
     const dlogits = this.dlogits.get(logits.length);
-    const loss = this.kernels.softmaxCrossEntropy
-      ? this.kernels.softmaxCrossEntropy(logits, labels, size, classes, dlogits, 1 / batch)
-      : softmaxCrossEntropy(logits, labels, size, classes, dlogits, 1 / batch);
+    const loss = softmaxLoss(this.kernels, logits, labels, size, classes, dlogits, 1 / batch);
     const dh = this.model.backwardTo(1, dlogits, size);
     for (let j = 0; j < this.blocks.length; j++) {
       const [c0, c1] = this.blocks[j];

@@ -33,13 +33,12 @@ import type { Sequential } from '../engine/model/sequential.js';
 import type { KernelSet } from '../engine/kernels/kernel-set.js';
 import type { CsrMatrix } from '../engine/kernels/csr.js';
 import type { OptimizerConfig } from '../engine/optim/optimizers.js';
-import { softmaxCrossEntropy } from '../engine/model/loss.js';
 import { Scratch } from '../engine/layers/layer.js';
 import { BatchBuffers, type TrainingData } from './training-data.js';
 import { gatherWholeBatch, OwnedBlock } from './owned-block.js';
 import { columnBlock, copyColumns, MIN_BLOCK } from './first-layer-columns.js';
-import type { StepRandomness } from './shard.js';
-import type { LogitShareSplit } from './logit-shares.js';
+import { softmaxLoss, type StepRandomness } from './shard.js';
+import { sumShares, type LogitShareSplit } from './logit-shares.js';
 
 export interface HiddenUnitsShape {
   inputs: number;
@@ -157,16 +156,12 @@ export class HiddenUnitBlock implements LogitShareSplit {
     const { classes } = this.shape;
     const w = this.width;
     const n = batch * classes;
-    const z = this.logits.get(n);
-    z.set(this.shares[0][turn].subarray(0, n));
-    for (let j = 1; j < this.threads; j++) this.kernels.addInto(z, this.shares[j][turn], 0, n);
+    const z = sumShares(this.kernels, this.shares, turn, n, this.logits.get(n));
     const { b2, w2 } = this.parts(this.own.values);
     this.kernels.addBias(z, b2, batch, classes);
     const labels = this.buf.labels.subarray(0, batch);
     const dz = this.dLogits.get(n);
-    const loss = this.kernels.softmaxCrossEntropy
-      ? this.kernels.softmaxCrossEntropy(z, labels, batch, classes, dz, 1 / batch)
-      : softmaxCrossEntropy(z, labels, batch, classes, dz, 1 / batch);
+    const loss = softmaxLoss(this.kernels, z, labels, batch, classes, dz, 1 / batch);
     const g = this.parts(this.own.grad);
     const a = this.activations.get(batch * w);
     // As Dense.backward does for the second layer, over this block's rows of it.

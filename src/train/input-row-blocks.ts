@@ -26,11 +26,10 @@ import type { KernelSet } from '../engine/kernels/kernel-set.js';
 import type { CsrMatrix } from '../engine/kernels/csr.js';
 import type { RowBounds } from '../engine/kernels/gather-js.js';
 import type { Optimizer } from '../engine/optim/optimizers.js';
-import { softmaxCrossEntropy } from '../engine/model/loss.js';
 import { Scratch } from '../engine/layers/layer.js';
 import { BatchBuffers, gatherBatch, type CsrBytesData, type TrainingData } from './training-data.js';
-import type { StepRandomness } from './shard.js';
-import type { LogitShareSplit } from './logit-shares.js';
+import { softmaxLoss, type StepRandomness } from './shard.js';
+import { sumShares, type LogitShareSplit } from './logit-shares.js';
 
 export interface InputRowsShape {
   inputs: number;
@@ -137,14 +136,10 @@ export class InputRowBlock implements LogitShareSplit {
   backwardAndUpdate(batch: number, step: number, turn: number): number {
     const { inputs, classes } = this.shape;
     const n = batch * classes;
-    const z = this.logits.get(n);
-    z.set(this.shares[0][turn].subarray(0, n));
-    for (let j = 1; j < this.threads; j++) this.kernels.addInto(z, this.shares[j][turn], 0, n);
+    const z = sumShares(this.kernels, this.shares, turn, n, this.logits.get(n));
     const labels = this.buf.labels.subarray(0, batch);
     const dz = this.dLogits.get(n);
-    const loss = this.kernels.softmaxCrossEntropy
-      ? this.kernels.softmaxCrossEntropy(z, labels, batch, classes, dz, 1 / batch)
-      : softmaxCrossEntropy(z, labels, batch, classes, dz, 1 / batch);
+    const loss = softmaxLoss(this.kernels, z, labels, batch, classes, dz, 1 / batch);
     // x holds only this thread's columns, so the product writes only its rows of the gradient.
     this.kernels.csrTransposeMatmul(this.x!, dz, this.grad.subarray(0, inputs * classes), classes);
     const params = this.model.params;

@@ -6,6 +6,7 @@
 import { softmaxCrossEntropy } from '../engine/model/loss.js';
 import { Scratch } from '../engine/layers/layer.js';
 import type { Sequential } from '../engine/model/sequential.js';
+import type { KernelSet } from '../engine/kernels/kernel-set.js';
 import { CsrMatrix } from '../engine/kernels/csr.js';
 import { BatchBuffers, gatherBatch, type TrainingData } from './training-data.js';
 import { shiftCsr, shiftDense, type Augmentation } from './augment.js';
@@ -23,6 +24,16 @@ export interface StepRandomness {
 /** Shard s of a batch of `batch` examples split over `shards`: contiguous, sizes differ by at most 1. */
 export function shardRange(batch: number, shards: number, s: number): [number, number] {
   return [Math.floor((s * batch) / shards), Math.floor(((s + 1) * batch) / shards)];
+}
+
+/**
+ * The summed softmax cross-entropy of `batch` rows of logits, and its gradient × `scale` into
+ * `grad`: on the kernels' own where they have one (the SIMD set), else the JS definition.
+ */
+export function softmaxLoss(kernels: KernelSet, logits: Float32Array, labels: Int32Array, batch: number, classes: number, grad: Float32Array, scale: number): number {
+  return kernels.softmaxCrossEntropy
+    ? kernels.softmaxCrossEntropy(logits, labels, batch, classes, grad, scale)
+    : softmaxCrossEntropy(logits, labels, batch, classes, grad, scale);
 }
 
 export class ShardGradient {
@@ -55,9 +66,7 @@ export class ShardGradient {
     const dlogits = this.dlogits.get(logits.length);
     const labels = this.buf.labels;
     const classes = model.outputSize;
-    const loss = model.kernels.softmaxCrossEntropy
-      ? model.kernels.softmaxCrossEntropy(logits, labels, size, classes, dlogits, 1 / batchTotal)
-      : softmaxCrossEntropy(logits, labels, size, classes, dlogits, 1 / batchTotal);
+    const loss = softmaxLoss(model.kernels, logits, labels, size, classes, dlogits, 1 / batchTotal);
     model.backward(dlogits, size);
     return loss;
   }
