@@ -56,7 +56,7 @@ export default function gradientWorker(task: WorkerTask | null): WorkerResult {
   // When the threads split the model by hidden units or by input rows, this thread's part.
   const shares = task.logitShares?.shares.map((turns) => turns.map(floats));
   const byShares = !shares ? undefined : task.logitShares!.split === 'input-rows'
-    ? new InputRowBlock(model, data, task.randomness, task.threads, task.shard, shares, slabs[task.shard], optimizer)
+    ? new InputRowBlock(model, data, task.randomness, task.threads, task.shard, shares, task.logitShares!.cuts!, slabs[task.shard], optimizer)
     : new HiddenUnitBlock(model, data, task.randomness, task.threads, task.shard, shares, task.optimizer, sharedState);
   const injectFault = () => {
     if (task.fault && task.fault.shard === task.shard && task.fault.step === steps) {

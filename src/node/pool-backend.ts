@@ -34,7 +34,7 @@ import { ShardGradient, shardRange, type StepRandomness } from '../train/shard.j
 import { claimOrder, computePieces, piecesPerThread, type PieceWork } from '../train/pieces.js';
 import { FirstLayerColumns, columnBlock, splitFirstLayer } from '../train/first-layer-columns.js';
 import { HiddenUnitBlock, splitHiddenUnits } from '../train/hidden-unit-blocks.js';
-import { InputRowBlock, splitInputRows } from '../train/input-row-blocks.js';
+import { columnCuts, InputRowBlock, splitInputRows } from '../train/input-row-blocks.js';
 import type { LogitShareSplit } from '../train/logit-shares.js';
 import { destroyWhenLoaded } from './worker-loaded.js';
 
@@ -245,8 +245,9 @@ export class PoolBackend implements GradientBackend {
       // Two buffers a thread of its shares of the logits, used by turns.
       const classes = model.outputSize;
       const shares = Array.from({ length: o.threads }, () => [0, 1].map(() => newFloats(o.maxBatch * classes)));
-      this.byShares = rows ? new InputRowBlock(model, data, randomness, o.threads, 0, shares, this.slabs[0], optimizer) : new HiddenUnitBlock(model, data, randomness, o.threads, 0, shares, optimizer.config(), state);
-      shareBuffers = { split: rows ? 'input-rows' : 'hidden-units', shares: shares.map((turns) => turns.map(shareable)) };
+      const cuts = rows && data.kind === 'bytes-csr' ? columnCuts(data, o.threads) : undefined;
+      this.byShares = cuts ? new InputRowBlock(model, data, randomness, o.threads, 0, shares, cuts, this.slabs[0], optimizer) : new HiddenUnitBlock(model, data, randomness, o.threads, 0, shares, optimizer.config(), state);
+      shareBuffers = { split: cuts ? 'input-rows' : 'hidden-units', shares: shares.map((turns) => turns.map(shareable)), cuts };
     } else if (split) {
       const block = (j: number) => { const [c0, c1] = columnBlock(split.outputs, o.threads, j); return o.maxBatch * (c1 - c0); };
       const newBlock = (j: number) => newFloats(block(j));

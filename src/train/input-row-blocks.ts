@@ -102,14 +102,15 @@ export class InputRowBlock implements LogitShareSplit {
 
   /**
    * @param shares per thread j, its two buffers of logit shares (maxBatch × classes each), used by turns
+   * @param cuts columnCuts of the data for this thread count, made once by the pool for every thread
    * @param grad this thread's gradient buffer (a slab the size of the parameters, zero between steps)
    * @param optimizer the pool's optimiser, over the state every thread shares
    */
-  constructor(readonly model: Sequential, readonly data: TrainingData, randomness: StepRandomness, readonly threads: number, readonly k: number, private readonly shares: Float32Array[][], private readonly grad: Float32Array, private readonly optimizer: Optimizer) {
+  constructor(readonly model: Sequential, readonly data: TrainingData, randomness: StepRandomness, readonly threads: number, readonly k: number, private readonly shares: Float32Array[][], cuts: readonly number[], private readonly grad: Float32Array, private readonly optimizer: Optimizer) {
     const shape = splitInputRows(model, data, threads, randomness);
     if (!shape || data.kind !== 'bytes-csr') throw new RangeError('InputRowBlock: this model and data do not split by input rows');
+    if (cuts.length !== threads + 1) throw new RangeError(`InputRowBlock: ${cuts.length} cuts for ${threads} threads`);
     this.shape = shape;
-    const cuts = columnCuts(data, threads);
     [this.first, this.end] = [cuts[k], cuts[k + 1]];
     this.kernels = model.kernels;
     this.bounds = rowBounds(data, this.first, this.end, this.kernels.allocator);

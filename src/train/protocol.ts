@@ -185,8 +185,12 @@ export interface WorkerTask {
   residentData?: ResidentCsr;
   /** When the threads split the first layer by columns: each block's H and dH (FirstLayerColumns). */
   columns?: { H: SharedFloats[]; dH: SharedFloats[] };
-  /** When the threads split the model by hidden units or by input rows (logit-shares.ts): how, and each thread's two buffers of logit shares. */
-  logitShares?: { split: 'hidden-units' | 'input-rows'; shares: SharedFloats[][] };
+  /**
+   * When the threads split the model by hidden units or by input rows (logit-shares.ts): how, each
+   * thread's two buffers of logit shares, and for input rows where each thread's columns begin
+   * (columnCuts, made once by the main thread: a pass over every nonzero of the data set).
+   */
+  logitShares?: { split: 'hidden-units' | 'input-rows'; shares: SharedFloats[][]; cuts?: number[] };
   /** Data sets the main thread may ask the pool to evaluate between steps, by index. */
   evaluation: { data: TrainingData; resident?: ResidentCsr }[];
   /** Float64Array: each thread's [correct, summed loss] of an evaluation phase. */
