@@ -6,15 +6,16 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Piscina } from 'piscina';
 import { destroyWhenLoaded, workersLoaded } from '../src/node/worker-loaded.js';
-import { GradientWorkers, workerFileUrl as gradientWorkerUrl } from '../src/node/pool-backend.js';
-import { InferencePool, inferenceWorkerUrl } from '../src/node/inference-pool.js';
+import { GradientWorkers } from '../src/node/pool-backend.js';
+import { InferencePool } from '../src/node/inference-pool.js';
+import { workerModule } from '../src/node/worker-files.js';
 
 test('every worker of both pools answers the no-op task once its module has loaded', async () => {
-  for (const url of [gradientWorkerUrl(), inferenceWorkerUrl()]) {
-    const pool = new Piscina({ filename: url.href, minThreads: 2, maxThreads: 2 });
+  for (const name of ['gradient-worker', 'inference-worker'] as const) {
+    const pool = new Piscina({ ...workerModule(name), minThreads: 2, maxThreads: 2 });
     try {
-      assert.ok(await workersLoaded(pool, 2, 20_000), `${url.pathname}: both workers answered`);
-      assert.is(pool.completed, 2, `${url.pathname}: one task each`);
+      assert.ok(await workersLoaded(pool, 2, 20_000), `${name}: both workers answered`);
+      assert.is(pool.completed, 2, `${name}: one task each`);
     } finally {
       await destroyWhenLoaded(pool, 2);
     }
@@ -22,12 +23,29 @@ test('every worker of both pools answers the no-op task once its module has load
 });
 
 test('the wait is bounded: false when the workers have not answered in time', async () => {
-  const pool = new Piscina({ filename: gradientWorkerUrl().href, minThreads: 1, maxThreads: 1 });
+  const pool = new Piscina({ ...workerModule('gradient-worker'), minThreads: 1, maxThreads: 1 });
   try {
     assert.is(await workersLoaded(pool, 1, 0), false, 'a worker cannot start and load within a timer tick');
     assert.is(await workersLoaded(pool, 1, 20_000), true);
   } finally {
     await pool.destroy();
+  }
+});
+
+test('workers of a pool started from sources load the build, without tsx, when the test runner says it is fresh; else the sources', () => {
+  const saved = process.env.MNIST_TS_BUILT_WORKERS;
+  try {
+    process.env.MNIST_TS_BUILT_WORKERS = '1';
+    const built = workerModule('gradient-worker');
+    assert.ok(built.filename.endsWith('/dist/workers/gradient-worker.js'), built.filename);
+    assert.equal(built.execArgv, []);
+    delete process.env.MNIST_TS_BUILT_WORKERS;
+    const sources = workerModule('inference-worker');
+    assert.ok(sources.filename.endsWith('/workers/inference-worker.ts') && !sources.filename.includes('/dist/'), sources.filename);
+    assert.is(sources.execArgv, undefined, 'the sources inherit this process\'s options (tsx)');
+  } finally {
+    if (saved === undefined) delete process.env.MNIST_TS_BUILT_WORKERS;
+    else process.env.MNIST_TS_BUILT_WORKERS = saved;
   }
 });
 

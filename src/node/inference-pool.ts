@@ -22,6 +22,7 @@ import type { LayerSpec } from '../engine/layers/layer.js';
 import type { KernelPath } from '../engine/kernels/kernel-set.js';
 import { optionError } from '../engine/errors.js';
 import { destroyWhenLoaded } from './worker-loaded.js';
+import { workerModule } from './worker-files.js';
 
 /** One worker's share: the logits of examples [start, end) of `data`, written into `out`. */
 export interface InferenceTask {
@@ -39,12 +40,6 @@ export interface InferenceTask {
   chunk: number;
 }
 
-/** The worker file beside this one, from sources (.ts under tsx) or from dist (.js). */
-export function inferenceWorkerUrl(): URL {
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  return new URL(`../../workers/inference-worker${ext}`, import.meta.url);
-}
-
 /** Whether every array of the data lies in a SharedArrayBuffer, where workers see it. */
 function sharedData(data: TrainingData): boolean {
   const arrays = data.kind === 'dense' ? [data.x, data.labels] : [data.rowPtr, data.colIdx, data.values, data.labels];
@@ -58,7 +53,7 @@ export class InferencePool {
   constructor(readonly threads: number) {
     if (!(Number.isInteger(threads) && threads >= 1 && threads <= 256)) throw optionError('threads', `${threads}, expected a whole number from 1 to 256`);
     const workers = threads - 1;
-    this.pool = workers > 0 ? new Piscina({ filename: inferenceWorkerUrl().href, minThreads: workers, maxThreads: workers }) : undefined;
+    this.pool = workers > 0 ? new Piscina({ ...workerModule('inference-worker'), minThreads: workers, maxThreads: workers }) : undefined;
   }
 
   /**

@@ -37,6 +37,7 @@ import { HiddenUnitBlock, splitHiddenUnits } from '../train/hidden-unit-blocks.j
 import { columnCuts, InputRowBlock, splitInputRows } from '../train/input-row-blocks.js';
 import type { LogitShareSplit } from '../train/logit-shares.js';
 import { destroyWhenLoaded } from './worker-loaded.js';
+import { workerModule } from './worker-files.js';
 
 /** A worker failed; training stopped and the pool was shut down. */
 export class WorkerError extends MnistTsError {
@@ -69,12 +70,6 @@ export interface PoolOptions {
   workers?: GradientWorkers;
 }
 
-/** The worker file beside this one, from sources (.ts under tsx) or from dist (.js). */
-export function workerFileUrl(): URL {
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  return new URL(`../../workers/gradient-worker${ext}`, import.meta.url);
-}
-
 /**
  * A pool's workers started ahead of the backend that will drive them: they start and load the
  * engine (about 80 ms here) while the caller reads and prepares the data, instead of during the
@@ -88,7 +83,7 @@ export class GradientWorkers {
 
   constructor(readonly threads: number) {
     const workers = threads - 1;
-    this.pool = new Piscina({ filename: workerFileUrl().href, minThreads: workers, maxThreads: workers, idleTimeout: 60_000 });
+    this.pool = new Piscina({ ...workerModule('gradient-worker'), minThreads: workers, maxThreads: workers, idleTimeout: 60_000 });
   }
 
   /** Destroys the pool, once its workers have loaded their module (worker-loaded.ts says why), or after LOAD_WAIT_MS. */
