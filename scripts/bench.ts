@@ -26,12 +26,16 @@ import { CNN_LAYERS } from '../src/engine/model/models.js';
 const json = process.argv.includes('--json');
 const RUN = fileURLToPath(new URL('./bench-train-run.ts', import.meta.url));
 /**
- * Epochs per run (the peers run the same). Epochs get faster for the first four or so: the
- * softmax model on one thread took 0.066, 0.068, 0.059, 0.045, then 0.041–0.046 s; the MLP on 2
- * threads 0.54, 0.49, 0.42, then 0.38–0.49 s (measured). So the softmax model runs the tutorial's
- * 25 and the MLP 8, whose medians see past that; the CNN's epochs are long enough with 3.
+ * Epochs per run (the peers run the same). A run's epochs get faster until V8 has compiled the
+ * step's code, about 1,700 steps on 2 threads (README, "Why a 2-thread run's first epochs are
+ * slow"), and the median of the epochs after the first must see past that. Measured on
+ * 2026-11-29 (`--rounds 3`): the tutorial on 2 threads 0.46, 0.15–0.19, 0.07–0.09, 0.04–0.06,
+ * then 0.027–0.035 s; the MLP on 2 threads 0.96–1.06, 0.59–0.65, 0.36–0.44, 0.32–0.45 s, then
+ * 0.28–0.36 s (0.39–0.45 in a slow round); the CNN (860 steps an epoch) 3.3–3.9, 2.1–2.9,
+ * 2.0–2.5 s on 2 threads and 4.6–5.6, 4.0–5.0, 3.8–4.5 s on one. So the softmax model runs the
+ * tutorial's 25 epochs, the MLP 12 (the median of 11, past five slow ones) and the CNN 4.
  */
-const EPOCHS: Record<string, number> = { softmax: 25, mlp: 8, 'mlp-dense': 3, cnn: 3 };
+const EPOCHS: Record<string, number> = { softmax: 25, mlp: 12, 'mlp-dense': 3, cnn: 4 };
 const listArg = (flag: string, all: string[]) => {
   const at = process.argv.indexOf(flag);
   return at > 0 ? process.argv[at + 1].split(',') : all;
