@@ -122,6 +122,11 @@ for (const model of MODELS) {
 }
 }
 
+/** With several rounds, a ratio round by round (each round's own medians): ` (rounds: 1.81, 1.69, 1.85)`. */
+function byRound(ratio: (round: number) => number): string {
+  return ROUNDS > 1 ? ` (rounds: ${Array.from({ length: ROUNDS }, (_, i) => ratio(i).toFixed(2)).join(', ')})` : '';
+}
+
 if (json) {
   console.log(JSON.stringify({ runs }));
 } else {
@@ -134,7 +139,7 @@ if (json) {
   for (const model of MODELS) {
     for (const kernels of new Set(runs.map((r) => r.kernels))) {
       const [one, two] = [1, 2].map((t) => runs.find((r) => r.model === model && r.threads === t && r.kernels === kernels));
-      if (one && two) console.log(`${model} (${kernels}): 2 threads are ${(one.epoch_s / two.epoch_s).toFixed(2)}x as fast as 1`);
+      if (one && two) console.log(`${model} (${kernels}): 2 threads are ${(one.epoch_s / two.epoch_s).toFixed(2)}x as fast as 1${byRound((i) => rounds.get(one)![i] / rounds.get(two)![i])}`);
     }
     const js = runs.find((r) => r.model === model && r.threads === 2 && r.kernels === 'js');
     const simd = runs.find((r) => r.model === model && r.threads === 2 && r.kernels === 'simd');
@@ -145,7 +150,8 @@ if (json) {
       if (ours.length === 0 || theirs.length === 0) continue;
       const best = (rs: Run[]) => rs.reduce((a, b) => (b.epoch_s < a.epoch_s ? b : a));
       const [o, t] = [best(ours), best(theirs)];
-      console.log(`${model}: mnist-ts SIMD's best epoch (${o.threads} thread${o.threads > 1 ? 's' : ''}, ${o.epoch_s.toFixed(3)} s) against ${t.library}'s best (${t.threads} thread${t.threads > 1 ? 's' : ''}, ${t.epoch_s.toFixed(3)} s): ${(t.epoch_s / o.epoch_s).toFixed(2)}x as fast`);
+      const bestIn = (rs: Run[], i: number) => Math.min(...rs.map((r) => rounds.get(r)![i]));
+      console.log(`${model}: mnist-ts SIMD's best epoch (${o.threads} thread${o.threads > 1 ? 's' : ''}, ${o.epoch_s.toFixed(3)} s) against ${t.library}'s best (${t.threads} thread${t.threads > 1 ? 's' : ''}, ${t.epoch_s.toFixed(3)} s): ${(t.epoch_s / o.epoch_s).toFixed(2)}x as fast${byRound((i) => bestIn(theirs, i) / bestIn(ours, i))}`);
     }
   }
 }
