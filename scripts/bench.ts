@@ -6,7 +6,7 @@
  * the same load on a shared machine.
  *
  *   npm run bench                          a table
- *   npm run bench -- --json                {"runs": [{"model", "threads", "kernels", "epoch_s", "samples_per_s", "peak_rss_mb"}, ...]}
+ *   npm run bench -- --json                {"runs": [{"model", "threads", "kernels", "epoch_s", "epoch_range_s", "epoch_rounds_s", "samples_per_s", "peak_rss_mb"}, ...]}
  *   npm run bench -- --models softmax,mlp  some models only (softmax, mlp, mlp-dense, cnn; mlp-dense is the
  *                                          MLP on MNIST with a background level added: no zero pixels)
  *   npm run bench -- --kernels simd        some kernel paths only (js, simd; default both)
@@ -73,24 +73,23 @@ if (process.argv.includes('--peers')) {
 
 /**
  * One configuration: `kernels` is js or simd for mnist-ts, or the peer's name (numpy, torch);
- * epoch_s is the median over rounds of each round's median epoch, epoch_range_s their least and
+ * epoch_rounds_s is each round's median epoch, epoch_s their median, epoch_range_s their least and
  * greatest.
  */
-interface Run { model: string; threads: number; kernels: string; epoch_s: number; epoch_range_s: [number, number]; samples_per_s: number; peak_rss_mb: number | null; library?: string }
+interface Run { model: string; threads: number; kernels: string; epoch_s: number; epoch_range_s: [number, number]; epoch_rounds_s: number[]; samples_per_s: number; peak_rss_mb: number | null; library?: string }
 const runs: Run[] = [];
 
 /** Adds one round's median epoch of a configuration to its run. */
 function record(model: string, threads: number, kernels: string, epochS: number, rss: number | null, library?: string): void {
   let run = runs.find((r) => r.model === model && r.threads === threads && r.kernels === kernels);
-  if (!run) runs.push((run = { model, threads, kernels, epoch_s: 0, epoch_range_s: [epochS, epochS], samples_per_s: 0, peak_rss_mb: rss, library }));
-  rounds.set(run, [...(rounds.get(run) ?? []), epochS]);
-  const xs = rounds.get(run)!;
+  if (!run) runs.push((run = { model, threads, kernels, epoch_s: 0, epoch_range_s: [epochS, epochS], epoch_rounds_s: [], samples_per_s: 0, peak_rss_mb: rss, library }));
+  run.epoch_rounds_s.push(+epochS.toFixed(4));
+  const xs = run.epoch_rounds_s;
   run.epoch_s = +median(xs).toFixed(4);
   run.epoch_range_s = [+Math.min(...xs).toFixed(4), +Math.max(...xs).toFixed(4)];
   run.samples_per_s = Math.round(SAMPLES_PER_EPOCH / run.epoch_s);
   if (rss !== null) run.peak_rss_mb = Math.max(run.peak_rss_mb ?? 0, rss);
 }
-const rounds = new Map<Run, number[]>();
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -139,7 +138,7 @@ if (json) {
   for (const model of MODELS) {
     for (const kernels of new Set(runs.map((r) => r.kernels))) {
       const [one, two] = [1, 2].map((t) => runs.find((r) => r.model === model && r.threads === t && r.kernels === kernels));
-      if (one && two) console.log(`${model} (${kernels}): 2 threads are ${(one.epoch_s / two.epoch_s).toFixed(2)}x as fast as 1${byRound((i) => rounds.get(one)![i] / rounds.get(two)![i])}`);
+      if (one && two) console.log(`${model} (${kernels}): 2 threads are ${(one.epoch_s / two.epoch_s).toFixed(2)}x as fast as 1${byRound((i) => one.epoch_rounds_s[i] / two.epoch_rounds_s[i])}`);
     }
     const js = runs.find((r) => r.model === model && r.threads === 2 && r.kernels === 'js');
     const simd = runs.find((r) => r.model === model && r.threads === 2 && r.kernels === 'simd');
@@ -150,7 +149,7 @@ if (json) {
       if (ours.length === 0 || theirs.length === 0) continue;
       const best = (rs: Run[]) => rs.reduce((a, b) => (b.epoch_s < a.epoch_s ? b : a));
       const [o, t] = [best(ours), best(theirs)];
-      const bestIn = (rs: Run[], i: number) => Math.min(...rs.map((r) => rounds.get(r)![i]));
+      const bestIn = (rs: Run[], i: number) => Math.min(...rs.map((r) => r.epoch_rounds_s[i]));
       console.log(`${model}: mnist-ts SIMD's best epoch (${o.threads} thread${o.threads > 1 ? 's' : ''}, ${o.epoch_s.toFixed(3)} s) against ${t.library}'s best (${t.threads} thread${t.threads > 1 ? 's' : ''}, ${t.epoch_s.toFixed(3)} s): ${(t.epoch_s / o.epoch_s).toFixed(2)}x as fast${byRound((i) => bestIn(theirs, i) / bestIn(ours, i))}`);
     }
   }
