@@ -64,6 +64,18 @@ test("a pool's evaluation equals evaluateData: accuracy, loss to the bit, predic
   }
 });
 
+test('evaluating a model again reuses its buffers: the same bits, and the SIMD kernel memory does not grow', () => {
+  for (const path of paths) {
+    const model = models.cnn(path);
+    const first = evaluateData(model, data);
+    const used = (model.kernels.allocator as { used?: number }).used;
+    const again = evaluateData(model, data);
+    assert.is(again.loss, first.loss, path);
+    assert.equal(Array.from(again.predictions), Array.from(first.predictions), path);
+    if (used !== undefined) assert.is((model.kernels.allocator as { used: number }).used, used, `${path}: the kernel memory's arena stayed where the first evaluation left it`);
+  }
+});
+
 test('a set outside shared memory, or of one chunk, is computed on this thread with the same result', async () => {
   const pool = new InferencePool(2);
   try {

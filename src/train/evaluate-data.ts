@@ -24,13 +24,26 @@ export interface PartialEvaluation {
   lossSum: number;
 }
 
-/** Examples of the data in their stored order from `first` on, gathered chunk by chunk into one set of buffers. */
+/**
+ * Each model's evaluation buffers on this thread, kept for its next evaluation. They come from
+ * the kernels' allocator, and the SIMD kernels' memory is an arena that never gives anything
+ * back: a new set for every evaluation grew a CNN's kernel memory by 4.6 MB an epoch on 2 threads
+ * (148 MB after the first epoch, 171 MB after the sixth).
+ */
+const evaluationBuffers = new WeakMap<Sequential, { buf: BatchBuffers; indices: Int32Array }>();
+
+/** Examples of the data in their stored order from `first` on, gathered chunk by chunk into the model's evaluation buffers. */
 function inOrder(data: TrainingData, model: Sequential, first = 0): ChunkSource {
-  const buf = new BatchBuffers(model.kernels);
-  const order = Int32Array.from({ length: data.count }, (_, i) => i);
+  let mine = evaluationBuffers.get(model);
+  if (!mine) evaluationBuffers.set(model, (mine = { buf: new BatchBuffers(model.kernels), indices: new Int32Array(0) }));
+  const own = mine;
   return (start, end) => {
-    const x = gatherBatch(data, order, first + start, first + end, buf);
-    return { x, labels: buf.labels };
+    const size = end - start;
+    // The chunk's example indices, in the allocator too (the SIMD gather reads them there).
+    if (own.indices.length < size) own.indices = model.kernels.allocator.i32(size);
+    for (let i = 0; i < size; i++) own.indices[i] = first + start + i;
+    const x = gatherBatch(data, own.indices, 0, size, own.buf);
+    return { x, labels: own.buf.labels };
   };
 }
 
