@@ -363,6 +363,20 @@ test('the SIMD gather gives the JS gather\'s bits: rows of every length, residen
     assert.equal(Array.from(new Uint32Array(gotPart.values.buffer, gotPart.values.byteOffset, part)), Array.from(new Uint32Array(wantPart.values.buffer, wantPart.values.byteOffset, part)), `bounded values, resident=${resident}`);
     const r0 = indices[0];
     assert.equal(Array.from(wantPart.colIdx.subarray(0, wantPart.rowPtr[1])), Array.from(src.colIdx.subarray(pairs[2 * r0], pairs[2 * r0 + 1])), 'the first row\'s bounded columns');
+    // A slice of the indices, from outside the memory (copied) and from inside it (read in place).
+    const inMemory = memory.i32(indices.length);
+    inMemory.set(indices);
+    const [a, b] = [2, 9];
+    const sliceNnz = Array.from(indices.subarray(a, b)).reduce((s, i) => s + lengths[i], 0);
+    const wantSlice = new CsrMatrix().reserve(b - a, 784, sliceNnz);
+    gatherCsrRows(src, indices, a, b, wantSlice, 1 / 255);
+    for (const idx of [indices, inMemory]) {
+      const gotSlice = new CsrMatrix(memory).reserve(b - a, 784, sliceNnz);
+      simd.gatherCsrRows(src, idx, a, b, gotSlice, 1 / 255);
+      const where = `indices ${idx === inMemory ? 'in' : 'outside'} the memory, resident=${resident}`;
+      assert.equal(Array.from(gotSlice.rowPtr.subarray(0, b - a + 1)), Array.from(wantSlice.rowPtr.subarray(0, b - a + 1)), `slice's row pointers, ${where}`);
+      assert.equal(Array.from(gotSlice.colIdx.subarray(0, sliceNnz)), Array.from(wantSlice.colIdx.subarray(0, sliceNnz)), `slice's columns, ${where}`);
+    }
   }
 });
 

@@ -79,6 +79,8 @@ export class SimdKernels implements KernelSet {
   private softmaxStats: Float32Array = new Float32Array(0);
   private staging: Float32Array = new Float32Array(0);
   private stagingInt: Int32Array = new Int32Array(0);
+  /** gatherCsrRows's copy of a batch's example indices from outside the memory. */
+  private gatherIndices: Int32Array = new Int32Array(0);
 
   constructor(readonly allocator: KernelMemory, options: { fused?: boolean } = {}) {
     this.fused = (options.fused ?? true) && relaxedSimdSupported();
@@ -225,10 +227,22 @@ export class SimdKernels implements KernelSet {
       return;
     }
     const gather = this.instantiate('gather', gatherModule).gather_rows as GatherKernel;
-    const { addresses: [at], restore } = this.resident([[indices, start, end - start]]);
     const [boundsAt, strideShift] = bounds ? [bounds.pairs.byteOffset, 3] : [src.rowPtr.byteOffset, 2];
-    gather(boundsAt, strideShift, src.colIdx.byteOffset, src.values.byteOffset, at, end - start, out.rowPtr.byteOffset, out.colIdx.byteOffset, out.values.byteOffset, scale);
-    restore();
+    gather(boundsAt, strideShift, src.colIdx.byteOffset, src.values.byteOffset, this.indicesAt(indices, start, end), end - start, out.rowPtr.byteOffset, out.colIdx.byteOffset, out.values.byteOffset, scale);
+  }
+
+  /**
+   * The byte address of indices[start..end) in the memory: in place, or copied into a buffer of
+   * their own. A training step's indices (the trainer's, the pool's) live outside the memory, and
+   * `resident`'s general staging cost 0.5–0.6 µs more a gather of 100 rows than this copy (8.4–8.5
+   * against 8.9–9.1 µs, one process, interleaved).
+   */
+  private indicesAt(indices: Int32Array, start: number, end: number): number {
+    if (this.allocator.holds(indices)) return indices.byteOffset + 4 * start;
+    if (this.gatherIndices.length < end - start) this.gatherIndices = this.allocator.i32(end - start);
+    const own = this.gatherIndices;
+    for (let i = start; i < end; i++) own[i - start] = indices[i];
+    return own.byteOffset;
   }
 
   /** Returns false (and does nothing) for outputs narrower than 4: the JS kernel handles those. */
