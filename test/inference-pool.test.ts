@@ -10,6 +10,7 @@ import type { Sequential } from '../src/engine/model/sequential.js';
 import { loadMnist, bundledDataDir } from '../src/node/mnist-files.js';
 import { InferencePool } from '../src/node/inference-pool.js';
 import { evaluateData, logitsData } from '../src/train/evaluate-data.js';
+import { evaluationChunk } from '../src/engine/model/evaluate.js';
 import { csrFromSplit, denseData } from '../src/train/training-data.js';
 import { encodeCheckpoint } from '../src/train/checkpoint.js';
 import { saveCheckpointFile } from '../src/node/checkpoint-file.js';
@@ -68,11 +69,29 @@ test('evaluating a model again reuses its buffers: the same bits, and the SIMD k
   for (const path of paths) {
     const model = models.cnn(path);
     const first = evaluateData(model, data);
-    const used = (model.kernels.allocator as { used?: number }).used;
+    const used = (model.kernels.allocator as unknown as { used?: number }).used;
     const again = evaluateData(model, data);
     assert.is(again.loss, first.loss, path);
     assert.equal(Array.from(again.predictions), Array.from(first.predictions), path);
-    if (used !== undefined) assert.is((model.kernels.allocator as { used: number }).used, used, `${path}: the kernel memory's arena stayed where the first evaluation left it`);
+    if (used !== undefined) assert.is((model.kernels.allocator as unknown as { used: number }).used, used, `${path}: the kernel memory's arena stayed where the first evaluation left it`);
+  }
+});
+
+test("a model with large layer outputs evaluates in smaller chunks: the same logits as in chunks of 1,000, and a bounded share of the kernel memory", () => {
+  assert.is(evaluationChunk(models.mlp('js')), 1000);
+  assert.is(evaluationChunk(models.softmax('js')), 1000);
+  const chunk = evaluationChunk(models.cnn('js'));
+  assert.ok(chunk >= 100 && chunk < 1000, `the CNN's chunk: ${chunk}`);
+  for (const path of paths) {
+    const model = models.cnn(path);
+    const allocator = model.kernels.allocator as unknown as { used?: number };
+    const before = allocator.used;
+    const own = logitsData(model, data);
+    if (before !== undefined) {
+      const taken = (allocator.used! - before) / 2 ** 20;
+      assert.ok(taken < 24, `${path}: evaluating 2,500 images took ${taken.toFixed(1)} MB of the kernel memory`);
+    }
+    assert.ok(sameBits(logitsData(model, data, 1000), own), `${path}: chunks of ${chunk} and of 1,000 give the same logits`);
   }
 });
 

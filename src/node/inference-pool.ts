@@ -2,7 +2,7 @@
  * Inference split across threads, for the commands that run a model over thousands of examples
  * (evaluate, report, predict). The main thread computes the first share of a set's chunks and
  * Piscina workers the others, each writing its logits into one shared array. Shares are cut at
- * multiples of EVALUATION_CHUNK, so every chunk is computed exactly as one thread computes it:
+ * multiples of the model's evaluation chunk (evaluationChunk), so every chunk is computed exactly as one thread computes it:
  * the logits, and every figure derived from them, are bit-identical whatever the thread count.
  *
  * Each share is one Piscina task. Training drives its workers through shared memory because a
@@ -16,6 +16,7 @@ import { Piscina } from 'piscina';
 import { isShared, sharedArray } from '../engine/shared-memory.js';
 import type { Sequential } from '../engine/model/sequential.js';
 import { EVALUATION_CHUNK, evaluationFromLogits, logitsRange, type DataEvaluation } from '../train/evaluate-data.js';
+import { evaluationChunk } from '../engine/model/evaluate.js';
 import type { TrainingData } from '../train/training-data.js';
 import { shardRange } from '../train/shard.js';
 import type { LayerSpec } from '../engine/layers/layer.js';
@@ -65,7 +66,7 @@ export class InferencePool {
   }
 
   /** The logits (count × classes) of every example of the data, in order. */
-  async logits(model: Sequential, data: TrainingData, chunk = EVALUATION_CHUNK): Promise<Float32Array> {
+  async logits(model: Sequential, data: TrainingData, chunk = evaluationChunk(model)): Promise<Float32Array> {
     const classes = model.outputSize;
     const chunks = Math.ceil(data.count / chunk);
     const shares = this.sharesOf(data, chunk);
@@ -90,7 +91,7 @@ export class InferencePool {
   }
 
   /** Mean loss, accuracy, predictions and labels of a labelled set: evaluateData's figures, split across the threads. */
-  async evaluate(model: Sequential, data: TrainingData, chunk = EVALUATION_CHUNK): Promise<DataEvaluation> {
+  async evaluate(model: Sequential, data: TrainingData, chunk = evaluationChunk(model)): Promise<DataEvaluation> {
     return evaluationFromLogits(await this.logits(model, data, chunk), data.labels, data.count, model.outputSize, chunk);
   }
 

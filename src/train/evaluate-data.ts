@@ -1,15 +1,16 @@
 /** Evaluation over TrainingData (sparse or dense), in chunks, on the calling thread: the engine's evaluation path, fed by gathering. */
-import { forEachChunk, type ChunkSource } from '../engine/model/evaluate.js';
+import { evaluationChunk, forEachChunk, MAX_CHUNK, type ChunkSource } from '../engine/model/evaluate.js';
 import { softmaxCrossEntropy } from '../engine/model/loss.js';
 import { accuracy, argmax } from '../engine/model/metrics.js';
 import type { Sequential } from '../engine/model/sequential.js';
 import { BatchBuffers, gatherBatch, type TrainingData } from './training-data.js';
 
 /**
- * The chunk every evaluation runs in: memory stays flat for any set, and a pool cuts a set only at
- * multiples of it, so that every chunk is computed exactly as one thread computes it.
+ * The most examples an evaluation chunk holds; a model's own chunk is `evaluationChunk(model)`.
+ * Chunks keep memory flat for any set, and a pool cuts a set only at multiples of the model's
+ * chunk, so that every chunk is computed exactly as one thread computes it.
  */
-export const EVALUATION_CHUNK = 1000;
+export const EVALUATION_CHUNK = MAX_CHUNK;
 
 export interface DataEvaluation {
   loss: number;
@@ -51,7 +52,7 @@ function inOrder(data: TrainingData, model: Sequential, first = 0): ChunkSource 
  * Examples [start, end) of the data: how many the model classifies right, and their summed
  * loss. A pool thread evaluates its share of a set with this; the shares add up to the set's.
  */
-export function evaluateRange(model: Sequential, data: TrainingData, start: number, end: number, chunk = EVALUATION_CHUNK): PartialEvaluation {
+export function evaluateRange(model: Sequential, data: TrainingData, start: number, end: number, chunk = evaluationChunk(model)): PartialEvaluation {
   const c = model.outputSize;
   const predicted = new Int32Array(Math.min(chunk, Math.max(end - start, 0)));
   let correct = 0;
@@ -68,7 +69,7 @@ export function evaluateRange(model: Sequential, data: TrainingData, start: numb
  * The logits of examples [start, end) of the data, chunk by chunk from `start`, into `out`
  * (count × classes for the whole set: example i's row starts at i·classes).
  */
-export function logitsRange(model: Sequential, data: TrainingData, start: number, end: number, out: Float32Array, chunk = EVALUATION_CHUNK): void {
+export function logitsRange(model: Sequential, data: TrainingData, start: number, end: number, out: Float32Array, chunk = evaluationChunk(model)): void {
   const c = model.outputSize;
   forEachChunk(model, Math.max(end - start, 0), inOrder(data, model, start), chunk, (logits, _labels, first, size) => {
     out.set(logits.subarray(0, size * c), (start + first) * c);
@@ -76,7 +77,7 @@ export function logitsRange(model: Sequential, data: TrainingData, start: number
 }
 
 /** The logits (count × classes) of every example of the data, in order, on this thread. */
-export function logitsData(model: Sequential, data: TrainingData, chunk = EVALUATION_CHUNK): Float32Array {
+export function logitsData(model: Sequential, data: TrainingData, chunk = evaluationChunk(model)): Float32Array {
   const out = new Float32Array(data.count * model.outputSize);
   logitsRange(model, data, 0, data.count, out, chunk);
   return out;
@@ -86,7 +87,7 @@ export function logitsData(model: Sequential, data: TrainingData, chunk = EVALUA
  * Mean loss, accuracy and predicted classes from a set's logits. The loss is summed chunk by
  * chunk, in order, so it does not depend on how many threads computed the logits.
  */
-export function evaluationFromLogits(logits: Float32Array, labels: ArrayLike<number>, count: number, classes: number, chunk = EVALUATION_CHUNK): DataEvaluation {
+export function evaluationFromLogits(logits: Float32Array, labels: ArrayLike<number>, count: number, classes: number, chunk: number): DataEvaluation {
   const labelsOut = Int32Array.from({ length: count }, (_, i) => labels[i]);
   const predictions = argmax(logits, count, classes);
   let loss = 0;
@@ -98,6 +99,6 @@ export function evaluationFromLogits(logits: Float32Array, labels: ArrayLike<num
 }
 
 /** Mean loss, accuracy, predictions and labels of the whole data set, on this thread. */
-export function evaluateData(model: Sequential, data: TrainingData, chunk = EVALUATION_CHUNK): DataEvaluation {
+export function evaluateData(model: Sequential, data: TrainingData, chunk = evaluationChunk(model)): DataEvaluation {
   return evaluationFromLogits(logitsData(model, data, chunk), data.labels, data.count, model.outputSize, chunk);
 }

@@ -14,6 +14,26 @@ export interface Evaluation {
   predictions: Int32Array;
 }
 
+/** The most examples an evaluation chunk holds. */
+export const MAX_CHUNK = 1000;
+
+/**
+ * Floats of layer outputs a chunk may take (16 MB). The layers keep their output buffers at the
+ * largest chunk they were given, in the kernel memory, which never gives anything back: chunks of
+ * 1,000 examples of the CNN preset took about 58 MB of it a thread.
+ */
+const CHUNK_FLOATS = 4 << 20;
+
+/**
+ * Examples per chunk when `model` evaluates many: 1,000, or fewer for a model whose layers'
+ * outputs for one example are large (the CNN preset: 319). The logits do not depend on it (every
+ * kernel computes an example alone); only the loss is summed chunk by chunk.
+ */
+export function evaluationChunk(model: Sequential): number {
+  const perExample = model.inputSize + model.layers.reduce((s, l) => s + l.outputSize, 0);
+  return Math.max(1, Math.min(MAX_CHUNK, Math.floor(CHUNK_FLOATS / perExample)));
+}
+
 /** Examples [start, end) as the model's input, with their labels when known. */
 export type ChunkSource = (start: number, end: number) => { x: Float32Array | CsrMatrix; labels?: ArrayLike<number> };
 
@@ -27,7 +47,7 @@ export function forEachChunk(model: Sequential, count: number, source: ChunkSour
 }
 
 /** Mean loss, accuracy and predicted classes of `count` labelled examples. */
-export function evaluateChunks(model: Sequential, count: number, source: ChunkSource, labelsOut: Int32Array, chunk = 1000): Evaluation {
+export function evaluateChunks(model: Sequential, count: number, source: ChunkSource, labelsOut: Int32Array, chunk = evaluationChunk(model)): Evaluation {
   const c = model.outputSize;
   const predictions = new Int32Array(count);
   let loss = 0;
@@ -40,7 +60,7 @@ export function evaluateChunks(model: Sequential, count: number, source: ChunkSo
 }
 
 /** Class probabilities (count × classes) and, with `logitsOut`, the logits too. */
-export function probabilitiesChunks(model: Sequential, count: number, source: ChunkSource, chunk = 1000, logitsOut?: Float32Array): Float32Array {
+export function probabilitiesChunks(model: Sequential, count: number, source: ChunkSource, chunk = evaluationChunk(model), logitsOut?: Float32Array): Float32Array {
   const c = model.outputSize;
   const out = new Float32Array(count * c);
   forEachChunk(model, count, source, chunk, (logits, _labels, start, size) => {
@@ -63,16 +83,16 @@ function labelSlice(labels: ArrayLike<number>, start: number, end: number): Arra
 }
 
 /** Class probabilities for `count` examples (count × classes). */
-export function predictProbabilities(model: Sequential, x: Float32Array, count: number, chunk = 1000): Float32Array {
+export function predictProbabilities(model: Sequential, x: Float32Array, count: number, chunk = evaluationChunk(model)): Float32Array {
   return probabilitiesChunks(model, count, rowsOf(model, x), chunk);
 }
 
 /** The predicted class of each of `count` examples. */
-export function predictClasses(model: Sequential, x: Float32Array, count: number, chunk = 1000): Int32Array {
+export function predictClasses(model: Sequential, x: Float32Array, count: number, chunk = evaluationChunk(model)): Int32Array {
   return argmax(predictProbabilities(model, x, count, chunk), count, model.outputSize);
 }
 
 /** Mean loss, accuracy and predicted classes. */
-export function evaluate(model: Sequential, x: Float32Array, labels: ArrayLike<number>, count = labels.length, chunk = 1000): Evaluation {
+export function evaluate(model: Sequential, x: Float32Array, labels: ArrayLike<number>, count = labels.length, chunk = evaluationChunk(model)): Evaluation {
   return evaluateChunks(model, count, rowsOf(model, x, labels), new Int32Array(count), chunk);
 }
