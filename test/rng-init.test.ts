@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Rng, softmaxRegression, mlp, normal, zeros, glorot, he, initialize } from '../src/engine/index.js';
+import { Rng, mixSeed, mixSeedMore, softmaxRegression, mlp, normal, zeros, glorot, he, initialize } from '../src/engine/index.js';
 import { assertSameBits, firstDifference } from './helpers/bits.js';
 
 test('the same seed gives bit-identical initial weights; another seed others', () => {
@@ -119,6 +119,40 @@ test('fillMask draws what uniform() < rate would, bit for bit, and leaves the ge
     assert.is(mask[0], 2, `seed ${seed}: rate equal to the draw`);
     new Rng(seed).fillMask(mask, 0, 1, u + 2 ** -53, 2);
     assert.is(mask[0], 0, `seed ${seed}: rate just above the draw`);
+  }
+});
+
+/** splitmix32 as a generator, the way it is usually written: the definition seeding is checked against. */
+function splitmix32(seed: number): () => number {
+  let x = seed >>> 0;
+  return () => {
+    x = (x + 0x9e3779b9) >>> 0;
+    let z = x;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+}
+
+test('seeding: the state is the first four outputs of splitmix32; mixSeed chains its first output; reseed starts the stream of new Rng(seed)', () => {
+  const seeds = [0, 1, 2, 0x7fffffff, 0x80000000, 0xffffffff, 123456789];
+  for (const seed of seeds) {
+    const next = splitmix32(seed);
+    assert.equal(new Rng(seed).getState(), { s: [next(), next(), next(), next()], spare: null }, `seed ${seed}`);
+  }
+  const mixed = (...parts: number[]) => parts.reduce((h, p) => splitmix32((h ^ (p >>> 0)) >>> 0)(), 0x811c9dc5);
+  for (const parts of [[], [0], [5, 1], [3, 7, 2, 40], [-1, 0xffffffff, 2 ** 31, 12345], [1, 2, 3, 4, 5, 6]]) {
+    assert.is(mixSeed(...parts), mixed(...parts), `mixSeed(${parts.join(', ')})`);
+    if (parts.length > 0) assert.is(mixSeedMore(mixSeed(...parts.slice(0, -1)), parts[parts.length - 1]), mixed(...parts), `mixSeedMore onto mixSeed(${parts.slice(0, -1).join(', ')})`);
+  }
+  // One generator reseeded (after draws that leave a Box-Muller value waiting) gives each fresh one's stream.
+  const reused = new Rng(99);
+  for (const seed of seeds) {
+    reused.normal();
+    reused.reseed(seed);
+    const fresh = new Rng(seed);
+    for (let i = 0; i < 5; i++) assert.is(reused.normal(), fresh.normal(), `seed ${seed}, draw ${i}`);
+    assert.is(reused.nextUint32(), fresh.nextUint32(), `seed ${seed}: the state after`);
   }
 });
 

@@ -12,53 +12,71 @@ export interface RngState {
   spare: number | null;
 }
 
-/** splitmix32: spreads any 32-bit seed over the state so that nearby seeds give unrelated streams. */
-function splitmix32(seed: number): () => number {
-  let x = seed >>> 0;
-  return () => {
-    x = (x + 0x9e3779b9) >>> 0;
-    let z = x;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return (z ^ (z >>> 16)) >>> 0;
-  };
+/** splitmix32's increment, and its output for a state `x` (already incremented). */
+const SPLITMIX_GAMMA = 0x9e3779b9;
+function splitmixOutput(x: number): number {
+  let z = x;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+  return (z ^ (z >>> 16)) >>> 0;
 }
 
-/** Mixes several integers (a seed and, say, an epoch number) into one 32-bit seed. */
+/**
+ * Mixes several integers (a seed and, say, an epoch number) into one 32-bit seed: each part goes
+ * into the first output of splitmix32 seeded with the hash so far.
+ */
 export function mixSeed(...parts: number[]): number {
   let h = 0x811c9dc5;
-  for (const p of parts) {
-    const next = splitmix32((h ^ (p >>> 0)) >>> 0);
-    h = next();
-  }
-  return h >>> 0;
+  for (let i = 0; i < parts.length; i++) h = mixSeedMore(h, parts[i]);
+  return h;
+}
+
+/**
+ * One more part mixed into a mixed seed: mixSeedMore(mixSeed(a, b), c) is mixSeed(a, b, c).
+ * Dropout mixes (seed, step, layer) once a pass and each example's position onto that.
+ */
+export function mixSeedMore(mixed: number, part: number): number {
+  return splitmixOutput(((mixed ^ (part >>> 0)) + SPLITMIX_GAMMA) >>> 0);
 }
 
 export class Rng {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
+  /**
+   * The four state words, as int32 (the same bits as uint32): in a typed array, storing a word
+   * above 2^30 allocates nothing, where an object's field would box it on the heap.
+   */
+  private readonly s = new Int32Array(4);
   private spare: number | null = null;
 
   constructor(seed = 0) {
-    const next = splitmix32(seed);
-    this.s0 = next();
-    this.s1 = next();
-    this.s2 = next();
-    this.s3 = next();
+    this.reseed(seed);
+  }
+
+  /**
+   * Starts the stream of `new Rng(seed)` in this generator: the state is four outputs of
+   * splitmix32 (which spreads any 32-bit seed over it, so that nearby seeds give unrelated
+   * streams). Dropout reseeds one generator for every example instead of making one.
+   */
+  reseed(seed: number): this {
+    let x = seed >>> 0;
+    for (let i = 0; i < 4; i++) {
+      x = (x + SPLITMIX_GAMMA) >>> 0;
+      this.s[i] = splitmixOutput(x);
+    }
+    this.spare = null;
+    return this;
   }
 
   /** Next raw 32-bit unsigned integer. */
   nextUint32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
-    const t = this.s1 << 9;
-    this.s2 ^= this.s0;
-    this.s3 ^= this.s1;
-    this.s1 ^= this.s2;
-    this.s0 ^= this.s3;
-    this.s2 ^= t;
-    this.s3 = rotl(this.s3, 11);
+    const s = this.s;
+    const result = Math.imul(rotl(Math.imul(s[1], 5), 7), 9) >>> 0;
+    const t = s[1] << 9;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 11);
     return result;
   }
 
@@ -117,7 +135,7 @@ export class Rng {
     const limitHi = Math.floor(limit / 67108864);
     const limitLo = limit - limitHi * 67108864;
     // Everything in int32 (| 0, Math.imul): a uint32 above 2^31 would be a heap double in V8.
-    let s0 = this.s0 | 0, s1 = this.s1 | 0, s2 = this.s2 | 0, s3 = this.s3 | 0;
+    let s0 = this.s[0], s1 = this.s[1], s2 = this.s[2], s3 = this.s[3];
     for (let i = 0; i < n; i++) {
       // two steps of xoshiro128**, as nextUint32 makes them
       let x = Math.imul(s1, 5);
@@ -134,7 +152,7 @@ export class Rng {
       const dropped = +(hi < limitHi) | (+(hi === limitHi) & +(lo < limitLo));
       out[off + i] = kept * (1 - dropped);
     }
-    this.s0 = s0 >>> 0; this.s1 = s1 >>> 0; this.s2 = s2 >>> 0; this.s3 = s3 >>> 0;
+    this.s[0] = s0; this.s[1] = s1; this.s[2] = s2; this.s[3] = s3;
   }
 
   /** In-place Fisher-Yates shuffle. */
@@ -150,11 +168,11 @@ export class Rng {
   }
 
   getState(): RngState {
-    return { s: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0], spare: this.spare };
+    return { s: [this.s[0] >>> 0, this.s[1] >>> 0, this.s[2] >>> 0, this.s[3] >>> 0], spare: this.spare };
   }
 
   setState(state: RngState): this {
-    [this.s0, this.s1, this.s2, this.s3] = state.s;
+    this.s.set(state.s);
     this.spare = state.spare;
     return this;
   }

@@ -7,7 +7,7 @@
 import { ShapeError } from '../errors.js';
 import type { ForwardContext, Layer, LayerSpec, ParamSpec } from './layer.js';
 import { Scratch } from './layer.js';
-import { mixSeed, Rng } from '../rng.js';
+import { mixSeed, mixSeedMore, Rng } from '../rng.js';
 
 export class Dropout implements Layer {
   readonly type = 'dropout' as const;
@@ -22,6 +22,8 @@ export class Dropout implements Layer {
   private masked = false;
   /** Steps counted by the layer itself, for forward calls that bring no context. */
   private calls = 0;
+  /** Reseeded for each example: a new generator per example made a tenth of a CNN step's garbage. */
+  private readonly rng = new Rng();
 
   constructor(readonly rate: number, shape: readonly number[]) {
     if (!(Number.isFinite(rate) && rate >= 0 && rate < 1)) throw new ShapeError(`Dropout: rate ${rate}, expected a number in [0, 1)`);
@@ -49,7 +51,9 @@ export class Dropout implements Layer {
     const keep = 1 / (1 - rate);
     const mask = this.mask.get(x.length);
     const y = this.y.get(x.length);
-    for (let r = 0; r < batch; r++) new Rng(mixSeed(ctx.seed, ctx.step, ctx.layer, ctx.offset + r)).fillMask(mask, r * f, f, rate, keep);
+    // Each example's generator is seeded with mixSeed(seed, step, layer, position).
+    const mixed = mixSeed(ctx.seed, ctx.step, ctx.layer);
+    for (let r = 0; r < batch; r++) this.rng.reseed(mixSeedMore(mixed, ctx.offset + r)).fillMask(mask, r * f, f, rate, keep);
     for (let i = 0; i < x.length; i++) y[i] = x[i] * mask[i];
     return y;
   }
