@@ -7,7 +7,7 @@ import { csrFromSplit, denseData } from '../src/train/training-data.js';
 import { train } from '../src/train/trainer.js';
 import { evaluateData } from '../src/train/evaluate-data.js';
 import { shardRange } from '../src/train/shard.js';
-import { CTRL, reduceAndUpdate, sharesUpdate, UPDATE_CHUNK, updateByChunks } from '../src/train/protocol.js';
+import { CTRL, reduceAndUpdate, SHARED_UPDATE_FROM, sharesUpdate, UPDATE_CHUNK, updateByChunks, updateChunk } from '../src/train/protocol.js';
 import { mlp, softmaxRegression, SGD, Momentum, Adam, Rng, zeros, fromLayers } from '../src/engine/index.js';
 import { kernelsFor } from '../src/engine/kernels/kernel-set.js';
 import { assertSameBits } from './helpers/bits.js';
@@ -64,11 +64,19 @@ test('shards are contiguous and cover the batch', () => {
 
 test('the update in chunks: every parameter summed and updated once, whoever claims it; small models stay on the main thread', () => {
   assert.not.ok(sharesUpdate(7850, 2), 'the tutorial\'s model is updated by the main thread alone');
-  assert.not.ok(sharesUpdate(2 * UPDATE_CHUNK - 1, 4));
-  assert.ok(sharesUpdate(2 * UPDATE_CHUNK, 2));
+  assert.not.ok(sharesUpdate(SHARED_UPDATE_FROM - 1, 4));
+  assert.ok(sharesUpdate(22_226, 2), 'the CNN preset shares its update');
   assert.ok(sharesUpdate(203_530, 2), 'the MLP 784-256-10 shares its update');
   assert.not.ok(sharesUpdate(203_530, 1));
-  for (const params of [2 * UPDATE_CHUNK, 101_770, 203_530]) {
+  // A model under two chunks is cut into two a thread, at whole cache lines; a larger one into UPDATE_CHUNKs.
+  assert.is(updateChunk(22_226, 2), 5568);
+  assert.is(updateChunk(2 * UPDATE_CHUNK - 1, 3), Math.ceil((2 * UPDATE_CHUNK - 1) / 6 / 16) * 16);
+  assert.is(updateChunk(2 * UPDATE_CHUNK, 2), UPDATE_CHUNK);
+  assert.is(updateChunk(203_530, 4), UPDATE_CHUNK);
+  for (const [params, threads] of [[SHARED_UPDATE_FROM, 2], [22_226, 2], [22_226, 3], [2 * UPDATE_CHUNK, 2], [101_770, 2], [203_530, 2]]) {
+    const chunk = updateChunk(params, threads);
+    const small = params < 2 * UPDATE_CHUNK;
+    assert.ok(small ? chunk % 16 === 0 && Math.ceil(params / chunk) === 2 * threads : chunk === UPDATE_CHUNK, `${params} on ${threads}: chunk ${chunk}`);
     const ctrl = new Int32Array(16);
     const slabs = [new Float32Array(params).fill(1), new Float32Array(params).fill(2)];
     const updated = new Int32Array(params);
@@ -85,11 +93,11 @@ test('the update in chunks: every parameter summed and updated once, whoever cla
       }
     };
     // Thread A claims the first chunk and is slow with it; thread B takes every other; A then finds none left.
-    const a0 = Atomics.add(ctrl, CTRL.NEXT_CHUNK, 1) * UPDATE_CHUNK;
-    const second = updateByChunks(ctrl, params, slabs, add, update);
-    reduceAndUpdate(slabs, a0, a0 + UPDATE_CHUNK, add, update);
-    const first = 1 + updateByChunks(ctrl, params, slabs, add, update);
-    assert.is(first + second, Math.ceil(params / UPDATE_CHUNK), `${params}: every chunk once`);
+    const a0 = Atomics.add(ctrl, CTRL.NEXT_CHUNK, 1) * chunk;
+    const second = updateByChunks(ctrl, params, slabs, add, update, 0, chunk);
+    reduceAndUpdate(slabs, a0, a0 + chunk, add, update);
+    const first = 1 + updateByChunks(ctrl, params, slabs, add, update, 0, chunk);
+    assert.is(first + second, Math.ceil(params / chunk), `${params}: every chunk once`);
     assert.ok(updated.every((u) => u === 1), `${params}: every parameter updated once, with the slabs summed`);
     assert.ok(slabs[1].every((g) => g === 0), `${params}: the other slab is clear after`);
   }

@@ -10,7 +10,7 @@
 import { Sequential } from '../src/engine/model/sequential.js';
 import { ShardGradient, shardRange } from '../src/train/shard.js';
 import { claimOrder, computePieces } from '../src/train/pieces.js';
-import { awaitShares, COMMAND_STOP, CTRL, PHASE, shareWord, updateByChunks, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../src/train/protocol.js';
+import { awaitShares, COMMAND_STOP, CTRL, PHASE, shareWord, updateByChunks, updateChunk, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../src/train/protocol.js';
 import { evaluateRange } from '../src/train/evaluate-data.js';
 import { SimdKernels } from '../src/engine/kernels/kernel-set.js';
 import { KernelMemory } from '../src/engine/wasm/kernel-memory.js';
@@ -120,7 +120,7 @@ export default function gradientWorker(task: WorkerTask | null): WorkerResult {
       } else if (phase === PHASE.UPDATE) {
         // Sum the slabs and update the parameters, a chunk at a time, while chunks are left.
         const t = Atomics.load(ctrl, CTRL.STEP);
-        updateByChunks(ctrl, params.length, slabs, addInto, (a, b) => optimizer.stepRange(params, slabs[0], a, b, t, true));
+        updateByChunks(ctrl, params.length, slabs, addInto, (a, b) => optimizer.stepRange(params, slabs[0], a, b, t, true), 0, updateChunk(params.length, task.threads));
       } else {
         // This thread's share of a data set's evaluation.
         const set = evaluation[Atomics.load(ctrl, CTRL.EVAL_SET)];

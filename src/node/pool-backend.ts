@@ -3,10 +3,10 @@
  * pieces, one or a few per thread (pieces.ts), each with its gradient slab (piece 0's is the
  * model's own gradient buffer): every thread computes its own pieces, then takes over any that a
  * slower thread has not started. Then the threads claim chunks of the parameters
- * in turn (protocol.ts, UPDATE_CHUNK), and for each add the slabs in slab order (so a seed and a
+ * in turn (protocol.ts, updateChunk), and for each add the slabs in slab order (so a seed and a
  * thread count give bit-identical weights, whoever takes the chunk) and apply the optimiser there:
- * the update is parallel too. A model under two chunks is updated by the main thread alone,
- * saving a hand-off. A model with a wide dense first layer on sparse data splits that layer by
+ * the update is parallel too. A model under SHARED_UPDATE_FROM parameters is updated by the main
+ * thread alone, saving a hand-off. A model with a wide dense first layer on sparse data splits that layer by
  * columns instead (first-layer-columns.ts), or, when it has just one hidden layer, splits the
  * whole model by hidden units (hidden-unit-blocks.ts): each thread keeps its block, and `sync`
  * writes the blocks back into the model before anything reads it. A model of one dense layer on
@@ -27,7 +27,7 @@ import { fromPartial, type GradientBackend } from '../train/gradient-backend.js'
 import type { TrainingData } from '../train/training-data.js';
 import { evaluateRange } from '../train/evaluate-data.js';
 import { SpinPolicy } from '../train/spin-policy.js';
-import { COMMAND_STOP, CTRL, PHASE, controlWords, reduceAndUpdate, shareWord, sharesUpdate, updateByChunks, type InjectedFault, type MemoryRegion, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../train/protocol.js';
+import { COMMAND_STOP, CTRL, PHASE, controlWords, reduceAndUpdate, shareWord, sharesUpdate, updateByChunks, updateChunk, type InjectedFault, type MemoryRegion, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../train/protocol.js';
 import type { KernelMemory } from '../engine/wasm/kernel-memory.js';
 import { SimdKernels, type KernelSet } from '../engine/kernels/kernel-set.js';
 import { ShardGradient, shardRange, type StepRandomness } from '../train/shard.js';
@@ -424,7 +424,7 @@ export class PoolBackend implements GradientBackend {
     if (sharesUpdate(this.params.length, this.threads)) {
       Atomics.store(this.ctrl, CTRL.NEXT_CHUNK, 0);
       const update = this.startPhase(PHASE.UPDATE);
-      updateByChunks(this.ctrl, this.params.length, this.slabs, add, step);
+      updateByChunks(this.ctrl, this.params.length, this.slabs, add, step, 0, updateChunk(this.params.length, this.threads));
       await this.waitFor(update);
     } else {
       reduceAndUpdate(this.slabs, 0, this.params.length, add, step);

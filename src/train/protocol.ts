@@ -81,16 +81,37 @@ export const PHASE = { GRADIENTS: 1, UPDATE: 2, EVALUATE: 3, FIRST_FORWARD: 4, U
  * The update phase's unit of work, in parameters. Threads claim chunks in turn (Atomics.add on
  * NEXT_CHUNK) until none is left, so a thread that finished its gradients late, or runs slower,
  * simply takes fewer: which thread sums an element's slabs changes nothing in the sum, so the
- * weights stay bit-identical per thread count. A model with fewer parameters than two chunks is
- * updated by the main thread alone, and its step has no update phase: there a hand-off costs more
- * than the update (the tutorial's 7,850 parameters: a 2-thread step measured 50.6–52.7 µs with the
- * whole update on the main thread, against 52.0–63.1 µs split across both, interleaved).
+ * weights stay bit-identical per thread count.
  */
 export const UPDATE_CHUNK = 32768;
+/**
+ * Below this many parameters the main thread updates them alone, and the step has no update
+ * phase: there a hand-off costs more than the update (the tutorial's 7,850 parameters, when it
+ * was stepped data-parallel: 50.6–52.7 µs a 2-thread step with the update on the main thread,
+ * against 52.0–63.1 µs split across both, interleaved).
+ */
+export const SHARED_UPDATE_FROM = 16384;
+/** Chunks a thread gets of a model under two UPDATE_CHUNKs (two, so that a late thread's second goes to the other). */
+const SMALL_CHUNKS_PER_THREAD = 2;
 
 /** Whether the threads share the update of `params` parameters (else the main thread does it alone). */
 export function sharesUpdate(params: number, threads: number): boolean {
-  return threads > 1 && params >= 2 * UPDATE_CHUNK;
+  return threads > 1 && params >= SHARED_UPDATE_FROM;
+}
+
+/**
+ * The update's chunk for `params` parameters on `threads` threads: UPDATE_CHUNK, or for a model
+ * under two of those, two equal chunks a thread, cut at whole cache lines (16 floats).
+ * Why a model as small as the CNN preset's 22,226 parameters shares its update: every thread
+ * reads all the parameters each step, so each core holds them in its cache, and a write to a
+ * line the other core also holds must first take that copy away. On this host that took 20 ns a
+ * line at times and 130 ns at others (the Adam update on the main thread, timed in a CNN run: 40
+ * µs, or 190 µs in some processes, depending on where the host put the two cores), one line after
+ * another. Shared, each thread writes half the lines.
+ */
+export function updateChunk(params: number, threads: number): number {
+  if (params >= 2 * UPDATE_CHUNK) return UPDATE_CHUNK;
+  return Math.ceil(params / (threads * SMALL_CHUNKS_PER_THREAD) / 16) * 16;
 }
 
 /**
@@ -98,12 +119,12 @@ export function sharesUpdate(params: number, threads: number): boolean {
  * the shared counter until none is left, and sums and updates each (reduceAndUpdate). Returns the
  * chunks it took.
  */
-export function updateByChunks(ctrl: Int32Array, params: number, slabs: Float32Array[], add: (dst: Float32Array, src: Float32Array, start: number, end: number, clearSrc: boolean) => void, update: (start: number, end: number) => void, from = 0): number {
+export function updateByChunks(ctrl: Int32Array, params: number, slabs: Float32Array[], add: (dst: Float32Array, src: Float32Array, start: number, end: number, clearSrc: boolean) => void, update: (start: number, end: number) => void, from = 0, chunk = UPDATE_CHUNK): number {
   let taken = 0;
   for (;;) {
-    const start = from + Atomics.add(ctrl, CTRL.NEXT_CHUNK, 1) * UPDATE_CHUNK;
+    const start = from + Atomics.add(ctrl, CTRL.NEXT_CHUNK, 1) * chunk;
     if (start >= params) return taken;
-    reduceAndUpdate(slabs, start, Math.min(params, start + UPDATE_CHUNK), add, update);
+    reduceAndUpdate(slabs, start, Math.min(params, start + chunk), add, update);
     taken++;
   }
 }
