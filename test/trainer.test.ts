@@ -7,7 +7,7 @@ import { csrFromSplit, denseData } from '../src/train/training-data.js';
 import { train } from '../src/train/trainer.js';
 import { evaluateData } from '../src/train/evaluate-data.js';
 import { shardRange } from '../src/train/shard.js';
-import { CTRL, reduceAndUpdate, SHARED_UPDATE_FROM, sharesUpdate, UPDATE_CHUNK, updateByChunks, updateChunk } from '../src/train/protocol.js';
+import { CTRL, reduceAndUpdate, SHARED_UPDATE_FROM, sharesUpdate, spreadRange, UPDATE_CHUNK, updateByChunks, updateChunk } from '../src/train/protocol.js';
 import { mlp, softmaxRegression, SGD, Momentum, Adam, Rng, zeros, fromLayers } from '../src/engine/index.js';
 import { kernelsFor } from '../src/engine/kernels/kernel-set.js';
 import { assertSameBits } from './helpers/bits.js';
@@ -101,6 +101,16 @@ test('the update in chunks: every parameter summed and updated once, whoever cla
     assert.ok(updated.every((u) => u === 1), `${params}: every parameter updated once, with the slabs summed`);
     assert.ok(slabs[1].every((g) => g === 0), `${params}: the other slab is clear after`);
   }
+});
+
+test('spreadRange writes a thread\'s updated range into the other copies of the parameters, and nothing else', () => {
+  const copies = [0, 1, 2].map((c) => Float32Array.from({ length: 40 }, (_, i) => c * 100 + i));
+  copies[1].fill(-1, 8, 24);
+  spreadRange(copies[1], copies, 8, 24);
+  for (const [c, copy] of copies.entries()) {
+    for (let i = 0; i < 40; i++) assert.is(copy[i], i >= 8 && i < 24 ? -1 : c * 100 + i, `copy ${c}, element ${i}`);
+  }
+  spreadRange(copies[0], [copies[0]], 0, 40); // one thread: nothing to do
 });
 
 for (const [title, hidden] of [

@@ -10,7 +10,7 @@
 import { Sequential } from '../src/engine/model/sequential.js';
 import { ShardGradient, shardRange } from '../src/train/shard.js';
 import { claimOrder, computePieces } from '../src/train/pieces.js';
-import { awaitShares, COMMAND_STOP, CTRL, PHASE, shareWord, updateByChunks, updateChunk, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../src/train/protocol.js';
+import { awaitShares, COMMAND_STOP, CTRL, PHASE, shareWord, spreadRange, updateByChunks, updateChunk, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../src/train/protocol.js';
 import { evaluateRange } from '../src/train/evaluate-data.js';
 import { SimdKernels } from '../src/engine/kernels/kernel-set.js';
 import { KernelMemory } from '../src/engine/wasm/kernel-memory.js';
@@ -30,7 +30,9 @@ export default function gradientWorker(task: WorkerTask | null): WorkerResult {
   // scratch (activations, batches) comes from the same arena.
   const memory = task.kernelMemory ? new KernelMemory(task.kernelMemory) : undefined;
   const floats = (f: SharedFloats) => (f instanceof SharedArrayBuffer ? new Float32Array(f) : memory!.at(Float32Array, f.byteOffset, f.length));
-  const params = floats(task.params);
+  // In the data-parallel step this thread reads its own copy of the parameters (protocol.ts, spreadRange).
+  const paramCopies = task.paramCopies?.map(floats) ?? [];
+  const params = paramCopies.length > 0 ? paramCopies[task.shard] : floats(task.params);
   const slabs = task.slabs.map(floats);
   // Its own gradient buffer is the slab of its first piece (its shard's, when the threads split a layer).
   const order = claimOrder(task.threads, task.piecesPerThread, task.shard);
@@ -120,7 +122,11 @@ export default function gradientWorker(task: WorkerTask | null): WorkerResult {
       } else if (phase === PHASE.UPDATE) {
         // Sum the slabs and update the parameters, a chunk at a time, while chunks are left.
         const t = Atomics.load(ctrl, CTRL.STEP);
-        updateByChunks(ctrl, params.length, slabs, addInto, (a, b) => optimizer.stepRange(params, slabs[0], a, b, t, true), 0, updateChunk(params.length, task.threads));
+        const update = (a: number, b: number) => {
+          optimizer.stepRange(params, slabs[0], a, b, t, true);
+          spreadRange(params, paramCopies, a, b);
+        };
+        updateByChunks(ctrl, params.length, slabs, addInto, update, 0, updateChunk(params.length, task.threads));
       } else {
         // This thread's share of a data set's evaluation.
         const set = evaluation[Atomics.load(ctrl, CTRL.EVAL_SET)];

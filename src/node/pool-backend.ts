@@ -6,7 +6,8 @@
  * in turn (protocol.ts, updateChunk), and for each add the slabs in slab order (so a seed and a
  * thread count give bit-identical weights, whoever takes the chunk) and apply the optimiser there:
  * the update is parallel too. A model under SHARED_UPDATE_FROM parameters is updated by the main
- * thread alone, saving a hand-off. A model with a wide dense first layer on sparse data splits that layer by
+ * thread alone, saving a hand-off. Each thread reads its own copy of the parameters (the main
+ * thread the model's), and a thread that updates a range writes it into every copy (spreadRange). A model with a wide dense first layer on sparse data splits that layer by
  * columns instead (first-layer-columns.ts), or, when it has just one hidden layer, splits the
  * whole model by hidden units (hidden-unit-blocks.ts): each thread keeps its block, and `sync`
  * writes the blocks back into the model before anything reads it. A model of one dense layer on
@@ -27,7 +28,7 @@ import { fromPartial, type GradientBackend } from '../train/gradient-backend.js'
 import type { TrainingData } from '../train/training-data.js';
 import { evaluateRange } from '../train/evaluate-data.js';
 import { SpinPolicy } from '../train/spin-policy.js';
-import { COMMAND_STOP, CTRL, PHASE, controlWords, reduceAndUpdate, shareWord, sharesUpdate, updateByChunks, updateChunk, type InjectedFault, type MemoryRegion, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../train/protocol.js';
+import { COMMAND_STOP, CTRL, PHASE, controlWords, reduceAndUpdate, shareWord, sharesUpdate, spreadRange, updateByChunks, updateChunk, type InjectedFault, type MemoryRegion, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../train/protocol.js';
 import type { KernelMemory } from '../engine/wasm/kernel-memory.js';
 import { SimdKernels, type KernelSet } from '../engine/kernels/kernel-set.js';
 import { ShardGradient, shardRange, type StepRandomness } from '../train/shard.js';
@@ -170,6 +171,11 @@ export class PoolBackend implements GradientBackend {
   private readonly tasks: Promise<WorkerResult | void>[];
   private readonly main: ShardGradient;
   private readonly params: Float32Array;
+  /**
+   * In the data-parallel step, every thread's copy of the parameters (protocol.ts, spreadRange):
+   * the model's own first, then each worker's. Empty when the threads split the model otherwise.
+   */
+  private readonly paramCopies: Float32Array[] = [];
   private failure: { shard: number; error: Error } | null = null;
   private closed = false;
   private steps = 0;
@@ -250,6 +256,11 @@ export class PoolBackend implements GradientBackend {
       this.columns = new FirstLayerColumns(model, data, randomness, o.threads, 0, io, optimizer.config(), state);
       columnBuffers = { H: io.H.map(shareable), dH: io.dH.map(shareable) };
     }
+    if (!rows && !units && !split) {
+      this.paramCopies = [model.params, ...Array.from({ length: workers }, () => newFloats(model.paramCount))];
+      this.refreshCopies();
+    }
+    const paramCopies = this.paramCopies.length > 0 ? this.paramCopies.map(shareable) : undefined;
     const optimizerState = Object.fromEntries(Object.entries(state).map(([k, v]) => [k, shareable(v)]));
     this.tasks = Array.from({ length: workers }, (_, w) => {
       const task: WorkerTask = {
@@ -262,6 +273,7 @@ export class PoolBackend implements GradientBackend {
         losses,
         piecesPerThread: perThread,
         params: shareable(model.params),
+        paramCopies,
         slabs: slabBuffers,
         kernelMemory: memory?.memory,
         residentData: residentRegions(memory, data),
@@ -278,6 +290,11 @@ export class PoolBackend implements GradientBackend {
         this.failure ??= { shard: w + 1, error };
       });
     });
+  }
+
+  /** The workers' copies of the parameters set to the model's (while they wait). */
+  private refreshCopies(): void {
+    for (const copy of this.paramCopies) if (copy !== this.params) copy.set(this.params);
   }
 
   /** Tells the workers the policy's current budget. */
@@ -341,8 +358,12 @@ export class PoolBackend implements GradientBackend {
     if (this.failure) this.fail();
     // The first step waits for the workers to start: no reading of how the cores are shared.
     if (this.steps > 0 && this.adaptSpin) this.spin.stepStarts(performance.now(), processCpuMs);
-    // Between steps every worker waits, so the main thread may clear their slabs.
-    if (!this.slabsClear) for (const slab of this.slabs) slab.fill(0);
+    // Between steps every worker waits, so the main thread may clear their slabs and, before the
+    // first step or after a failed one, set their copies of the parameters to the model's.
+    if (!this.slabsClear) {
+      for (const slab of this.slabs) slab.fill(0);
+      this.refreshCopies();
+    }
     this.slabsClear = false;
     this.indices.set(indices.subarray(0, batch));
     Atomics.store(this.ctrl, CTRL.BATCH, batch);
@@ -420,7 +441,10 @@ export class PoolBackend implements GradientBackend {
     // Phase 2: the threads sum the slabs and update the parameters chunk by chunk, each claiming
     // the next chunk when it is free; a small model's update is the main thread's alone, with no phase.
     const add = this.addInto;
-    const step = (a: number, b: number) => this.optimizer.stepRange(this.params, this.slabs[0], a, b, t, true);
+    const step = (a: number, b: number) => {
+      this.optimizer.stepRange(this.params, this.slabs[0], a, b, t, true);
+      spreadRange(this.params, this.paramCopies, a, b);
+    };
     if (sharesUpdate(this.params.length, this.threads)) {
       Atomics.store(this.ctrl, CTRL.NEXT_CHUNK, 0);
       const update = this.startPhase(PHASE.UPDATE);

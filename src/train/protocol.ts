@@ -101,13 +101,10 @@ export function sharesUpdate(params: number, threads: number): boolean {
 
 /**
  * The update's chunk for `params` parameters on `threads` threads: UPDATE_CHUNK, or for a model
- * under two of those, two equal chunks a thread, cut at whole cache lines (16 floats).
- * Why a model as small as the CNN preset's 22,226 parameters shares its update: every thread
- * reads all the parameters each step, so each core holds them in its cache, and a write to a
- * line the other core also holds must first take that copy away. On this host that took 20 ns a
- * line at times and 130 ns at others (the Adam update on the main thread, timed in a CNN run: 40
- * µs, or 190 µs in some processes, depending on where the host put the two cores), one line after
- * another. Shared, each thread writes half the lines.
+ * under two of those, two equal chunks a thread, cut at whole cache lines (16 floats). Adam
+ * takes 33-37 µs over the CNN preset's 22,226 parameters on one thread; shared, each thread
+ * takes half (paired 200 ms windows of 2-thread steps against the main thread updating them
+ * alone, both with a copy of the parameters a thread: medians of the paired ratios 0.973-1.004).
  */
 export function updateChunk(params: number, threads: number): number {
   if (params >= 2 * UPDATE_CHUNK) return UPDATE_CHUNK;
@@ -127,6 +124,24 @@ export function updateByChunks(ctrl: Int32Array, params: number, slabs: Float32A
     reduceAndUpdate(slabs, start, Math.min(params, start + chunk), add, update);
     taken++;
   }
+}
+
+/**
+ * Writes `own`[start, end) into every other copy of the parameters, after a thread updated that
+ * range of its own copy. Why copies at all: with one array of parameters that every thread reads
+ * each step, both cores hold every line of it, and the update's writes must each take the other
+ * core's copy away first, one line after another: 20 ns a line at times and 130 ns at others on
+ * this host (the Adam update of the CNN preset's 22,226 parameters took 47 or 196-202 µs after a
+ * second thread had read them, by process, against 18 µs when it had not; a throwaway test).
+ * With a copy each, a line of a thread's copy is only ever read by that thread, and written by it
+ * or, once a step, by the thread that updated its range: a line written by one core and read by
+ * the other only is handed over ahead (writing a copy the other core had read took 39 µs against 3
+ * µs, in the same test, when the shared array's update took 196).
+ */
+export function spreadRange(own: Float32Array, copies: readonly Float32Array[], start: number, end: number): void {
+  if (copies.length < 2) return;
+  const range = own.subarray(start, end);
+  for (const copy of copies) if (copy !== own) copy.set(range, start);
 }
 
 /**
@@ -198,6 +213,11 @@ export interface WorkerTask {
   piecesPerThread: number;
   /** The parameters: a whole SharedArrayBuffer (JS kernels), or a region of `kernelMemory` (SIMD kernels). */
   params: SharedFloats;
+  /**
+   * In the data-parallel step: every thread's own copy of the parameters, thread 0's (the model's
+   * `params`) first. A thread reads only its own; whoever updates a range writes it into all of them.
+   */
+  paramCopies?: SharedFloats[];
   /** Every piece's gradient slab, piece 0's (the model's own gradient buffer) first. */
   slabs: SharedFloats[];
   /** With SIMD kernels: the model's kernel memory, where the worker instantiates the same kernels. */
