@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadMnist, bundledDataDir } from '../src/node/mnist-files.js';
+import { loadMnist, loadMnistTest, bundledDataDir } from '../src/node/mnist-files.js';
 import { classCounts, fillBatch, oneHot, splitToFloat } from '../src/data/dataset.js';
 import { DataError, OptionError, FormatError } from '../src/engine/errors.js';
 import { writeSyntheticMnist } from './helpers/synthetic-mnist.js';
@@ -114,6 +114,25 @@ test('truncated image file', () => {
   const e = errorOf(() => loadMnist({ dataDir: dir, validationSize: 0 }));
   assert.instance(e, FormatError);
   assert.match(e.message, /truncated: header \[50, 6, 5\] needs 1500 data bytes, found 1493/);
+});
+
+test('the test split alone: the same split as loadMnist gives, without reading the training files', () => {
+  const whole = loadMnist();
+  const alone = loadMnistTest();
+  assert.is(alone.classes, whole.classes);
+  assert.equal({ ...alone.test, pixels: null, labels: null }, { ...whole.test, pixels: null, labels: null });
+  assert.ok(Buffer.from(alone.test.pixels).equals(Buffer.from(whole.test.pixels)), 'the same pixels');
+  assert.ok(Buffer.from(alone.test.labels).equals(Buffer.from(whole.test.labels)), 'the same labels');
+  // Damaged training files: loadMnist fails on them, loadMnistTest never opens them.
+  const dir = writeSyntheticMnist({ train: 50, test: 20 });
+  writeFileSync(join(dir, 'train-images-idx3-ubyte'), Buffer.from([0, 0, 8, 1, 0, 0, 0, 1, 7]));
+  assert.instance(errorOf(() => loadMnist({ dataDir: dir, validationSize: 0 })), FormatError);
+  const test20 = loadMnistTest({ dataDir: dir }).test;
+  assert.is(test20.count, 20);
+  assert.is(test20.features, 30);
+  // A damaged test file is still named.
+  writeFileSync(join(dir, 't10k-images-idx3-ubyte'), Buffer.from([0, 0, 8, 1, 0, 0, 0, 1, 7]));
+  assert.match(errorOf(() => loadMnistTest({ dataDir: dir })).message, /t10k-images-idx3-ubyte: magic 2049, expected 2051 \(images\)/);
 });
 
 test.run();

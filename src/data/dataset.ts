@@ -110,6 +110,12 @@ export function makeMnistData(trainPair: IdxPair, testPair: IdxPair, validationS
   };
 }
 
+/** The test split alone, from its IDX pair (evaluate and report need no other). */
+export function makeTestSplit(testPair: IdxPair, classes = MNIST_CLASSES): Split {
+  const test = checkPair(testPair, classes);
+  return split('test', test, 0, test.count);
+}
+
 /** float32 value of every byte, as read_data_sets computes it: float32(p) * float32(1/255). */
 const SCALE = (() => {
   const t = new Float32Array(256);

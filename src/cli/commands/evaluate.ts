@@ -2,7 +2,8 @@
 import type { Argv } from 'yargs';
 import { describeArchitecture } from '../../engine/layers/layers-text.js';
 import { confusionMatrix } from '../../engine/model/metrics.js';
-import { loadMnist } from '../../node/mnist-files.js';
+import { loadMnist, loadMnistTest } from '../../node/mnist-files.js';
+import { MNIST_CLASSES } from '../../data/dataset.js';
 import { csrFromSplit } from '../../train/training-data.js';
 import { checkModelFits } from '../check-model-fits.js';
 import { inferenceThreads, threadsOption, withInferencePool, type ThreadsArgs } from '../inference-threads.js';
@@ -43,11 +44,13 @@ export async function runEvaluate(args: EvaluateArgs, print: Print = printLine, 
   const threads = inferenceThreads(args, note);
   const { path, ckpt, split, ev } = await withInferencePool(threads, async (pool) => {
     const { path, checkpoint: ckpt } = readCheckpoint(args, note);
-    const mnist = loadMnist({ dataDir: args.dataDir, validationSize: validationSize ?? ckpt.meta.training.validationSize });
-    const split = splitName === 'test' ? mnist.test : mnist.validation;
-    checkModelFits(ckpt.model, split.features, mnist.classes, path);
+    // The test set needs only its own files; the validation set is cut from the training set.
+    const split = splitName === 'test'
+      ? loadMnistTest({ dataDir: args.dataDir }).test
+      : loadMnist({ dataDir: args.dataDir, validationSize: validationSize ?? ckpt.meta.training.validationSize }).validation;
+    checkModelFits(ckpt.model, split.features, MNIST_CLASSES, path);
     // In shared memory (csrFromSplit's default), where the pool's workers read it too.
-    const ev = await pool.evaluate(ckpt.model, csrFromSplit(split, mnist.classes));
+    const ev = await pool.evaluate(ckpt.model, csrFromSplit(split, MNIST_CLASSES));
     return { path, ckpt, split, ev };
   });
   const matrix = confusionMatrix(ev.predictions, ev.labels, ckpt.model.outputSize);

@@ -1,6 +1,6 @@
 /** `mnist-ts report --out DIR`: what a checkpoint's model learned, as images and a page. */
 import type { Argv } from 'yargs';
-import { loadMnist } from '../../node/mnist-files.js';
+import { loadMnistTest } from '../../node/mnist-files.js';
 import { writeReport } from '../../node/report-writer.js';
 import { checkModelFits } from '../check-model-fits.js';
 import { inferenceThreads, threadsOption, withInferencePool, type ThreadsArgs } from '../inference-threads.js';
@@ -28,7 +28,7 @@ export async function runReport(args: ReportArgs, print: Print = printLine, note
   const max = intFlag('max', args.max ?? 50, 0);
   const r = await withInferencePool(inferenceThreads(args, note), async (pool) => {
     const { path, checkpoint: ckpt } = readCheckpoint(args, note);
-    const mnist = loadMnist({ dataDir: args.dataDir, validationSize: ckpt.meta.training.validationSize });
+    const mnist = loadMnistTest({ dataDir: args.dataDir });
     checkModelFits(ckpt.model, mnist.test.features, mnist.classes, path);
     return writeReport(args.out, { model: ckpt.model, meta: ckpt.meta, test: mnist.test, classes: mnist.classes, maxMistakes: max, source: path, pool });
   });
