@@ -18,7 +18,7 @@ import type { Sequential } from '../../engine/model/sequential.js';
 import { pixelScale } from '../../data/dataset.js';
 import { MNIST_SIDE } from '../../data/preprocess.js';
 import { readDigitImage } from '../../node/digit-images.js';
-import { loadMnist } from '../../node/mnist-files.js';
+import { loadMnist, loadMnistTest } from '../../node/mnist-files.js';
 import { writePredictionOutputs, type Prediction } from '../../node/prediction-output.js';
 import { checkpointOption, readCheckpoint, type CheckpointArgs } from '../checkpoint-flag.js';
 import { intFlag, numeric, plural } from '../options.js';
@@ -74,8 +74,8 @@ function datasetInputs(args: PredictArgs, checkpointPath: string, validationSize
   const name = args.from;
   if (name !== 'train' && name !== 'validation' && name !== 'test') throw new OptionError(`--from: '${name}', expected train, validation or test`);
   if (args.index !== undefined && args.count !== undefined) throw new OptionError('--index and --count: give one of them');
-  const mnist = loadMnist({ dataDir: args.dataDir, validationSize });
-  const split = mnist[name];
+  // The test set needs only its own files (loadMnistTest); the others are cut from the training set.
+  const split = name === 'test' ? loadMnistTest({ dataDir: args.dataDir }).test : loadMnist({ dataDir: args.dataDir, validationSize })[name];
   if (split.features !== features) throw new ShapeError(`${checkpointPath}: the model takes ${features} inputs, but ${name} images have ${split.features} pixels`);
   let indices: number[];
   if (args.index !== undefined) {
