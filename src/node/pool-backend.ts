@@ -7,7 +7,8 @@
  * thread count give bit-identical weights, whoever takes the chunk) and apply the optimiser there:
  * the update is parallel too. A model under SHARED_UPDATE_FROM parameters is updated by the main
  * thread alone, saving a hand-off. Each thread reads its own copy of the parameters (the main
- * thread the model's), and a thread that updates a range writes it into every copy (spreadRange). A model with a wide dense first layer on sparse data splits that layer by
+ * thread the model's), and a thread that updates a range writes it into every copy
+ * (spreadRange). A model with a wide dense first layer on sparse data splits that layer by
  * columns instead (first-layer-columns.ts), or, when it has just one hidden layer, splits the
  * whole model by hidden units (hidden-unit-blocks.ts): each thread keeps its block, and `sync`
  * writes the blocks back into the model before anything reads it. A model of one dense layer on

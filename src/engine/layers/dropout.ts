@@ -22,7 +22,7 @@ export class Dropout implements Layer {
   private masked = false;
   /** Steps counted by the layer itself, for forward calls that bring no context. */
   private calls = 0;
-  /** Reseeded for each example: a new generator per example made a tenth of a CNN step's garbage. */
+  /** Reseeded for each example: a new generator per example made over a quarter of a CNN step's garbage. */
   private readonly rng = new Rng();
 
   constructor(readonly rate: number, shape: readonly number[]) {
