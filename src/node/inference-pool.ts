@@ -2,8 +2,9 @@
  * Inference split across threads, for the commands that run a model over thousands of examples
  * (evaluate, report, predict). The main thread computes the first share of a set's chunks and
  * Piscina workers the others, each writing its logits into one shared array. Shares are cut at
- * multiples of the model's evaluation chunk (evaluationChunk), so every chunk is computed exactly as one thread computes it:
- * the logits, and every figure derived from them, are bit-identical whatever the thread count.
+ * multiples of the model's evaluation chunk (evaluationChunk), so every chunk is computed exactly
+ * as one thread computes it: the logits, and every figure derived from them, are bit-identical
+ * whatever the thread count.
  *
  * Each share is one Piscina task. Training drives its workers through shared memory because a
  * task's round trip (~40 µs here) is long beside a training step; beside a share of an evaluation

@@ -102,7 +102,7 @@ export function sharesUpdate(params: number, threads: number): boolean {
 /**
  * The update's chunk for `params` parameters on `threads` threads: UPDATE_CHUNK, or for a model
  * under two of those, two equal chunks a thread, cut at whole cache lines (16 floats). Adam
- * takes 33-37 µs over the CNN preset's 22,226 parameters on one thread; shared, each thread
+ * takes 33-38 µs over the CNN preset's 22,226 parameters on one thread; shared, each thread
  * takes half (paired 200 ms windows of 2-thread steps against the main thread updating them
  * alone, both with a copy of the parameters a thread: medians of the paired ratios 0.973-1.004).
  */
@@ -131,7 +131,7 @@ export function updateByChunks(ctrl: Int32Array, params: number, slabs: Float32A
  * range of its own copy. Why copies at all: with one array of parameters that every thread reads
  * each step, both cores hold every line of it, and the update's writes must each take the other
  * core's copy away first, one line after another: 20 ns a line at times and 130 ns at others on
- * this host (the Adam update of the CNN preset's 22,226 parameters took 47 or 196-202 µs after a
+ * this host (the Adam update of the CNN preset's 22,226 parameters took 47 or 195-202 µs after a
  * second thread had read them, by process, against 18 µs when it had not; a throwaway test).
  * With a copy each, a line of a thread's copy is only ever read by that thread, and written by it
  * or, once a step, by the thread that updated its range: a line written by one core and read by
