@@ -15,6 +15,9 @@
  *   npm run bench -- --rounds 3            the whole sequence three times over: each figure is then the
  *                                          median of its rounds, with their range (the host is shared:
  *                                          one round can be twice as slow as the next)
+ *   npm run bench -- --no-scaling          without the in-process comparison of 1 and 2 threads that
+ *                                          each round runs for each model (bench-scaling.ts, ~20 s for
+ *                                          the CNN), which --json gives as "scaling"
  * The peers run scripts/peers/peer_epochs.py with the first python3 that has the library
  * (python3 on the PATH, then /usr/bin/python3); a missing one is said in one line and skipped.
  */
@@ -25,6 +28,8 @@ import { CNN_LAYERS } from '../src/engine/model/models.js';
 
 const json = process.argv.includes('--json');
 const RUN = fileURLToPath(new URL('./bench-train-run.ts', import.meta.url));
+const SCALING = fileURLToPath(new URL('./bench-scaling.ts', import.meta.url));
+const withScaling = !process.argv.includes('--no-scaling');
 /**
  * Epochs per run (the peers run the same). A run's epochs get faster until V8 has compiled the
  * step's code, about 1,700 steps on 2 threads (README, "Why a 2-thread run's first epochs are
@@ -78,6 +83,14 @@ if (process.argv.includes('--peers')) {
  */
 interface Run { model: string; threads: number; kernels: string; epoch_s: number; epoch_range_s: [number, number]; epoch_rounds_s: number[]; samples_per_s: number; peak_rss_mb: number | null; library?: string }
 const runs: Run[] = [];
+/**
+ * 1 against 2 threads in one process (bench-scaling.ts), a round each: the median over a round's
+ * window triples of the 1-thread window's time a step over the 2-thread one's (ratio), of how much
+ * longer one thread's steps took with the other core busy on work of its own (contention), and
+ * of the 2 threads' ceiling that leaves (2 / contention); `ratio` is the rounds' median.
+ */
+interface Scaling { model: string; kernels: string; ratio: number; ratio_rounds: number[]; ceiling_rounds: number[]; contention_rounds: number[]; step_us_rounds: Record<string, number>[] }
+const scalings: Scaling[] = [];
 
 /** Adds one round's median epoch of a configuration to its run. */
 function record(model: string, threads: number, kernels: string, epochS: number, rss: number | null, library?: string): void {
@@ -108,6 +121,24 @@ for (const model of MODELS) {
       const crowded = out.spin_switches > 0 ? ` (other processes took the cores: the pool stopped spinning ${out.spin_switches} times)` : '';
       if (!json) process.stderr.write(`  ${ROUNDS > 1 ? `round ${round}: ` : ''}${model} threads=${threads} ${out.kernels}: epochs ${out.epoch_seconds.map((s: number) => s.toFixed(3)).join(' ')} s${crowded}\n`);
     }
+    if (threads === 2 && withScaling) {
+      for (const kernels of KERNELS) {
+        const r = spawnSync(process.execPath, [...process.execArgv, SCALING, model, kernels], { encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(`bench scaling ${model} ${kernels} failed: ${r.stderr}`);
+        const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+        let sc = scalings.find((x) => x.model === model && x.kernels === out.kernels);
+        if (!sc) scalings.push((sc = { model, kernels: out.kernels, ratio: 0, ratio_rounds: [], ceiling_rounds: [], contention_rounds: [], step_us_rounds: [] }));
+        sc.ratio_rounds.push(out.ratio);
+        sc.ceiling_rounds.push(out.ceiling);
+        sc.contention_rounds.push(out.contention);
+        sc.step_us_rounds.push(out.step_us);
+        sc.ratio = +median(sc.ratio_rounds).toFixed(3);
+        if (!json) {
+          const us = Object.values(out.step_us as Record<string, number>).map((x) => x.toFixed(0));
+          process.stderr.write(`  ${ROUNDS > 1 ? `round ${round}: ` : ''}${model} ${out.kernels} in one process: a step ${us[0]} µs on 1 thread, ${us[1]} µs with the other core busy, ${us[2]} µs on 2 threads: 2 threads ${out.ratio.toFixed(2)}x as fast as 1 (window triples ${out.ratio_p10_p90.map((x: number) => x.toFixed(2)).join('–')}, 10th–90th percentile), the host's ceiling ${out.ceiling.toFixed(2)}x\n`);
+        }
+      }
+    }
     const peerJob = PEER_JOBS[model];
     for (const peer of peers) {
       if (!peerJob?.peers.includes(peer.name)) continue;
@@ -127,7 +158,7 @@ function byRound(ratio: (round: number) => number): string {
 }
 
 if (json) {
-  console.log(JSON.stringify({ runs }));
+  console.log(JSON.stringify({ runs, scaling: scalings }));
 } else {
   console.log(`model     threads  kernels  epoch (median)${ROUNDS > 1 ? `  range over ${ROUNDS} rounds` : ''}   samples/s   peak RSS`);
   for (const r of runs) {
@@ -139,6 +170,8 @@ if (json) {
     for (const kernels of new Set(runs.map((r) => r.kernels))) {
       const [one, two] = [1, 2].map((t) => runs.find((r) => r.model === model && r.threads === t && r.kernels === kernels));
       if (one && two) console.log(`${model} (${kernels}): 2 threads are ${(one.epoch_s / two.epoch_s).toFixed(2)}x as fast as 1${byRound((i) => one.epoch_rounds_s[i] / two.epoch_rounds_s[i])}`);
+      const sc = scalings.find((x) => x.model === model && x.kernels === kernels);
+      if (sc) console.log(`${model} (${kernels}): in one process, window by window, 2 threads' steps are ${sc.ratio.toFixed(2)}x as fast as 1${byRound((i) => sc.ratio_rounds[i])}; the host's ceiling ${median(sc.ceiling_rounds).toFixed(2)}x${byRound((i) => sc.ceiling_rounds[i])}`);
     }
     const js = runs.find((r) => r.model === model && r.threads === 2 && r.kernels === 'js');
     const simd = runs.find((r) => r.model === model && r.threads === 2 && r.kernels === 'simd');
