@@ -152,14 +152,28 @@ test('bad inputs: one line each, the rest still predicted, non-zero exit', async
 
 test('a model whose shapes do not fit the data: one line', () => {
   const syn = writeSyntheticMnist({ rows: 32, cols: 32, train: 20, test: 10 });
-  const r = runCli(['predict', '--checkpoint', modelPath, '--from', 'test', '--data-dir', syn, '--validation-size', '5']);
+  const r = runCli(['predict', '--checkpoint', modelPath, '--from', 'test', '--data-dir', syn]);
   assert.is(r.code, 1);
   assert.match(r.stderr, /^mnist-ts: .*model\.safetensors: the model takes 784 inputs, but test images have 1024 pixels\n$/);
-  const e = runCli(['evaluate', '--checkpoint', modelPath, '--data-dir', syn, '--validation-size', '5']);
+  const e = runCli(['evaluate', '--checkpoint', modelPath, '--data-dir', syn]);
   assert.match(e.stderr, /the model takes 784 inputs, but the images have 1024 pixels/);
+  const v = runCli(['evaluate', '--checkpoint', modelPath, '--data-dir', syn, '--split', 'validation', '--validation-size', '5']);
+  assert.match(v.stderr, /the model takes 784 inputs, but the images have 1024 pixels/);
   const none = runCli(['predict', '--checkpoint', modelPath]);
   assert.is(none.code, 2);
   assert.match(none.stderr, /nothing to predict/);
+});
+
+test('--validation-size where no validation split is read: refused, exit 2', () => {
+  const e = runCli(['evaluate', '--checkpoint', modelPath, '--validation-size', '5000']);
+  assert.is(e.code, 2);
+  assert.is(e.stderr, 'mnist-ts: --validation-size: sizes the validation split, cut from the training set; this is --split test\n');
+  const fromTest = runCli(['predict', '--checkpoint', modelPath, '--from', 'test', '--validation-size', '5000']);
+  assert.is(fromTest.code, 2);
+  assert.match(fromTest.stderr, /^mnist-ts: --validation-size: .* for --from train or validation; this is --from test\n$/);
+  const files = runCli(['predict', '--checkpoint', modelPath, 'digit.png', '--validation-size', '5000']);
+  assert.is(files.code, 2);
+  assert.match(files.stderr, /this is a prediction of image files\n$/);
 });
 
 test.run();

@@ -4,6 +4,7 @@ import { describeArchitecture } from '../../engine/layers/layers-text.js';
 import { confusionMatrix } from '../../engine/model/metrics.js';
 import { loadMnist, loadMnistTest } from '../../node/mnist-files.js';
 import { MNIST_CLASSES } from '../../data/dataset.js';
+import { OptionError } from '../../engine/errors.js';
 import { csrFromSplit } from '../../train/training-data.js';
 import { checkModelFits } from '../check-model-fits.js';
 import { inferenceThreads, threadsOption, withInferencePool, type ThreadsArgs } from '../inference-threads.js';
@@ -22,7 +23,7 @@ export function evaluateOptions<T>(y: Argv<T>) {
   return checkpointOption(y)
     .option('split', { type: 'string', requiresArg: true, describe: 'test | validation (default: test)' })
     .option('data-dir', { type: 'string', requiresArg: true, describe: 'folder with the four MNIST IDX files (raw or .gz)' })
-    .option('validation-size', numeric("validation images (default: the checkpoint's training setting)"))
+    .option('validation-size', numeric("validation images, with --split validation (default: the checkpoint's training setting)"))
     .option('json', { type: 'boolean', describe: 'one JSON object instead of text' })
     .option('threads', threadsOption)
     .example('$0 evaluate', `the model npm start saved, on the 10000 test images`)
@@ -41,6 +42,7 @@ export function formatConfusion(matrix: number[][]): string[] {
 export async function runEvaluate(args: EvaluateArgs, print: Print = printLine, note: Print = noteLine): Promise<void> {
   const splitName = choiceFlag('split', args.split ?? 'test', ['test', 'validation'] as const);
   const validationSize = args.validationSize === undefined ? undefined : intFlag('validation-size', args.validationSize, 0);
+  if (validationSize !== undefined && splitName === 'test') throw new OptionError('--validation-size: sizes the validation split, cut from the training set; this is --split test');
   const threads = inferenceThreads(args, note);
   const { path, ckpt, split, ev } = await withInferencePool(threads, async (pool) => {
     const { path, checkpoint: ckpt } = readCheckpoint(args, note);

@@ -52,7 +52,7 @@ export function predictOptions<T>(y: Argv<T>) {
     .option('recursive', { type: 'boolean', describe: 'read the images in subfolders of the folders given too (default: the folder itself only)' })
     .option('out', { type: 'string', requiresArg: true, describe: 'folder for predictions.csv, predictions.json, previews/ and contact-sheet.png' })
     .option('data-dir', { type: 'string', requiresArg: true, describe: 'folder with the four MNIST IDX files (with --from)' })
-    .option('validation-size', numeric("validation images (default: the checkpoint's setting)"))
+    .option('validation-size', numeric("validation images, with --from train or validation (default: the checkpoint's setting)"))
     .option('json', { type: 'boolean', describe: 'print the predictions as JSON instead of a table' })
     .option('threads', threadsOption)
     .example('$0 predict my-digits/ photo.jpg --out out/', 'your own images, with previews and a contact sheet in out/')
@@ -203,6 +203,9 @@ export async function runPredict(args: PredictArgs, print: Print = printLine, wa
   const files = args.inputs ?? [];
   if (files.length > 0 && args.from) throw new OptionError('--from: predicts data-set images; give either --from or image files, not both');
   if (files.length === 0 && !args.from) throw new OptionError('nothing to predict: give image files or folders, or --from train|validation|test');
+  if (args.validationSize !== undefined && args.from !== 'train' && args.from !== 'validation') {
+    throw new OptionError(`--validation-size: sizes the validation split, cut from the training set, for --from train or validation; this is ${args.from ? `--from ${args.from}` : 'a prediction of image files'}`);
+  }
   const threads = inferenceThreads(args, note);
   const { path: checkpointPath, checkpoint: ckpt } = readCheckpoint(args, note);
   const model = ckpt.model;
