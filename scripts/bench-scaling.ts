@@ -22,11 +22,14 @@ import { createBackend } from '../src/node/create-backend.js';
 import { BatchSampler } from '../src/data/batches.js';
 import { kernelsFor, resolveKernelPath } from '../src/engine/kernels/kernel-set.js';
 import type { GradientBackend } from '../src/train/gradient-backend.js';
-import { benchJob } from './bench-job.js';
+import { BENCH_KERNELS, BENCH_MODELS, benchJob, checkChoices, refuse } from './bench-job.js';
 import { BUSY, IDLE, NEIGHBOUR, STOP, WARMING, type NeighbourTask } from './bench-neighbour.js';
 
 const [model = 'cnn', path = 'simd', triplesArg = '24'] = process.argv.slice(2);
+checkChoices('bench-scaling: model', [model], BENCH_MODELS);
+checkChoices('bench-scaling: kernels', [path], BENCH_KERNELS);
 const TRIPLES = Number(triplesArg);
+if (!(Number.isInteger(TRIPLES) && TRIPLES >= 1)) refuse(`bench-scaling: ${triplesArg} window triples, expected a whole number >= 1`);
 /**
  * Steps each model takes before the windows: one epoch, and at least the ~1,700 steps that V8
  * takes to compile a 2-thread run's step (README, "Why a 2-thread run's first epochs are slow").

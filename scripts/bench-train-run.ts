@@ -10,9 +10,11 @@ import { createBackend } from '../src/node/create-backend.js';
 import { PoolBackend } from '../src/node/pool-backend.js';
 import { train } from '../src/train/trainer.js';
 import { kernelsFor, resolveKernelPath } from '../src/engine/kernels/kernel-set.js';
-import { benchJob } from './bench-job.js';
+import { BENCH_KERNELS, BENCH_MODELS, benchJob, checkChoices } from './bench-job.js';
 
 const [model = 'softmax', threadsArg = '1', epochsArg = '5', path = 'js', spin = 'adapt'] = process.argv.slice(2);
+checkChoices('bench-train-run: model', [model], BENCH_MODELS);
+checkChoices('bench-train-run: kernels', [path], BENCH_KERNELS);
 const threads = Number(threadsArg);
 const epochs = Number(epochsArg);
 const kernels = kernelsFor(resolveKernelPath(path));

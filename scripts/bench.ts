@@ -25,6 +25,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { bundledDataDir } from '../src/node/mnist-files.js';
 import { CNN_LAYERS } from '../src/engine/model/models.js';
+import { BENCH_KERNELS, BENCH_MODELS, checkChoices, refuse } from './bench-job.js';
 
 const json = process.argv.includes('--json');
 const RUN = fileURLToPath(new URL('./bench-train-run.ts', import.meta.url));
@@ -43,12 +44,16 @@ const withScaling = !process.argv.includes('--no-scaling');
 const EPOCHS: Record<string, number> = { softmax: 25, mlp: 12, 'mlp-dense': 3, cnn: 4 };
 const listArg = (flag: string, all: string[]) => {
   const at = process.argv.indexOf(flag);
-  return at > 0 ? process.argv[at + 1].split(',') : all;
+  if (at < 0) return all;
+  const value = process.argv[at + 1];
+  return value === undefined || value.startsWith('--') ? refuse(`${flag}: expected a value after it`) : value.split(',');
 };
-const MODELS = listArg('--models', ['softmax', 'mlp', 'mlp-dense', 'cnn']);
-const KERNELS = listArg('--kernels', ['js', 'simd']);
+const MODELS = listArg('--models', BENCH_MODELS);
+const KERNELS = listArg('--kernels', BENCH_KERNELS);
+checkChoices('--models', MODELS, BENCH_MODELS);
+checkChoices('--kernels', KERNELS, BENCH_KERNELS);
 const ROUNDS = Number(listArg('--rounds', ['1'])[0]);
-if (!(Number.isInteger(ROUNDS) && ROUNDS >= 1)) throw new Error(`--rounds: ${ROUNDS}, expected a whole number >= 1`);
+if (!(Number.isInteger(ROUNDS) && ROUNDS >= 1)) refuse(`--rounds: ${listArg('--rounds', ['1'])[0]}, expected a whole number >= 1`);
 const SAMPLES_PER_EPOCH = 55000;
 const PEER_SCRIPT = fileURLToPath(new URL('./peers/peer_epochs.py', import.meta.url));
 /** The peer script's job for each model: which peers run it, and its arguments after the data folder. */
