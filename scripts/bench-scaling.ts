@@ -19,6 +19,7 @@
 import { Piscina } from 'piscina';
 import { loadMnist } from '../src/node/mnist-files.js';
 import { createBackend } from '../src/node/create-backend.js';
+import { PoolBackend } from '../src/node/pool-backend.js';
 import { BatchSampler } from '../src/data/batches.js';
 import { kernelsFor, resolveKernelPath } from '../src/engine/kernels/kernel-set.js';
 import type { GradientBackend } from '../src/train/gradient-backend.js';
@@ -122,6 +123,8 @@ try {
     contention_p10_p90: spread(contention),
     ceiling: r3(quantile(ceilings, 0.5)),
     ceiling_p10_p90: spread(ceilings),
+    // A pool that stopped spinning found the cores taken by other processes (spin-policy.ts).
+    pool_spin_switches: pool.backend instanceof PoolBackend ? pool.backend.spin.switches : 0,
   }));
 } finally {
   Atomics.store(control, NEIGHBOUR.RUN, STOP);

@@ -140,7 +140,7 @@ for (const model of MODELS) {
         sc.ratio = +median(sc.ratio_rounds).toFixed(3);
         if (!json) {
           const us = Object.values(out.step_us as Record<string, number>).map((x) => x.toFixed(0));
-          process.stderr.write(`  ${ROUNDS > 1 ? `round ${round}: ` : ''}${model} ${out.kernels} in one process: a step ${us[0]} µs on 1 thread, ${us[1]} µs with the other core busy, ${us[2]} µs on 2 threads: 2 threads ${out.ratio.toFixed(2)}x as fast as 1 (window triples ${out.ratio_p10_p90.map((x: number) => x.toFixed(2)).join('–')}, 10th–90th percentile), the host's ceiling ${out.ceiling.toFixed(2)}x\n`);
+          process.stderr.write(`  ${ROUNDS > 1 ? `round ${round}: ` : ''}${model} ${out.kernels} in one process: a step ${us[0]} µs on 1 thread, ${us[1]} µs with the other core busy, ${us[2]} µs on 2 threads: 2 threads ${out.ratio.toFixed(2)}x as fast as 1 (window triples ${out.ratio_p10_p90.map((x: number) => x.toFixed(2)).join('–')}, 10th–90th percentile), the host's ceiling ${out.ceiling.toFixed(2)}x${out.pool_spin_switches > 0 ? ` (other processes took the cores: the pool stopped spinning ${out.pool_spin_switches} times)` : ''}\n`);
         }
       }
     }
