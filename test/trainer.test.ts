@@ -282,6 +282,12 @@ test('the pool evaluates the sets it was given split across its threads: the sam
     const alone = evaluateData(model, validation);
     const backend = createBackend(model, train, new Adam(0.001), 2, 64, { evaluation: [validation] });
     try {
+      // Parameters written after the backend was made, before its first step (which the library
+      // allows): the workers evaluate them too, not the copies they were given at the start.
+      model.initialize(6);
+      const rewritten = evaluateData(model, validation);
+      assert.not.equal(rewritten.accuracy, alone.accuracy, `${path}: new parameters`);
+      assert.is((await backend.evaluate(validation)).accuracy, rewritten.accuracy, `${path}: parameters written before the first step`);
       await backend.step(Int32Array.from({ length: 64 }, (_, i) => i * 7), 64, 1); // the model moves on: evaluate after a step
       const moved = evaluateData(model, validation);
       assert.not.equal(moved.accuracy, alone.accuracy, `${path}: the step changed the model`);

@@ -462,6 +462,9 @@ export class PoolBackend implements GradientBackend {
     await this.sync();
     const set = this.evaluation.indexOf(data);
     if (set < 0) return fromPartial(evaluateRange(this.model, data, 0, data.count), data.count);
+    // Before the first step the model's parameters may have been written since the workers'
+    // copies were set (the library allows it), as step() knows.
+    if (!this.slabsClear) this.refreshCopies();
     Atomics.store(this.ctrl, CTRL.EVAL_SET, set);
     const seq = this.startPhase(PHASE.EVALUATE);
     const [start, end] = shardRange(data.count, this.threads, 0);
