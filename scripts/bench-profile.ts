@@ -4,8 +4,9 @@
  * waits for the workers. Each is timed by wrapping it, over an epoch of steps after an epoch of
  * warm-up; the wrappers cost about 0.1 µs a call. The workers are not wrapped: with 2 threads,
  * the main thread's shard and its waiting time show the balance.
- *   npm run bench:profile -- softmax|mlp|cnn [--layers TEXT] [--kernels simd|js] [--threads N] [--steps N]
- * (--layers: another architecture with the CNN's recipe, e.g. an earlier preset.)
+ *   npm run bench:profile -- softmax|mlp|cnn [--layers TEXT] [--kernels simd|js] [--threads N] [--steps N] [--batch N]
+ * (--layers: another architecture with the CNN's recipe, e.g. an earlier preset; --batch: the
+ * examples a step, the recipe's by default.)
  */
 import { loadMnist } from '../src/node/mnist-files.js';
 import { csrFromSplit } from '../src/train/training-data.js';
@@ -30,7 +31,7 @@ const data = csrFromSplit(mnist.train, 10, kernels.allocator);
 const net = model === 'cnn' ? cnn({ layers: flag('layers', CNN_LAYERS) }, { kernels }) : model === 'mlp' ? mlp({ hidden: [256] }, { kernels }) : softmaxRegression({}, { kernels });
 net.initialize(0);
 const optimizer = model === 'cnn' ? new Adam(0.002) : new SGD(model === 'mlp' ? 0.1 : 0.01);
-const batch = model === 'cnn' ? 64 : 100;
+const batch = Number(flag('batch', model === 'cnn' ? '64' : '100'));
 const steps = Number(flag('steps', String(stepsPerEpoch(data.count, batch))));
 
 const totals = new Map<string, { ms: number; calls: number }>();

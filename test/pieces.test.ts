@@ -6,6 +6,7 @@ import { PoolBackend } from '../src/node/pool-backend.js';
 import { csrFromSplit } from '../src/train/training-data.js';
 import { train } from '../src/train/trainer.js';
 import { claimOrder, claimPiece, piecesPerThread } from '../src/train/pieces.js';
+import { passSize, ShardGradient } from '../src/train/shard.js';
 import { claimWord, controlWords } from '../src/train/protocol.js';
 import { cnn, Momentum, mlp, softmaxRegression } from '../src/engine/index.js';
 import type { InjectedFault } from '../src/train/protocol.js';
@@ -41,6 +42,35 @@ test('convolutional models are cut into two pieces a thread, others into one', (
   assert.is(piecesPerThread(cnn()), 2);
   assert.is(piecesPerThread(mlp({ hidden: [32] })), 1);
   assert.is(piecesPerThread(softmaxRegression()), 1);
+});
+
+test('a convolutional model\'s range goes through the layers in passes of 32 examples, with the whole range\'s gradient and loss', () => {
+  assert.is(passSize(cnn()), 32);
+  assert.is(passSize(mlp({ hidden: [32] })), Infinity);
+  // The preset has dropout, whose masks depend on an example's position in the batch; the shifts too.
+  const randomness = { seed: 5, augment: { shift: 1, channels: 1, height: 28, width: 28 } };
+  const indices = Int32Array.from({ length: 70 }, (_, i) => 3 * i + 1);
+  const run = (pass?: number) => {
+    const model = cnn({}, { kernels }).initialize(2);
+    const sizes: number[] = [];
+    const forward = model.forward.bind(model);
+    model.forward = (x, batch, ...rest) => (sizes.push(batch), forward(x, batch, ...rest));
+    model.zeroGrad();
+    const loss = new ShardGradient(model, data, randomness, pass).compute(indices, 3, 70, 80, 7);
+    return { loss, grads: Float32Array.from(model.grads), sizes };
+  };
+  const passes = run();
+  const whole = run(Infinity);
+  assert.equal(passes.sizes, [32, 32, 3]);
+  assert.equal(whole.sizes, [67]);
+  assert.ok(Math.abs(passes.loss - whole.loss) < 1e-6 * whole.loss, `loss ${passes.loss} against ${whole.loss}`);
+  let worst = 0;
+  let scale = 0;
+  for (let i = 0; i < whole.grads.length; i++) {
+    worst = Math.max(worst, Math.abs(passes.grads[i] - whole.grads[i]));
+    scale = Math.max(scale, Math.abs(whole.grads[i]));
+  }
+  assert.ok(scale > 0 && worst < 1e-5 * scale, `gradients differ by ${worst}, largest ${scale}`);
 });
 
 /** 2-thread training of an MLP 784-32-10 for 20 steps, with its batches in `perThread` pieces a thread. */
