@@ -1,7 +1,8 @@
 /**
  * A pool worker: one task per training run. It waits for the main thread to start a phase, does
- * its part (the gradients of the pieces of the batch it claims, each into its slab; the sum of
- * the slabs and the optimiser's update over the chunks of the parameters it claims; or its share
+ * its part (the gradients of the pieces of the batch it claims, each into its slab, and a
+ * thread's pieces summed when it computed the last of them; the sum of the groups and the
+ * optimiser's update over the chunks of the parameters it claims; or its share
  * of an evaluation; or, when the threads split the first layer by columns, one of that step's
  * three phases or a sync of its block into the model; or, when they split the model by hidden
  * units or by input rows, a whole step), and says it is done.
@@ -10,6 +11,7 @@
 import { Sequential } from '../src/engine/model/sequential.js';
 import { ShardGradient, shardRange } from '../src/train/shard.js';
 import { claimOrder, computePieces } from '../src/train/pieces.js';
+import { chunkOrder, groupSlabs, updateChunks } from '../src/train/slab-update.js';
 import { awaitShares, COMMAND_STOP, CTRL, PHASE, shareWord, spreadRange, updateByChunks, updateChunk, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../src/train/protocol.js';
 import { evaluateRange } from '../src/train/evaluate-data.js';
 import { SimdKernels } from '../src/engine/kernels/kernel-set.js';
@@ -45,8 +47,12 @@ export default function gradientWorker(task: WorkerTask | null): WorkerResult {
   const evaluation = task.evaluation.map((e) => view(e.data, e.resident));
   const results = new Float64Array(task.results);
   const shard = new ShardGradient(model, data, task.randomness);
-  const pieces = { ctrl, threads: task.threads, order, slabs, losses };
   const addInto = model.kernels.addInto.bind(model.kernels);
+  const pieces = { ctrl, threads: task.threads, order, slabs, losses, add: addInto };
+  // Its part in an update phase: its own chunks of the parameters first, summed into its group's slab.
+  const chunk = updateChunk(params.length, task.threads);
+  const chunkCount = Math.ceil(params.length / chunk);
+  const chunks = { ctrl, threads: task.threads, pieces: slabs.length, w: task.shard, order: chunkOrder(chunkCount, task.threads, task.shard), params: params.length, chunk, groups: groupSlabs(slabs, task.threads), add: addInto };
   const optimizer = optimizerFromConfig(task.optimizer);
   optimizer.useKernels(model.kernels);
   const sharedState = Object.fromEntries(Object.entries(task.optimizerState).map(([k, b]) => [k, floats(b)]));
@@ -120,13 +126,12 @@ export default function gradientWorker(task: WorkerTask | null): WorkerResult {
       } else if (phase === PHASE.SYNC) {
         (columns ?? byShares)!.store();
       } else if (phase === PHASE.UPDATE) {
-        // Sum the slabs and update the parameters, a chunk at a time, while chunks are left.
+        // Sum the groups and update the parameters, a chunk at a time: this thread's own, then any left.
         const t = Atomics.load(ctrl, CTRL.STEP);
-        const update = (a: number, b: number) => {
-          optimizer.stepRange(params, slabs[0], a, b, t, true);
+        updateChunks(chunks, seen, (sum, a, b) => {
+          optimizer.stepRange(params, sum, a, b, t, true);
           spreadRange(params, paramCopies, a, b);
-        };
-        updateByChunks(ctrl, params.length, slabs, addInto, update, 0, updateChunk(params.length, task.threads));
+        });
       } else {
         // This thread's share of a data set's evaluation.
         const set = evaluation[Atomics.load(ctrl, CTRL.EVAL_SET)];

@@ -2,10 +2,11 @@
  * Data-parallel training on a Piscina pool. With T threads the batch is cut into contiguous
  * pieces, one or a few per thread (pieces.ts), each with its gradient slab (piece 0's is the
  * model's own gradient buffer): every thread computes its own pieces, then takes over any that a
- * slower thread has not started. Then the threads claim chunks of the parameters
- * in turn (protocol.ts, updateChunk), and for each add the slabs in slab order (so a seed and a
- * thread count give bit-identical weights, whoever takes the chunk) and apply the optimiser there:
- * the update is parallel too. A model under SHARED_UPDATE_FROM parameters is updated by the main
+ * slower thread has not started, and a thread's pieces are summed into its group's slab. Then the
+ * threads claim chunks of the parameters, their own first (slab-update.ts, protocol.ts's
+ * updateChunk), and for each add the groups' slabs in group order (so a seed and a thread count
+ * give bit-identical weights, whoever takes the chunk) and apply the optimiser there: the update
+ * is parallel too. A model under SHARED_UPDATE_FROM parameters is updated by the main
  * thread alone, saving a hand-off. Each thread reads its own copy of the parameters (the main
  * thread the model's), and a thread that updates a range writes it into every copy
  * (spreadRange). A model with a wide dense first layer on sparse data splits that layer by
@@ -29,11 +30,12 @@ import { fromPartial, type GradientBackend } from '../train/gradient-backend.js'
 import type { TrainingData } from '../train/training-data.js';
 import { evaluateRange } from '../train/evaluate-data.js';
 import { SpinPolicy } from '../train/spin-policy.js';
-import { COMMAND_STOP, CTRL, PHASE, controlWords, reduceAndUpdate, shareWord, sharesUpdate, spreadRange, updateByChunks, updateChunk, type InjectedFault, type MemoryRegion, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../train/protocol.js';
+import { COMMAND_STOP, CTRL, PHASE, controlWords, shareWord, sharesUpdate, spreadRange, updateByChunks, updateChunk, type InjectedFault, type MemoryRegion, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../train/protocol.js';
 import type { KernelMemory } from '../engine/wasm/kernel-memory.js';
 import { SimdKernels, type KernelSet } from '../engine/kernels/kernel-set.js';
 import { ShardGradient, shardRange, type StepRandomness } from '../train/shard.js';
 import { claimOrder, computePieces, piecesPerThread, type PieceWork } from '../train/pieces.js';
+import { chunkOrder, groupSlabs, resetGroups, sumGroupsInto, updateChunks, type ChunkWork } from '../train/slab-update.js';
 import { FirstLayerColumns, columnBlock, splitFirstLayer } from '../train/first-layer-columns.js';
 import { HiddenUnitBlock, splitHiddenUnits } from '../train/hidden-unit-blocks.js';
 import { columnCuts, InputRowBlock, splitInputRows } from '../train/input-row-blocks.js';
@@ -167,6 +169,10 @@ export class PoolBackend implements GradientBackend {
   private readonly slabs: Float32Array[];
   /** The main thread's part in a gradients phase: its claim order over the pieces, their slabs and losses. */
   private readonly pieces: PieceWork;
+  /** The main thread's part in an update phase (slab-update.ts), when the threads share the update. */
+  private readonly chunks?: ChunkWork;
+  /** Each thread's group slab, where its pieces' gradients are summed (slab-update.ts). */
+  private readonly groups: Float32Array[];
   /** Pieces the main thread has computed that were a worker's own, over the run. */
   piecesTakenOver = 0;
   private readonly tasks: Promise<WorkerResult | void>[];
@@ -213,10 +219,13 @@ export class PoolBackend implements GradientBackend {
     const perThread = rows || units || split ? 1 : (o.piecesPerThread ?? piecesPerThread(model));
     if (!(Number.isInteger(perThread) && perThread >= 1)) throw new MnistTsError(`PoolBackend: ${perThread} pieces a thread, expected a whole number from 1`);
     const pieces = o.threads * perThread;
+    const shared = sharesUpdate(model.paramCount, o.threads);
+    const chunk = updateChunk(model.paramCount, o.threads);
+    const chunks = shared ? Math.ceil(model.paramCount / chunk) : 0;
     this.addInto = model.kernels.addInto.bind(model.kernels);
     this.spin = new SpinPolicy(o.threads, o.spinMs ?? spinBudget(o.threads));
     this.adaptSpin = o.adaptSpin ?? true;
-    const control = sharedBuffer(controlWords(o.threads, pieces) * 4);
+    const control = sharedBuffer(controlWords(o.threads, pieces, chunks) * 4);
     const indices = sharedBuffer(o.maxBatch * 4);
     const losses = sharedBuffer(pieces * 8);
     const results = sharedBuffer(o.threads * 16);
@@ -234,7 +243,9 @@ export class PoolBackend implements GradientBackend {
     const memory = model.kernels instanceof SimdKernels ? model.kernels.allocator : undefined;
     const newSlab = () => (memory ? memory.f32(model.paramCount) : new Float32Array(sharedBuffer(model.paramCount * 4)));
     this.slabs = [model.grads, ...Array.from({ length: pieces - 1 }, newSlab)];
-    this.pieces = { ctrl: this.ctrl, threads: o.threads, order: claimOrder(o.threads, perThread, 0), slabs: this.slabs, losses: this.losses };
+    this.pieces = { ctrl: this.ctrl, threads: o.threads, order: claimOrder(o.threads, perThread, 0), slabs: this.slabs, losses: this.losses, add: this.addInto };
+    this.groups = groupSlabs(this.slabs, o.threads);
+    if (shared) this.chunks = { ctrl: this.ctrl, threads: o.threads, pieces, w: 0, order: chunkOrder(chunks, o.threads, 0), params: model.paramCount, chunk, groups: this.groups, add: this.addInto };
     const shareable = (a: Float32Array): SharedFloats => (memory ? { byteOffset: a.byteOffset, length: a.length } : (a.buffer as SharedArrayBuffer));
     this.workers = o.workers ?? new GradientWorkers(o.threads);
     this.pool = this.workers.take(o.threads);
@@ -432,27 +443,27 @@ export class PoolBackend implements GradientBackend {
 
   /** A data-parallel step: gradients by pieces, then the update by chunks (or by the main thread alone). */
   private async stepByShards(batch: number, t: number): Promise<number> {
-    // Phase 1: gradients, the pieces claimed by the threads (the main thread's own first).
+    // Phase 1: gradients, the pieces claimed by the threads (the main thread's own first), each
+    // thread's summed into its group's slab.
+    resetGroups(this.ctrl, this.threads, this.slabs.length);
     const gradients = this.startPhase(PHASE.GRADIENTS);
     this.piecesTakenOver += computePieces(this.main, this.pieces, this.indices, batch, t, gradients);
     await this.waitFor(gradients);
     // Added in piece order, whoever computed them.
     let loss = 0;
     for (let p = 0; p < this.slabs.length; p++) loss += this.losses[p];
-    // Phase 2: the threads sum the slabs and update the parameters chunk by chunk, each claiming
-    // the next chunk when it is free; a small model's update is the main thread's alone, with no phase.
-    const add = this.addInto;
-    const step = (a: number, b: number) => {
-      this.optimizer.stepRange(this.params, this.slabs[0], a, b, t, true);
+    // Phase 2: the threads sum the groups and update the parameters chunk by chunk, each its own
+    // chunks first (slab-update.ts); a small model's update is the main thread's alone, with no phase.
+    const update = (sum: Float32Array, a: number, b: number) => {
+      this.optimizer.stepRange(this.params, sum, a, b, t, true);
       spreadRange(this.params, this.paramCopies, a, b);
     };
-    if (sharesUpdate(this.params.length, this.threads)) {
-      Atomics.store(this.ctrl, CTRL.NEXT_CHUNK, 0);
-      const update = this.startPhase(PHASE.UPDATE);
-      updateByChunks(this.ctrl, this.params.length, this.slabs, add, step, 0, updateChunk(this.params.length, this.threads));
-      await this.waitFor(update);
+    if (this.chunks) {
+      const seq = this.startPhase(PHASE.UPDATE);
+      updateChunks(this.chunks, seq, update);
+      await this.waitFor(seq);
     } else {
-      reduceAndUpdate(this.slabs, 0, this.params.length, add, step);
+      update(sumGroupsInto(this.groups, 0, 0, this.params.length, this.addInto), 0, this.params.length);
     }
     return loss;
   }

@@ -12,6 +12,7 @@
  */
 import type { Sequential } from '../engine/model/sequential.js';
 import { claimWord } from './protocol.js';
+import { claim, pieceDone, type AddInto } from './slab-update.js';
 import { shardRange, type ShardGradient } from './shard.js';
 
 /**
@@ -42,12 +43,7 @@ export function claimOrder(threads: number, perThread: number, w: number): numbe
  * never take a piece of a newer one.
  */
 export function claimPiece(ctrl: Int32Array, threads: number, p: number, seq: number): boolean {
-  const word = claimWord(threads, p);
-  for (;;) {
-    const last = Atomics.load(ctrl, word);
-    if (last >= seq) return false;
-    if (Atomics.compareExchange(ctrl, word, last, seq) === last) return true;
-  }
+  return claim(ctrl, claimWord(threads, p), seq);
 }
 
 /** What a thread needs to compute the pieces it claims. */
@@ -60,16 +56,19 @@ export interface PieceWork {
   slabs: Float32Array[];
   /** Each piece's summed loss. */
   losses: Float64Array;
+  /** A kernel set's addInto, for the sum of a thread's pieces (slab-update.ts, pieceDone). */
+  add: AddInto;
 }
 
 /**
  * Claims and computes pieces of phase `seq` in `work.order` until every piece is taken: each
  * piece's gradient into its slab (the model's gradient views moved there for it, and back to its
- * own buffer after), its summed loss into its slot. Returns the number of pieces this thread
- * computed that were another thread's own.
+ * own buffer after), its summed loss into its slot; the thread that computes a thread's last
+ * piece adds that thread's slabs into its first (pieceDone). Returns the number of pieces this
+ * thread computed that were another thread's own.
  */
 export function computePieces(gradient: ShardGradient, work: PieceWork, indices: Int32Array, batch: number, step: number, seq: number): number {
-  const { ctrl, threads, order, slabs, losses } = work;
+  const { ctrl, threads, order, slabs, losses, add } = work;
   const model = gradient.model;
   const perThread = slabs.length / threads;
   const home = Math.floor(order[0] / perThread);
@@ -80,6 +79,7 @@ export function computePieces(gradient: ShardGradient, work: PieceWork, indices:
       const [start, end] = shardRange(batch, slabs.length, p);
       model.gradientsInto(slabs[p]);
       losses[p] = gradient.compute(indices, start, end, batch, step);
+      pieceDone(ctrl, threads, slabs, p, add);
       if (Math.floor(p / perThread) !== home) taken++;
     }
   } finally {

@@ -7,10 +7,13 @@
  * for a model too small to share its update, which the main thread then does alone):
  *  - gradients: the main thread has written the batch's example indices into shared memory;
  *    the batch is cut into pieces, each with its gradient slab, and every thread (the main one
- *    included) claims pieces (a CLAIM word each) and computes their gradients (pieces.ts);
- *  - update: the threads claim chunks of the parameters in turn; for each, a thread adds the
- *    slabs in slab order (so the sums do not depend on timing or on who takes the chunk) and
- *    applies the optimiser there, leaving every slab zero there for the next step's gradients.
+ *    included) claims pieces (a CLAIM word each) and computes their gradients (pieces.ts); a
+ *    thread's pieces are summed into its group's slab by whoever computes the last of them (a
+ *    GROUP word each counts them; slab-update.ts);
+ *  - update: the threads claim chunks of the parameters (a CHUNK word each), their own first; for
+ *    each, a thread adds the groups' slabs in group order (so the sums do not depend on timing or
+ *    on who takes the chunk) and applies the optimiser there, leaving every slab zero there for
+ *    the next step's gradients (slab-update.ts).
  * A model whose first layer the threads split by columns (first-layer-columns.ts) has three
  * phases a step instead: FIRST_FORWARD, UPPER (each thread's shard through the layers above) and
  * FIRST_BACKWARD (each thread's block's gradient and update, then the update of the layers above
@@ -52,7 +55,7 @@ export const CTRL = {
   PHASE: 5,
   /** In an evaluation phase, the index of the data set (WorkerTask.evaluation). */
   EVAL_SET: 6,
-  /** In an update phase, the next chunk of parameters to claim (updateByChunks); 0 at its start. */
+  /** In a FIRST_BACKWARD phase, the next chunk of parameters to claim (updateByChunks); 0 at its start. */
   NEXT_CHUNK: 7,
   /** Microseconds a waiting thread spins before it sleeps (SpinPolicy's budget, set by the main thread). */
   SPIN_US: 8,
@@ -73,15 +76,26 @@ export function claimWord(threads: number, p: number): number {
   return CTRL.DONE + 2 * threads + p;
 }
 
+/** The word counting group g's computed pieces in a gradients phase (slab-update.ts), after the `pieces` CLAIM words. */
+export function groupWord(threads: number, pieces: number, g: number): number {
+  return CTRL.DONE + 2 * threads + pieces + g;
+}
+
+/** The word holding the last SEQ in which chunk c of an update phase was claimed (slab-update.ts), after the GROUP words. */
+export function chunkWord(threads: number, pieces: number, c: number): number {
+  return CTRL.DONE + 3 * threads + pieces + c;
+}
+
 export const COMMAND_RUN = 0;
 export const COMMAND_STOP = 1;
 export const PHASE = { GRADIENTS: 1, UPDATE: 2, EVALUATE: 3, FIRST_FORWARD: 4, UPPER: 5, FIRST_BACKWARD: 6, SYNC: 7, LOGIT_SHARES: 8 } as const;
 
 /**
- * The update phase's unit of work, in parameters. Threads claim chunks in turn (Atomics.add on
- * NEXT_CHUNK) until none is left, so a thread that finished its gradients late, or runs slower,
- * simply takes fewer: which thread sums an element's slabs changes nothing in the sum, so the
- * weights stay bit-identical per thread count.
+ * The update phase's unit of work, in parameters. In the data-parallel step each thread claims
+ * its own chunks first, then any left (slab-update.ts); after the first layer's columns, the
+ * threads claim the layers above's chunks in turn (Atomics.add on NEXT_CHUNK). Either way a thread
+ * that finished its gradients late, or runs slower, simply takes fewer: which thread sums an
+ * element's slabs changes nothing in the sum, so the weights stay bit-identical per thread count.
  */
 export const UPDATE_CHUNK = 32768;
 /**
@@ -112,9 +126,9 @@ export function updateChunk(params: number, threads: number): number {
 }
 
 /**
- * The update phase on one thread: claims chunks of UPDATE_CHUNK parameters of [from, params) from
- * the shared counter until none is left, and sums and updates each (reduceAndUpdate). Returns the
- * chunks it took.
+ * The update of the layers above a first layer split by columns, on one thread: claims chunks of
+ * UPDATE_CHUNK parameters of [from, params) from the shared counter until none is left, and sums
+ * and updates each (reduceAndUpdate). Returns the chunks it took.
  */
 export function updateByChunks(ctrl: Int32Array, params: number, slabs: Float32Array[], add: (dst: Float32Array, src: Float32Array, start: number, end: number, clearSrc: boolean) => void, update: (start: number, end: number) => void, from = 0, chunk = UPDATE_CHUNK): number {
   let taken = 0;
@@ -183,9 +197,9 @@ export function awaitShares(ctrl: Int32Array, threads: number, seq: number): boo
   }
 }
 
-/** Control words for `threads` threads and `pieces` pieces of a batch. */
-export function controlWords(threads: number, pieces = threads): number {
-  return CTRL.DONE + 2 * threads + pieces;
+/** Control words for `threads` threads, `pieces` pieces of a batch and `chunks` chunks of an update. */
+export function controlWords(threads: number, pieces = threads, chunks = 0): number {
+  return CTRL.DONE + 3 * threads + pieces + chunks;
 }
 
 /**
