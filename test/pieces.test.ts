@@ -38,8 +38,8 @@ test('a piece goes to one claimer a phase, and a thread still in an older phase 
   assert.ok(claimPiece(ctrl, 2, 0, 2), 'other pieces are their own');
 });
 
-test('convolutional models are cut into two pieces a thread, others into one', () => {
-  assert.is(piecesPerThread(cnn()), 2);
+test('convolutional models are cut into four pieces a thread, others into one', () => {
+  assert.is(piecesPerThread(cnn()), 4);
   assert.is(piecesPerThread(mlp({ hidden: [32] })), 1);
   assert.is(piecesPerThread(softmaxRegression()), 1);
 });

@@ -18,14 +18,15 @@ import { shardRange, type ShardGradient } from './shard.js';
 /**
  * Pieces per thread for a model: more pieces let a thread take over more of a slower one's work,
  * but every piece costs a pass through every layer's fixed costs and a slab more to add up.
- * Measured on one thread (README, "Pieces a thread can take over"): the CNN preset's 32 examples
- * took 0.3% longer as two pieces of 16, 2% as four of 8 and 7% as eight of 4; on two threads
- * with another process busy on the cores, two pieces a thread made a step 4–5% faster than one
- * shard a thread, four pieces 3%. Only a model whose step is long against those costs, a
+ * Measured on one thread (README, "Pieces a thread can take over"): the CNN preset's 64 examples
+ * took 1.6% longer as eight pieces of 8 than as four of 16. On two threads the host at times
+ * slows one core by a third or more and not the other (README, "1 and 2 threads in one
+ * process"); there, four pieces a thread made the CNN's step 2–10% faster than two (paired
+ * windows, six processes: 0.899–0.984). Only a model whose step is long against those costs, a
  * convolutional one, is cut finer than one piece a thread.
  */
 export function piecesPerThread(model: Sequential): number {
-  return model.layers.some((l) => l.type === 'conv2d') ? 2 : 1;
+  return model.layers.some((l) => l.type === 'conv2d') ? 4 : 1;
 }
 
 /** The order in which thread w claims the pieces: its own, then the others' from the last down. */

@@ -39,7 +39,7 @@ export function softmaxLoss(kernels: KernelSet, logits: Float32Array, labels: In
 /**
  * The most examples one pass through the layers takes: a convolutional model's larger ranges go
  * through in passes of at most 32, whose activations stay in a core's cache. Measured on the CNN
- * preset, one thread, batch 64, paired windows in one process (README, "Passes of 32 examples"):
+ * preset, one thread, batch 64, paired windows in one process (README, "Passes of at most 32 examples"):
  * two passes of 32 took 2–5% less time a step than one of 64 (the first pooling's and ReLU's
  * backward 20–45% less, the convolutions' 1–5%), four of 16 about as much, eight of 8 less than
  * 1%. A dense model's batch goes through whole: the MLP's 100 examples as two passes took 3% longer.
