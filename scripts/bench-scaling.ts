@@ -7,10 +7,15 @@
  *  - one thread while a worker thread trains a model of its own on the other core
  *    (bench-neighbour.ts: nothing shared between the two threads);
  *  - a 2-thread pool.
- * A window triple gives the 2 threads' ratio (the idle-core window's time a step over the pool's)
- * and the host's contention (the busy-core window's over the idle-core one's): the work of one
- * thread takes that much longer when both cores compute, so 2 threads can be at most
- * 2 / contention as fast as one, with no time lost to the hand-offs at all. The bench's own
+ * A window triple gives the 2 threads' ratio (the idle-core window's time a step over the pool's),
+ * the host's contention (the busy-core window's over the idle-core one's: the work of one thread
+ * takes that much longer when both cores compute) and the other core's speed meanwhile (the
+ * neighbour's steps' time over the idle-core window's; the host slows one virtual core at times
+ * and not the other). Together they bound the 2 threads: with each core doing work at its own
+ * speed and no time lost to the hand-offs at all, a step would take 1 / (1 / this core's step +
+ * 1 / the other's), so the ceiling is the idle-core step times (1 / busy step + 1 / neighbour's
+ * step): 2 / contention when both cores run alike. The neighbour's model is of the same job on
+ * other batches, so its steps may cost a little more or less than the main thread's. The bench's own
  * epochs (bench.ts) are separate processes seconds to minutes apart, and the load on this shared
  * host changes in between; here it changes within a triple at most. Prints one JSON line.
  *   npm run bench:scaling -- softmax|mlp|mlp-dense|cnn [js|simd] [TRIPLES]   (default: cnn simd 24)
@@ -24,7 +29,7 @@ import { BatchSampler } from '../src/data/batches.js';
 import { kernelsFor, resolveKernelPath } from '../src/engine/kernels/kernel-set.js';
 import type { GradientBackend } from '../src/train/gradient-backend.js';
 import { BENCH_KERNELS, BENCH_MODELS, benchJob, checkChoices, refuse } from './bench-job.js';
-import { BUSY, IDLE, NEIGHBOUR, STOP, WARMING, type NeighbourTask } from './bench-neighbour.js';
+import { BUSY, IDLE, NEIGHBOUR, STOP, TIMING, WARMING, type NeighbourTask } from './bench-neighbour.js';
 
 const [model = 'cnn', path = 'simd', triplesArg = '24'] = process.argv.slice(2);
 checkChoices('bench-scaling: model', [model], BENCH_MODELS);
@@ -50,21 +55,24 @@ interface Side {
   neighbourBusy: boolean;
   /** Each window's time a step, µs. */
   windows: number[];
+  /** For a side whose windows the neighbour computes in: its time a step in each window, µs. */
+  neighbourWindows: number[];
 }
 const side = (name: string, threads: number, neighbourBusy: boolean): Side => {
   const { data, net, optimizer, batchSize } = benchJob(model, train, kernelsFor(resolveKernelPath(path)));
   const backend = createBackend(net, data, optimizer, threads, batchSize, { seed: 0 });
-  return { name, backend, sampler: new BatchSampler(data.count, 0, batchSize), batch: batchSize, t: 0, neighbourBusy, windows: [] };
+  return { name, backend, sampler: new BatchSampler(data.count, 0, batchSize), batch: batchSize, t: 0, neighbourBusy, windows: [], neighbourWindows: [] };
 };
 const [alone, crowded, pool] = [side('1 thread', 1, false), side('1 thread, other core busy', 1, true), side('2 threads', 2, false)];
 const sides = [alone, crowded, pool];
 const warmUp = Math.max(WARM_UP_STEPS, Math.ceil(train.count / alone.batch));
 
 const control = new Int32Array(new SharedArrayBuffer(8));
+const timing = new Float64Array(new SharedArrayBuffer(16));
 control[NEIGHBOUR.STATE] = WARMING;
 // The neighbour is a Piscina task, as the engine's pools are: Piscina loads the .ts through tsx.
 const neighbourPool = new Piscina({ filename: new URL('./bench-neighbour.ts', import.meta.url).href, minThreads: 1, maxThreads: 1 });
-const neighbourTask: NeighbourTask = { control: control.buffer as SharedArrayBuffer, model, kernels: path, warmUpSteps: warmUp };
+const neighbourTask: NeighbourTask = { control: control.buffer as SharedArrayBuffer, timing: timing.buffer as SharedArrayBuffer, model, kernels: path, warmUpSteps: warmUp };
 const neighbourDone = neighbourPool.run(neighbourTask).catch((e: Error) => {
   process.stderr.write(`bench-scaling: the neighbour thread failed: ${e.message}\n`);
   process.exit(1);
@@ -102,13 +110,19 @@ try {
     for (let k = 0; k < sides.length; k++) {
       const s = sides[(i + k) % sides.length];
       await neighbourTo(s.neighbourBusy ? BUSY : IDLE);
+      const [steps0, ms0] = [timing[TIMING.STEPS], timing[TIMING.MS]];
       s.windows.push(await steps(s, perWindow));
+      if (s.neighbourBusy) {
+        await neighbourTo(IDLE); // its last step counted, before the words are read
+        s.neighbourWindows.push(((timing[TIMING.MS] - ms0) / (timing[TIMING.STEPS] - steps0)) * 1000);
+      }
     }
   }
   await neighbourTo(IDLE);
   const ratios = alone.windows.map((one, i) => one / pool.windows[i]);
   const contention = alone.windows.map((one, i) => crowded.windows[i] / one);
-  const ceilings = contention.map((c) => 2 / c);
+  const otherCore = alone.windows.map((one, i) => crowded.neighbourWindows[i] / one);
+  const ceilings = alone.windows.map((one, i) => one * (1 / crowded.windows[i] + 1 / crowded.neighbourWindows[i]));
   const r3 = (x: number) => +x.toFixed(3);
   const spread = (xs: number[]) => [r3(quantile(xs, 0.1)), r3(quantile(xs, 0.9))];
   console.log(JSON.stringify({
@@ -121,6 +135,8 @@ try {
     ratio_p10_p90: spread(ratios),
     contention: r3(quantile(contention, 0.5)),
     contention_p10_p90: spread(contention),
+    other_core: r3(quantile(otherCore, 0.5)),
+    other_core_p10_p90: spread(otherCore),
     ceiling: r3(quantile(ceilings, 0.5)),
     ceiling_p10_p90: spread(ceilings),
     // A pool that stopped spinning found the cores taken by other processes (spin-policy.ts).

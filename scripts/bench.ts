@@ -91,10 +91,11 @@ const runs: Run[] = [];
 /**
  * 1 against 2 threads in one process (bench-scaling.ts), a round each: the median over a round's
  * window triples of the 1-thread window's time a step over the 2-thread one's (ratio), of how much
- * longer one thread's steps took with the other core busy on work of its own (contention), and
- * of the 2 threads' ceiling that leaves (2 / contention); `ratio` is the rounds' median.
+ * longer one thread's steps took with the other core busy on work of its own (contention), of the
+ * other core's steps meanwhile against the idle-core ones (other_core), and of the 2 threads'
+ * ceiling that leaves; `ratio` is the rounds' median.
  */
-interface Scaling { model: string; kernels: string; ratio: number; ratio_rounds: number[]; ceiling_rounds: number[]; contention_rounds: number[]; step_us_rounds: Record<string, number>[] }
+interface Scaling { model: string; kernels: string; ratio: number; ratio_rounds: number[]; ceiling_rounds: number[]; contention_rounds: number[]; other_core_rounds: number[]; step_us_rounds: Record<string, number>[] }
 const scalings: Scaling[] = [];
 
 /** Adds one round's median epoch of a configuration to its run. */
@@ -132,15 +133,16 @@ for (const model of MODELS) {
         if (r.status !== 0) throw new Error(`bench scaling ${model} ${kernels} failed: ${r.stderr}`);
         const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
         let sc = scalings.find((x) => x.model === model && x.kernels === out.kernels);
-        if (!sc) scalings.push((sc = { model, kernels: out.kernels, ratio: 0, ratio_rounds: [], ceiling_rounds: [], contention_rounds: [], step_us_rounds: [] }));
+        if (!sc) scalings.push((sc = { model, kernels: out.kernels, ratio: 0, ratio_rounds: [], ceiling_rounds: [], contention_rounds: [], other_core_rounds: [], step_us_rounds: [] }));
         sc.ratio_rounds.push(out.ratio);
         sc.ceiling_rounds.push(out.ceiling);
         sc.contention_rounds.push(out.contention);
+        sc.other_core_rounds.push(out.other_core);
         sc.step_us_rounds.push(out.step_us);
         sc.ratio = +median(sc.ratio_rounds).toFixed(3);
         if (!json) {
           const us = Object.values(out.step_us as Record<string, number>).map((x) => x.toFixed(0));
-          process.stderr.write(`  ${ROUNDS > 1 ? `round ${round}: ` : ''}${model} ${out.kernels} in one process: a step ${us[0]} µs on 1 thread, ${us[1]} µs with the other core busy, ${us[2]} µs on 2 threads: 2 threads ${out.ratio.toFixed(2)}x as fast as 1 (window triples ${out.ratio_p10_p90.map((x: number) => x.toFixed(2)).join('–')}, 10th–90th percentile), the host's ceiling ${out.ceiling.toFixed(2)}x${out.pool_spin_switches > 0 ? ` (other processes took the cores: the pool stopped spinning ${out.pool_spin_switches} times)` : ''}\n`);
+          process.stderr.write(`  ${ROUNDS > 1 ? `round ${round}: ` : ''}${model} ${out.kernels} in one process: a step ${us[0]} µs on 1 thread, ${us[1]} µs with the other core busy, ${us[2]} µs on 2 threads: 2 threads ${out.ratio.toFixed(2)}x as fast as 1 (window triples ${out.ratio_p10_p90.map((x: number) => x.toFixed(2)).join('–')}, 10th–90th percentile), the host's ceiling ${out.ceiling.toFixed(2)}x (the other core's steps ${out.other_core.toFixed(2)}x this one's)${out.pool_spin_switches > 0 ? ` (other processes took the cores: the pool stopped spinning ${out.pool_spin_switches} times)` : ''}\n`);
         }
       }
     }
