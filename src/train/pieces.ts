@@ -22,8 +22,9 @@ import { shardRange, type ShardGradient } from './shard.js';
  * took 1.6% longer as eight pieces of 8 than as four of 16. On two threads the host at times
  * slows one core by a third or more and not the other (README, "1 and 2 threads in one
  * process"); there, four pieces a thread made the CNN's step 2–10% faster than two (paired
- * windows, six processes: 0.899–0.984). Only a model whose step is long against those costs, a
- * convolutional one, is cut finer than one piece a thread.
+ * windows, six processes: 0.899–0.984), where a quiet host charges them up to 4% (0.990–1.046 in
+ * eight). Only a model whose step is long against those costs, a convolutional one, is cut finer
+ * than one piece a thread.
  */
 export function piecesPerThread(model: Sequential): number {
   return model.layers.some((l) => l.type === 'conv2d') ? 4 : 1;
