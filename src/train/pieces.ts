@@ -7,8 +7,9 @@
  * pieces taken by the others instead of being waited for.
  *
  * Which thread computes a piece changes nothing in the result: piece p's gradient always lands in
- * slab p, its loss in slot p, and the update adds the slabs in piece order. So a seed and a
- * thread count give bit-identical weights however the pieces were shared out.
+ * slab p, its loss in slot p, and the slabs are added in a fixed order (each thread's pieces in
+ * piece order, then the threads' sums in thread order: slab-update.ts). So a seed and a thread
+ * count give bit-identical weights however the pieces were shared out.
  */
 import type { Sequential } from '../engine/model/sequential.js';
 import { claimWord } from './protocol.js';
