@@ -11,8 +11,8 @@
 import { Sequential } from '../src/engine/model/sequential.js';
 import { ShardGradient, shardRange } from '../src/train/shard.js';
 import { claimOrder, computePieces } from '../src/train/pieces.js';
-import { chunkOrder, groupSlabs, updateChunks } from '../src/train/slab-update.js';
-import { awaitShares, COMMAND_STOP, CTRL, PHASE, shareWord, spreadRange, updateByChunks, updateChunk, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../src/train/protocol.js';
+import { chunkWork, updateChunks } from '../src/train/slab-update.js';
+import { awaitShares, COMMAND_STOP, CTRL, PHASE, shareWord, spreadRange, updateByChunks, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../src/train/protocol.js';
 import { evaluateRange } from '../src/train/evaluate-data.js';
 import { SimdKernels } from '../src/engine/kernels/kernel-set.js';
 import { KernelMemory } from '../src/engine/wasm/kernel-memory.js';
@@ -50,9 +50,7 @@ export default function gradientWorker(task: WorkerTask | null): WorkerResult {
   const addInto = model.kernels.addInto.bind(model.kernels);
   const pieces = { ctrl, threads: task.threads, order, slabs, losses, add: addInto };
   // Its part in an update phase: its own chunks of the parameters first, summed into its group's slab.
-  const chunk = updateChunk(params.length, task.threads);
-  const chunkCount = Math.ceil(params.length / chunk);
-  const chunks = { ctrl, threads: task.threads, pieces: slabs.length, w: task.shard, order: chunkOrder(chunkCount, task.threads, task.shard), params: params.length, chunk, groups: groupSlabs(slabs, task.threads), add: addInto };
+  const chunks = chunkWork(ctrl, task.threads, slabs, task.shard, addInto);
   const optimizer = optimizerFromConfig(task.optimizer);
   optimizer.useKernels(model.kernels);
   const sharedState = Object.fromEntries(Object.entries(task.optimizerState).map(([k, b]) => [k, floats(b)]));

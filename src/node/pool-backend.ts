@@ -30,12 +30,12 @@ import { fromPartial, type GradientBackend } from '../train/gradient-backend.js'
 import type { TrainingData } from '../train/training-data.js';
 import { evaluateRange } from '../train/evaluate-data.js';
 import { SpinPolicy } from '../train/spin-policy.js';
-import { COMMAND_STOP, CTRL, PHASE, controlWords, shareWord, sharesUpdate, spreadRange, updateByChunks, updateChunk, type InjectedFault, type MemoryRegion, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../train/protocol.js';
+import { COMMAND_STOP, CTRL, PHASE, controlWords, shareWord, sharesUpdate, spreadRange, updateByChunks, type InjectedFault, type MemoryRegion, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../train/protocol.js';
 import type { KernelMemory } from '../engine/wasm/kernel-memory.js';
 import { SimdKernels, type KernelSet } from '../engine/kernels/kernel-set.js';
 import { ShardGradient, shardRange, type StepRandomness } from '../train/shard.js';
 import { claimOrder, computePieces, piecesPerThread, type PieceWork } from '../train/pieces.js';
-import { chunkOrder, groupSlabs, resetGroups, sumGroupsInto, updateChunks, type ChunkWork } from '../train/slab-update.js';
+import { chunkCount, chunkWork, groupSlabs, resetGroups, sumGroupsInto, updateChunks, type ChunkWork } from '../train/slab-update.js';
 import { FirstLayerColumns, columnBlock, splitFirstLayer } from '../train/first-layer-columns.js';
 import { HiddenUnitBlock, splitHiddenUnits } from '../train/hidden-unit-blocks.js';
 import { columnCuts, InputRowBlock, splitInputRows } from '../train/input-row-blocks.js';
@@ -220,8 +220,7 @@ export class PoolBackend implements GradientBackend {
     if (!(Number.isInteger(perThread) && perThread >= 1)) throw new MnistTsError(`PoolBackend: ${perThread} pieces a thread, expected a whole number from 1`);
     const pieces = o.threads * perThread;
     const shared = sharesUpdate(model.paramCount, o.threads);
-    const chunk = updateChunk(model.paramCount, o.threads);
-    const chunks = shared ? Math.ceil(model.paramCount / chunk) : 0;
+    const chunks = shared ? chunkCount(model.paramCount, o.threads) : 0;
     this.addInto = model.kernels.addInto.bind(model.kernels);
     this.spin = new SpinPolicy(o.threads, o.spinMs ?? spinBudget(o.threads));
     this.adaptSpin = o.adaptSpin ?? true;
@@ -245,7 +244,7 @@ export class PoolBackend implements GradientBackend {
     this.slabs = [model.grads, ...Array.from({ length: pieces - 1 }, newSlab)];
     this.pieces = { ctrl: this.ctrl, threads: o.threads, order: claimOrder(o.threads, perThread, 0), slabs: this.slabs, losses: this.losses, add: this.addInto };
     this.groups = groupSlabs(this.slabs, o.threads);
-    if (shared) this.chunks = { ctrl: this.ctrl, threads: o.threads, pieces, w: 0, order: chunkOrder(chunks, o.threads, 0), params: model.paramCount, chunk, groups: this.groups, add: this.addInto };
+    if (shared) this.chunks = chunkWork(this.ctrl, o.threads, this.slabs, 0, this.addInto);
     const shareable = (a: Float32Array): SharedFloats => (memory ? { byteOffset: a.byteOffset, length: a.length } : (a.buffer as SharedArrayBuffer));
     this.workers = o.workers ?? new GradientWorkers(o.threads);
     this.pool = this.workers.take(o.threads);

@@ -20,7 +20,7 @@
  * pieces and chunks fell.
  */
 import { shardRange } from './shard.js';
-import { chunkWord, groupWord } from './protocol.js';
+import { chunkWord, groupWord, updateChunk } from './protocol.js';
 
 /** Adds `src` into `dst` over [start, end), clearing `src` there with `clearSrc` (a kernel set's addInto). */
 export type AddInto = (dst: Float32Array, src: Float32Array, start: number, end: number, clearSrc: boolean) => void;
@@ -83,6 +83,17 @@ export interface ChunkWork {
   chunk: number;
   groups: Float32Array[];
   add: AddInto;
+}
+
+/** The update's chunks of `params` parameters on `threads` threads (updateChunk's size each). */
+export function chunkCount(params: number, threads: number): number {
+  return Math.ceil(params / updateChunk(params, threads));
+}
+
+/** Thread w's part in the update phases of a step whose pieces have these slabs. */
+export function chunkWork(ctrl: Int32Array, threads: number, slabs: readonly Float32Array[], w: number, add: AddInto): ChunkWork {
+  const params = slabs[0].length;
+  return { ctrl, threads, pieces: slabs.length, w, order: chunkOrder(chunkCount(params, threads), threads, w), params, chunk: updateChunk(params, threads), groups: groupSlabs(slabs, threads), add };
 }
 
 /**
