@@ -73,6 +73,42 @@ test('a convolutional model\'s range goes through the layers in passes of 32 exa
   assert.ok(scale > 0 && worst < 1e-5 * scale, `gradients differ by ${worst}, largest ${scale}`);
 });
 
+test('a step\'s passes transpose each dense layer\'s weights once; a new step, or a pass with no step, transposes them afresh', () => {
+  // Two dense layers pass a gradient down (the first, on sparse pixels, has no one to pass it to).
+  const make = () => mlp({ hidden: [24, 16] }, { kernels }).initialize(3);
+  const indices = Int32Array.from({ length: 30 }, (_, i) => 7 * i + 2);
+  const model = make();
+  const shard = new ShardGradient(model, data);
+  let transposes = 0;
+  const transpose = kernels.transpose.bind(kernels);
+  kernels.transpose = (...args) => (transposes++, transpose(...args));
+  try {
+    model.zeroGrad();
+    for (const [start, end] of [[0, 10], [10, 20], [20, 30]]) shard.compute(indices, start, end, 30, 1);
+    assert.is(transposes, 2, 'one per dense layer for the step\'s three pieces');
+    // New weights between steps, as the update makes them.
+    for (let i = 0; i < model.params.length; i++) model.params[i] += 0.01 * Math.sin(i);
+    model.zeroGrad();
+    shard.compute(indices, 0, 30, 30, 2);
+    assert.is(transposes, 4);
+    const fresh = make();
+    fresh.params.set(model.params);
+    fresh.zeroGrad();
+    new ShardGradient(fresh, data).compute(indices, 0, 30, 30, 2);
+    assertSameBits(model.grads, fresh.grads, 'step 2\'s gradient against a fresh model\'s');
+    // A pass with no step (no stamp) never reuses one.
+    const x = Float32Array.from({ length: 4 * 784 }, (_, i) => (i % 5) / 5);
+    transposes = 0;
+    for (let r = 0; r < 2; r++) {
+      model.forward(x, 4, true);
+      model.backward(new Float32Array(40).fill(0.1), 4);
+    }
+    assert.is(transposes, 4);
+  } finally {
+    delete (kernels as { transpose?: unknown }).transpose;
+  }
+});
+
 /** 2-thread training of an MLP 784-32-10 for 20 steps, with its batches in `perThread` pieces a thread. */
 async function train20(perThread: number, testFault?: InjectedFault) {
   const model = mlp({ hidden: [32] }, { kernels }).initialize(4);

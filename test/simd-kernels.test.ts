@@ -123,6 +123,33 @@ test('the SIMD dense products match the naive loop: every transpose, odd sizes, 
   assert.ok(cases > 100, `ran ${cases} cases`);
 });
 
+test('the SIMD Aᵀ·B (a layer\'s xᵀ·dy) gives the bits of C + a·b added in row order of B, unfused, from any C', () => {
+  // What lets a dense layer's weight gradient keep its bits however its rows are held in registers.
+  const simd = new SimdKernels(new KernelMemory(), { fused: false });
+  for (const m of [1, 5, 64]) for (const n of [1, 2, 3, 10, 27, 64]) for (const k of [1, 8, 33]) {
+    const a = rand(m * k, 0.3), b = rand(k * n), start = rand(m * n);
+    const want = Float32Array.from(start);
+    for (let p = 0; p < k; p++) for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) want[i * n + j] = Math.fround(want[i * n + j] + Math.fround(a[p * m + i] * b[p * n + j]));
+    const got = Float32Array.from(start);
+    simd.matmul(a, b, got, m, n, k, { transA: true, accumulate: true });
+    assertSameBits(got, want, `m=${m} n=${n} k=${k}`);
+  }
+});
+
+test('the kernel sets\' transpose (kept by a dense layer for dy·Wᵀ) gives the bits of matmul\'s transB', () => {
+  for (const kernels of [jsKernels, new SimdKernels(new KernelMemory())]) {
+    const [n, k, m] = [37, 19, 6];
+    const w = rand(n * k), dy = rand(m * k);
+    const wT = new Float32Array(n * k);
+    kernels.transpose(w, n, k, wT);
+    for (let j = 0; j < n; j++) for (let p = 0; p < k; p++) assert.ok(Object.is(wT[p * n + j], w[j * k + p]), `${kernels.path}: element ${j}, ${p}`);
+    const viaT = new Float32Array(m * n), direct = new Float32Array(m * n);
+    kernels.matmul(dy, wT, viaT, m, n, k);
+    kernels.matmul(dy, w, direct, m, n, k, { transB: true });
+    assertSameBits(viaT, direct, kernels.path);
+  }
+});
+
 test('the SIMD transpose behind A·Bᵀ copies every element to its place: whole 4 × 4 blocks and every edge', () => {
   const memory = new KernelMemory();
   const wasm = wasmApi()!;

@@ -6,7 +6,7 @@
  * SIMD ones add in float32 (the tests bound the difference).
  */
 import { CsrMatrix, csrMatmul, csrTransposeMatmul } from './csr.js';
-import { matmulRaw, type MatmulOptions } from './matmul.js';
+import { matmulRaw, transpose, type MatmulOptions } from './matmul.js';
 import { addBias, addInto, addRowSums, relu, reluBackward } from './elementwise-js.js';
 import { adamUpdate, momentumUpdate, sgdUpdate, type AdamStep } from './optimizer-js.js';
 import { gatherCsrRows, type CsrBytes, type RowBounds } from './gather-js.js';
@@ -37,6 +37,8 @@ export interface KernelSet {
   csrTransposeMatmul(a: CsrMatrix, b: Float32Array, c: Float32Array, n: number): void;
   /** C (m × n) = op(A)·op(B), or += with `accumulate`; dense (matmulRaw's contract). */
   matmul(a: Float32Array, b: Float32Array, c: Float32Array, m: number, n: number, k: number, opts?: MatmulOptions): void;
+  /** dst (cols × rows) = srcᵀ, src row-major rows × cols: what matmul's transB does to B, kept by a caller that reuses it. */
+  transpose(src: Float32Array, rows: number, cols: number, dst: Float32Array): void;
   /** y = max(x, 0) (x > 0 ? x : 0). */
   relu(x: Float32Array, y: Float32Array): void;
   /** dx = y > 0 ? dy : 0. */
@@ -81,7 +83,7 @@ export interface KernelSet {
   maxPool2Backward?(dy: Float32Array, arg: Int32Array, planes: number, h: number, w: number, dx: Float32Array): void;
 }
 
-export const jsKernels: KernelSet = { path: 'js', allocator: sharedAllocator, csrMatmul, csrTransposeMatmul, matmul: matmulRaw, relu, reluBackward, addBias, addRowSums, addInto, gatherCsrRows, sgdUpdate, momentumUpdate, adamUpdate };
+export const jsKernels: KernelSet = { path: 'js', allocator: sharedAllocator, csrMatmul, csrTransposeMatmul, matmul: matmulRaw, transpose, relu, reluBackward, addBias, addRowSums, addInto, gatherCsrRows, sgdUpdate, momentumUpdate, adamUpdate };
 
 /** Whether this platform can run the SIMD kernels: WebAssembly SIMD, and shared memory for the arena. */
 export function simdAvailable(): boolean {

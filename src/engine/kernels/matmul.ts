@@ -66,12 +66,16 @@ export function matmulRaw(a: Float32Array, b: Float32Array, c: Float32Array, m: 
   }
 }
 
+/** dst (cols × rows) = srcᵀ, src row-major rows × cols. */
+export function transpose(src: Float32Array, rows: number, cols: number, dst: Float32Array): void {
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) dst[j * rows + i] = src[i * cols + j];
+}
+
 /** Row-major transpose of an r×s matrix into shared scratch (s×r). */
 function transposeInto(x: Float32Array, r: number, s: number): Float32Array {
   if (scratchB.length < r * s) scratchB = new Float32Array(r * s);
-  const out = scratchB;
-  for (let i = 0; i < r; i++) for (let j = 0; j < s; j++) out[j * r + i] = x[i * s + j];
-  return out;
+  transpose(x, r, s, scratchB);
+  return scratchB;
 }
 
 /**

@@ -117,6 +117,13 @@ export function loadBlock(f: FunctionBuilder, row: number, blk: Block, regs: Blo
   for (let q = 0; q < blk.scalars; q++) f.get(row).f32Load(scalarAt(blk, q)).set(regs.scalars[q]);
 }
 
+/** The block of the row at `row` = regs */
+export function storeBlock(f: FunctionBuilder, row: number, blk: Block, regs: BlockRegisters): void {
+  for (let i = 0; i < blk.vectors; i++) f.get(row).get(regs.vectors[i]).v128Store(blk.offset + 16 * i);
+  if (blk.half) f.get(row).get(regs.half).v128Store64Lane0(halfAt(blk));
+  for (let q = 0; q < blk.scalars; q++) f.get(row).get(regs.scalars[q]).f32Store(scalarAt(blk, q));
+}
+
 /** The block of the row at `row` += regs */
 export function addBlockInto(f: FunctionBuilder, row: number, blk: Block, regs: BlockRegisters): void {
   for (let i = 0; i < blk.vectors; i++) {

@@ -341,6 +341,13 @@ export class SimdKernels implements KernelSet {
     restore();
   }
 
+  transpose(src: Float32Array, rows: number, cols: number, dst: Float32Array): void {
+    if (src.length < rows * cols || dst.length < rows * cols) throw new ShapeError(`transpose: ${src.length} values into ${dst.length}, expected ${rows} × ${cols}`);
+    const { addresses: [s, d], restore } = this.resident([first(src, rows * cols), first(dst, rows * cols)]);
+    (this.instantiate('transpose', transposeModule).transpose as TransposeKernel)(s, rows, cols, d);
+    restore();
+  }
+
   matmul(a: Float32Array, b: Float32Array, c: Float32Array, m: number, n: number, k: number, opts: MatmulOptions = {}): void {
     checkMatmulSizes(a, b, c, m, n, k, opts);
     if (!opts.accumulate) c.fill(0, 0, m * n);

@@ -3,7 +3,7 @@ import { CsrMatrix } from '../kernels/csr.js';
 import { jsKernels, type KernelSet } from '../kernels/kernel-set.js';
 import { ShapeError } from '../errors.js';
 import { zeros, type Initializer } from '../model/init.js';
-import { Scratch, type Layer, type LayerSpec, type ParamSpec } from './layer.js';
+import { Scratch, type ForwardContext, type Layer, type LayerSpec, type ParamSpec } from './layer.js';
 
 export interface DenseOptions {
   /** Weight initialiser; default Glorot uniform. */
@@ -28,6 +28,11 @@ export class Dense implements Layer {
   private x: Float32Array | CsrMatrix = new Float32Array(0);
   private readonly y = new Scratch();
   private readonly dx = new Scratch();
+  /** Wᵀ [outputs, inputs] for dx = dy·Wᵀ, and the parameters' stamp it was made from (0: none). */
+  private readonly wT = new Scratch();
+  private wTStamp = 0;
+  /** The stamp of the last forward pass's parameters (ForwardContext.paramsStamp). */
+  private stamp = 0;
   private kernels: KernelSet = jsKernels;
 
   constructor(inputs: number, outputs: number, options: DenseOptions = {}) {
@@ -53,14 +58,16 @@ export class Dense implements Layer {
   bind(values: Float32Array[], grads: Float32Array[]): void {
     [this.w, this.b] = values;
     [this.dw, this.db] = grads;
+    this.wTStamp = 0;
   }
 
   useKernels(kernels: KernelSet): void {
     this.kernels = kernels;
   }
 
-  forward(x: Float32Array | CsrMatrix, batch: number): Float32Array {
+  forward(x: Float32Array | CsrMatrix, batch: number, _training = false, context?: ForwardContext): Float32Array {
     const [i, o] = [this.inputSize, this.outputSize];
+    this.stamp = context?.paramsStamp ?? 0;
     const y = this.y.get(batch * o);
     if (x instanceof CsrMatrix) {
       if (x.rows !== batch || x.cols !== i) throw new ShapeError(`Dense: sparse input is [${x.rows}, ${x.cols}], expected [${batch}, ${i}]`);
@@ -82,8 +89,22 @@ export class Dense implements Layer {
     this.kernels.addRowSums(dy, this.db, batch, o);
     if (!needInputGrad) return null;
     const dx = this.dx.get(batch * i);
-    this.kernels.matmul(dy, this.w, dx, batch, i, o, { transB: true }); // dx = dy·Wᵀ
+    this.kernels.matmul(dy, this.transposedWeights(), dx, batch, i, o); // dx = dy·Wᵀ
     return dx;
+  }
+
+  /**
+   * Wᵀ, made afresh unless the last forward pass's parameters are those it was made from: a step's
+   * pieces share it. The same bits as matmul's transB, which transposes B the same way.
+   */
+  private transposedWeights(): Float32Array {
+    const [i, o] = [this.inputSize, this.outputSize];
+    const wT = this.wT.get(i * o);
+    if (this.stamp === 0 || this.stamp !== this.wTStamp) {
+      this.kernels.transpose(this.w, i, o, wT);
+      this.wTStamp = this.stamp;
+    }
+    return wT;
   }
 
   spec(): LayerSpec {

@@ -45,6 +45,13 @@ export interface ForwardContext {
   offset: number;
   /** Index of the layer in the model. */
   layer: number;
+  /**
+   * Names the parameters' values for this pass: passes with the same nonzero stamp see the same
+   * parameters, so a layer may reuse what it derived from them in the last such pass (a dense
+   * layer, its weights' transpose). 0 or absent: derive afresh. The pieces of one training step
+   * share a stamp (shard.ts).
+   */
+  paramsStamp?: number;
 }
 
 export interface Layer {
