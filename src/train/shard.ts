@@ -71,8 +71,8 @@ export class ShardGradient {
    * The backends keep the gradients zero between steps by clearing them as their update reads
    * them, which saves a pass over every gradient per step. The parameters must not change between
    * calls of one step: its passes share a stamp, so a layer derives from its weights once a step
-   * (a dense layer's transpose: a piece of 8 examples spent a sixth of its time in the CNN's dense
-   * layers transposing their weights).
+   * (a dense layer's transpose, ~6.5 µs for the CNN's 256 × 64 weights, which each of a 2-thread
+   * step's eight pieces paid).
    */
   compute(indices: ArrayLike<number>, start: number, end: number, batchTotal: number, step: number): number {
     if (step !== this.stampStep) {
