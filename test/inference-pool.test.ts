@@ -10,7 +10,7 @@ import type { Sequential } from '../src/engine/model/sequential.js';
 import { loadMnist, bundledDataDir } from '../src/node/mnist-files.js';
 import { InferencePool } from '../src/node/inference-pool.js';
 import { evaluateData, logitsData } from '../src/train/evaluate-data.js';
-import { evaluationChunk } from '../src/engine/model/evaluate.js';
+import { CONV_CHUNK, evaluationChunk } from '../src/engine/model/evaluate.js';
 import { csrFromSplit, denseData } from '../src/train/training-data.js';
 import { encodeCheckpoint } from '../src/train/checkpoint.js';
 import { saveCheckpointFile } from '../src/node/checkpoint-file.js';
@@ -81,7 +81,9 @@ test("a model with large layer outputs evaluates in smaller chunks: the same log
   assert.is(evaluationChunk(models.mlp('js')), 1000);
   assert.is(evaluationChunk(models.softmax('js')), 1000);
   const chunk = evaluationChunk(models.cnn('js'));
-  assert.ok(chunk >= 100 && chunk < 1000, `the CNN's chunk: ${chunk}`);
+  assert.is(chunk, CONV_CHUNK, 'a convolutional model\'s chunk');
+  // Without the convolutional cap, the memory's: a dense model with a wide layer.
+  assert.is(evaluationChunk(fromLayers('dense:8192,dense:10')), Math.floor((4 << 20) / (784 + 8192 + 10)));
   for (const path of paths) {
     const model = models.cnn(path);
     const allocator = model.kernels.allocator as unknown as { used?: number };
