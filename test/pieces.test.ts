@@ -38,10 +38,17 @@ test('a piece goes to one claimer a phase, and a thread still in an older phase 
   assert.ok(claimPiece(ctrl, 2, 0, 2), 'other pieces are their own');
 });
 
-test('convolutional models are cut into four pieces a thread, others into one', () => {
-  assert.is(piecesPerThread(cnn()), 4);
-  assert.is(piecesPerThread(mlp({ hidden: [32] })), 1);
-  assert.is(piecesPerThread(softmaxRegression()), 1);
+test('convolutional models are cut into four pieces a thread, of at least 8 examples; others into one', () => {
+  assert.is(piecesPerThread(cnn(), 2, 64), 4);
+  assert.is(piecesPerThread(cnn(), 2, 128), 4);
+  // Never pieces of fewer than 8 examples: more threads, fewer pieces each.
+  assert.is(piecesPerThread(cnn(), 3, 64), 2);
+  assert.is(piecesPerThread(cnn(), 4, 64), 2);
+  assert.is(piecesPerThread(cnn(), 8, 64), 1);
+  assert.is(piecesPerThread(cnn(), 16, 64), 1);
+  assert.is(piecesPerThread(cnn(), 2, 20), 1);
+  assert.is(piecesPerThread(mlp({ hidden: [32] }), 2, 100), 1);
+  assert.is(piecesPerThread(softmaxRegression(), 2, 100), 1);
 });
 
 test('a convolutional model\'s range goes through the layers in passes of 32 examples, with the whole range\'s gradient and loss', () => {

@@ -216,7 +216,7 @@ export class PoolBackend implements GradientBackend {
     const rows = splitInputRows(model, data, o.threads, randomness);
     const units = rows ? undefined : splitHiddenUnits(model, data, o.threads);
     const split = rows || units ? undefined : splitFirstLayer(model, data, o.threads);
-    const perThread = rows || units || split ? 1 : (o.piecesPerThread ?? piecesPerThread(model));
+    const perThread = rows || units || split ? 1 : (o.piecesPerThread ?? piecesPerThread(model, o.threads, o.maxBatch));
     if (!(Number.isInteger(perThread) && perThread >= 1)) throw new MnistTsError(`PoolBackend: ${perThread} pieces a thread, expected a whole number from 1`);
     const pieces = o.threads * perThread;
     const shared = sharesUpdate(model.paramCount, o.threads);
