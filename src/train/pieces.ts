@@ -24,9 +24,10 @@ import { shardRange, type ShardGradient } from './shard.js';
  * slows one core by a third or more and not the other (README, "1 and 2 threads in one
  * process"); there, four pieces a thread made the CNN's step 2–10% faster than two (paired
  * windows, six processes: 0.899–0.984), where a quiet host charges them up to 4% (0.990–1.046 in
- * eight; a moderately loaded one ~3%, two against four 0.946–1.018 in nine). Only a model whose step is long against those costs, a convolutional one, is cut finer
- * than one piece a thread, and never into pieces of fewer than MIN_PIECE examples of a batch of
- * `batch` on `threads` threads: on more cores each thread's share is smaller already.
+ * eight; a moderately loaded one ~3%, two against four 0.946–1.018 in nine). Only a model whose
+ * step is long against those costs, a convolutional one, is cut finer than one piece a thread,
+ * and never into pieces of fewer than MIN_PIECE examples of a batch of `batch` on `threads`
+ * threads: on more cores each thread's share is smaller already.
  */
 export function piecesPerThread(model: Sequential, threads: number, batch: number): number {
   if (!model.layers.some((l) => l.type === 'conv2d')) return 1;

@@ -356,9 +356,7 @@ export class SimdKernels implements KernelSet {
     if (opts.transB) {
       // B is stored n × k: its transpose (k × n, rows of n) goes into scratch in the kernel memory.
       if (this.transposed.length < k * n) this.transposed = this.allocator.f32(k * n);
-      const { addresses: [bAt], restore } = this.resident([first(b, n * k)]);
-      (this.instantiate('transpose', transposeModule).transpose as TransposeKernel)(bAt, n, k, this.transposed.byteOffset);
-      restore();
+      this.transpose(b, n, k, this.transposed);
       bRows = this.transposed;
     }
     const { addresses, restore } = this.resident([first(a, m * k), first(bRows, k * n), first(c, m * n)]);
