@@ -14,10 +14,11 @@ import { createBackend } from '../src/node/create-backend.js';
 import { csrFromSplit, denseData } from '../src/train/training-data.js';
 import { train, type TrainState } from '../src/train/trainer.js';
 import { evaluateData } from '../src/train/evaluate-data.js';
-import { columnBlock, splitFirstLayer } from '../src/train/first-layer-columns.js';
-import { splitHiddenUnits } from '../src/train/hidden-unit-blocks.js';
-import { columnCuts, splitInputRows } from '../src/train/input-row-blocks.js';
-import { awaitShares, controlWords, CTRL, shareWord } from '../src/train/protocol.js';
+import { columnBlock, splitFirstLayer } from '../src/train/pool/first-layer-columns.js';
+import { splitHiddenUnits } from '../src/train/pool/hidden-units.js';
+import { columnCuts, splitsByInputRows } from '../src/train/pool/input-rows.js';
+import { awaitShares } from '../src/train/pool/logit-shares.js';
+import { controlWords, CTRL, strategyWords } from '../src/train/pool/control.js';
 import { Adam, cnn, mlp, Momentum, softmaxRegression, type Optimizer } from '../src/engine/index.js';
 import { kernelsFor } from '../src/engine/kernels/kernel-set.js';
 import { assertSameBits } from './helpers/bits.js';
@@ -69,12 +70,12 @@ test('which models split by input rows: exactly one dense layer on sparse data, 
   const csr = csrFromSplit(mnist.validation, 10);
   const dense = denseData(new Float32Array(10 * 784), new Int32Array(10), 784, 10);
   const none = { seed: 0 };
-  assert.equal(splitInputRows(softmaxRegression({}), csr, 2, none), { inputs: 784, classes: 10 });
-  assert.ok(splitInputRows(softmaxRegression({}), csr, 4, none), '4 threads');
-  assert.is(splitInputRows(softmaxRegression({}), csr, 1, none), undefined, 'one thread');
-  assert.is(splitInputRows(softmaxRegression({}), dense, 2, none), undefined, 'dense data');
-  assert.is(splitInputRows(softmaxRegression({}), csr, 2, { seed: 0, augment: { shift: 2, channels: 1, height: 28, width: 28 } }), undefined, 'shifted digits');
-  assert.is(splitInputRows(mlp({ hidden: [256] }), csr, 2, none), undefined, 'a hidden layer');
+  assert.ok(splitsByInputRows(softmaxRegression({}), csr, 2, none));
+  assert.ok(splitsByInputRows(softmaxRegression({}), csr, 4, none), '4 threads');
+  assert.not.ok(splitsByInputRows(softmaxRegression({}), csr, 1, none), 'one thread');
+  assert.not.ok(splitsByInputRows(softmaxRegression({}), dense, 2, none), 'dense data');
+  assert.not.ok(splitsByInputRows(softmaxRegression({}), csr, 2, { seed: 0, augment: { shift: 2, channels: 1, height: 28, width: 28 } }), 'shifted digits');
+  assert.not.ok(splitsByInputRows(mlp({ hidden: [256] }), csr, 2, none), 'a hidden layer');
   for (const threads of [2, 3, 4]) {
     const cuts = columnCuts(csr, threads);
     assert.is(cuts.length, threads + 1);
@@ -92,22 +93,23 @@ test('which models split by input rows: exactly one dense layer on sparse data, 
 
 test('the hand-off of the logits\' shares: a worker goes on once every share is in, and gives the step up when the main thread moves on without its own', () => {
   const threads = 3;
-  const ctrl = new Int32Array(new SharedArrayBuffer(controlWords(threads) * 4));
+  const ctrl = new Int32Array(new SharedArrayBuffer(controlWords(threads, threads) * 4));
+  const words = strategyWords(threads);
   Atomics.store(ctrl, CTRL.SEQ, 5);
-  for (const w of [0, 1, 2]) Atomics.store(ctrl, shareWord(threads, w), 5);
-  assert.ok(awaitShares(ctrl, threads, 5), 'every share in');
+  for (const w of [0, 1, 2]) Atomics.store(ctrl, words + w, 5);
+  assert.ok(awaitShares(ctrl, words, threads, 5), 'every share in');
   // The main thread went on to the next step (its share says 6): shares count as in from then on.
-  Atomics.store(ctrl, shareWord(threads, 0), 6);
-  assert.ok(awaitShares(ctrl, threads, 5), 'a later share counts');
+  Atomics.store(ctrl, words + 0, 6);
+  assert.ok(awaitShares(ctrl, words, threads, 5), 'a later share counts');
   // Worker 2 has not written its share of phase 7, and the main thread has moved on to phase 8 (a
   // sync, after its own step failed before it wrote its share): the step is given up, not waited for.
   Atomics.store(ctrl, CTRL.SEQ, 8);
-  Atomics.store(ctrl, shareWord(threads, 1), 7);
-  assert.not.ok(awaitShares(ctrl, threads, 7), 'given up');
+  Atomics.store(ctrl, words + 1, 7);
+  assert.not.ok(awaitShares(ctrl, words, threads, 7), 'given up');
   // And when the pool stops.
   Atomics.store(ctrl, CTRL.SEQ, 9);
   Atomics.store(ctrl, CTRL.COMMAND, 1);
-  assert.not.ok(awaitShares(ctrl, threads, 9), 'stopped');
+  assert.not.ok(awaitShares(ctrl, words, threads, 9), 'stopped');
 });
 
 /** The training set on a kernel path, made once per path (the runs below share it). */

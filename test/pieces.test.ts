@@ -1,15 +1,15 @@
-/** A data-parallel batch as pieces the threads claim (src/train/pieces.ts). */
+/** A data-parallel batch as pieces the threads claim (src/train/pool/data-parallel.ts). */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadMnist, bundledDataDir } from '../src/node/mnist-files.js';
 import { PoolBackend } from '../src/node/pool-backend.js';
 import { csrFromSplit } from '../src/train/training-data.js';
 import { train } from '../src/train/trainer.js';
-import { claimOrder, claimPiece, piecesPerThread } from '../src/train/pieces.js';
-import { passSize, ShardGradient } from '../src/train/shard.js';
-import { claimWord, controlWords } from '../src/train/protocol.js';
+import { claimOrder, piecesPerThread } from '../src/train/pool/data-parallel.js';
+import { passSize, BatchGradient } from '../src/train/batch-gradient.js';
+import { claim } from '../src/train/pool/control.js';
 import { cnn, Momentum, mlp, softmaxRegression } from '../src/engine/index.js';
-import type { InjectedFault } from '../src/train/protocol.js';
+import type { InjectedFault } from '../src/train/pool/task.js';
 import { kernelsFor } from '../src/engine/kernels/kernel-set.js';
 import { assertSameBits } from './helpers/bits.js';
 
@@ -29,13 +29,13 @@ test('a thread claims its own pieces first, then the others\' from the last down
 });
 
 test('a piece goes to one claimer a phase, and a thread still in an older phase cannot take a newer one\'s', () => {
-  const ctrl = new Int32Array(new SharedArrayBuffer(controlWords(2, 4) * 4));
-  assert.ok(claimPiece(ctrl, 2, 3, 1));
-  assert.not.ok(claimPiece(ctrl, 2, 3, 1), 'taken already');
-  assert.ok(claimPiece(ctrl, 2, 3, 2), 'free again in the next phase');
-  assert.not.ok(claimPiece(ctrl, 2, 3, 1), 'a late thread looking at phase 1');
-  assert.is(ctrl[claimWord(2, 3)], 2);
-  assert.ok(claimPiece(ctrl, 2, 0, 2), 'other pieces are their own');
+  const ctrl = new Int32Array(new SharedArrayBuffer(4 * 4));
+  assert.ok(claim(ctrl, 3, 1));
+  assert.not.ok(claim(ctrl, 3, 1), 'taken already');
+  assert.ok(claim(ctrl, 3, 2), 'free again in the next phase');
+  assert.not.ok(claim(ctrl, 3, 1), 'a late thread looking at phase 1');
+  assert.is(ctrl[3], 2);
+  assert.ok(claim(ctrl, 0, 2), 'other words are their own');
 });
 
 test('convolutional models are cut into four pieces a thread, of at least 8 examples; others into one', () => {
@@ -63,7 +63,7 @@ test('a convolutional model\'s range goes through the layers in passes of 32 exa
     const forward = model.forward.bind(model);
     model.forward = (x, batch, ...rest) => (sizes.push(batch), forward(x, batch, ...rest));
     model.zeroGrad();
-    const loss = new ShardGradient(model, data, randomness, pass).compute(indices, 3, 70, 80, 7);
+    const loss = new BatchGradient(model, data, randomness, pass).compute(indices, 3, 70, 80, 7);
     return { loss, grads: Float32Array.from(model.grads), sizes };
   };
   const passes = run();
@@ -85,23 +85,23 @@ test('a step\'s passes transpose each dense layer\'s weights once; a new step, o
   const make = () => mlp({ hidden: [24, 16] }, { kernels }).initialize(3);
   const indices = Int32Array.from({ length: 30 }, (_, i) => 7 * i + 2);
   const model = make();
-  const shard = new ShardGradient(model, data);
+  const gradient = new BatchGradient(model, data);
   let transposes = 0;
   const transpose = kernels.transpose.bind(kernels);
   kernels.transpose = (...args) => (transposes++, transpose(...args));
   try {
     model.zeroGrad();
-    for (const [start, end] of [[0, 10], [10, 20], [20, 30]]) shard.compute(indices, start, end, 30, 1);
+    for (const [start, end] of [[0, 10], [10, 20], [20, 30]]) gradient.compute(indices, start, end, 30, 1);
     assert.is(transposes, 2, 'one per dense layer for the step\'s three pieces');
     // New weights between steps, as the update makes them.
     for (let i = 0; i < model.params.length; i++) model.params[i] += 0.01 * Math.sin(i);
     model.zeroGrad();
-    shard.compute(indices, 0, 30, 30, 2);
+    gradient.compute(indices, 0, 30, 30, 2);
     assert.is(transposes, 4);
     const fresh = make();
     fresh.params.set(model.params);
     fresh.zeroGrad();
-    new ShardGradient(fresh, data).compute(indices, 0, 30, 30, 2);
+    new BatchGradient(fresh, data).compute(indices, 0, 30, 30, 2);
     assertSameBits(model.grads, fresh.grads, 'step 2\'s gradient against a fresh model\'s');
     // A pass with no step (no stamp) never reuses one.
     const x = Float32Array.from({ length: 4 * 784 }, (_, i) => (i % 5) / 5);
@@ -139,7 +139,7 @@ const steady = (perThread: number) => {
 test('a worker that stalls has its pieces taken over, and the weights and loss are the same bits as when it does not', async () => {
   for (const perThread of [1, 3]) {
     const unstalled = await steady(perThread);
-    const stalled = await train20(perThread, { shard: 1, step: 5, mode: 'stall' });
+    const stalled = await train20(perThread, { thread: 1, step: 5, mode: 'stall' });
     assert.ok(stalled.takenOver >= perThread, `${perThread} a thread: the main thread took ${stalled.takenOver} of the worker's pieces`);
     assertSameBits(stalled.params, unstalled.params, `${perThread} pieces a thread: parameters`);
     assert.is(stalled.loss, unstalled.loss);

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { SpinPolicy, WINDOW_MS, GAP_MS, CROWDED_BELOW } from '../src/train/spin-policy.js';
+import { SpinPolicy, WINDOW_MS, GAP_MS, CROWDED_BELOW } from '../src/train/pool/spin-policy.js';
 
 /** A policy for 2 threads and a clock: `steps(n, share)` runs n steps of 1 ms getting `share` of 2 cores. */
 function rig(spinMs = 5) {

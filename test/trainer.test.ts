@@ -6,8 +6,9 @@ import { PoolBackend, WorkerError } from '../src/node/pool-backend.js';
 import { csrFromSplit, denseData } from '../src/train/training-data.js';
 import { train } from '../src/train/trainer.js';
 import { evaluateData } from '../src/train/evaluate-data.js';
-import { shardRange } from '../src/train/shard.js';
-import { CTRL, reduceAndUpdate, SHARED_UPDATE_FROM, sharesUpdate, spreadRange, UPDATE_CHUNK, updateByChunks, updateChunk } from '../src/train/protocol.js';
+import { evenRange } from '../src/train/even-range.js';
+import { SHARED_UPDATE_FROM, sharesUpdate, spreadRange, UPDATE_CHUNK, updateChunk } from '../src/train/pool/slab-sums.js';
+import { reduceAndUpdate, updateByChunks } from '../src/train/pool/first-layer-columns.js';
 import { mlp, softmaxRegression, SGD, Momentum, Adam, Rng, zeros, fromLayers } from '../src/engine/index.js';
 import { kernelsFor } from '../src/engine/kernels/kernel-set.js';
 import { assertSameBits } from './helpers/bits.js';
@@ -50,11 +51,11 @@ test('the CSR training data holds exactly the pixels (word-skipping and byte pat
   }
 });
 
-test('shards are contiguous and cover the batch', () => {
+test('even ranges are contiguous and cover the batch', () => {
   for (const [b, t] of [[100, 2], [100, 3], [7, 4], [1, 2]]) {
     let next = 0;
     for (let s = 0; s < t; s++) {
-      const [lo, hi] = shardRange(b, t, s);
+      const [lo, hi] = evenRange(b, t, s);
       assert.is(lo, next);
       next = hi;
     }
@@ -93,10 +94,10 @@ test('the update in chunks: every parameter summed and updated once, whoever cla
       }
     };
     // Thread A claims the first chunk and is slow with it; thread B takes every other; A then finds none left.
-    const a0 = Atomics.add(ctrl, CTRL.NEXT_CHUNK, 1) * chunk;
-    const second = updateByChunks(ctrl, params, slabs, add, update, 0, chunk);
+    const a0 = Atomics.add(ctrl, 0, 1) * chunk;
+    const second = updateByChunks(ctrl, 0, params, slabs, add, update, 0, chunk);
     reduceAndUpdate(slabs, a0, a0 + chunk, add, update);
-    const first = 1 + updateByChunks(ctrl, params, slabs, add, update, 0, chunk);
+    const first = 1 + updateByChunks(ctrl, 0, params, slabs, add, update, 0, chunk);
     assert.is(first + second, Math.ceil(params / chunk), `${params}: every chunk once`);
     assert.ok(updated.every((u) => u === 1), `${params}: every parameter updated once, with the slabs summed`);
     assert.ok(slabs[1].every((g) => g === 0), `${params}: the other slab is clear after`);
@@ -259,7 +260,7 @@ test('a CNN with dropout and shifts: bit-identical per thread count (Adam), and 
 /** A 2-thread run whose worker throws or exits at `step`: the tutorial's model, or `model` (an MLP 784-128-10 splits its first layer by columns). */
 async function trainWithFault(step: number, mode: 'throw' | 'exit', model = softmaxRegression().initialize(0)) {
   const optimizer = new SGD(0.01);
-  const backend = new PoolBackend(model, data, optimizer, { threads: 2, maxBatch: 100, testFault: { shard: 1, step, mode } });
+  const backend = new PoolBackend(model, data, optimizer, { threads: 2, maxBatch: 100, testFault: { thread: 1, step, mode } });
   const t0 = Date.now();
   try {
     await train(model, data, { epochs: 1, batchSize: 100, seed: 0, optimizer, backend });

@@ -5,8 +5,8 @@ import type { Optimizer } from '../engine/optim/optimizers.js';
 import type { Sequential } from '../engine/model/sequential.js';
 import { InProcessBackend, type GradientBackend } from '../train/gradient-backend.js';
 import type { TrainingData } from '../train/training-data.js';
-import type { InjectedFault } from '../train/protocol.js';
-import type { StepRandomness } from '../train/shard.js';
+import type { InjectedFault } from '../train/pool/task.js';
+import type { StepRandomness } from '../train/batch-gradient.js';
 import { GradientWorkers, PoolBackend } from './pool-backend.js';
 
 export function defaultThreads(): number {

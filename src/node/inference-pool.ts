@@ -19,7 +19,7 @@ import type { Sequential } from '../engine/model/sequential.js';
 import { EVALUATION_CHUNK, evaluationFromLogits, logitsRange, type DataEvaluation } from '../train/evaluate-data.js';
 import { evaluationChunk } from '../engine/model/evaluate.js';
 import type { TrainingData } from '../train/training-data.js';
-import { shardRange } from '../train/shard.js';
+import { evenRange } from '../train/even-range.js';
 import type { LayerSpec } from '../engine/layers/layer.js';
 import type { KernelPath } from '../engine/kernels/kernel-set.js';
 import { optionError } from '../engine/errors.js';
@@ -77,7 +77,7 @@ export class InferencePool {
       return out;
     }
     const out = sharedArray(Float32Array, data.count * classes);
-    const range = (s: number) => shardRange(chunks, shares, s).map((c) => Math.min(c * chunk, data.count));
+    const range = (s: number) => evenRange(chunks, shares, s).map((c) => Math.min(c * chunk, data.count));
     const base = { layers: model.spec(), params: model.params.slice(), sparseInput: model.sparseInput, kernels: model.kernels.path, data, out, chunk };
     const tasks: Promise<unknown>[] = [];
     for (let s = 1; s < shares; s++) {

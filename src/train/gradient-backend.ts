@@ -3,7 +3,7 @@ import type { Optimizer } from '../engine/optim/optimizers.js';
 import { evaluateRange } from './evaluate-data.js';
 import type { Sequential } from '../engine/model/sequential.js';
 import type { TrainingData } from './training-data.js';
-import { ShardGradient, type StepRandomness } from './shard.js';
+import { BatchGradient, type StepRandomness } from './batch-gradient.js';
 
 export interface GradientBackend {
   readonly threads: number;
@@ -36,12 +36,12 @@ export interface GradientBackend {
 /** One thread, no pool: the same gradient function, called directly. */
 export class InProcessBackend implements GradientBackend {
   readonly threads = 1;
-  private readonly shard: ShardGradient;
+  private readonly gradient: BatchGradient;
   /** Whether model.grads is known to be zero: after a whole step (the update clears it), not before the first. */
   private gradsClear = false;
 
   constructor(readonly model: Sequential, data: TrainingData, readonly optimizer: Optimizer, randomness?: StepRandomness) {
-    this.shard = new ShardGradient(model, data, randomness);
+    this.gradient = new BatchGradient(model, data, randomness);
     optimizer.useKernels(model.kernels);
     optimizer.ensureState(model.paramCount);
   }
@@ -49,7 +49,7 @@ export class InProcessBackend implements GradientBackend {
   async step(indices: Int32Array, batch: number, t: number): Promise<number> {
     if (!this.gradsClear) this.model.zeroGrad();
     this.gradsClear = false;
-    const loss = this.shard.compute(indices, 0, batch, batch, t);
+    const loss = this.gradient.compute(indices, 0, batch, batch, t);
     this.optimizer.stepRange(this.model.params, this.model.grads, 0, this.model.paramCount, t, true);
     this.gradsClear = true;
     return loss;

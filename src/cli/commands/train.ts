@@ -12,7 +12,7 @@ import type { GradientWorkers } from '../../node/pool-backend.js';
 import { loadMnist, type LoadedMnist } from '../../node/mnist-files.js';
 import { writeReport } from '../../node/report-writer.js';
 import { CHECKPOINT_FORMAT, encodeCheckpoint, type Checkpoint, type CheckpointMeta, type EpochRecord } from '../../train/checkpoint.js';
-import type { InjectedFault } from '../../train/protocol.js';
+import type { InjectedFault } from '../../train/pool/task.js';
 import { csrFromSplit } from '../../train/training-data.js';
 import { train, type EpochInfo } from '../../train/trainer.js';
 import { DEFAULT_SAVE_PATH } from '../defaults.js';
@@ -74,9 +74,9 @@ export function trainOptions<T>(y: Argv<T>) {
 function testHooks(args: TrainArgs): { fault?: InjectedFault; interruptAfter?: number } {
   let fault: InjectedFault | undefined;
   if (args.injectFault) {
-    const [shard, step, mode] = String(args.injectFault).split(':');
-    if (mode !== 'throw' && mode !== 'exit') throw new OptionError(`--inject-fault: '${args.injectFault}', expected shard:step:throw|exit`);
-    fault = { shard: Number(shard), step: Number(step), mode };
+    const [thread, step, mode] = String(args.injectFault).split(':');
+    if (mode !== 'throw' && mode !== 'exit') throw new OptionError(`--inject-fault: '${args.injectFault}', expected thread:step:throw|exit`);
+    fault = { thread: Number(thread), step: Number(step), mode };
   }
   return { fault, interruptAfter: args.interruptAfter === undefined ? undefined : Number(args.interruptAfter) };
 }

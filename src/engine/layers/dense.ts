@@ -4,6 +4,7 @@ import { jsKernels, type KernelSet } from '../kernels/kernel-set.js';
 import { ShapeError } from '../errors.js';
 import { zeros, type Initializer } from '../model/init.js';
 import { Scratch, type ForwardContext, type Layer, type LayerSpec, type ParamSpec } from './layer.js';
+import { denseForward, denseInputGrad, denseParamGrads } from './dense-math.js';
 
 export interface DenseOptions {
   /** Weight initialiser; default Glorot uniform. */
@@ -71,32 +72,24 @@ export class Dense implements Layer {
     const y = this.y.get(batch * o);
     if (x instanceof CsrMatrix) {
       if (x.rows !== batch || x.cols !== i) throw new ShapeError(`Dense: sparse input is [${x.rows}, ${x.cols}], expected [${batch}, ${i}]`);
-      this.kernels.csrMatmul(x, this.w, y, o);
-    } else {
-      if (x.length !== batch * i) throw new ShapeError(`Dense: input has ${x.length} values, expected [${batch}, ${i}]`);
-      this.kernels.matmul(x, this.w, y, batch, o, i);
+    } else if (x.length !== batch * i) {
+      throw new ShapeError(`Dense: input has ${x.length} values, expected [${batch}, ${i}]`);
     }
+    denseForward(this.kernels, x, this.w, this.b, y, batch, i, o);
     this.x = x;
-    this.kernels.addBias(y, this.b, batch, o);
     return y;
   }
 
   backward(dy: Float32Array, batch: number, needInputGrad: boolean): Float32Array | null {
     const [i, o] = [this.inputSize, this.outputSize];
-    // dW += xᵀ·dy: the left operand is the input, so zero inputs (most MNIST pixels) are skipped.
-    if (this.x instanceof CsrMatrix) this.kernels.csrTransposeMatmul(this.x, dy, this.dw, o);
-    else this.kernels.matmul(this.x, dy, this.dw, i, o, batch, { transA: true, accumulate: true });
-    this.kernels.addRowSums(dy, this.db, batch, o);
+    denseParamGrads(this.kernels, this.x, dy, this.dw, this.db, batch, i, o);
     if (!needInputGrad) return null;
     const dx = this.dx.get(batch * i);
-    this.kernels.matmul(dy, this.transposedWeights(), dx, batch, i, o); // dx = dy·Wᵀ
+    denseInputGrad(this.kernels, dy, this.w, dx, batch, i, o, this.transposedWeights());
     return dx;
   }
 
-  /**
-   * Wᵀ, made afresh unless the last forward pass's parameters are those it was made from: a step's
-   * pieces share it. The same bits as matmul's transB, which transposes B the same way.
-   */
+  /** Wᵀ, made afresh unless the last forward pass's parameters are those it was made from: a step's pieces share it. */
   private transposedWeights(): Float32Array {
     const [i, o] = [this.inputSize, this.outputSize];
     const wT = this.wT.get(i * o);

@@ -2,25 +2,22 @@
  * How long a pool's waiting threads spin before they sleep, adapted to whether the pool has its
  * cores to itself.
  *
- * Spinning answers a hand-off in under a microsecond, where waking from Atomics.wait costs tens
- * of them: alone on the machine, sleeping made a 2-thread softmax step 2.3x slower (55 against
- * 125 µs here). But a thread that spins while the thread it waits for has no core holds the core
- * for the rest of its time slice: two 2-thread trainings at once on this 2-core machine took 3 to
- * 16 ms an MLP step spinning, against 1.2 to 1.9 ms sleeping, and 220 to 460 against 110 to 120 µs
- * a softmax step.
+ * Spinning answers a hand-off at once, where waking from Atomics.wait is slow; but a thread that
+ * spins while the thread it waits for has no core holds the core for the rest of its time slice,
+ * which is far worse when other processes share the cores.
  *
  * The signal is how much CPU the process gets: alone and spinning, its threads are always on a
- * core (the process's CPU time is the wall time times the threads, measured 0.97-1.00); sharing
- * the cores, it gets less (0.47-0.51 with a second such training). So the policy judges windows
- * of consecutive steps (at least WINDOW_MS long; anything else the main thread does between steps,
- * an evaluation or a save, starts a new window): two short windows in a row and the threads sleep
- * at once when they wait. Sleeping, the reading cannot tell (a sleeping pool gets less CPU even
- * alone), so now and then the policy spins for one window as a probe and keeps spinning if that
- * window got its cores; each probe that does not doubles the time to the next one.
+ * core (the process's CPU time is about the wall time times the threads); sharing the cores, it
+ * gets less. So the policy judges windows of consecutive steps (at least WINDOW_MS long; anything
+ * else the main thread does between steps, an evaluation or a save, starts a new window): two
+ * short windows in a row and the threads sleep at once when they wait. Sleeping, the reading
+ * cannot tell (a sleeping pool gets less CPU even alone), so now and then the policy spins for one
+ * window as a probe and keeps spinning if that window got its cores; each probe that does not
+ * doubles the time to the next one.
  *
- * Only the timing changes, never what is computed: the weights are bit-identical either way.
- * Readings are passed in (milliseconds of wall clock and of process CPU time), so this file is
- * portable and its decisions are tested without a clock.
+ * Only the timing changes, never what is computed. Readings are passed in (milliseconds of wall
+ * clock and of process CPU time), so this file is portable and its decisions are tested without
+ * a clock.
  */
 
 /** The shortest window judged: long enough for a time slice or two to show. */

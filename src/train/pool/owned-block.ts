@@ -1,16 +1,16 @@
 /**
- * What the pool's two model splits (first-layer-columns.ts, hidden-unit-blocks.ts) share: a
- * block of the parameters that one thread keeps as its own copy between steps, with its own
- * gradient and optimiser state, taken from the model before the first step and written back into
- * it (and into the optimiser state the pool shares) whenever the pool syncs; and the whole
- * batch's gather, shifted as one thread would shift it.
+ * What the strategies that give each thread a block of the parameters share
+ * (first-layer-columns.ts, hidden-units.ts): the block as the thread's own copy between steps,
+ * with its own gradient and optimiser state, taken from the model before the first step and
+ * written back into it (and into the optimiser state the threads share) whenever the pool syncs;
+ * and the whole batch's gather, shifted as one thread would shift it.
  */
-import type { Sequential } from '../engine/model/sequential.js';
-import type { CsrMatrix } from '../engine/kernels/csr.js';
-import { optimizerFromConfig, type Optimizer, type OptimizerConfig } from '../engine/optim/optimizers.js';
-import { gatherBatch, type BatchBuffers, type TrainingData } from './training-data.js';
-import { shiftCsr } from './augment.js';
-import type { StepRandomness } from './shard.js';
+import type { Sequential } from '../../engine/model/sequential.js';
+import type { CsrMatrix } from '../../engine/kernels/csr.js';
+import { optimizerFromConfig, type Optimizer, type OptimizerConfig } from '../../engine/optim/optimizers.js';
+import { gatherBatch, type BatchBuffers, type TrainingData } from '../training-data.js';
+import { shiftCsr } from '../augment.js';
+import type { StepRandomness } from '../batch-gradient.js';
 
 /** Copies between `flat` (laid out as the parameters) and `block` (a block's own layout), in the direction asked. */
 export type BlockCopy = (flat: Float32Array, block: Float32Array, toBlock: boolean) => void;

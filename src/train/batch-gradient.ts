@@ -1,7 +1,7 @@
 /**
- * The gradient function: one shard of a mini-batch, forward and backward, gradients into the
- * model's gradient buffer. The same function runs on the main thread and in pool workers, so the
- * training loop never needs to know whether threads exist.
+ * The gradient of a range of a mini-batch, forward and backward, into the model's gradient
+ * buffer. The same function runs on the main thread and in pool workers, so the training loop
+ * never needs to know whether threads exist.
  */
 import { softmaxCrossEntropy } from '../engine/model/loss.js';
 import { Scratch } from '../engine/layers/layer.js';
@@ -21,11 +21,6 @@ export interface StepRandomness {
   augment?: Augmentation;
 }
 
-/** Shard s of a batch of `batch` examples split over `shards`: contiguous, sizes differ by at most 1. */
-export function shardRange(batch: number, shards: number, s: number): [number, number] {
-  return [Math.floor((s * batch) / shards), Math.floor(((s + 1) * batch) / shards)];
-}
-
 /**
  * The summed softmax cross-entropy of `batch` rows of logits, and its gradient × `scale` into
  * `grad`: on the kernels' own where they have one (the SIMD set), else the JS definition.
@@ -38,11 +33,8 @@ export function softmaxLoss(kernels: KernelSet, logits: Float32Array, labels: In
 
 /**
  * The most examples one pass through the layers takes: a convolutional model's larger ranges go
- * through in passes of at most 32, whose activations stay in a core's cache. Measured on the CNN
- * preset, one thread, batch 64, paired windows in one process (README, "Passes of at most 32 examples"):
- * two passes of 32 took 2–5% less time a step than one of 64 (the first pooling's and ReLU's
- * backward 20–45% less, the convolutions' 1–5%), four of 16 about as much, eight of 8 less than
- * 1%. A dense model's batch goes through whole: the MLP's 100 examples as two passes took 3% longer.
+ * through in passes of at most 32, whose activations stay in a core's cache; a dense model's
+ * batch goes through whole, since its passes cost more than they save (scripts/BENCHMARKS.md).
  */
 export function passSize(model: Sequential): number {
   return model.layers.some((l) => l.type === 'conv2d') ? 32 : Infinity;
@@ -51,7 +43,7 @@ export function passSize(model: Sequential): number {
 /** The last stamp handed out in this thread: every stamp is new, whatever model or run it names. */
 let lastStamp = 0;
 
-export class ShardGradient {
+export class BatchGradient {
   private readonly buf: BatchBuffers;
   private readonly dlogits = new Scratch();
   /** The parameters' stamp (ForwardContext) for the passes of step `stampStep`. */
@@ -66,13 +58,12 @@ export class ShardGradient {
 
   /**
    * Adds into the model's gradients (which the caller has zeroed) those of examples
-   * indices[start..end) of step `step` (1-based), each weighted 1/batchTotal so that the shards of
-   * one batch add up to the gradient of the batch mean. Returns the summed loss of the shard.
+   * indices[start..end) of step `step` (1-based), each weighted 1/batchTotal so that the ranges
+   * of one batch add up to the gradient of the batch mean. Returns the range's summed loss.
    * The backends keep the gradients zero between steps by clearing them as their update reads
    * them, which saves a pass over every gradient per step. The parameters must not change between
    * calls of one step: its passes share a stamp, so a layer derives from its weights once a step
-   * (a dense layer's transpose, ~6.5 µs for the CNN's 256 × 64 weights, which each of a 2-thread
-   * step's eight pieces paid).
+   * (a dense layer's transpose) rather than once a pass.
    */
   compute(indices: ArrayLike<number>, start: number, end: number, batchTotal: number, step: number): number {
     if (step !== this.stampStep) {

@@ -1,8 +1,8 @@
-/** The data-parallel step's gradient sum and update (src/train/slab-update.ts). */
+/** The data-parallel step's gradient sum and update (src/train/pool/slab-sums.ts). */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chunkOrder, groupSlabs, pieceDone, resetGroups, sumGroupsInto, updateChunks, type AddInto, type ChunkWork } from '../src/train/slab-update.js';
-import { chunkWord, controlWords, groupWord } from '../src/train/protocol.js';
+import { chunkOrder, groupSlabs, pieceDone, resetGroups, sumGroupsInto, updateChunks, type AddInto, type ChunkWork } from '../src/train/pool/slab-sums.js';
+import { evenRange } from '../src/train/even-range.js';
 import { Rng } from '../src/engine/rng.js';
 import { assertSameBits } from './helpers/bits.js';
 
@@ -59,16 +59,17 @@ test('a thread\'s pieces are summed into its group\'s slab in piece order, once,
   const perThread = 3;
   const slabs = slabsOf(threads * perThread, 32, 7);
   const expected = [0, 1].map((g) => inGroupOrder(slabs.slice(g * perThread, (g + 1) * perThread), 0, 32));
-  const ctrl = new Int32Array(controlWords(threads, slabs.length));
-  ctrl.fill(5, groupWord(threads, slabs.length, 0), groupWord(threads, slabs.length, threads)); // a previous step's counts
-  resetGroups(ctrl, threads, slabs.length);
+  const groupWords = 3;
+  const ctrl = new Int32Array(groupWords + threads);
+  ctrl.fill(5, groupWords, groupWords + threads); // a previous step's counts
+  resetGroups(ctrl, groupWords, threads);
   const { add, reads } = counting();
   // Pieces finishing out of order, group 1's first piece computed by thread 0.
-  for (const p of [3, 0, 5, 1]) pieceDone(ctrl, threads, slabs, p, add);
+  for (const p of [3, 0, 5, 1]) pieceDone(ctrl, groupWords, slabs, threads, p, add);
   assert.is(reads.size, 0, 'no group complete yet');
-  pieceDone(ctrl, threads, slabs, 4, add);
+  pieceDone(ctrl, groupWords, slabs, threads, 4, add);
   assert.equal([...reads.keys()], [slabs[4], slabs[5]], 'group 1 summed when its last piece is in');
-  pieceDone(ctrl, threads, slabs, 2, add);
+  pieceDone(ctrl, groupWords, slabs, threads, 2, add);
   assert.is(reads.size, 4);
   for (const g of [0, 1]) {
     assertSameBits(groupSlabs(slabs, threads)[g], expected[g], `group ${g}`);
@@ -77,7 +78,7 @@ test('a thread\'s pieces are summed into its group\'s slab in piece order, once,
   // One piece a thread: nothing to sum.
   const single = slabsOf(2, 8, 3);
   const before = single.map((s) => s.slice());
-  pieceDone(new Int32Array(controlWords(2, 2)), 2, single, 0, add);
+  pieceDone(new Int32Array(8), 0, single, 2, 0, add);
   assert.equal(single, before);
 });
 
@@ -94,17 +95,17 @@ test('the update by chunks: every parameter once, with the sum in group order, w
   const threads = 2;
   const params = 100;
   const chunk = 32; // 4 chunks, the last short
-  const pieces = 4;
+  const chunkWords = 5;
   /** Thread `first` runs the whole phase before the other looks (the other was late). */
   const run = (first: number) => {
     const groups = slabsOf(threads, params, 11);
     const expected = inGroupOrder(groups, 0, params);
-    const ctrl = new Int32Array(controlWords(threads, pieces, 4));
+    const ctrl = new Int32Array(chunkWords + 4);
     const { add } = counting();
     const updated = new Float32Array(params).fill(NaN);
     const times = new Int32Array(params);
     const order: number[] = [];
-    const work = (w: number): ChunkWork => ({ ctrl, threads, pieces, w, order: chunkOrder(4, threads, w), params, chunk, groups, add });
+    const work = (w: number): ChunkWork => ({ ctrl, chunkWords, w, order: chunkOrder(4, threads, w), own: evenRange(4, threads, w), params, chunk, groups, add });
     const update = (sum: Float32Array, a: number, b: number) => {
       order.push(a / chunk);
       for (let i = a; i < b; i++) {
@@ -117,7 +118,7 @@ test('the update by chunks: every parameter once, with the sum in group order, w
     assert.ok(times.every((t) => t === 1), 'every parameter once');
     assertSameBits(updated, expected, 'the sum in group order');
     assert.ok(groups.every((g) => g.every((x) => x === 0)), 'every slab clear');
-    assert.ok(ctrl.subarray(chunkWord(threads, pieces, 0), chunkWord(threads, pieces, 4)).every((s) => s === 3), 'every chunk claimed in phase 3');
+    assert.ok(ctrl.subarray(chunkWords, chunkWords + 4).every((s) => s === 3), 'every chunk claimed in phase 3');
     return { taken, order, updated };
   };
   const a = run(0);
@@ -128,9 +129,9 @@ test('the update by chunks: every parameter once, with the sum in group order, w
   assert.equal(b.order, [2, 3, 1, 0]);
   assertSameBits(a.updated, b.updated, 'same bits whoever took them');
   // A later phase's chunks are free again; an older phase's are not.
-  const ctrl = new Int32Array(controlWords(threads, pieces, 4));
+  const ctrl = new Int32Array(chunkWords + 4);
   const groups = slabsOf(threads, params, 2);
-  const work: ChunkWork = { ctrl, threads, pieces, w: 0, order: chunkOrder(4, threads, 0), params, chunk, groups, add: counting().add };
+  const work: ChunkWork = { ctrl, chunkWords, w: 0, order: chunkOrder(4, threads, 0), own: evenRange(4, threads, 0), params, chunk, groups, add: counting().add };
   let calls = 0;
   updateChunks(work, 5, () => calls++);
   updateChunks(work, 4, () => calls++);

@@ -1,0 +1,98 @@
+/**
+ * The one task each pool worker runs for a whole training run, and how the buffers the threads
+ * share travel to it. A typed array in the kernel memory travels as its place there (the worker
+ * views it in its own instance of that memory, where its SIMD kernels read it); any other travels
+ * as itself, its SharedArrayBuffer shared by the structured clone.
+ */
+import type { LayerSpec } from '../../engine/layers/layer.js';
+import type { WasmMemory } from '../../engine/wasm/runtime.js';
+import type { KernelMemory } from '../../engine/wasm/kernel-memory.js';
+import type { OptimizerConfig } from '../../engine/optim/optimizers.js';
+import type { StepRandomness } from '../batch-gradient.js';
+
+/**
+ * A fault to inject, for tests: throw, or end the thread, at a step (the failure path); or stall,
+ * sleeping 50 ms before that step (a thread that falls behind).
+ */
+export interface InjectedFault {
+  thread: number;
+  step: number;
+  mode: 'throw' | 'exit' | 'stall';
+}
+
+export interface WorkerTask {
+  /** This worker's thread index, 1..threads-1 (the main thread is 0). */
+  thread: number;
+  threads: number;
+  layers: LayerSpec[];
+  /** With SIMD kernels: the model's kernel memory, where the worker instantiates the same kernels. */
+  kernelMemory?: WasmMemory;
+  /** The strategy's name, and its buffers as `share` sent them. */
+  strategy: string;
+  buffers: Shared;
+  /** The training data, and the sets the main thread may ask the pool to evaluate, by index. */
+  data: Shared;
+  evaluation: Shared[];
+  /** Int32Array: the control words (control.ts). */
+  control: SharedArrayBuffer;
+  /** Int32Array: the batch's example indices. */
+  indices: SharedArrayBuffer;
+  /** Float64Array: each thread's [correct, summed loss] of an evaluation phase. */
+  results: SharedArrayBuffer;
+  optimizer: OptimizerConfig;
+  /** The optimiser's state (momentum's velocity, Adam's moments), shared by all threads. */
+  optimizerState: Shared;
+  randomness: StepRandomness;
+  fault?: InjectedFault;
+}
+
+export interface WorkerResult {
+  steps: number;
+}
+
+const VIEWS = { Float32Array, Float64Array, Int32Array, Uint16Array, Uint8Array } as const;
+type ViewName = keyof typeof VIEWS;
+
+/** A typed array's place in the kernel memory. */
+interface Region {
+  view: ViewName;
+  byteOffset: number;
+  length: number;
+}
+
+/** A value as it travels to a worker: what `share` made of it, which `open` turns back. */
+export type Shared = unknown;
+
+function viewName(a: ArrayBufferView): ViewName | undefined {
+  return (Object.keys(VIEWS) as ViewName[]).find((name) => a instanceof VIEWS[name]);
+}
+
+/** `value` ready to post to a worker: typed arrays in `memory` become their regions, recursively. */
+export function share(value: unknown, memory: KernelMemory | undefined): Shared {
+  if (ArrayBuffer.isView(value)) {
+    const view = viewName(value);
+    if (memory && view && memory.holds(value)) return { region: { view, byteOffset: value.byteOffset, length: (value as unknown as { length: number }).length } };
+    return value;
+  }
+  if (Array.isArray(value)) return value.map((v) => share(v, memory));
+  if (value && typeof value === 'object' && !(value instanceof SharedArrayBuffer)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, share(v, memory)]));
+  }
+  return value;
+}
+
+/** What `share` sent, in a worker: regions become views of this thread's instance of the memory. */
+export function open<T>(value: Shared, memory: KernelMemory | undefined): T {
+  return openValue(value, memory) as T;
+}
+
+function openValue(value: unknown, memory: KernelMemory | undefined): unknown {
+  if (ArrayBuffer.isView(value) || value instanceof SharedArrayBuffer || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => openValue(v, memory));
+  const region = (value as { region?: Region }).region;
+  if (region && Object.keys(value).length === 1) {
+    if (!memory) throw new Error('pool task: a region of the kernel memory, but no kernel memory');
+    return memory.at(VIEWS[region.view] as unknown as new (b: ArrayBufferLike, o: number, l: number) => ArrayBufferView, region.byteOffset, region.length);
+  }
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, openValue(v, memory)]));
+}
