@@ -28,8 +28,7 @@ export interface PartialEvaluation {
 /**
  * Each model's evaluation buffers on this thread, kept for its next evaluation. They come from
  * the kernels' allocator, and the SIMD kernels' memory is an arena that never gives anything
- * back: a new set for every evaluation grew a CNN's kernel memory by 4.6 MB an epoch on 2 threads
- * (148 MB after the first epoch, 171 MB after the sixth).
+ * back: a new set for every evaluation would grow the kernel memory every epoch.
  */
 const evaluationBuffers = new WeakMap<Sequential, { buf: BatchBuffers; indices: Int32Array }>();
 

@@ -1,7 +1,7 @@
 /**
  * The models `train` (and the draw-a-digit page) can build, and each one's training recipe: the settings used for a flag the
  * user leaves out. softmax and mlp keep the tutorial's (SGD 0.01, 25 epochs, batch 100); the CNN
- * preset's were chosen by measurement (README, "Choosing the CNN").
+ * preset's were chosen by measurement (scripts/BENCHMARKS.md, "Choosing the CNN").
  */
 import { OptionError } from '../engine/errors.js';
 import { initializerFromName } from '../engine/model/init.js';

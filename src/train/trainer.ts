@@ -62,8 +62,8 @@ export interface TrainResult {
 const YIELD_MS = 100;
 
 /**
- * Lets pending events run: setImmediate where there is one (Node: microseconds, where a
- * setTimeout(0) waits at least 1 ms, 1% of an MLP epoch at one yield per 100 ms), else setTimeout.
+ * Lets pending events run: setImmediate where there is one (a setTimeout(0) waits at least a
+ * millisecond, a noticeable share of a fast epoch), else setTimeout.
  */
 const setImmediateHere = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
 const yieldToEvents = (): Promise<void> => new Promise((r) => (setImmediateHere ? setImmediateHere(r) : setTimeout(r, 0)));

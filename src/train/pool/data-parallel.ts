@@ -27,7 +27,7 @@ export const MIN_PIECE = 8;
 
 /**
  * Pieces per thread for a model. More pieces let a fast thread take more of a slow one's work
- * (the host at times slows one core and not the other), but every piece costs a pass through
+ * (other work can slow one core and not the other), but every piece costs a pass through
  * every layer's fixed costs and a slab more to add up: only a convolutional model, whose step is
  * long against those costs, is cut finer than one piece a thread, into at most four, and never
  * into pieces of fewer than MIN_PIECE examples.
