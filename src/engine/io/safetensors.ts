@@ -11,7 +11,7 @@ import { FormatError } from '../errors.js';
 export const HEADER_LENGTH_BYTES = 8;
 /** The data starts at a multiple of this, so float arrays can be viewed in place. */
 export const HEADER_ALIGNMENT = 8;
-/** Upper bound on the JSON header, as in the reference implementation (100 MB). */
+/** Upper bound on the JSON header's length in bytes, as in the reference implementation. */
 export const MAX_HEADER_BYTES = 100_000_000;
 const METADATA_KEY = '__metadata__';
 const F32_BYTES = 4;
