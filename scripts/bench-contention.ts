@@ -3,7 +3,8 @@
  * with the pool's waits adapting to the crowding (SpinPolicy, the default) and with them spinning
  * regardless (as before it), against one training alone. Each run is its own process
  * (bench-train-run.ts); the pair starts together and every figure is the median epoch after the
- * first. Rounds interleave the three settings (the host is noisy).
+ * first. Rounds interleave the three settings, so that a change in the machine's load falls on
+ * all three.
  *   npm run bench:contention -- [--models softmax,mlp] [--rounds 2] [--json]
  */
 import { spawn } from 'node:child_process';
@@ -15,7 +16,7 @@ const flag = (name: string, fallback: string) => {
 const MODELS = flag('models', 'softmax,mlp').split(',');
 const ROUNDS = Number(flag('rounds', '2'));
 const JSON_OUT = process.argv.includes('--json');
-/** Epochs per run: enough for a median past the first; a spinning MLP pair takes seconds an epoch. */
+/** Epochs per run: enough for a median past the first, few for the slow models. */
 const EPOCHS: Record<string, number> = { softmax: 8, mlp: 3, cnn: 2 };
 
 interface Run {

@@ -1,10 +1,10 @@
 /**
  * bench-scaling.ts's busy neighbour: a worker thread that trains its own copy of the job on one
  * thread (its own model, kernel memory and data: nothing shared with the main thread's) while
- * the main thread says so, and sleeps otherwise. It measures what the host takes from one thread
+ * the main thread says so, and sleeps otherwise. It shows what the machine takes from one thread
  * when the other core is busy too, with no sharing between them at all; and, by its own steps'
- * times, how fast the other core is meanwhile (the host slows one virtual core at times and not
- * the other).
+ * times, how fast the other core is meanwhile (on a virtual machine the two cores need not run
+ * alike).
  */
 import { loadMnist } from '../src/node/mnist-files.js';
 import { createBackend } from '../src/node/create-backend.js';

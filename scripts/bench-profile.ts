@@ -2,7 +2,7 @@
  * Where a training step's time goes: every kernel call (the dense products by shape), each
  * layer's forward and backward, the optimiser and, with threads, the main thread's shard and its
  * waits for the workers. Each is timed by wrapping it, over an epoch of steps after an epoch of
- * warm-up; the wrappers cost about 0.1 µs a call. The workers are not wrapped: with 2 threads,
+ * warm-up; the wrappers' own cost is small beside the calls they time. The workers are not wrapped: with 2 threads,
  * the main thread's shard and its waiting time show the balance.
  *   npm run bench:profile -- softmax|mlp|cnn [--layers TEXT] [--kernels simd|js] [--threads N] [--steps N] [--batch N]
  * (--layers: another architecture with the CNN's recipe, e.g. an earlier preset; --batch: the

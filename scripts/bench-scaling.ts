@@ -1,5 +1,5 @@
 /**
- * How much faster 2 threads train than 1, measured in one process, and how much faster the host
+ * How much faster 2 threads train than 1, measured in one process, and how much faster the machine
  * lets them be. Three models of the same job (bench-job.ts), from the same seed on the same
  * batches, step in turn in windows of the same number of steps (so all get equally far into
  * training, whose sparsity changes a step's cost):
@@ -8,16 +8,16 @@
  *    (bench-neighbour.ts: nothing shared between the two threads);
  *  - a 2-thread pool.
  * A window triple gives the 2 threads' ratio (the idle-core window's time a step over the pool's),
- * the host's contention (the busy-core window's over the idle-core one's: the work of one thread
+ * the machine's contention (the busy-core window's over the idle-core one's: the work of one thread
  * takes that much longer when both cores compute) and the other core's speed meanwhile (the
- * neighbour's steps' time over the idle-core window's; the host slows one virtual core at times
- * and not the other). Together they bound the 2 threads: with each core doing work at its own
+ * neighbour's steps' time over the idle-core window's; the two cores of a virtual machine need
+ * not run alike). Together they bound the 2 threads: with each core doing work at its own
  * speed and no time lost to the hand-offs at all, a step would take 1 / (1 / this core's step +
  * 1 / the other's), so the ceiling is the idle-core step times (1 / busy step + 1 / neighbour's
  * step): 2 / contention when both cores run alike. The neighbour's model is of the same job on
- * other batches, so its steps may cost a little more or less than the main thread's. The bench's own
- * epochs (bench.ts) are separate processes seconds to minutes apart, and the load on this shared
- * host changes in between; here it changes within a triple at most. Prints one JSON line.
+ * other batches, so its steps may cost a little more or less than the main thread's. The bench's
+ * own epochs (bench.ts) are separate processes seconds to minutes apart, and the load on a shared
+ * machine can change in between; here it changes within a triple at most. Prints one JSON line.
  *   npm run bench:scaling -- softmax|mlp|mlp-dense|cnn [js|simd] [TRIPLES]   (default: cnn simd 24)
  * bench.ts runs it once a round for each model and prints the figures beside the epochs'.
  */
@@ -37,11 +37,14 @@ checkChoices('bench-scaling: kernels', [path], BENCH_KERNELS);
 const TRIPLES = Number(triplesArg);
 if (!(Number.isInteger(TRIPLES) && TRIPLES >= 1)) refuse(`bench-scaling: ${triplesArg} window triples, expected a whole number >= 1`);
 /**
- * Steps each model takes before the windows: one epoch, and at least the ~1,700 steps that V8
- * takes to compile a 2-thread run's step (README, "Why a 2-thread run's first epochs are slow").
+ * Steps each model takes before the windows: one epoch, and at least the steps V8 takes to compile
+ * a 2-thread run's step (README, "Why a 2-thread run's first epochs are slow").
  */
 const WARM_UP_STEPS = 1700;
-/** A 1-thread window's length, about: long against the timer and the hand-offs, short against the host's spells. */
+/**
+ * A 1-thread window's length, about, in milliseconds: long against the timer and the hand-offs,
+ * short against changes in the machine's load.
+ */
 const WINDOW_MS = 200;
 
 const train = loadMnist().train;

@@ -13,11 +13,11 @@
  *   npm run bench -- --peers               also the same jobs in numpy and PyTorch (softmax, mlp; the
  *                                          CNN preset in PyTorch), interleaved with ours, and the ratios
  *   npm run bench -- --rounds 3            the whole sequence three times over: each figure is then the
- *                                          median of its rounds, with their range (the host is shared:
- *                                          one round can be twice as slow as the next)
+ *                                          median of its rounds, with their range (on a shared machine
+ *                                          the load changes from one round to the next)
  *   npm run bench -- --no-scaling          without the in-process comparison of 1 and 2 threads that
- *                                          each round runs for each model (bench-scaling.ts, ~20 s for
- *                                          the CNN), which --json gives as "scaling"
+ *                                          each round runs for each model (bench-scaling.ts), which
+ *                                          --json gives as "scaling"
  * The peers run scripts/peers/peer_epochs.py with the first python3 that has the library
  * (python3 on the PATH, then /usr/bin/python3); a missing one is said in one line and skipped.
  */
@@ -33,13 +33,9 @@ const SCALING = fileURLToPath(new URL('./bench-scaling.ts', import.meta.url));
 const withScaling = !process.argv.includes('--no-scaling');
 /**
  * Epochs per run (the peers run the same). A run's epochs get faster until V8 has compiled the
- * step's code, about 1,700 steps on 2 threads (README, "Why a 2-thread run's first epochs are
- * slow"), and the median of the epochs after the first must see past that. Measured on
- * 2026-11-29 (`--rounds 3`): the tutorial on 2 threads 0.46, 0.15–0.19, 0.07–0.09, 0.04–0.06,
- * then 0.027–0.035 s; the MLP on 2 threads 0.96–1.06, 0.59–0.65, 0.36–0.44, 0.32–0.45 s, then
- * 0.28–0.36 s (0.39–0.45 in a slow round); the CNN (860 steps an epoch) 3.3–3.9, 2.1–2.9,
- * 2.0–2.5 s on 2 threads and 4.6–5.6, 4.0–5.0, 3.8–4.5 s on one. So the softmax model runs the
- * tutorial's 25 epochs, the MLP 12 (the median of 11, past five slow ones) and the CNN 4.
+ * step's code (README, "Why a 2-thread run's first epochs are slow"), so each model runs enough
+ * epochs that the median of those after the first lies past the slow ones: the tutorial's 25 for
+ * softmax, more for the MLP than for the CNN, whose epochs are fewer but each much longer.
  */
 const EPOCHS: Record<string, number> = { softmax: 25, mlp: 12, 'mlp-dense': 3, cnn: 4 };
 const listArg = (flag: string, all: string[]) => {
@@ -159,7 +155,7 @@ for (const model of MODELS) {
 }
 }
 
-/** With several rounds, a ratio round by round (each round's own medians): ` (rounds: 1.81, 1.69, 1.85)`. */
+/** With several rounds, a ratio round by round (each round's own medians): ` (rounds: a, b, c)`. */
 function byRound(ratio: (round: number) => number): string {
   return ROUNDS > 1 ? ` (rounds: ${Array.from({ length: ROUNDS }, (_, i) => ratio(i).toFixed(2)).join(', ')})` : '';
 }

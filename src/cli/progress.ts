@@ -1,3 +1,6 @@
+/** At most one redraw in this many milliseconds: enough to look live, too few to cost anything. */
+const REDRAW_MS = 100;
+
 /**
  * A progress bar with ETA for terminals, redrawn in place on stderr; nothing at all when stderr is
  * not a terminal (logs and pipes get the plain epoch lines only). A few honest lines rather than
@@ -17,11 +20,11 @@ export class ProgressBar {
     this.lastDraw = 0;
   }
 
-  /** Redraws at most every 100 ms. */
+  /** Redraws the bar, at most every REDRAW_MS and always at the end. */
   update(done: number, total: number, label: string): void {
     if (!this.enabled) return;
     const now = performance.now();
-    if (done < total && now - this.lastDraw < 100) return;
+    if (done < total && now - this.lastDraw < REDRAW_MS) return;
     this.lastDraw = now;
     const width = 30;
     const filled = Math.round((done / total) * width);

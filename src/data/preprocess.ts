@@ -125,8 +125,8 @@ export function centerOfMass(img: Gray): { x: number; y: number } {
 
 /**
  * Places the (≤ 20×20) digit in a 28×28 field so that its centre of mass lands on pixel (14, 14),
- * shifted by whole pixels, as MNIST was (measured: the mean centre of mass of the 10000 test
- * digits is (14.01, 13.99)); what would fall outside is clipped.
+ * shifted by whole pixels, as MNIST was (its test digits' mean centre of mass is that pixel, to
+ * within a hundredth); what would fall outside is clipped.
  */
 export function centerInField(digit: Gray, side = MNIST_SIDE): Gray {
   const com = centerOfMass(digit);

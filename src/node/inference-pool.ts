@@ -7,8 +7,8 @@
  * whatever the thread count.
  *
  * Each share is one Piscina task. Training drives its workers through shared memory because a
- * task's round trip (~40 µs here) is long beside a training step; beside a share of an evaluation
- * (tens of milliseconds) it is nothing, so plain tasks do here.
+ * task's round trip is long beside a training step; beside a share of an evaluation it is
+ * nothing, so plain tasks do here.
  *
  * Start the pool first thing, before reading the checkpoint and the data: its workers start and
  * load the engine on the other cores meanwhile, which is most of what a pool costs.

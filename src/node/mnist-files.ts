@@ -104,8 +104,8 @@ export function loadMnist(options: LoadOptions = {}): LoadedMnist {
 
 /**
  * MNIST's test split alone, for commands that read nothing else (`evaluate` and `predict --from`
- * of the test set, `report`): the training files, six times the test set's size, are not read
- * (`evaluate` of the tutorial's checkpoint took 316–343 ms end to end instead of 370–380).
+ * of the test set, `report`): the training files, six times the test set's size, are not read,
+ * which is a noticeable share of such a command's time.
  */
 export function loadMnistTest(options: { dataDir?: string } = {}): { test: Split; classes: number; dir: string } {
   const dir = resolveDataDir(options.dataDir);

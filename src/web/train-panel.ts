@@ -1,7 +1,7 @@
 /**
  * "Train in the page": starts the training worker, shows its progress (a bar, the cost and the
- * validation accuracy per epoch, drawn as the report's curves are), and hands the trained model to the page and to
- * the download button.
+ * validation accuracy per epoch, drawn as the report's curves are), and hands the trained model
+ * to the page and to the download button.
  */
 import { curveSvg } from '../report/charts.js';
 import type { FromWorker, ToWorker, TrainableModel } from './train-protocol.js';

@@ -14,7 +14,7 @@ import { writeReport } from '../../node/report-writer.js';
 import { CHECKPOINT_FORMAT, encodeCheckpoint, type Checkpoint, type CheckpointMeta, type EpochRecord } from '../../train/checkpoint.js';
 import type { InjectedFault } from '../../train/pool/task.js';
 import { csrFromSplit } from '../../train/training-data.js';
-import { train, type EpochInfo } from '../../train/trainer.js';
+import { train, type EpochInfo, type TrainResult, type TrainState } from '../../train/trainer.js';
 import { DEFAULT_SAVE_PATH } from '../defaults.js';
 import { MODEL_NAMES, recipeFor } from '../../train/recipes.js';
 import { kernelsOption, lastGiven, numeric } from '../options.js';
@@ -109,33 +109,64 @@ export async function runTrain(args: TrainArgs, print: Print = printLine, preloa
   }
 }
 
+/** What a run needs once its data is read and its model made. */
+interface RunContext {
+  args: TrainArgs;
+  settings: TrainSettings;
+  run: PreparedRun;
+  mnist: LoadedMnist;
+  resumed: Checkpoint | undefined;
+  /** The run's (and any resumed run's) epochs, as saved in the checkpoint. */
+  history: EpochRecord[];
+  print: Print;
+}
+
+/** The last complete epoch, encoded, so that Ctrl-C can save it even though the weights have moved on. */
+interface CompleteEpoch {
+  epoch: number;
+  bytes: Uint8Array;
+}
+
+interface Score {
+  accuracy: number;
+  loss: number;
+}
+
 async function trainWith(args: TrainArgs, settings: TrainSettings, hooks: ReturnType<typeof testHooks>, resumed: Checkpoint | undefined, resumePath: string | undefined, workers: GradientWorkers | undefined, print: Print, preloaded?: LoadedMnist): Promise<TrainOutcome> {
   const mnist = preloaded ?? loadMnist({ dataDir: args.dataDir, validationSize: settings.config.validationSize });
   const run = prepareRun(settings, resumed, resumePath, mnist);
-  const { model, optimizer } = run;
-  const { savePath } = settings;
   if (!settings.json) print(headline(run, settings, resumed?.meta.epochsCompleted));
-
   const history: EpochRecord[] = resumed ? [...resumed.meta.metrics.epochs] : [];
-  const checkpointAt = (epochs: number, sampler: SamplerState, testAccuracy: number | null) =>
-    encodeCheckpoint(model, optimizer.state(), metadataAt(run, settings, history, epochs, sampler, testAccuracy));
-  const printEpoch = epochPrinter(settings, print);
+  const ctx: RunContext = { args, settings, run, mnist, resumed, history, print };
+  const { result, test, lastComplete } = await runEpochs(ctx, hooks, workers);
+  if (result.stopped) saveInterrupted(settings.savePath, lastComplete, resumed ? resumePath : undefined);
+  return finish(ctx, result, test);
+}
+
+/** The checkpoint of the model as it is now, after `epochs` epochs. */
+function checkpointAt(ctx: RunContext, epochs: number, sampler: SamplerState, testAccuracy: number | null): Uint8Array {
+  return encodeCheckpoint(ctx.run.model, ctx.run.optimizer.state(), metadataAt(ctx.run, ctx.settings, ctx.history, epochs, sampler, testAccuracy));
+}
+
+/** Trains for the run's epochs on a new backend, then scores the test set unless interrupted. */
+async function runEpochs(ctx: RunContext, hooks: ReturnType<typeof testHooks>, workers: GradientWorkers | undefined): Promise<{ result: TrainResult; test: Score; lastComplete?: CompleteEpoch }> {
+  const { settings, run, mnist, resumed } = ctx;
+  const { savePath } = settings;
+  const printEpoch = epochPrinter(settings, ctx.print);
   const bar = new ProgressBar(process.stderr, !settings.json && process.stderr.isTTY === true);
   const interrupt = watchInterrupt(hooks.interruptAfter);
-  // The last complete epoch, encoded, so that Ctrl-C can save it even though the weights have moved on.
-  let lastComplete: { epoch: number; bytes: Uint8Array } | undefined;
+  let lastComplete: CompleteEpoch | undefined;
   // The test set is made before the backend, so that a pool is given it and splits its evaluation too.
-  const testData = csrFromSplit(mnist.test, mnist.classes, model.kernels.allocator);
+  const testData = csrFromSplit(mnist.test, mnist.classes, run.model.kernels.allocator);
   const evaluation = run.validation.count > 0 ? [run.validation, testData] : [testData];
-  const backend = createBackend(model, run.train, optimizer, settings.threads, settings.config.batchSize, { seed: settings.seed, augment: run.augment, testFault: hooks.fault, evaluation, workers });
-  let result;
-  let test = { accuracy: 0, loss: 0 };
+  const backend = createBackend(run.model, run.train, run.optimizer, settings.threads, settings.config.batchSize, { seed: settings.seed, augment: run.augment, testFault: hooks.fault, evaluation, workers });
+  let test: Score = { accuracy: 0, loss: 0 };
   try {
-    result = await train(model, run.train, {
+    const result = await train(run.model, run.train, {
       epochs: settings.epochs,
       batchSize: settings.config.batchSize,
       seed: settings.seed,
-      optimizer,
+      optimizer: run.optimizer,
       backend,
       validation: run.validation,
       resume: resumed ? { epochsDone: resumed.meta.epochsCompleted, sampler: resumed.meta.sampler } : undefined,
@@ -147,45 +178,61 @@ async function trainWith(args: TrainArgs, settings: TrainSettings, hooks: Return
       },
       onEpoch: (e, state) => {
         bar.clear();
-        history.push({ epoch: e.epoch, cost: e.cost, validationAccuracy: e.validationAccuracy ?? null });
-        if (savePath) {
-          lastComplete = { epoch: e.epoch, bytes: checkpointAt(state.epochsDone, state.sampler, null) };
-          if (settings.checkpointEvery > 0 && e.epoch % settings.checkpointEvery === 0) saveCheckpointFile(savePath, lastComplete.bytes);
-        }
+        ctx.history.push({ epoch: e.epoch, cost: e.cost, validationAccuracy: e.validationAccuracy ?? null });
+        if (savePath) lastComplete = keepEpoch(ctx, savePath, e.epoch, state);
         printEpoch(e);
       },
     });
     if (!result.stopped) test = await backend.evaluate(testData);
+    return { result, test, lastComplete };
   } finally {
     bar.clear();
     interrupt.dispose();
     await backend.close();
   }
-  if (result.stopped) {
-    // Only a complete epoch is ever saved: a model interrupted in its first epoch is not written
-    // over whatever the file held.
-    if (savePath && lastComplete) {
-      saveCheckpointFile(savePath, lastComplete.bytes);
-      throw new Interrupted(`interrupted: saved the checkpoint of epoch ${lastComplete.epoch} in ${savePath}`);
-    }
-    throw new Interrupted(savePath ? `interrupted before the first epoch finished: nothing saved${resumed ? `; ${resumePath} is as it was` : ''}` : 'interrupted (--no-save: nothing saved)');
-  }
+}
 
+/** Encodes a finished epoch's checkpoint, and writes it too every --checkpoint-every epochs. */
+function keepEpoch(ctx: RunContext, savePath: string, epoch: number, state: TrainState): CompleteEpoch {
+  const kept = { epoch, bytes: checkpointAt(ctx, state.epochsDone, state.sampler, null) };
+  if (ctx.settings.checkpointEvery > 0 && epoch % ctx.settings.checkpointEvery === 0) saveCheckpointFile(savePath, kept.bytes);
+  return kept;
+}
+
+/**
+ * After Ctrl-C: saves the last complete epoch and says so. Only a complete epoch is ever saved: a
+ * model interrupted in its first epoch is not written over whatever the file held.
+ */
+function saveInterrupted(savePath: string | undefined, lastComplete: CompleteEpoch | undefined, resumePath: string | undefined): never {
+  if (savePath && lastComplete) {
+    saveCheckpointFile(savePath, lastComplete.bytes);
+    throw new Interrupted(`interrupted: saved the checkpoint of epoch ${lastComplete.epoch} in ${savePath}`);
+  }
+  throw new Interrupted(savePath ? `interrupted before the first epoch finished: nothing saved${resumePath ? `; ${resumePath} is as it was` : ''}` : 'interrupted (--no-save: nothing saved)');
+}
+
+/** The end of a finished run: the test score printed, the checkpoint saved and the report written. */
+async function finish(ctx: RunContext, result: TrainResult, test: Score): Promise<TrainOutcome> {
+  const { settings, run, print } = ctx;
+  const { savePath } = settings;
   const totalSeconds = result.history.reduce((s, e) => s + e.seconds, 0);
   if (settings.json) {
-    print(JSON.stringify({ finished: true, epochs: result.state.epochsDone, test_accuracy: test.accuracy, test_loss: test.loss, final_cost: history.at(-1)?.cost ?? null, train_seconds: totalSeconds, threads: settings.threads, saved: savePath ?? null }));
+    print(JSON.stringify({ finished: true, epochs: result.state.epochsDone, test_accuracy: test.accuracy, test_loss: test.loss, final_cost: ctx.history.at(-1)?.cost ?? null, train_seconds: totalSeconds, threads: settings.threads, saved: savePath ?? null }));
   } else {
     print('Finished!');
     print(`Accuracy: ${test.accuracy.toFixed(4)}`);
   }
   if (savePath) {
-    saveCheckpointFile(savePath, checkpointAt(result.state.epochsDone, result.state.sampler, test.accuracy));
+    saveCheckpointFile(savePath, checkpointAt(ctx, result.state.epochsDone, result.state.sampler, test.accuracy));
     if (!settings.json) print(`Model saved in file: ${savePath}`);
   }
-  if (args.report) {
-    const meta: CheckpointMeta = { format: CHECKPOINT_FORMAT, architecture: model.spec(), ...metadataAt(run, settings, history, result.state.epochsDone, result.state.sampler, test.accuracy) };
-    const r = await writeReport(args.report, { model, meta, test: mnist.test, classes: mnist.classes, maxMistakes: 50, source: savePath ?? 'this run' });
-    if (!settings.json) print(`Report written to ${args.report}/index.html (${r.files.join(', ')})`);
-  }
-  return { model, history: result.history, testAccuracy: test.accuracy, testLoss: test.loss, savePath, description: run.description };
+  if (ctx.args.report) await writeRunReport(ctx, ctx.args.report, result.state, test.accuracy);
+  return { model: run.model, history: result.history, testAccuracy: test.accuracy, testLoss: test.loss, savePath, description: run.description };
+}
+
+async function writeRunReport(ctx: RunContext, folder: string, state: TrainState, testAccuracy: number): Promise<void> {
+  const { settings, run, mnist } = ctx;
+  const meta: CheckpointMeta = { format: CHECKPOINT_FORMAT, architecture: run.model.spec(), ...metadataAt(run, settings, ctx.history, state.epochsDone, state.sampler, testAccuracy) };
+  const r = await writeReport(folder, { model: run.model, meta, test: mnist.test, classes: mnist.classes, maxMistakes: 50, source: settings.savePath ?? 'this run' });
+  if (!settings.json) ctx.print(`Report written to ${folder}/index.html (${r.files.join(', ')})`);
 }

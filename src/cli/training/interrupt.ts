@@ -1,7 +1,7 @@
 /**
- * Ctrl-C during training: the loop checks between steps (and yields to the event loop about every
- * 100 ms to hear the signal), so training stops within a step or two of the key press, and the
- * last complete epoch's checkpoint is kept.
+ * Ctrl-C during training: the loop checks between steps (and yields to the event loop now and then
+ * to hear the signal), so training stops within a step or two of the key press, and the last
+ * complete epoch's checkpoint is kept.
  */
 export interface InterruptWatch {
   /** True once Ctrl-C was pressed (or the test hook's step count was reached). */

@@ -11,7 +11,7 @@ import { FormatError } from '../errors.js';
 export const HEADER_LENGTH_BYTES = 8;
 /** The data starts at a multiple of this, so float arrays can be viewed in place. */
 export const HEADER_ALIGNMENT = 8;
-/** Upper bound on the JSON header, as in the reference implementation (100 MB). */
+/** Upper bound on the JSON header's length in bytes, as in the reference implementation. */
 export const MAX_HEADER_BYTES = 100_000_000;
 const METADATA_KEY = '__metadata__';
 const F32_BYTES = 4;
@@ -65,8 +65,16 @@ function isShape(x: unknown): x is number[] {
   return Array.isArray(x) && x.every((d) => Number.isInteger(d) && d >= 0);
 }
 
-/** Parses and checks a safetensors file; `source` names it in errors. Only F32 tensors are accepted. */
-export function decodeSafetensors(bytes: Uint8Array, source: string): DecodedSafetensors {
+/** A tensor's entry in the header: its name, shape and byte range within the data. */
+interface Entry {
+  name: string;
+  shape: number[];
+  start: number;
+  end: number;
+}
+
+/** The JSON header and where the data after it starts; anything that is not safetensors fails here. */
+function readHeader(bytes: Uint8Array, source: string): { header: Record<string, unknown>; dataStart: number } {
   // Anything else given as a model (a text file, an image) fails one of the first checks: say
   // "not a safetensors file" first, the detail after.
   const notSafetensors = (detail: string) => new FormatError(`${source}: not a safetensors file (${detail})`);
@@ -85,11 +93,30 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): DecodedSaf
     throw notSafetensors('its header is not valid JSON');
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new FormatError(`${source}: header is not a JSON object`);
-  const dataStart = HEADER_LENGTH_BYTES + headerLength;
-  const dataLength = bytes.length - dataStart;
+  return { header: header as Record<string, unknown>, dataStart: HEADER_LENGTH_BYTES + headerLength };
+}
+
+/** Checks one tensor's header entry against the spec and the `dataLength` bytes the file holds. */
+function readEntry(name: string, value: unknown, source: string, dataLength: number): Entry {
+  const info = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+  if (info?.dtype !== 'F32') throw new FormatError(`${source}: tensor ${name} has dtype ${JSON.stringify(info?.dtype)}, expected "F32"`);
+  if (!isShape(info.shape)) throw new FormatError(`${source}: tensor ${name} has shape ${JSON.stringify(info.shape)}, expected a list of whole numbers`);
+  const offsets = info.data_offsets;
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0)) {
+    throw new FormatError(`${source}: tensor ${name} has data_offsets ${JSON.stringify(offsets)}, expected [begin, end]`);
+  }
+  const [start, end] = offsets as [number, number];
+  const expected = info.shape.reduce((a, b) => a * b, 1) * F32_BYTES;
+  if (end < start || end - start !== expected) throw new FormatError(`${source}: tensor ${name} spans bytes ${start}..${end}, expected ${expected} bytes for shape [${info.shape.join(', ')}]`);
+  if (end > dataLength) throw new FormatError(`${source}: tensor ${name} ends at byte ${end} of the data, which has only ${dataLength} (offsets out of range, or truncated)`);
+  return { name, shape: info.shape, start, end };
+}
+
+/** The header's `__metadata__` strings and its tensor entries, checked in the header's order. */
+function readEntries(header: Record<string, unknown>, source: string, dataLength: number): { metadata: Record<string, string>; entries: Entry[] } {
   const metadata: Record<string, string> = {};
-  const entries: { name: string; shape: number[]; start: number; end: number }[] = [];
-  for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
+  const entries: Entry[] = [];
+  for (const [name, value] of Object.entries(header)) {
     if (name === METADATA_KEY) {
       for (const [k, v] of Object.entries((value ?? {}) as Record<string, unknown>)) {
         if (typeof v !== 'string') throw new FormatError(`${source}: __metadata__.${k} is not a string`);
@@ -97,20 +124,13 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): DecodedSaf
       }
       continue;
     }
-    const info = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (info?.dtype !== 'F32') throw new FormatError(`${source}: tensor ${name} has dtype ${JSON.stringify(info?.dtype)}, expected "F32"`);
-    if (!isShape(info.shape)) throw new FormatError(`${source}: tensor ${name} has shape ${JSON.stringify(info.shape)}, expected a list of whole numbers`);
-    const offsets = info.data_offsets;
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0)) {
-      throw new FormatError(`${source}: tensor ${name} has data_offsets ${JSON.stringify(offsets)}, expected [begin, end]`);
-    }
-    const [start, end] = offsets as [number, number];
-    const expected = info.shape.reduce((a, b) => a * b, 1) * F32_BYTES;
-    if (end < start || end - start !== expected) throw new FormatError(`${source}: tensor ${name} spans bytes ${start}..${end}, expected ${expected} bytes for shape [${info.shape.join(', ')}]`);
-    if (end > dataLength) throw new FormatError(`${source}: tensor ${name} ends at byte ${end} of the data, which has only ${dataLength} (offsets out of range, or truncated)`);
-    entries.push({ name, shape: info.shape, start, end });
+    entries.push(readEntry(name, value, source, dataLength));
   }
-  // The spec requires the tensors to tile the data exactly: no gaps, no overlaps.
+  return { metadata, entries };
+}
+
+/** The spec requires the tensors to tile the data exactly: no gaps, no overlaps. Sorts `entries` by offset. */
+function checkTiling(entries: Entry[], source: string, dataLength: number): void {
   entries.sort((a, b) => a.start - b.start);
   let at = 0;
   for (const e of entries) {
@@ -118,20 +138,26 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): DecodedSaf
     at = e.end;
   }
   if (at !== dataLength) throw new FormatError(`${source}: tensors cover ${at} bytes of data, but the file holds ${dataLength}`);
+}
+
+/** A tensor's values, copied out of the file's bytes. */
+function tensorData(bytes: Uint8Array, dataStart: number, e: Entry): Float32Array {
+  // Copy into a fresh buffer: a Float32Array view needs 4-byte alignment, and Node's Buffer#slice
+  // would share (not copy) a pooled buffer.
+  const raw = new Uint8Array(e.end - e.start);
+  raw.set(bytes.subarray(dataStart + e.start, dataStart + e.end));
+  if (LITTLE_ENDIAN) return new Float32Array(raw.buffer, 0, (e.end - e.start) / F32_BYTES);
+  const view = new DataView(raw.buffer);
+  return Float32Array.from({ length: (e.end - e.start) / F32_BYTES }, (_, i) => view.getFloat32(i * F32_BYTES, true));
+}
+
+/** Parses and checks a safetensors file; `source` names it in errors. Only F32 tensors are accepted. */
+export function decodeSafetensors(bytes: Uint8Array, source: string): DecodedSafetensors {
+  const { header, dataStart } = readHeader(bytes, source);
+  const dataLength = bytes.length - dataStart;
+  const { metadata, entries } = readEntries(header, source, dataLength);
+  checkTiling(entries, source, dataLength);
   const tensors = new Map<string, NamedTensor>();
-  for (const e of entries) {
-    // Copy into a fresh buffer: a Float32Array view needs 4-byte alignment, and Node's Buffer#slice
-    // would share (not copy) a pooled buffer.
-    const raw = new Uint8Array(e.end - e.start);
-    raw.set(bytes.subarray(dataStart + e.start, dataStart + e.end));
-    let data: Float32Array;
-    if (LITTLE_ENDIAN) {
-      data = new Float32Array(raw.buffer, 0, (e.end - e.start) / F32_BYTES);
-    } else {
-      const view = new DataView(raw.buffer);
-      data = Float32Array.from({ length: (e.end - e.start) / F32_BYTES }, (_, i) => view.getFloat32(i * F32_BYTES, true));
-    }
-    tensors.set(e.name, { name: e.name, shape: e.shape, data });
-  }
+  for (const e of entries) tensors.set(e.name, { name: e.name, shape: e.shape, data: tensorData(bytes, dataStart, e) });
   return { tensors, metadata };
 }

@@ -14,17 +14,107 @@ import { optionError } from '../errors.js';
 import { glorot, he, zeros } from '../model/init.js';
 import type { LayerSpec, Padding } from './layer.js';
 
-function fail(item: string, index: number, why: string): never {
-  throw optionError('layers', `item ${index + 1} '${item}' ${why}`);
+/** One item of the text: what it says, its place in the list, and the arguments after its name. */
+interface Item {
+  text: string;
+  index: number;
+  args: string[];
 }
 
-function wholeNumber(item: string, index: number, text: string | undefined, what: string): number {
+/** An item's layer, and the shape of what that layer gives the next. */
+interface Parsed {
+  spec: LayerSpec;
+  shape: number[];
+}
+
+function fail(item: Item, why: string): never {
+  throw optionError('layers', `item ${item.index + 1} '${item.text}' ${why}`);
+}
+
+function wholeNumber(item: Item, text: string | undefined, what: string): number {
   const v = Number(text);
-  if (text === undefined || text.trim() === '' || !(Number.isInteger(v) && v > 0)) fail(item, index, `needs ${what} as a whole number > 0, found '${text ?? ''}'`);
+  if (text === undefined || text.trim() === '' || !(Number.isInteger(v) && v > 0)) fail(item, `needs ${what} as a whole number > 0, found '${text ?? ''}'`);
   return v;
 }
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** The input shape of an image layer, which only follows other image layers. */
+function imageInput(item: Item, shape: number[]): [number, number, number] {
+  if (shape.length !== 3) fail(item, `needs an image input [channels, height, width], but the layer before gives [${shape.join(', ')}] (put image layers before flatten and dense)`);
+  return shape as [number, number, number];
+}
+
+function noArgs(item: Item): void {
+  if (item.args.length > 0) fail(item, 'takes no arguments');
+}
+
+function parseConv(item: Item, shape: number[]): Parsed {
+  const [c, h, w] = imageInput(item, shape);
+  const { args } = item;
+  if (args.length < 2 || args.length > 3) fail(item, 'expected conv:FILTERS:KERNEL or conv:FILTERS:KERNEL:same|valid');
+  const filters = wholeNumber(item, args[0], 'a filter count');
+  const kernel = wholeNumber(item, args[1], 'a kernel size');
+  const padding = (args[2] ?? 'valid').toLowerCase() as Padding;
+  if (padding !== 'valid' && padding !== 'same') fail(item, `has padding '${args[2]}', expected same or valid`);
+  const oh = padding === 'same' ? h : h - kernel + 1;
+  const ow = padding === 'same' ? w : w - kernel + 1;
+  if (oh < 1 || ow < 1) fail(item, `has a ${kernel}×${kernel} kernel, which does not fit the ${h}×${w} input it gets (use :same, or a smaller kernel)`);
+  return { spec: { type: 'conv2d', input: [c, h, w], filters, kernel, padding, init: he(), biasInit: zeros() }, shape: [filters, oh, ow] };
+}
+
+function parsePool(item: Item, shape: number[]): Parsed {
+  const [c, h, w] = imageInput(item, shape);
+  if (item.args.length !== 1) fail(item, 'expected pool:SIZE');
+  const s = wholeNumber(item, item.args[0], 'a window size');
+  if (h < s || w < s) fail(item, `has a ${s}×${s} window, larger than the ${h}×${w} input it gets`);
+  return { spec: { type: 'maxpool2d', input: [c, h, w], size: s }, shape: [c, Math.floor(h / s), Math.floor(w / s)] };
+}
+
+function parseDense(item: Item, shape: number[]): Parsed {
+  if (item.args.length !== 1) fail(item, 'expected dense:OUTPUTS');
+  const outputs = wholeNumber(item, item.args[0], 'an output count');
+  return { spec: { type: 'dense', inputs: size(shape), outputs, init: he(), biasInit: zeros() }, shape: [outputs] };
+}
+
+function parseDropout(item: Item, shape: number[]): Parsed {
+  const rate = Number(item.args[0]);
+  if (item.args.length !== 1 || !(Number.isFinite(rate) && rate >= 0 && rate < 1)) fail(item, `needs a rate in [0, 1), found '${item.args.join(':')}'`);
+  return { spec: { type: 'dropout', rate, shape: [...shape] }, shape };
+}
+
+/** One item's layer, given the shape the layers before it give. */
+function parseItem(item: Item, name: string, shape: number[]): Parsed {
+  switch (name.toLowerCase()) {
+    case 'conv':
+      return parseConv(item, shape);
+    case 'pool':
+    case 'maxpool':
+      return parsePool(item, shape);
+    case 'relu':
+      noArgs(item);
+      return { spec: shape.length > 1 ? { type: 'relu', size: size(shape), shape: [...shape] } : { type: 'relu', size: size(shape) }, shape };
+    case 'flatten':
+      noArgs(item);
+      return { spec: { type: 'flatten', input: [...shape] }, shape: [size(shape)] };
+    case 'dense':
+      return parseDense(item, shape);
+    case 'dropout':
+      return parseDropout(item, shape);
+    default:
+      return fail(item, 'is not a layer; expected conv:F:K[:same], pool:S, relu, flatten, dense:N or dropout:R');
+  }
+}
+
+/** The last Dense layer starts Glorot-uniform, as in `mlp()`; the others stay He-normal. */
+function glorotLastDense(specs: LayerSpec[]): LayerSpec[] {
+  let lastDense = -1;
+  specs.forEach((s, i) => {
+    if (s.type === 'dense') lastDense = i;
+  });
+  if (lastDense >= 0) specs[lastDense] = { ...(specs[lastDense] as Extract<LayerSpec, { type: 'dense' }>), init: glorot() };
+  return specs;
+}
 
 /**
  * Parses an architecture for examples of shape `input` ([channels, height, width], or [features]
@@ -37,70 +127,11 @@ export function parseLayers(text: string, input: readonly number[] = [1, 28, 28]
   let shape: number[] = [...input];
   items.forEach((item, index) => {
     const [name, ...args] = item.split(':');
-    const image = () => {
-      if (shape.length !== 3) fail(item, index, `needs an image input [channels, height, width], but the layer before gives [${shape.join(', ')}] (put image layers before flatten and dense)`);
-      return shape as [number, number, number];
-    };
-    const noArgs = () => {
-      if (args.length > 0) fail(item, index, 'takes no arguments');
-    };
-    switch (name.toLowerCase()) {
-      case 'conv': {
-        const [c, h, w] = image();
-        if (args.length < 2 || args.length > 3) fail(item, index, 'expected conv:FILTERS:KERNEL or conv:FILTERS:KERNEL:same|valid');
-        const filters = wholeNumber(item, index, args[0], 'a filter count');
-        const kernel = wholeNumber(item, index, args[1], 'a kernel size');
-        const padding = (args[2] ?? 'valid').toLowerCase() as Padding;
-        if (padding !== 'valid' && padding !== 'same') fail(item, index, `has padding '${args[2]}', expected same or valid`);
-        const oh = padding === 'same' ? h : h - kernel + 1;
-        const ow = padding === 'same' ? w : w - kernel + 1;
-        if (oh < 1 || ow < 1) fail(item, index, `has a ${kernel}×${kernel} kernel, which does not fit the ${h}×${w} input it gets (use :same, or a smaller kernel)`);
-        specs.push({ type: 'conv2d', input: [c, h, w], filters, kernel, padding, init: he(), biasInit: zeros() });
-        shape = [filters, oh, ow];
-        return;
-      }
-      case 'pool':
-      case 'maxpool': {
-        const [c, h, w] = image();
-        if (args.length !== 1) fail(item, index, 'expected pool:SIZE');
-        const s = wholeNumber(item, index, args[0], 'a window size');
-        if (h < s || w < s) fail(item, index, `has a ${s}×${s} window, larger than the ${h}×${w} input it gets`);
-        specs.push({ type: 'maxpool2d', input: [c, h, w], size: s });
-        shape = [c, Math.floor(h / s), Math.floor(w / s)];
-        return;
-      }
-      case 'relu':
-        noArgs();
-        specs.push(shape.length > 1 ? { type: 'relu', size: size(shape), shape: [...shape] } : { type: 'relu', size: size(shape) });
-        return;
-      case 'flatten':
-        noArgs();
-        specs.push({ type: 'flatten', input: [...shape] });
-        shape = [size(shape)];
-        return;
-      case 'dense': {
-        if (args.length !== 1) fail(item, index, 'expected dense:OUTPUTS');
-        const outputs = wholeNumber(item, index, args[0], 'an output count');
-        specs.push({ type: 'dense', inputs: size(shape), outputs, init: he(), biasInit: zeros() });
-        shape = [outputs];
-        return;
-      }
-      case 'dropout': {
-        const rate = Number(args[0]);
-        if (args.length !== 1 || !(Number.isFinite(rate) && rate >= 0 && rate < 1)) fail(item, index, `needs a rate in [0, 1), found '${args.join(':')}'`);
-        specs.push({ type: 'dropout', rate, shape: [...shape] });
-        return;
-      }
-      default:
-        fail(item, index, 'is not a layer; expected conv:F:K[:same], pool:S, relu, flatten, dense:N or dropout:R');
-    }
+    const parsed = parseItem({ text: item, index, args }, name, shape);
+    specs.push(parsed.spec);
+    shape = parsed.shape;
   });
-  let lastDense = -1;
-  specs.forEach((s, i) => {
-    if (s.type === 'dense') lastDense = i;
-  });
-  if (lastDense >= 0) specs[lastDense] = { ...(specs[lastDense] as Extract<LayerSpec, { type: 'dense' }>), init: glorot() };
-  return specs;
+  return glorotLastDense(specs);
 }
 
 /** The text form of an architecture: parseLayers(formatLayers(s)) builds the same layers. */
