@@ -2,9 +2,9 @@
 import { Interrupted, MnistTsError, OptionError } from '../engine/errors.js';
 
 export const EXIT_USAGE = 2;
-export const EXIT_ERROR = 1;
+const EXIT_ERROR = 1;
 /** 128 + SIGINT, as shells report a Ctrl-C. */
-export const EXIT_INTERRUPTED = 130;
+const EXIT_INTERRUPTED = 130;
 
 /** The flag that sets each library parameter, so that an error names what the user typed. */
 const FLAG_OF: Record<string, string> = {

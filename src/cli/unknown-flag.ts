@@ -4,7 +4,7 @@
  */
 
 /** Levenshtein distance: insertions, deletions and substitutions. */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
@@ -15,7 +15,7 @@ export function editDistance(a: string, b: string): number {
 }
 
 /** The flag closest to `typed`, if it is close enough to be a slip (at most a third of it differs). */
-export function nearestFlag(typed: string, flags: readonly string[]): string | undefined {
+function nearestFlag(typed: string, flags: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const f of flags) {

@@ -48,7 +48,7 @@ export interface IdxPair {
 }
 
 /** Copies bytes into a SharedArrayBuffer so worker threads can see them without a copy. */
-export function toShared(bytes: Uint8Array): Uint8Array {
+function toShared(bytes: Uint8Array): Uint8Array {
   const out = sharedArray(Uint8Array, bytes.length);
   out.set(bytes);
   return out;

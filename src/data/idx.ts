@@ -12,12 +12,12 @@ export const IDX_MAGIC_LABELS = 0x00000801; // 2049
 /** Magic number of an image file: unsigned bytes, 3 dimensions. */
 export const IDX_MAGIC_IMAGES = 0x00000803; // 2051
 /** Type code for unsigned bytes, the only element type MNIST uses. */
-export const IDX_TYPE_UBYTE = 0x08;
+const IDX_TYPE_UBYTE = 0x08;
 const MAGIC_BYTES = 4;
 const DIM_BYTES = 4;
 
 /** First two bytes of every gzip stream (RFC 1952). */
-export const GZIP_MAGIC = [0x1f, 0x8b] as const;
+const GZIP_MAGIC = [0x1f, 0x8b] as const;
 
 export type IdxKind = 'images' | 'labels';
 

@@ -9,7 +9,7 @@ import { grayFromRgba, prepareDigit, type Gray, type PreparedDigit } from '../da
 import { loadSharp } from './images.js';
 
 /** Decodes any format sharp reads (turned as its EXIF says) into grayscale bytes on white paper. */
-export async function readGray(path: string): Promise<Gray> {
+async function readGray(path: string): Promise<Gray> {
   let size: number;
   try {
     size = statSync(path).size;

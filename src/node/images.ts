@@ -3,7 +3,6 @@
  * on the Node side only, and never by the engine.
  */
 import { DataError, optionError } from '../engine/errors.js';
-import { writeFileAtomic } from './atomic-write.js';
 
 type Sharp = typeof import('sharp').default;
 
@@ -37,8 +36,4 @@ export async function encodeGrayPng(img: GrayImage, scale = 1): Promise<Buffer> 
     .resize(img.width * scale, img.height * scale, { kernel: 'nearest' })
     .png()
     .toBuffer();
-}
-
-export async function writeGrayPng(path: string, img: GrayImage, scale = 1): Promise<void> {
-  writeFileAtomic(path, await encodeGrayPng(img, scale));
 }

@@ -21,7 +21,7 @@ export function bundledDataDir(): string {
 }
 
 /** `data/mnist` under the working directory: where a user may drop their own copy. */
-export function localDataDir(cwd = process.cwd()): string {
+function localDataDir(cwd = process.cwd()): string {
   return resolve(cwd, 'data', 'mnist');
 }
 

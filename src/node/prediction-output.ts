@@ -26,7 +26,7 @@ function csvField(s: string): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export function predictionsCsv(rows: Prediction[]): string {
+function predictionsCsv(rows: Prediction[]): string {
   const classes = rows[0]?.probabilities.length ?? 10;
   const head = ['source', 'predicted', 'confidence', ...Array.from({ length: classes }, (_, d) => `p${d}`), 'label', 'preview'];
   const lines = rows.map((r) =>
@@ -35,7 +35,7 @@ export function predictionsCsv(rows: Prediction[]): string {
   return [head.join(','), ...lines].join('\n') + '\n';
 }
 
-export function previewName(index: number, source: string): string {
+function previewName(index: number, source: string): string {
   const base = source.split(/[\\/]/).pop()!.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_-]+/g, '_');
   return `${String(index + 1).padStart(3, '0')}-${base}.png`;
 }
@@ -50,7 +50,7 @@ function shortSource(source: string, max = 18): string {
  * The contact sheet: each digit as the model saw it, captioned with the predicted digit and its
  * confidence (and the true label where known), the source's name under that; mistakes framed in red.
  */
-export async function contactSheetPng(rows: Prediction[]): Promise<Buffer> {
+async function contactSheetPng(rows: Prediction[]): Promise<Buffer> {
   const cells = rows.map((r) => {
     const wrong = r.label !== null && r.label !== r.predicted;
     const caption = `pred ${r.predicted} (${r.confidence.toFixed(2)})${r.label === null ? '' : ` · true ${r.label}`}`;

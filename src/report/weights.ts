@@ -44,7 +44,7 @@ function maxAbsOfUnit(weight: Float32Array, inputs: number, outputs: number, uni
  * The weights into unit `unit` of a dense weight [inputs, outputs] as an RGB map `cols` wide
  * (channels stacked top to bottom), scaled to ±`max` (default: the unit's own largest |w|).
  */
-export function unitMap(weight: Float32Array, inputs: number, outputs: number, unit: number, cols: number, label: string, max = maxAbsOfUnit(weight, inputs, outputs, unit)): WeightMap {
+function unitMap(weight: Float32Array, inputs: number, outputs: number, unit: number, cols: number, label: string, max = maxAbsOfUnit(weight, inputs, outputs, unit)): WeightMap {
   const rgb = new Uint8Array(inputs * 3);
   for (let i = 0; i < inputs; i++) rgb.set(diverging(max === 0 ? 0 : weight[i * outputs + unit] / max), i * 3);
   return { label, rgb, width: cols, height: inputs / cols };
@@ -61,7 +61,7 @@ export function largestUnits(weight: Float32Array, inputs: number, outputs: numb
 }
 
 /** A convolution's filters [F, C, K, K]: filter f's first input channel as a K×K map, scaled to ±max|w| of the filter. */
-export function filterMaps(weight: Float32Array, shape: readonly number[]): WeightMap[] {
+function filterMaps(weight: Float32Array, shape: readonly number[]): WeightMap[] {
   const [filters, channels, kh, kw] = shape;
   const size = channels * kh * kw;
   return Array.from({ length: filters }, (_, f) => {

@@ -1,9 +1,13 @@
-/** Training: the loop, training data, the gradient function, checkpoints and recipes. Portable. */
-export * from './training-data.js';
-export * from './batch-gradient.js';
-export * from './gradient-backend.js';
-export * from './trainer.js';
-export * from './evaluate-data.js';
-export * from './checkpoint.js';
-export * from './augment.js';
-export * from './recipes.js';
+/**
+ * mnist-ts/train: the training loop, training data, checkpoints and the models' recipes. Portable
+ * (no Node-only imports); training on threads is mnist-ts/node's createBackend. The list is the
+ * API: test/public-api.txt holds it, and a test compares the two.
+ */
+export { train, stepsPerEpoch, type TrainOptions, type TrainResult, type TrainState, type EpochInfo, type StepInfo } from './trainer.js';
+export { csrFromSplit, denseData, type TrainingData, type CsrBytesData, type DenseData } from './training-data.js';
+export { BatchGradient, type StepRandomness } from './batch-gradient.js';
+export { InProcessBackend, type GradientBackend } from './gradient-backend.js';
+export { evaluateData, logitsData, type DataEvaluation } from './evaluate-data.js';
+export { encodeCheckpoint, decodeCheckpoint, CHECKPOINT_FORMAT, WEIGHT_LAYOUT, type Checkpoint, type CheckpointMeta, type TrainingConfig, type EpochRecord } from './checkpoint.js';
+export { type Augmentation } from './augment.js';
+export { buildModel, recipeFor, MODEL_NAMES, CNN_RECIPE, type Recipe, type ModelChoice, type BuiltModel } from './recipes.js';

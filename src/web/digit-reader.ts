@@ -25,7 +25,7 @@ export async function readDigit(model: Sequential, image: Gray, source: string):
 }
 
 /** Predicts a prepared 28×28 input. */
-export function predictInput(model: Sequential, input: Gray, inverted = false): Reading {
+function predictInput(model: Sequential, input: Gray, inverted = false): Reading {
   const x = new Float32Array(model.inputSize);
   for (let i = 0; i < x.length; i++) x[i] = scale[input.pixels[i]];
   const probabilities = predictProbabilities(model, x, 1);

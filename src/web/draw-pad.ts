@@ -3,7 +3,7 @@
  * coalesced points of fast strokes). A pen's pressure widens its line as on paper. The canvas keeps
  * a fixed size in pixels (CSS scales it), so that a stroke gives the same pixels on every screen.
  */
-export const PAD_SIZE = 336;
+const PAD_SIZE = 336;
 /** About MNIST's stroke (2 to 3 pixels of the 20-pixel box) for a digit drawn across most of the pad. */
 const LINE_WIDTH = 30;
 const INK = '#141414';

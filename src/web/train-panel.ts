@@ -6,7 +6,7 @@
 import { curveSvg } from '../report/charts.js';
 import type { FromWorker, ToWorker, TrainableModel } from './train-protocol.js';
 
-export interface TrainedModel {
+interface TrainedModel {
   name: string;
   checkpoint: Uint8Array;
   validationAccuracy: number | null;

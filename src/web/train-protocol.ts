@@ -11,7 +11,7 @@ export interface TrainRequest {
   kernels: string;
 }
 
-export interface StopRequest {
+interface StopRequest {
   type: 'stop';
 }
 

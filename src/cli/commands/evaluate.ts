@@ -31,7 +31,7 @@ export function evaluateOptions<T>(y: Argv<T>) {
     .example('$0 evaluate --json', 'accuracy, loss, per-digit accuracy and the confusion matrix as one JSON object');
 }
 
-export function formatConfusion(matrix: number[][]): string[] {
+function formatConfusion(matrix: number[][]): string[] {
   const k = matrix.length;
   const width = Math.max(5, ...matrix.flat().map((c) => String(c).length + 1));
   const lines = ['true\\pred'.padEnd(10) + Array.from({ length: k }, (_, d) => String(d).padStart(width)).join('')];

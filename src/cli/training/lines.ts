@@ -16,12 +16,12 @@ export function headline(run: PreparedRun, settings: TrainSettings, resumedAfter
   return `Training ${run.description} (${model.paramCount} parameters) on ${run.train.count} images: ${optimizer.name} lr ${config.lr}${extras.map((e) => `, ${e}`).join('')}, batch ${config.batchSize}, ${plural(settings.epochs, 'epoch')} of ${plural(run.stepsPerEpoch, 'step')}, ${plural(settings.threads, 'thread')}, ${settings.kernels === 'simd' ? 'SIMD' : 'JS'} kernels, seed ${settings.seed}${from}`;
 }
 
-export function epochLine(e: EpochInfo): string {
+function epochLine(e: EpochInfo): string {
   const val = e.validationAccuracy === undefined ? '' : `  validation accuracy: ${e.validationAccuracy.toFixed(4)}`;
   return `Epoch: ${String(e.epoch).padStart(4, '0')} cost= ${e.cost.toFixed(9)}${val}  (${Math.round(e.samplesPerSecond)} samples/s, ${e.seconds.toFixed(2)} s)`;
 }
 
-export function epochJson(e: EpochInfo): string {
+function epochJson(e: EpochInfo): string {
   return JSON.stringify({ epoch: e.epoch, cost: e.cost, validation_accuracy: e.validationAccuracy ?? null, seconds: e.seconds, samples_per_s: e.samplesPerSecond });
 }
 
