@@ -2,7 +2,7 @@
  * The public API is a decision: each package entry point's exported names (values and types) are
  * listed in test/public-api.txt, and this test fails when the code exports anything else, so a
  * change to the API is a reviewed diff of that file. After a deliberate change:
- *   UPDATE_PUBLIC_API=1 node --import tsx node_modules/uvu/bin.js test '^public-api'
+ *   UPDATE_PUBLIC_API=1 node --import tsx node_modules/uvu/bin.js test '^public-api.test.ts$'
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
