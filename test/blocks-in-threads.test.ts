@@ -19,7 +19,7 @@ import { splitHiddenUnits } from '../src/train/hidden-unit-blocks.js';
 import { columnCuts, splitInputRows } from '../src/train/input-row-blocks.js';
 import { awaitShares, controlWords, CTRL, shareWord } from '../src/train/protocol.js';
 import { Adam, cnn, mlp, Momentum, softmaxRegression, type Optimizer } from '../src/engine/index.js';
-import { kernelsFor } from '../src/engine/kernels/kernel-set.js';
+import { kernelsFor } from '../src/engine/kernels/kernel-select.js';
 import { assertSameBits } from './helpers/bits.js';
 
 const mnist = loadMnist({ dataDir: bundledDataDir() });

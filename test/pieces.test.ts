@@ -10,7 +10,7 @@ import { passSize, ShardGradient } from '../src/train/shard.js';
 import { claimWord, controlWords } from '../src/train/protocol.js';
 import { cnn, Momentum, mlp, softmaxRegression } from '../src/engine/index.js';
 import type { InjectedFault } from '../src/train/protocol.js';
-import { kernelsFor } from '../src/engine/kernels/kernel-set.js';
+import { kernelsFor } from '../src/engine/kernels/kernel-select.js';
 import { assertSameBits } from './helpers/bits.js';
 
 // On the SIMD kernels: under the suite's coverage the JS kernels made these runs the file's time.

@@ -9,7 +9,7 @@ import { evaluateData } from '../src/train/evaluate-data.js';
 import { shardRange } from '../src/train/shard.js';
 import { CTRL, reduceAndUpdate, SHARED_UPDATE_FROM, sharesUpdate, spreadRange, UPDATE_CHUNK, updateByChunks, updateChunk } from '../src/train/protocol.js';
 import { mlp, softmaxRegression, SGD, Momentum, Adam, Rng, zeros, fromLayers } from '../src/engine/index.js';
-import { kernelsFor } from '../src/engine/kernels/kernel-set.js';
+import { kernelsFor } from '../src/engine/kernels/kernel-select.js';
 import { assertSameBits } from './helpers/bits.js';
 
 const mnist = loadMnist({ dataDir: bundledDataDir() });

@@ -14,7 +14,7 @@ import { claimOrder, computePieces } from '../src/train/pieces.js';
 import { chunkWork, updateChunks } from '../src/train/slab-update.js';
 import { awaitShares, COMMAND_STOP, CTRL, PHASE, shareWord, spreadRange, updateByChunks, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../src/train/protocol.js';
 import { evaluateRange } from '../src/train/evaluate-data.js';
-import { SimdKernels } from '../src/engine/kernels/kernel-set.js';
+import { SimdKernels } from '../src/engine/kernels/kernel-select.js';
 import { KernelMemory } from '../src/engine/wasm/kernel-memory.js';
 import type { TrainingData } from '../src/train/training-data.js';
 import { optimizerFromConfig } from '../src/engine/optim/optimizers.js';

@@ -32,7 +32,7 @@ import { evaluateRange } from '../train/evaluate-data.js';
 import { SpinPolicy } from '../train/spin-policy.js';
 import { COMMAND_STOP, CTRL, PHASE, controlWords, shareWord, sharesUpdate, spreadRange, updateByChunks, type InjectedFault, type MemoryRegion, type ResidentCsr, type SharedFloats, type WorkerResult, type WorkerTask } from '../train/protocol.js';
 import type { KernelMemory } from '../engine/wasm/kernel-memory.js';
-import { SimdKernels, type KernelSet } from '../engine/kernels/kernel-set.js';
+import { SimdKernels, type KernelSet } from '../engine/kernels/kernel-select.js';
 import { ShardGradient, shardRange, type StepRandomness } from '../train/shard.js';
 import { claimOrder, computePieces, piecesPerThread, type PieceWork } from '../train/pieces.js';
 import { chunkCount, chunkWork, groupSlabs, resetGroups, sumGroupsInto, updateChunks, type ChunkWork } from '../train/slab-update.js';

@@ -16,7 +16,7 @@
  */
 import { f32, i32, v128 } from '../wasm/assembler.js';
 import { forCount, kernelModule } from './row-blocks.js';
-import type { ConvShape } from './conv-simd.js';
+import type { ConvShape } from './kernel-set.js';
 
 export function convBackwardModule(s: ConvShape): Uint8Array<ArrayBuffer> {
   const { channels: c, height: h, width: w, kernel: K, filters: F } = s;

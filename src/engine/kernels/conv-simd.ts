@@ -12,14 +12,7 @@
  */
 import { i32, v128 } from '../wasm/assembler.js';
 import { forCount, kernelModule } from './row-blocks.js';
-
-export interface ConvShape {
-  channels: number;
-  height: number;
-  width: number;
-  kernel: number;
-  filters: number;
-}
+import type { ConvShape } from './kernel-set.js';
 
 /**
  * `skipZeroRows`: test each kernel row's input segment and skip its taps when it is all +0.

@@ -15,7 +15,8 @@ import { Flatten } from '../layers/flatten.js';
 import { Dropout } from '../layers/dropout.js';
 import { Rng } from '../rng.js';
 import { Scratch } from '../layers/layer.js';
-import { jsKernels, type KernelSet } from '../kernels/kernel-set.js';
+import type { KernelSet } from '../kernels/kernel-set.js';
+import { jsKernels } from '../kernels/js-kernels.js';
 
 export interface ParamEntry {
   /** `dense0.weight`, `dense0.bias`, `dense1.weight`, ...: layer type and its index among that type. */
