@@ -3,8 +3,7 @@
  * uses the matmul's 4×4 register tile (4 filters × 4 adjacent output pixels), but reads the image
  * in place instead of building im2col columns: four adjacent output pixels of one row see four
  * adjacent input pixels for every (c, kh, kw), so the "column" the tile needs is already
- * contiguous in memory. Measured here on the CNN preset: about 2× faster than im2col plus the
- * packed matmul, which spent as long copying as multiplying.
+ * contiguous in memory. im2col plus the packed matmul spent as long copying as multiplying.
  */
 
 /** Filters per tile, and output pixels (or weights) per tile. */
@@ -37,8 +36,8 @@ export function packedFilterLength(filters: number, ckk: number): number {
  * For every row of every input plane, the columns [lo, hi) that hold its nonzeros (lo = hi when
  * none): spans[2r] = lo, spans[2r+1] = hi. The forward kernel skips a kernel row whose input
  * segment lies outside the span. MNIST digits fill ~20×20 of 28×28 pixels and ReLU zeroes about
- * half of what follows, so this skips a good share of the multiply-adds by zero (measured: the
- * preset's first convolution 88 → 61 µs per example, 1.4×) for one pass over the input.
+ * half of what follows, so this skips a good share of the multiply-adds by zero for one pass
+ * over the input.
  */
 export function rowSpans(x: Float32Array, rows: number, w: number, spans: Int32Array): Int32Array {
   for (let r = 0; r < rows; r++) {

@@ -16,8 +16,9 @@ import type { ConvShape } from './kernel-set.js';
 
 /**
  * Below this fraction of nonzeros in dy, the backward pass visits the nonzeros only
- * (convBackwardSparse); above it, the dense tiles are faster: on the CNN preset's second
- * convolution the sparse weight gradient alone costs as much as the dense tile at about 75%.
+ * (convBackwardSparse); above it, the dense tiles are faster. The sparse pass's cost grows with
+ * the nonzeros and reaches the dense tile's at about three quarters of them, so the switch sits
+ * below that.
  */
 export const SPARSE_DY_DENSITY = 0.6;
 

@@ -52,8 +52,7 @@ export class SimdCore {
   /**
    * Byte addresses of the spans, staging those that lie outside the memory. A span is
    * [array, first element, element count]: no subarray is made for spans already in the memory,
-   * which is every span of a model's own training step (a subarray costs about 40 ns here, and one
-   * was made for every operand of every call).
+   * which is every span of a model's own training step (a subarray per operand per call adds up).
    */
   protected resident(spans: Span[]): { addresses: number[]; restore: () => void } {
     const addresses: number[] = new Array(spans.length);
