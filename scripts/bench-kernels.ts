@@ -12,7 +12,7 @@
 import { loadMnist } from '../src/node/mnist-files.js';
 import { csrFromSplit, gatherBatch, BatchBuffers } from '../src/train/training-data.js';
 import { CsrMatrix, csrMatmul, csrTransposeMatmul, matmulNaive, matmulRaw, Rng } from '../src/engine/index.js';
-import { SimdKernels } from '../src/engine/kernels/kernel-set.js';
+import { SimdKernels } from '../src/engine/kernels/kernel-select.js';
 import { KernelMemory } from '../src/engine/wasm/kernel-memory.js';
 import { relaxedSimdSupported } from '../src/engine/wasm/features.js';
 import { time } from './timing.js';

@@ -9,7 +9,7 @@
 import { loadMnist } from '../src/node/mnist-files.js';
 import { createBackend } from '../src/node/create-backend.js';
 import { BatchSampler } from '../src/data/batches.js';
-import { kernelsFor, resolveKernelPath } from '../src/engine/kernels/kernel-set.js';
+import { kernelsFor, resolveKernelPath } from '../src/engine/kernels/kernel-select.js';
 import { benchJob } from './bench-job.js';
 
 /** The words of the control array: the main thread writes RUN; this thread writes STATE. */

@@ -26,7 +26,7 @@ import { loadMnist } from '../src/node/mnist-files.js';
 import { createBackend } from '../src/node/create-backend.js';
 import { PoolBackend } from '../src/node/pool-backend.js';
 import { BatchSampler } from '../src/data/batches.js';
-import { kernelsFor, resolveKernelPath } from '../src/engine/kernels/kernel-set.js';
+import { kernelsFor, resolveKernelPath } from '../src/engine/kernels/kernel-select.js';
 import type { GradientBackend } from '../src/train/gradient-backend.js';
 import { BENCH_KERNELS, BENCH_MODELS, benchJob, checkChoices, refuse } from './bench-job.js';
 import { BUSY, IDLE, NEIGHBOUR, STOP, TIMING, WARMING, type NeighbourTask } from './bench-neighbour.js';

@@ -9,7 +9,7 @@ import { loadMnist } from '../src/node/mnist-files.js';
 import { createBackend } from '../src/node/create-backend.js';
 import { PoolBackend } from '../src/node/pool-backend.js';
 import { train } from '../src/train/trainer.js';
-import { kernelsFor, resolveKernelPath } from '../src/engine/kernels/kernel-set.js';
+import { kernelsFor, resolveKernelPath } from '../src/engine/kernels/kernel-select.js';
 import { BENCH_KERNELS, BENCH_MODELS, benchJob, checkChoices } from './bench-job.js';
 
 const [model = 'softmax', threadsArg = '1', epochsArg = '5', path = 'js', spin = 'adapt'] = process.argv.slice(2);

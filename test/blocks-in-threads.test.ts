@@ -20,7 +20,7 @@ import { columnCuts, splitsByInputRows } from '../src/train/pool/input-rows.js';
 import { awaitShares } from '../src/train/pool/logit-shares.js';
 import { controlWords, CTRL, strategyWords } from '../src/train/pool/control.js';
 import { Adam, cnn, mlp, Momentum, softmaxRegression, type Optimizer } from '../src/engine/index.js';
-import { kernelsFor } from '../src/engine/kernels/kernel-set.js';
+import { kernelsFor } from '../src/engine/kernels/kernel-select.js';
 import { assertSameBits } from './helpers/bits.js';
 
 const mnist = loadMnist({ dataDir: bundledDataDir() });

@@ -251,7 +251,7 @@ test('the SIMD backward convolution follows the JS sparse one: weight, bias and 
     const dx = withDx ? simd.allocator.f32(x.length).fill(0.25) : null;
     convBackwardSparse(x, b, c, h, w, dy, f, k, wt, dwJs, dxJs, new SparseList());
     const db = simd.allocator.f32(f).fill(0.5);
-    simd.convBackward!(x, b, { channels: c, height: h, width: w, kernel: k, filters: f }, dy, wt, dw, db, dx);
+    simd.convBackward(x, b, { channels: c, height: h, width: w, kernel: k, filters: f }, dy, wt, dw, db, dx);
     const dbJs = Float32Array.from({ length: f }, (_, o) => {
       let sum = 0.5;
       for (let i = 0; i < b; i++) for (let q = 0; q < oh * ow; q++) sum += dy[(i * f + o) * oh * ow + q];

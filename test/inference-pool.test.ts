@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CNN_LAYERS, fromLayers, mlp, softmaxRegression } from '../src/engine/model/models.js';
-import { kernelsFor, type KernelPath } from '../src/engine/kernels/kernel-set.js';
+import { kernelsFor, type KernelPath } from '../src/engine/kernels/kernel-select.js';
 import { simdSupported } from '../src/engine/wasm/features.js';
 import type { Sequential } from '../src/engine/model/sequential.js';
 import { loadMnist, bundledDataDir } from '../src/node/mnist-files.js';

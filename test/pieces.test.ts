@@ -10,7 +10,7 @@ import { passSize, BatchGradient } from '../src/train/batch-gradient.js';
 import { claim } from '../src/train/pool/control.js';
 import { cnn, Momentum, mlp, softmaxRegression } from '../src/engine/index.js';
 import type { InjectedFault } from '../src/train/pool/task.js';
-import { kernelsFor } from '../src/engine/kernels/kernel-set.js';
+import { kernelsFor } from '../src/engine/kernels/kernel-select.js';
 import { assertSameBits } from './helpers/bits.js';
 
 // On the SIMD kernels: under the suite's coverage the JS kernels made these runs the file's time.

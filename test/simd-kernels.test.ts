@@ -2,7 +2,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CsrMatrix, csrMatmul, csrTransposeMatmul, denseToCsr, matmulNaive, OptionError, Rng } from '../src/engine/index.js';
-import { jsKernels, resolveKernelPath, SimdKernels, simdAvailable } from '../src/engine/kernels/kernel-set.js';
+import { resolveKernelPath, SimdKernels, simdAvailable } from '../src/engine/kernels/kernel-select.js';
+import { jsKernels } from '../src/engine/kernels/js-kernels.js';
 import { KernelMemory } from '../src/engine/wasm/kernel-memory.js';
 import { softmaxModule } from '../src/engine/kernels/softmax-simd.js';
 import { transposeModule } from '../src/engine/kernels/transpose-simd.js';

@@ -10,7 +10,7 @@ import { evenRange } from '../src/train/even-range.js';
 import { SHARED_UPDATE_FROM, sharesUpdate, spreadRange, UPDATE_CHUNK, updateChunk } from '../src/train/pool/slab-sums.js';
 import { reduceAndUpdate, updateByChunks } from '../src/train/pool/first-layer-columns.js';
 import { mlp, softmaxRegression, SGD, Momentum, Adam, Rng, zeros, fromLayers } from '../src/engine/index.js';
-import { kernelsFor } from '../src/engine/kernels/kernel-set.js';
+import { kernelsFor } from '../src/engine/kernels/kernel-select.js';
 import { assertSameBits } from './helpers/bits.js';
 
 const mnist = loadMnist({ dataDir: bundledDataDir() });

@@ -4,7 +4,7 @@
  * it is done in its DONE word. It returns only when told to stop.
  */
 import { Sequential } from '../src/engine/model/sequential.js';
-import { kernelsFor } from '../src/engine/kernels/kernel-set.js';
+import { kernelsFor } from '../src/engine/kernels/kernel-select.js';
 import { KernelMemory } from '../src/engine/wasm/kernel-memory.js';
 import { optimizerFromConfig } from '../src/engine/optim/optimizers.js';
 import { evaluateRange } from '../src/train/evaluate-data.js';

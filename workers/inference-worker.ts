@@ -3,7 +3,7 @@
  * a data set, on a copy of the model built on the same kernel path, written into the shared output.
  */
 import { Sequential } from '../src/engine/model/sequential.js';
-import { kernelsFor } from '../src/engine/kernels/kernel-set.js';
+import { kernelsFor } from '../src/engine/kernels/kernel-select.js';
 import { logitsRange } from '../src/train/evaluate-data.js';
 import type { InferenceTask } from '../src/node/inference-pool.js';
 

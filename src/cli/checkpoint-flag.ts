@@ -10,7 +10,7 @@ import type { Checkpoint } from '../train/checkpoint.js';
 import { DEFAULT_SAVE_PATH } from './defaults.js';
 import type { Print } from './output.js';
 import { kernelsOption, lastGiven } from './options.js';
-import { kernelsFor, resolveKernelPath } from '../engine/kernels/kernel-set.js';
+import { kernelsFor, resolveKernelPath } from '../engine/kernels/kernel-select.js';
 
 export interface CheckpointArgs {
   checkpoint?: string;

@@ -25,5 +25,7 @@ export * from './model/evaluate.js';
 export * from './io/safetensors.js';
 export * from './optim/schedule.js';
 export * from './allocator.js';
-export { kernelsFor, resolveKernelPath, simdAvailable, jsKernels, SimdKernels, KERNEL_CHOICES, type KernelSet, type KernelPath, type KernelChoice } from './kernels/kernel-set.js';
+export type { KernelSet, KernelPath, KernelChoice, ConvShape } from './kernels/kernel-set.js';
+export { kernelsFor, resolveKernelPath, simdAvailable, SimdKernels, KERNEL_CHOICES } from './kernels/kernel-select.js';
+export { jsKernels } from './kernels/js-kernels.js';
 export { KernelMemory } from './wasm/kernel-memory.js';

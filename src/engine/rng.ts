@@ -98,8 +98,8 @@ export class Rng {
    * draws, and x mod n is x − ⌊x/n⌋·n. Those are `2^32 − 2^32 % n` and `x % n` exactly (for
    * integers below 2^32 the float64 quotient never rounds up to the next integer: its distance
    * from it, at least 1/n, is far above its rounding error), but `%` on numbers past int32 is a
-   * call to fmod in V8: with it, shuffling 55,000 indices took 1.8 ms, an epoch of the tutorial's
-   * steps 30–40 ms. The bound is above 2^32 − n, so a draw up to that is accepted without it.
+   * call to fmod in V8, slow enough to show in a shuffle of the training set. The bound is above
+   * 2^32 − n, so a draw up to that is accepted without it.
    */
   private below(n: number): number {
     for (;;) {

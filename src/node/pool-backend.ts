@@ -10,7 +10,6 @@ import type { Piscina } from 'piscina';
 import { MnistTsError } from '../engine/errors.js';
 import type { Optimizer } from '../engine/optim/optimizers.js';
 import type { Sequential } from '../engine/model/sequential.js';
-import { SimdKernels } from '../engine/kernels/kernel-set.js';
 import { fromPartial, type GradientBackend } from '../train/gradient-backend.js';
 import type { TrainingData } from '../train/training-data.js';
 import { evaluateRange } from '../train/evaluate-data.js';
@@ -104,7 +103,7 @@ export class PoolBackend implements GradientBackend {
     this.adaptSpin = o.adaptSpin ?? true;
     this.evaluation = o.evaluation ?? [];
     // With SIMD kernels, everything the workers' kernels touch lives in the model's kernel memory.
-    const memory = model.kernels instanceof SimdKernels ? model.kernels.allocator : undefined;
+    const memory = model.kernels.memory ?? undefined;
     const randomness = o.randomness ?? { seed: 0 };
     const floats = (length: number) => (memory ? memory.f32(length) : new Float32Array(new SharedArrayBuffer(length * 4)));
     const pool: PoolPlan = { model, data, threads: o.threads, maxBatch: o.maxBatch, randomness, piecesPerThread: o.piecesPerThread, floats };

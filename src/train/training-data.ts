@@ -7,7 +7,8 @@
  *  - `dense`: any float32 rows, for users' own data.
  */
 import type { Allocator } from '../engine/allocator.js';
-import { jsKernels, type KernelSet } from '../engine/kernels/kernel-set.js';
+import type { KernelSet } from '../engine/kernels/kernel-set.js';
+import { jsKernels } from '../engine/kernels/js-kernels.js';
 import { CsrMatrix } from '../engine/kernels/csr.js';
 import type { RowBounds } from '../engine/kernels/gather-js.js';
 import { isShared, sharedAllocator, sharedArray } from '../engine/shared-memory.js';

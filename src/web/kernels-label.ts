@@ -1,5 +1,5 @@
 /** How the page names the kernels a model computes with. */
-import { SimdKernels, type KernelSet } from '../engine/kernels/kernel-set.js';
+import { SimdKernels, type KernelSet } from '../engine/kernels/kernel-select.js';
 
 export function kernelsLabel(kernels: KernelSet): string {
   if (kernels.path === 'js') return 'JavaScript kernels';

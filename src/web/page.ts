@@ -4,7 +4,7 @@
  * panel. Everything computes with the engine in this page; the server only hands out files.
  */
 import { MnistTsError } from '../engine/errors.js';
-import { kernelsFor, resolveKernelPath, type KernelSet } from '../engine/kernels/kernel-set.js';
+import { kernelsFor, resolveKernelPath, type KernelSet } from '../engine/kernels/kernel-select.js';
 import type { Sequential } from '../engine/model/sequential.js';
 import { grayFromRgba, type Gray } from '../data/preprocess.js';
 import { initialParameters, weightMaps, type WeightPicture } from '../report/weights.js';

@@ -4,7 +4,7 @@
  * seed gives the same model as in Node on the same kernels. Reports each step and epoch, and sends
  * the trained model as checkpoint bytes that `mnist-ts evaluate` reads.
  */
-import { kernelsFor, resolveKernelPath } from '../engine/kernels/kernel-set.js';
+import { kernelsFor, resolveKernelPath } from '../engine/kernels/kernel-select.js';
 import { makeOptimizer } from '../engine/optim/optimizers.js';
 import { DEFAULT_VALIDATION_SIZE } from '../data/dataset.js';
 import { encodeCheckpoint, type EpochRecord, type TrainingConfig } from '../train/checkpoint.js';

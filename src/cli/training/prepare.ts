@@ -1,6 +1,6 @@
 /** The pieces of a training run, from its settings: model, optimiser, schedule, data, augmentation. */
 import { OptionError } from '../../engine/errors.js';
-import { kernelsFor } from '../../engine/kernels/kernel-set.js';
+import { kernelsFor } from '../../engine/kernels/kernel-select.js';
 import { makeOptimizer, type Optimizer } from '../../engine/optim/optimizers.js';
 import type { Schedule } from '../../engine/optim/schedule.js';
 import type { Sequential } from '../../engine/model/sequential.js';

@@ -8,7 +8,7 @@ import { OptionError } from '../../engine/errors.js';
 import { INIT_NAMES } from '../../engine/model/init.js';
 import { OPTIMIZER_NAMES } from '../../engine/optim/optimizers.js';
 import { SCHEDULE_NAMES } from '../../engine/optim/schedule.js';
-import { resolveKernelPath, type KernelPath } from '../../engine/kernels/kernel-set.js';
+import { resolveKernelPath, type KernelPath } from '../../engine/kernels/kernel-select.js';
 import type { Checkpoint, TrainingConfig } from '../../train/checkpoint.js';
 import { DEFAULT_SAVE_PATH } from '../defaults.js';
 import { defaultInit, MODEL_NAMES, recipeFor, SHARED_DEFAULTS } from '../../train/recipes.js';

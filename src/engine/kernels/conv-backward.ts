@@ -62,16 +62,15 @@ export function weightOffsetsLength(ckk: number): number {
 
 /**
  * The backward pass of convValid from the nonzero output gradients only. After ReLU and
- * max-pooling most of dy is zero (83% on the CNN preset's second convolution), so this does a
- * fraction of the dense tile's work. For each filter, the nonzeros of its gradient over the whole
- * batch are listed once (value d_n, patch corner pos_n); then, four weights k at a time (each
- * reading at offset o_k = c·h·w + kh·w + kw from a patch's corner), one pass over the list does
+ * max-pooling most of dy is zero, so this does a fraction of the dense tile's work. For each
+ * filter, the nonzeros of its gradient over the whole batch are listed once (value d_n, patch
+ * corner pos_n); then, four weights k at a time (each reading at offset o_k = c·h·w + kh·w + kw
+ * from a patch's corner), one pass over the list does
  *   dw[f, k] += Σ_n d_n · x[pos_n + o_k]        (sums in locals)
  *   dx[pos_n + o_k] += d_n · w[f, k]            (when dx is given; dx is added to)
- * with the four weights and offsets in locals. Measured here on the preset's second convolution
- * (dy 17% nonzero): 73 µs per example for both gradients, against 186 µs when dx was updated one
- * weight per pass and 138 µs with four adjacent kernel columns per pass (K = 5 leaves a 1-wide
- * remainder pass), and 200 µs for the dense weight-gradient tile alone.
+ * with the four weights and offsets in locals. Four weights per pass beat one weight per pass
+ * and four adjacent kernel columns per pass (K = 5 leaves a 1-wide remainder pass), and both
+ * gradients this way cost less than the dense weight-gradient tile alone.
  */
 export function convBackwardSparse(x: Float32Array, batch: number, c: number, h: number, w: number, dy: Float32Array, filters: number, K: number, wt: Float32Array, dw: Float32Array, dx: Float32Array | null, list: SparseList): void {
   const oh = h - K + 1;
@@ -94,9 +93,8 @@ export function convBackwardSparse(x: Float32Array, batch: number, c: number, h:
         const dr = dBase + oy * ow;
         const xr = img + oy * w;
         // Written whether zero or not, kept by advancing n only past a nonzero: no branch to
-        // mispredict (about 1 in 8 is nonzero, in no pattern). Measured on 295k values, 12%
-        // nonzero: 350-370 µs, against 575-725 µs with an if (V8 compiles `d !== 0 ? 1 : 0` as a
-        // branch too; the unary plus it does not).
+        // mispredict (about 1 in 8 is nonzero, in no pattern). V8 compiles `d !== 0 ? 1 : 0` as
+        // a branch too; the unary plus it does not.
         for (let ox = 0; ox < ow; ox++) {
           const d = dy[dr + ox];
           vals[n] = d;

@@ -3,8 +3,7 @@
  * uses the matmul's 4×4 register tile (4 filters × 4 adjacent output pixels), but reads the image
  * in place instead of building im2col columns: four adjacent output pixels of one row see four
  * adjacent input pixels for every (c, kh, kw), so the "column" the tile needs is already
- * contiguous in memory. Measured here on the CNN preset: about 2× faster than im2col plus the
- * packed matmul, which spent as long copying as multiplying.
+ * contiguous in memory. im2col plus the packed matmul spent as long copying as multiplying.
  */
 
 /** Filters per tile, and output pixels (or weights) per tile. */
@@ -37,8 +36,8 @@ export function packedFilterLength(filters: number, ckk: number): number {
  * For every row of every input plane, the columns [lo, hi) that hold its nonzeros (lo = hi when
  * none): spans[2r] = lo, spans[2r+1] = hi. The forward kernel skips a kernel row whose input
  * segment lies outside the span. MNIST digits fill ~20×20 of 28×28 pixels and ReLU zeroes about
- * half of what follows, so this skips a good share of the multiply-adds by zero (measured: the
- * preset's first convolution 88 → 61 µs per example, 1.4×) for one pass over the input.
+ * half of what follows, so this skips a good share of the multiply-adds by zero for one pass
+ * over the input.
  */
 export function rowSpans(x: Float32Array, rows: number, w: number, spans: Int32Array): Int32Array {
   for (let r = 0; r < rows; r++) {
@@ -149,67 +148,67 @@ function convValidScalar(x: Float32Array, batch: number, c: number, h: number, w
 /**
  * convValid for 5×5 kernels (LeNet's, and the CNN preset's), with the kernel row unrolled: the
  * eight input pixels of a row segment are loaded once into locals and the sliding window costs no
- * register moves. Measured here: 10–15% faster than the general loop on the preset's layers.
+ * register moves, which makes it faster than the general loop on the preset's layers.
  */
 function convValid5(x: Float32Array, batch: number, c: number, h: number, w: number, packed: Float32Array, bias: Float32Array, filters: number, y: Float32Array, spans: Int32Array): void {
+  const groups = Math.ceil(filters / TF);
+  for (let i = 0; i < batch; i++) for (let g = 0; g < groups; g++) convGroup5(x, i, g, c, h, w, packed, bias, filters, y, spans);
+}
+
+/** convValid5 for image i and filters 4g .. 4g+3 (those of them that exist). */
+function convGroup5(x: Float32Array, i: number, g: number, c: number, h: number, w: number, packed: Float32Array, bias: Float32Array, filters: number, y: Float32Array, spans: Int32Array): void {
   const K = 5;
   const oh = h - K + 1;
   const ow = w - K + 1;
-  const ckk = c * K * K;
   const plane = h * w;
   const oplane = oh * ow;
-  const groups = Math.ceil(filters / TF);
-  for (let i = 0; i < batch; i++) {
-    const img = i * c * plane;
-    for (let g = 0; g < groups; g++) {
-      const f0 = g * TF;
-      const wBase = g * ckk * TF;
-      for (let oy = 0; oy < oh; oy++) {
-        for (let xs = 0; xs < ow; xs += TP) {
-          const x0 = xs + TP <= ow ? xs : ow - TP;
-          const segEnd = x0 + TP - 1 + K;
-          let s00 = 0, s01 = 0, s02 = 0, s03 = 0;
-          let s10 = 0, s11 = 0, s12 = 0, s13 = 0;
-          let s20 = 0, s21 = 0, s22 = 0, s23 = 0;
-          let s30 = 0, s31 = 0, s32 = 0, s33 = 0;
-          let wi = wBase;
-          for (let ch = 0; ch < c; ch++) {
-            for (let kh = 0; kh < K; kh++, wi += 4 * K) {
-              const row = (i * c + ch) * h + oy + kh;
-              if (spans[2 * row + 1] <= x0 || spans[2 * row] >= segEnd) continue;
-              const r = img + ch * plane + (oy + kh) * w + x0;
-              const a0 = x[r], a1 = x[r + 1], a2 = x[r + 2], a3 = x[r + 3];
-              const a4 = x[r + 4], a5 = x[r + 5], a6 = x[r + 6], a7 = x[r + 7];
-              let w0 = packed[wi], w1 = packed[wi + 1], w2 = packed[wi + 2], w3 = packed[wi + 3];
-              s00 += w0 * a0; s01 += w0 * a1; s02 += w0 * a2; s03 += w0 * a3;
-              s10 += w1 * a0; s11 += w1 * a1; s12 += w1 * a2; s13 += w1 * a3;
-              s20 += w2 * a0; s21 += w2 * a1; s22 += w2 * a2; s23 += w2 * a3;
-              s30 += w3 * a0; s31 += w3 * a1; s32 += w3 * a2; s33 += w3 * a3;
-              w0 = packed[wi + 4]; w1 = packed[wi + 5]; w2 = packed[wi + 6]; w3 = packed[wi + 7];
-              s00 += w0 * a1; s01 += w0 * a2; s02 += w0 * a3; s03 += w0 * a4;
-              s10 += w1 * a1; s11 += w1 * a2; s12 += w1 * a3; s13 += w1 * a4;
-              s20 += w2 * a1; s21 += w2 * a2; s22 += w2 * a3; s23 += w2 * a4;
-              s30 += w3 * a1; s31 += w3 * a2; s32 += w3 * a3; s33 += w3 * a4;
-              w0 = packed[wi + 8]; w1 = packed[wi + 9]; w2 = packed[wi + 10]; w3 = packed[wi + 11];
-              s00 += w0 * a2; s01 += w0 * a3; s02 += w0 * a4; s03 += w0 * a5;
-              s10 += w1 * a2; s11 += w1 * a3; s12 += w1 * a4; s13 += w1 * a5;
-              s20 += w2 * a2; s21 += w2 * a3; s22 += w2 * a4; s23 += w2 * a5;
-              s30 += w3 * a2; s31 += w3 * a3; s32 += w3 * a4; s33 += w3 * a5;
-              w0 = packed[wi + 12]; w1 = packed[wi + 13]; w2 = packed[wi + 14]; w3 = packed[wi + 15];
-              s00 += w0 * a3; s01 += w0 * a4; s02 += w0 * a5; s03 += w0 * a6;
-              s10 += w1 * a3; s11 += w1 * a4; s12 += w1 * a5; s13 += w1 * a6;
-              s20 += w2 * a3; s21 += w2 * a4; s22 += w2 * a5; s23 += w2 * a6;
-              s30 += w3 * a3; s31 += w3 * a4; s32 += w3 * a5; s33 += w3 * a6;
-              w0 = packed[wi + 16]; w1 = packed[wi + 17]; w2 = packed[wi + 18]; w3 = packed[wi + 19];
-              s00 += w0 * a4; s01 += w0 * a5; s02 += w0 * a6; s03 += w0 * a7;
-              s10 += w1 * a4; s11 += w1 * a5; s12 += w1 * a6; s13 += w1 * a7;
-              s20 += w2 * a4; s21 += w2 * a5; s22 += w2 * a6; s23 += w2 * a7;
-              s30 += w3 * a4; s31 += w3 * a5; s32 += w3 * a6; s33 += w3 * a7;
-            }
-          }
-          storeTile(y, (i * filters + f0) * oplane + oy * ow + x0, oplane, bias, f0, filters, s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33);
+  const img = i * c * plane;
+  const f0 = g * TF;
+  const wBase = g * c * K * K * TF;
+  for (let oy = 0; oy < oh; oy++) {
+    for (let xs = 0; xs < ow; xs += TP) {
+      const x0 = xs + TP <= ow ? xs : ow - TP;
+      const segEnd = x0 + TP - 1 + K;
+      let s00 = 0, s01 = 0, s02 = 0, s03 = 0;
+      let s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+      let s20 = 0, s21 = 0, s22 = 0, s23 = 0;
+      let s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+      let wi = wBase;
+      for (let ch = 0; ch < c; ch++) {
+        for (let kh = 0; kh < K; kh++, wi += 4 * K) {
+          const row = (i * c + ch) * h + oy + kh;
+          if (spans[2 * row + 1] <= x0 || spans[2 * row] >= segEnd) continue;
+          const r = img + ch * plane + (oy + kh) * w + x0;
+          const a0 = x[r], a1 = x[r + 1], a2 = x[r + 2], a3 = x[r + 3];
+          const a4 = x[r + 4], a5 = x[r + 5], a6 = x[r + 6], a7 = x[r + 7];
+          let w0 = packed[wi], w1 = packed[wi + 1], w2 = packed[wi + 2], w3 = packed[wi + 3];
+          s00 += w0 * a0; s01 += w0 * a1; s02 += w0 * a2; s03 += w0 * a3;
+          s10 += w1 * a0; s11 += w1 * a1; s12 += w1 * a2; s13 += w1 * a3;
+          s20 += w2 * a0; s21 += w2 * a1; s22 += w2 * a2; s23 += w2 * a3;
+          s30 += w3 * a0; s31 += w3 * a1; s32 += w3 * a2; s33 += w3 * a3;
+          w0 = packed[wi + 4]; w1 = packed[wi + 5]; w2 = packed[wi + 6]; w3 = packed[wi + 7];
+          s00 += w0 * a1; s01 += w0 * a2; s02 += w0 * a3; s03 += w0 * a4;
+          s10 += w1 * a1; s11 += w1 * a2; s12 += w1 * a3; s13 += w1 * a4;
+          s20 += w2 * a1; s21 += w2 * a2; s22 += w2 * a3; s23 += w2 * a4;
+          s30 += w3 * a1; s31 += w3 * a2; s32 += w3 * a3; s33 += w3 * a4;
+          w0 = packed[wi + 8]; w1 = packed[wi + 9]; w2 = packed[wi + 10]; w3 = packed[wi + 11];
+          s00 += w0 * a2; s01 += w0 * a3; s02 += w0 * a4; s03 += w0 * a5;
+          s10 += w1 * a2; s11 += w1 * a3; s12 += w1 * a4; s13 += w1 * a5;
+          s20 += w2 * a2; s21 += w2 * a3; s22 += w2 * a4; s23 += w2 * a5;
+          s30 += w3 * a2; s31 += w3 * a3; s32 += w3 * a4; s33 += w3 * a5;
+          w0 = packed[wi + 12]; w1 = packed[wi + 13]; w2 = packed[wi + 14]; w3 = packed[wi + 15];
+          s00 += w0 * a3; s01 += w0 * a4; s02 += w0 * a5; s03 += w0 * a6;
+          s10 += w1 * a3; s11 += w1 * a4; s12 += w1 * a5; s13 += w1 * a6;
+          s20 += w2 * a3; s21 += w2 * a4; s22 += w2 * a5; s23 += w2 * a6;
+          s30 += w3 * a3; s31 += w3 * a4; s32 += w3 * a5; s33 += w3 * a6;
+          w0 = packed[wi + 16]; w1 = packed[wi + 17]; w2 = packed[wi + 18]; w3 = packed[wi + 19];
+          s00 += w0 * a4; s01 += w0 * a5; s02 += w0 * a6; s03 += w0 * a7;
+          s10 += w1 * a4; s11 += w1 * a5; s12 += w1 * a6; s13 += w1 * a7;
+          s20 += w2 * a4; s21 += w2 * a5; s22 += w2 * a6; s23 += w2 * a7;
+          s30 += w3 * a4; s31 += w3 * a5; s32 += w3 * a6; s33 += w3 * a7;
         }
       }
+      storeTile(y, (i * filters + f0) * oplane + oy * ow + x0, oplane, bias, f0, filters, s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33);
     }
   }
 }

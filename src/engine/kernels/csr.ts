@@ -60,8 +60,8 @@ export function denseToCsr(x: Float32Array, rows: number, cols: number, out: Csr
     const off = r * cols;
     for (let c = 0; c < cols; c++) {
       const v = x[off + c];
-      // Branch-free append: write always, advance only for a nonzero (measured ~1.5x faster here
-      // than an if, since MNIST's zero/nonzero pattern defeats the branch predictor).
+      // Branch-free append: write always, advance only for a nonzero (faster than an if, since
+      // MNIST's zero/nonzero pattern defeats the branch predictor).
       idx[nz] = c;
       val[nz] = v;
       nz += v !== 0 ? 1 : 0;
@@ -125,8 +125,8 @@ export function csrTransposeMatmul(a: CsrMatrix, b: Float32Array, c: Float32Arra
     const start = rowPtr[r];
     const end = rowPtr[r + 1];
     // Values of B's row held in locals (8, then 2, then 1 at a time) while every nonzero of A's
-    // row scatters into C. (Transposing A to gather instead measured slower for n = 10 and no
-    // faster for n = 256.)
+    // row scatters into C. (Transposing A to gather instead is slower for n = 10 and no faster
+    // for n = 256.)
     let j = 0;
     for (; j + 8 <= n; j += 8) {
       const o = br + j;

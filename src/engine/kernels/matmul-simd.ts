@@ -2,19 +2,15 @@
  * The dense matrix products of a layer in WebAssembly SIMD, emitted for one width n (columns of
  * C) at a time, in the same row-at-a-time form as the sparse kernels (csr-simd.ts). Every entry
  * of A is multiplied, zeros included: after ReLU a third to a half of the entries are zero, but
- * in no pattern a branch predictor can learn, and testing for them cost 3.5x the time of the
- * products (measured on the MLP's 100x256 hidden layer times 256x10, inputs changing between
- * calls: 122-129 µs per call with the test, 35 µs without; the sparse input has its own CSR
- * kernels):
+ * in no pattern a branch predictor can learn, and testing for them costs several times what the
+ * products do (the sparse input has its own CSR kernels):
  *  - dense_matmul(a, m, k, b, c): C (m × n) += A·B, A row-major m × k: for each row of C, the
  *    columns in blocks of f32x4 accumulators, each block one pass over the row of A;
  *  - dense_transpose_matmul(a, m, k, b, c): C (m × n) += Aᵀ·B, A stored k × m (a layer's xᵀ·dy):
  *    for each row i of C, a block at a time held in registers, C's block += A[p, i] × B's row
  *    p's block for p in order, then stored. Each entry of C gets the same additions in the same
  *    order as when every A[p, i] added into C in memory (the kernel before), so the same bits;
- *    but C is read and written once, not once per row of B. Measured on the CNN's 256 × 64
- *    weight gradient, interleaved, medians of 15: 10.3–10.5 µs → 9.1–9.4 over 8 rows, 19.8–20.5
- *    → 16.8–17.0 over 16, the same over 32 (40 µs); the MLP's 256 × 10 over 100 rows 26.0 → 24.6.
+ *    but C is read and written once, not once per row of B.
  * A·Bᵀ (a layer's dy·Wᵀ) transposes B first and runs dense_matmul; a dense layer keeps the
  * transpose for a training step's passes (layers/dense.ts).
  */

@@ -6,8 +6,8 @@
  * Two paths, chosen from the data:
  *  - Dense: cache blocks (KC×NC panels of B, MC×KC panels of A, packed so the inner loop reads
  *    both sequentially) with a 4×4 register tile inside: 16 accumulators in locals, 8 loads per
- *    16 multiply-adds. In JavaScript the speed comes from the register tile; blocking alone
- *    measured no faster than the naive loop here.
+ *    16 multiply-adds. In JavaScript the speed comes from the register tile; blocking alone is
+ *    no faster than the naive loop.
  *  - Sparse-left: when most entries of A are zero (MNIST pixels are ~81% zeros) or C is too narrow
  *    for a 4-wide tile, only the nonzero entries of A are visited, four at a time, each
  *    scaling a row of B into a row of C.

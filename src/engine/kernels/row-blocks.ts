@@ -9,12 +9,9 @@ import { MAX_PAGES } from '../wasm/kernel-memory.js';
 
 /**
  * f32x4 accumulators per pass over a row's nonzeros. x86-64 has 16 xmm registers, but with 8
- * accumulators V8 (Node 20) loads all 8 vectors of B's row first and runs out: it keeps one
- * accumulator on the stack (seen in --print-wasm-code of csr_matmul), a store and a load every
- * iteration on that accumulator's chain. With 6, measured in one process, best of 20: the MLP's dy·W2ᵀ (100 ×
- * 128 × 10) 14 µs against 26, a·W2 11–13 against 11–21, x·W on 128 columns 10.3 against 9.5
- * G multiply-adds/s (xᵀ·dy 3% slower, 256 columns the same); a 2-thread MLP step 493–523 µs
- * against 513–544 (best 200 ms windows, four interleaved pairs).
+ * accumulators V8 loads all 8 vectors of B's row first and runs out: it spills one accumulator
+ * to the stack (--print-wasm-code of csr_matmul shows it), a store and a load every iteration on
+ * that accumulator's chain. 6 avoids the spill, and an MLP step is faster for it.
  */
 export const VECTORS_PER_PASS = 6;
 
@@ -25,7 +22,7 @@ export interface Block {
   /**
    * Two columns after the vectors held as the low half of one more f32x4 (only in the last
    * block), loaded and stored 64 bits at a time: the same arithmetic lane by lane as two f32
-   * locals, so the same bits (unfused), and 14–20% faster for softmax regression's 10 columns.
+   * locals, so the same bits (unfused), and faster for softmax regression's 10 columns.
    */
   half: boolean;
   /** Single columns after those (only in the last block). */

@@ -1,6 +1,7 @@
 /** Fully connected layer: y = x·W + b, W stored [inputs, outputs] as in TensorFlow. */
 import { CsrMatrix } from '../kernels/csr.js';
-import { jsKernels, type KernelSet } from '../kernels/kernel-set.js';
+import type { KernelSet } from '../kernels/kernel-set.js';
+import { jsKernels } from '../kernels/js-kernels.js';
 import { ShapeError } from '../errors.js';
 import { zeros, type Initializer } from '../model/init.js';
 import { Scratch, type ForwardContext, type Layer, type LayerSpec, type ParamSpec } from './layer.js';

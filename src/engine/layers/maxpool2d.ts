@@ -1,12 +1,13 @@
 /**
  * Max-pooling over non-overlapping size × size windows (stride = size) of (batch, channels,
  * height, width) activations. A window's gradient goes to the first of its largest inputs, whose
- * position the forward pass remembers.
+ * position the forward pass remembers. 2×2 windows, the common case, are a kernel of the set.
  */
 import { ShapeError } from '../errors.js';
 import { checkImageShape } from './image-shape.js';
 import { Scratch, type Layer, type LayerSpec, type ParamSpec } from './layer.js';
-import { jsKernels, type KernelSet } from '../kernels/kernel-set.js';
+import type { KernelSet } from '../kernels/kernel-set.js';
+import { jsKernels } from '../kernels/js-kernels.js';
 
 export class MaxPool2D implements Layer {
   readonly type = 'maxpool2d' as const;
@@ -55,8 +56,7 @@ export class MaxPool2D implements Layer {
     if (this.argmax.length < outLen) this.argmax = this.kernels.allocator.i32(outLen);
     const arg = this.argmax;
     if (s === 2) {
-      if (this.kernels.maxPool2) this.kernels.maxPool2(x, batch * c, h, w, y, arg);
-      else pool2(x, batch * c, h, w, oh, ow, y, arg);
+      this.kernels.maxPool2(x, batch * c, h, w, y, arg);
       this.batch = batch;
       return y;
     }
@@ -93,7 +93,7 @@ export class MaxPool2D implements Layer {
     const dx = this.dx.get(batch * this.inputSize);
     const arg = this.argmax;
     const [c, h, w] = this.inputShape;
-    if (this.size === 2 && this.kernels.maxPool2Backward) {
+    if (this.size === 2) {
       // The kernel writes every input of every window; an odd last row or column is in none.
       if (h % 2 === 1 || w % 2 === 1) dx.fill(0);
       this.kernels.maxPool2Backward(dy, arg, batch * c, h, w, dx);
@@ -107,28 +107,5 @@ export class MaxPool2D implements Layer {
 
   spec(): LayerSpec {
     return { type: 'maxpool2d', input: [...this.inputShape], size: this.size };
-  }
-}
-
-/**
- * The common 2×2 case, unrolled: four loads and three comparisons per output (measured ~2× faster
- * than the general loop here). Ties go to the first in reading order, as in the general loop.
- */
-function pool2(x: Float32Array, planes: number, h: number, w: number, oh: number, ow: number, y: Float32Array, arg: Int32Array): void {
-  let o = 0;
-  for (let plane = 0; plane < planes; plane++) {
-    const base = plane * h * w;
-    for (let yy = 0; yy < oh; yy++) {
-      let p = base + 2 * yy * w;
-      for (let xx = 0; xx < ow; xx++, p += 2, o++) {
-        let best = p;
-        let bv = x[p];
-        if (x[p + 1] > bv) { bv = x[p + 1]; best = p + 1; }
-        if (x[p + w] > bv) { bv = x[p + w]; best = p + w; }
-        if (x[p + w + 1] > bv) { bv = x[p + w + 1]; best = p + w + 1; }
-        y[o] = bv;
-        arg[o] = best;
-      }
-    }
   }
 }

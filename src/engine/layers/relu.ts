@@ -1,7 +1,8 @@
 /** ReLU: y = max(0, x); its gradient passes where the input was positive. */
 import type { CsrMatrix } from '../kernels/csr.js';
 import { ShapeError } from '../errors.js';
-import { jsKernels, type KernelSet } from '../kernels/kernel-set.js';
+import type { KernelSet } from '../kernels/kernel-set.js';
+import { jsKernels } from '../kernels/js-kernels.js';
 import { Scratch, type Layer, type LayerSpec, type ParamSpec } from './layer.js';
 
 export class ReLU implements Layer {

@@ -20,15 +20,14 @@ export const MAX_CHUNK = 1000;
 /**
  * Floats of layer outputs a chunk may take (16 MB). The layers keep their output buffers at the
  * largest chunk they were given, in the kernel memory, which never gives anything back: chunks of
- * 1,000 examples of the CNN preset took about 58 MB of it a thread.
+ * 1,000 examples of the CNN preset would hold more than three times that a thread.
  */
 const CHUNK_FLOATS = 4 << 20;
 
 /**
  * A convolutional model's chunk, whose activations then stay in a core's cache as training's
- * passes do (src/train/shard.ts, passSize). Measured on the CNN preset, one thread, 10,000 test
- * images, chunk sizes interleaved, medians of 7: 292 ms in chunks of 319 (the memory cap's
- * choice), 269 in chunks of 64, 270 of 32, 274 of 16.
+ * passes do (src/train/shard.ts, passSize). On the CNN preset, chunks of 64 evaluate faster than
+ * the larger chunks the memory cap alone would choose, and smaller chunks gain nothing more.
  */
 export const CONV_CHUNK = 64;
 

@@ -11,7 +11,8 @@
  */
 import { optionError } from '../errors.js';
 import { checkSchedule, learningRateAt, type Schedule } from './schedule.js';
-import { jsKernels, type KernelSet } from '../kernels/kernel-set.js';
+import type { KernelSet } from '../kernels/kernel-set.js';
+import { jsKernels } from '../kernels/js-kernels.js';
 
 export type OptimizerName = 'sgd' | 'momentum' | 'adam' | 'adamw';
 export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['sgd', 'momentum', 'adam', 'adamw'];
