@@ -3,7 +3,6 @@
  * buffer. The same function runs on the main thread and in pool workers, so the training loop
  * never needs to know whether threads exist.
  */
-import { softmaxCrossEntropy } from '../engine/model/loss.js';
 import { Scratch } from '../engine/layers/layer.js';
 import type { Sequential } from '../engine/model/sequential.js';
 import type { KernelSet } from '../engine/kernels/kernel-set.js';
@@ -21,14 +20,9 @@ export interface StepRandomness {
   augment?: Augmentation;
 }
 
-/**
- * The summed softmax cross-entropy of `batch` rows of logits, and its gradient × `scale` into
- * `grad`: on the kernels' own where they have one (the SIMD set), else the JS definition.
- */
+/** The summed softmax cross-entropy of `batch` rows of logits, and its gradient × `scale` into `grad`. */
 export function softmaxLoss(kernels: KernelSet, logits: Float32Array, labels: Int32Array, batch: number, classes: number, grad: Float32Array, scale: number): number {
-  return kernels.softmaxCrossEntropy
-    ? kernels.softmaxCrossEntropy(logits, labels, batch, classes, grad, scale)
-    : softmaxCrossEntropy(logits, labels, batch, classes, grad, scale);
+  return kernels.softmaxCrossEntropy(logits, labels, batch, classes, grad, scale);
 }
 
 /**
