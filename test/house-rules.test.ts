@@ -1,0 +1,72 @@
+/**
+ * The rules the code base keeps (DEVELOPERS' guide): small files and short functions in src/ and
+ * workers/, and an engine that runs wherever JavaScript runs.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ts from 'typescript';
+
+const MAX_FILE_LINES = 300;
+const MAX_FUNCTION_LINES = 60;
+
+function sources(...dirs: string[]): string[] {
+  return dirs.flatMap((dir) => readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f)));
+}
+
+/** Every function-like node with a body, as `file:line name (lines)`, when longer than the limit. */
+function longFunctions(file: string): string[] {
+  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+  const found: string[] = [];
+  const visit = (node: ts.Node) => {
+    if (ts.isFunctionLike(node) && 'body' in node && node.body) {
+      const first = source.getLineAndCharacterOfPosition(node.getStart(source)).line;
+      const last = source.getLineAndCharacterOfPosition(node.end).line;
+      const name = 'name' in node && node.name ? node.name.getText(source) : '(anonymous)';
+      if (last - first + 1 > MAX_FUNCTION_LINES) found.push(`${file}:${first + 1} ${name} (${last - first + 1} lines)`);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
+
+const files = sources('src', 'workers');
+
+test('the rules see the sources', () => {
+  assert.ok(files.length > 100, `${files.length} files`);
+  assert.ok(files.includes(join('src', 'node', 'pool-backend.ts')));
+});
+
+test(`no file in src/ or workers/ is over ${MAX_FILE_LINES} lines`, () => {
+  const long = files.map((f) => [f, readFileSync(f, 'utf8').split('\n').length] as const).filter(([, n]) => n > MAX_FILE_LINES);
+  assert.equal(long.map(([f, n]) => `${f} (${n})`), []);
+});
+
+test(`no function in src/ or workers/ is over ${MAX_FUNCTION_LINES} lines`, () => {
+  assert.equal(files.flatMap(longFunctions), []);
+});
+
+test('the function rule can fail: it finds a long function', () => {
+  const body = Array.from({ length: MAX_FUNCTION_LINES }, (_, i) => `  const v${i} = ${i};`).join('\n');
+  const source = ts.createSourceFile('x.ts', `function long() {\n${body}\n}\n`, ts.ScriptTarget.Latest, true);
+  let lines = 0;
+  ts.forEachChild(source, (n) => {
+    if (ts.isFunctionDeclaration(n)) lines = source.getLineAndCharacterOfPosition(n.end).line - source.getLineAndCharacterOfPosition(n.getStart(source)).line + 1;
+  });
+  assert.ok(lines > MAX_FUNCTION_LINES);
+});
+
+test('the engine imports nothing Node-only and none of the CLI\'s packages', () => {
+  const banned = /from ['"](node:[^'"]+|sharp|yargs|piscina|pica)['"]/;
+  const offenders = sources(join('src', 'engine')).filter((f) => banned.test(readFileSync(f, 'utf8')));
+  assert.equal(offenders, []);
+});
+
+test('the pool\'s lifecycle file stays small', () => {
+  const lines = readFileSync(join('src', 'node', 'pool-backend.ts'), 'utf8').split('\n').length;
+  assert.ok(lines <= 250, `${lines} lines`);
+});
+
+test.run();
