@@ -1,27 +1,88 @@
 #!/usr/bin/env node
 // Runs the uvu test files two at a time (the machine has two cores, and most of the suite's time
 // is spent in a few files that train models), one process per file, each slot taking the next
-// file from a queue as soon as it is free, then prints the combined Total/Passed/Skipped.
+// file from a queue as soon as it is free, then prints the combined Total/Passed/Skipped/Failed.
 // The queue starts with the files that took longest last time (timings kept in
 // node_modules/.cache/mnist-ts/test-seconds.json, outside git); a file never timed is estimated
 // from how many training runs and CLI runs its source starts. No table is kept by hand.
 // Pool workers load the build (dist/workers) rather than the sources through tsx, a worker
 // started in 0.08 s instead of 0.4 (src/node/worker-files.ts), when the build is newer than every
 // source file: `npm test` builds first; run alone after an edit, the workers load the sources.
-//   node scripts/test-parallel.mjs [regex over file names]
+// It exits non-zero, with one line per problem naming the file, when a file exits non-zero, is
+// killed at the per-file time limit, prints no uvu summary, runs fewer tests than it registered
+// (uvu swallows an error thrown in `before` and exits 0), or, under CI, skips a test or uses .only.
+//   node scripts/test-parallel.mjs [--dir folder] [regex over file names]
+//   MNIST_TS_TEST_FILE_SECONDS: the per-file time limit (150 unless set)
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 
+const args = process.argv.slice(2);
+const dirAt = args.indexOf('--dir');
+const DIR = dirAt >= 0 ? args.splice(dirAt, 2)[1] : 'test';
 const SLOTS = Math.max(2, Math.min(availableParallelism(), 4));
-const CACHE = join('node_modules', '.cache', 'mnist-ts', 'test-seconds.json');
-const filter = new RegExp(process.argv[2] ?? '');
-const files = readdirSync('test').filter((f) => f.endsWith('.test.ts') && filter.test(f));
+const LIMIT_SECONDS = Number(process.env.MNIST_TS_TEST_FILE_SECONDS || 150);
+const CI = !!process.env.CI && !/^(0|false)$/i.test(process.env.CI);
+// Timings are kept for the real suite only: another folder (the runner's own fixtures) would mix in.
+const CACHE = DIR === 'test' ? join('node_modules', '.cache', 'mnist-ts', 'test-seconds.json') : undefined;
+const filter = new RegExp(args[0] ?? '');
+const files = readdirSync(DIR).filter((f) => f.endsWith('.test.ts') && filter.test(f));
+
+// Each test process counts the tests it registers, because uvu's own Total cannot see the tests of
+// a suite never run and its exit code hides a throwing `before`. A loader hook hands every
+// `import 'uvu'` a wrapper that counts test(), test.only() and test.skip(), prints the error a
+// `before` hook throws (uvu drops it), and prints `uvu-planned: <tests> <only>` at exit. Both
+// modules are data: URLs built from the two functions below, so the runner stays one file.
+
+/** Runs in the test process: uvu's `test` (or a suite) with its registrations counted. */
+function counted(t) {
+  const c = (name, fn) => (planned++, t(name, fn));
+  c.only = (name, fn) => (planned++, only++, t.only(name, fn));
+  c.skip = (...a) => (planned++, t.skip(...a));
+  c.before = (fn) =>
+    t.before(async (state) => {
+      try {
+        await fn(state);
+      } catch (err) {
+        const stack = String(err?.stack ?? err).split('\n').filter((l) => !/data:|node_modules/.test(l));
+        process.stderr.write(`before hook threw: ${stack.join('\n')}\n`);
+        throw err;
+      }
+    });
+  c.before.each = t.before.each;
+  c.after = t.after;
+  c.run = t.run;
+  return c;
+}
+
+/** Runs in the test process's loader thread: sends `import 'uvu'` to the counting wrapper. */
+async function resolve(specifier, context, next) {
+  return specifier === 'uvu' ? { url: WRAPPER, shortCircuit: true } : next(specifier, context);
+}
+
+/** The `--import` module that installs the hook (in the main thread only: pool workers never import uvu). */
+function preloadUrl() {
+  const data = (source) => `data:text/javascript,${encodeURIComponent(source)}`;
+  const wrapper = [
+    `import * as real from ${JSON.stringify(import.meta.resolve('uvu'))};`,
+    'let planned = 0, only = 0;',
+    String(counted),
+    'export const test = counted(real.test);',
+    'export const suite = (...a) => counted(real.suite(...a));',
+    'export const exec = real.exec;',
+    "process.on('exit', () => process.stdout.write(`\\nuvu-planned: ${planned} ${only}\\n`));",
+  ].join('\n');
+  const hooks = `const WRAPPER = ${JSON.stringify(data(wrapper))};\nexport ${resolve}`;
+  return data(
+    "import { register } from 'node:module'; import { isMainThread } from 'node:worker_threads';\n" +
+      `if (isMainThread) register(${JSON.stringify(data(hooks))});`,
+  );
+}
 
 function readTimings() {
   try {
-    return JSON.parse(readFileSync(CACHE, 'utf8'));
+    return CACHE ? JSON.parse(readFileSync(CACHE, 'utf8')) : {};
   } catch {
     return {};
   }
@@ -30,7 +91,7 @@ function readTimings() {
 /** Seconds a file took last time, or a guess: each training or CLI run it starts counts about a second. */
 function estimate(file, timings) {
   if (typeof timings[file] === 'number') return timings[file];
-  const source = readFileSync(join('test', file), 'utf8');
+  const source = readFileSync(join(DIR, file), 'utf8');
   return 1 + (source.match(/runCli\(|runTrain\(|\btrain\(|spawnSync\(|writeReport\(/g) ?? []).length;
 }
 
@@ -50,42 +111,99 @@ if (env === process.env) process.stderr.write('test-parallel: dist is older than
 const timings = readTimings();
 const queue = [...files].sort((a, b) => estimate(b, timings) - estimate(a, timings) || a.localeCompare(b));
 const measured = {};
+const preload = preloadUrl();
+// Process groups still running: each file runs in its own, so a time limit or a Ctrl-C ends the
+// servers and browsers it started along with it.
+const running = new Set();
+const killGroup = (pid) => {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+};
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    for (const pid of running) killGroup(pid);
+    process.exit(1);
+  });
+}
 
 function runFile(file) {
   const t0 = performance.now();
   const pattern = `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', 'test', pattern], { stdio: ['ignore', 'pipe', 'pipe'], env });
-  let out = '';
-  child.stdout.on('data', (c) => (out += c));
+  const uvu = ['--import', 'tsx', '--import', preload, 'node_modules/uvu/bin.js', DIR, pattern];
+  const child = spawn(process.execPath, uvu, { stdio: ['ignore', 'pipe', 'pipe'], env, detached: true });
+  running.add(child.pid);
+  // Counts are read from stdout alone; the two streams together, in arrival order, are what is shown.
+  let out = '', stdout = '', timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup(child.pid);
+  }, LIMIT_SECONDS * 1000);
+  child.stdout.on('data', (c) => ((out += c), (stdout += c)));
   child.stderr.on('data', (c) => (out += c));
   return new Promise((resolve) =>
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      running.delete(child.pid);
       measured[file] = Math.round((performance.now() - t0) / 100) / 10;
-      resolve({ out, code: code ?? 1 });
+      resolve({ file, out, stdout, code: code ?? signal, timedOut });
     }),
   );
 }
 
+const SUMMARY = /\n {2}Total: {5}(\d+)\n {2}Passed: {4}(\d+)\n {2}Skipped: {3}(\d+)\n {2}Duration:[^\n]*\n/g;
+
+/** What one file's process printed and returned, as counts and one line per problem. */
+function check({ file, out, stdout, code, timedOut }) {
+  const plain = (text) => text.replace(/\u001b\[[0-9;]*m/g, '');
+  const summary = [...plain(stdout).matchAll(SUMMARY)].at(-1);
+  const [total, passed, skipped] = summary ? summary.slice(1).map(Number) : [0, 0, 0];
+  const marks = [...plain(stdout).matchAll(/^uvu-planned: (\d+) (\d+)$/gm)].at(-1);
+  const [planned, only] = marks ? marks.slice(1).map(Number) : [total + skipped, 0];
+  const problems = [];
+  if (timedOut) problems.push(`killed after ${LIMIT_SECONDS} s, the per-file time limit (MNIST_TS_TEST_FILE_SECONDS)`);
+  else if (!summary) problems.push(`exited with code ${code} without uvu's summary (it crashed or stopped before its tests finished)`);
+  else {
+    if (passed < total) problems.push(`${total - passed} of ${total} tests failed or never ran${code === 0 ? ', yet uvu exited 0 (a before hook threw?)' : ''}`);
+    else if (code !== 0) problems.push(`exited with code ${code} after its tests passed (an after hook threw?)`);
+    if (!marks) problems.push("registered no tests through the runner's count (does it import { test } from 'uvu'?)");
+    else if (total + skipped < planned) problems.push(`${planned - total - skipped} of ${planned} registered tests never ran (a suite whose .run() is never called?)`);
+    else if (planned === 0) problems.push('registers no tests');
+    if (CI && only) problems.push(`uses .only, which CI does not allow`);
+    else if (CI && skipped) problems.push(`skips ${skipped === 1 ? 'a test' : `${skipped} tests`}, which CI does not allow`);
+  }
+  // Tests that did not run count as failed, and a file with a problem fails at least once; under
+  // CI a skipped test has not run either.
+  const failed = Math.max(planned - passed - (CI ? 0 : skipped), problems.length ? 1 : 0);
+  // uvu's own summary block is left out of what is shown: the combined block below replaces it.
+  const printed = `${plain(out).replace(SUMMARY, '\n').replace(/\n?uvu-planned: \d+ \d+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n\n`;
+  return { file, printed, passed, skipped: CI ? 0 : skipped, failed, problems };
+}
+
 const results = [];
 async function slot() {
-  for (let file = queue.shift(); file !== undefined; file = queue.shift()) results.push(await runFile(file));
+  for (let file = queue.shift(); file !== undefined; file = queue.shift()) results.push(check(await runFile(file)));
 }
 await Promise.all(Array.from({ length: SLOTS }, slot));
 
-let total = 0, passed = 0, skipped = 0;
-for (const { out } of results) {
-  const plain = out.replace(/\u001b\[[0-9;]*m/g, '');
-  // uvu's own summary block, repeated below as one combined block
-  process.stdout.write(plain.replace(/\n\s*Total:[\s\S]*$/, '\n'));
-  total += Number(/Total:\s+(\d+)/.exec(plain)?.[1] ?? 0);
-  passed += Number(/Passed:\s+(\d+)/.exec(plain)?.[1] ?? 0);
-  skipped += Number(/Skipped:\s+(\d+)/.exec(plain)?.[1] ?? 0);
+let passed = 0, skipped = 0, failed = 0;
+for (const r of results) {
+  process.stdout.write(r.printed);
+  passed += r.passed;
+  skipped += r.skipped;
+  failed += r.failed;
 }
-process.stdout.write(`\n  Total:     ${total}\n  Passed:    ${passed}\n  Skipped:   ${skipped}\n`);
-try {
-  mkdirSync(dirname(CACHE), { recursive: true });
-  writeFileSync(CACHE, JSON.stringify({ ...timings, ...measured }, null, 1));
-} catch {
-  // timings only order the next run; a read-only node_modules changes nothing else
+const problems = results.flatMap((r) => r.problems.map((p) => `  FAIL ${r.file}: ${p}\n`));
+if (problems.length) process.stdout.write(`\n${problems.join('')}`);
+process.stdout.write(`\n  Total:     ${passed + skipped + failed}\n  Passed:    ${passed}\n  Skipped:   ${skipped}\n  Failed:    ${failed}\n`);
+if (CACHE) {
+  try {
+    mkdirSync(dirname(CACHE), { recursive: true });
+    writeFileSync(CACHE, JSON.stringify({ ...timings, ...measured }, null, 1));
+  } catch {
+    // timings only order the next run; a read-only node_modules changes nothing else
+  }
 }
-process.exitCode = results.every((r) => r.code === 0) ? 0 : 1;
+process.exitCode = problems.length || failed || !results.length ? 1 : 0;

@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // Runs every uvu test under c8 coverage (two processes at once: scripts/test-parallel.mjs), then
-// prints the plain closing line `N passed, N failed` that CI reads (uvu's own summary says
-// Total/Passed/Skipped). c8 collects coverage from every process below it.
+// prints the plain closing line `N passed, N failed` that CI reads, from test-parallel's combined
+// Total/Passed/Skipped/Failed block (tests that never ran are counted there as failed). It exits
+// non-zero when test-parallel did, when anything failed, when nothing passed, or when the block is
+// missing. c8 collects coverage from every process below it.
 // uvu runs under `node --import tsx` rather than `uvu -r tsx`: worker threads inherit execArgv,
 // so pool workers can load .ts files too.
 // src/web is left out of coverage: it runs in Chromium (test/browser.test.ts), where c8 cannot see.
+//   node scripts/test.mjs [--dir folder] [regex over file names]   (passed on to test-parallel)
 import { spawn } from 'node:child_process';
 
 const args = [
@@ -20,10 +23,12 @@ child.stdout.on('data', (chunk) => {
 });
 child.on('close', (code) => {
   const plain = out.replace(/\u001b\[[0-9;]*m/g, '');
-  const total = Number(/Total:\s+(\d+)/.exec(plain)?.[1] ?? 0);
-  const passed = Number(/Passed:\s+(\d+)/.exec(plain)?.[1] ?? 0);
-  const skipped = Number(/Skipped:\s+(\d+)/.exec(plain)?.[1] ?? 0);
-  const failed = Math.max(total - passed - skipped, code === 0 ? 0 : 1);
-  process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
-  process.exitCode = code === 0 && total > 0 ? 0 : 1;
+  // the last block is test-parallel's combined one
+  const count = (label) => Number([...plain.matchAll(new RegExp(`^\\s*${label}:\\s+(\\d+)$`, 'gm'))].at(-1)?.[1] ?? NaN);
+  const passed = count('Passed') || 0;
+  const skipped = count('Skipped') || 0;
+  const failed = count('Failed');
+  const ok = code === 0 && failed === 0 && passed > 0;
+  process.stdout.write(`\n${passed} passed, ${ok ? 0 : Math.max(failed || 0, 1)} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+  process.exitCode = ok ? 0 : 1;
 });

@@ -1,0 +1,71 @@
+/**
+ * The test runner (scripts/test-parallel.mjs) on the small files under test/runner-fixtures: it
+ * must not pass when tests did not run. A `before` hook that throws, a suite never run, a failing
+ * assertion and a file past the time limit each fail it with one line naming the file; skips and
+ * `.only` pass, except under CI.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFile } from 'node:child_process';
+import { ROOT } from './helpers/cli.js';
+
+/** Exit code and output of the runner over the fixtures whose names match `pattern`. */
+function runner(pattern: string, env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
+  // Without the outer run's coverage directory (the fixtures cover nothing) and without its CI.
+  const { NODE_V8_COVERAGE: _coverage, CI: _ci, ...outer } = process.env;
+  const args = ['scripts/test-parallel.mjs', '--dir', 'test/runner-fixtures', pattern];
+  return new Promise((resolve) =>
+    execFile(process.execPath, args, { cwd: ROOT, env: { ...outer, ...env } }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number(err.code ?? 1) : 0, out: stdout + stderr }),
+    ),
+  );
+}
+
+/** The runner's FAIL lines, each naming a file. */
+const failLines = (out: string) => out.split('\n').filter((l) => l.startsWith('  FAIL ')).map((l) => l.trim());
+
+/** The runner's combined block, as numbers. */
+function counts(out: string) {
+  const n = (label: string) => Number(new RegExp(`^ {2}${label}: +(\\d+)$`, 'm').exec(out)?.[1]);
+  return { total: n('Total'), passed: n('Passed'), skipped: n('Skipped'), failed: n('Failed') };
+}
+
+test('a before hook that throws, a suite never run and a failing test each fail the run, by name', async () => {
+  const { code, out } = await runner('^(before-throws|never-run|fails)\\.');
+  assert.is(code, 1);
+  assert.equal(failLines(out).sort(), [
+    'FAIL before-throws.test.ts: 2 of 2 tests failed or never ran, yet uvu exited 0 (a before hook threw?)',
+    'FAIL fails.test.ts: 1 of 2 tests failed or never ran',
+    'FAIL never-run.test.ts: 1 of 2 registered tests never ran (a suite whose .run() is never called?)',
+  ]);
+  assert.match(out, 'before hook threw: Error: the server did not start');
+  assert.equal(counts(out), { total: 6, passed: 2, skipped: 0, failed: 4 });
+});
+
+test('a file past the per-file time limit is killed and fails the run', async () => {
+  const { code, out } = await runner('^slow\\.', { MNIST_TS_TEST_FILE_SECONDS: '1' });
+  assert.is(code, 1);
+  assert.equal(failLines(out), ['FAIL slow.test.ts: killed after 1 s, the per-file time limit (MNIST_TS_TEST_FILE_SECONDS)']);
+  assert.equal(counts(out), { total: 1, passed: 0, skipped: 0, failed: 1 });
+});
+
+test('passing files pass, with skips and .only counted as skipped outside CI', async () => {
+  const { code, out } = await runner('^(passes|skips|only)\\.');
+  assert.is(code, 0, out);
+  assert.equal(failLines(out), []);
+  assert.equal(counts(out), { total: 6, passed: 4, skipped: 2, failed: 0 });
+});
+
+test('under CI a skipped test or .only fails the run, by name', async () => {
+  const { code, out } = await runner('^(passes|skips|only)\\.', { CI: '1' });
+  assert.is(code, 1);
+  assert.equal(failLines(out).sort(), ['FAIL only.test.ts: uses .only, which CI does not allow', 'FAIL skips.test.ts: skips a test, which CI does not allow']);
+  assert.equal(counts(out), { total: 6, passed: 4, skipped: 0, failed: 2 });
+});
+
+test('a pattern that matches no file fails the run', async () => {
+  const { code } = await runner('^no-such-fixture\\.');
+  assert.is(code, 1);
+});
+
+test.run();
