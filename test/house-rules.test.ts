@@ -1,6 +1,6 @@
 /**
- * The rules the code base keeps (DEVELOPERS' guide): small files and short functions in src/ and
- * workers/, and an engine that runs wherever JavaScript runs.
+ * The size rules the code base keeps: small files and short functions in src/ and workers/, and a
+ * pool whose lifecycle fits in one screenful or so. (layering.test.ts keeps the engine portable.)
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -56,12 +56,6 @@ test('the function rule can fail: it finds a long function', () => {
     if (ts.isFunctionDeclaration(n)) lines = source.getLineAndCharacterOfPosition(n.end).line - source.getLineAndCharacterOfPosition(n.getStart(source)).line + 1;
   });
   assert.ok(lines > MAX_FUNCTION_LINES);
-});
-
-test('the engine imports nothing Node-only and none of the CLI\'s packages', () => {
-  const banned = /from ['"](node:[^'"]+|sharp|yargs|piscina|pica)['"]/;
-  const offenders = sources(join('src', 'engine')).filter((f) => banned.test(readFileSync(f, 'utf8')));
-  assert.equal(offenders, []);
 });
 
 test('the pool\'s lifecycle file stays small', () => {

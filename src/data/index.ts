@@ -1,4 +1,4 @@
 export * from './idx.js';
 export * from './dataset.js';
 export * from './batches.js';
-export * from './preprocess.js';
+export { prepareDigit, grayFromRgba, MNIST_SIDE, type Gray, type PreparedDigit } from './preprocess.js';

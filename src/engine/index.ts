@@ -1,15 +1,19 @@
-/** The engine: portable (no node:*, sharp, yargs or piscina), Float32Array in and out. */
+/**
+ * The engine: portable (no node:*, sharp, yargs or piscina), Float32Array in and out. What it
+ * exports is the API of `mnist-ts`, listed in test/public-api.txt; kernel thresholds, evaluation
+ * chunking and file-format constants stay inside.
+ */
 export * from './errors.js';
 export * from './rng.js';
 export * from './tensor.js';
-export { matmulRaw, density, SPARSE_DENSITY, type MatmulOptions } from './kernels/matmul.js';
+export { matmulRaw, density, type MatmulOptions } from './kernels/matmul.js';
 export { matmulNaive } from './kernels/matmul-naive.js';
-export * from './kernels/csr.js';
+export { CsrMatrix, denseToCsr, csrMatmul, csrTransposeMatmul } from './kernels/csr.js';
 export * from './model/init.js';
 export type { Layer, LayerSpec, ParamSpec, ForwardContext, Padding } from './layers/layer.js';
 export * from './layers/dense.js';
 export * from './layers/relu.js';
-export * from './layers/conv2d.js';
+export { Conv2D, type Conv2DOptions } from './layers/conv2d.js';
 export * from './layers/maxpool2d.js';
 export * from './layers/flatten.js';
 export * from './layers/dropout.js';
@@ -21,8 +25,8 @@ export * from './model/loss.js';
 export * from './model/metrics.js';
 export * from './optim/optimizers.js';
 export * from './model/train-step.js';
-export * from './model/evaluate.js';
-export * from './io/safetensors.js';
+export { evaluate, predictProbabilities, predictClasses, type Evaluation } from './model/evaluate.js';
+export { encodeSafetensors, decodeSafetensors, type NamedTensor, type DecodedSafetensors } from './io/safetensors.js';
 export * from './optim/schedule.js';
 export * from './allocator.js';
 export type { KernelSet, KernelPath, KernelChoice, ConvShape } from './kernels/kernel-set.js';

@@ -11,7 +11,6 @@ import { checkImageShape } from './image-shape.js';
 import type { KernelSet } from '../kernels/kernel-set.js';
 import { jsKernels } from '../kernels/js-kernels.js';
 
-export { SPARSE_DY_DENSITY } from '../kernels/conv-js.js';
 
 export interface Conv2DOptions {
   padding?: Padding;
