@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-// Runs the uvu test files two at a time (the machine has two cores, and most of the suite's time
+// Runs the uvu test files two at a time or more (one a core, up to four; most of the suite's time
 // is spent in a few files that train models), one process per file, each slot taking the next
 // file from a queue as soon as it is free, then prints the combined Total/Passed/Skipped/Failed.
 // The queue starts with the files that took longest last time (timings kept in
 // node_modules/.cache/mnist-ts/test-seconds.json, outside git); a file never timed is estimated
 // from how many training runs and CLI runs its source starts. No table is kept by hand.
-// Pool workers load the build (dist/workers) rather than the sources through tsx, a worker
-// started in 0.08 s instead of 0.4 (src/node/worker-files.ts), when the build is newer than every
-// source file: `npm test` builds first; run alone after an edit, the workers load the sources.
+// Pool workers load the build (dist/workers) rather than the sources through tsx, which starts
+// far faster (src/node/worker-files.ts), when the build is newer than every source file: `npm
+// test` builds first; run alone after an edit, the workers load the sources.
 // It exits non-zero, with one line per problem naming the file, when a file exits non-zero, is
 // killed at the per-file time limit, prints no uvu summary, runs fewer tests than it registered
 // (uvu swallows an error thrown in `before` and exits 0), or, under CI, skips a test or uses .only.
@@ -29,56 +29,9 @@ const CACHE = DIR === 'test' ? join('node_modules', '.cache', 'mnist-ts', 'test-
 const filter = new RegExp(args[0] ?? '');
 const files = readdirSync(DIR).filter((f) => f.endsWith('.test.ts') && filter.test(f));
 
-// Each test process counts the tests it registers, because uvu's own Total cannot see the tests of
-// a suite never run and its exit code hides a throwing `before`. A loader hook hands every
-// `import 'uvu'` a wrapper that counts test(), test.only() and test.skip(), prints the error a
-// `before` hook throws (uvu drops it), and prints `uvu-planned: <tests> <only>` at exit. Both
-// modules are data: URLs built from the two functions below, so the runner stays one file.
-
-/** Runs in the test process: uvu's `test` (or a suite) with its registrations counted. */
-function counted(t) {
-  const c = (name, fn) => (planned++, t(name, fn));
-  c.only = (name, fn) => (planned++, only++, t.only(name, fn));
-  c.skip = (...a) => (planned++, t.skip(...a));
-  c.before = (fn) =>
-    t.before(async (state) => {
-      try {
-        await fn(state);
-      } catch (err) {
-        const stack = String(err?.stack ?? err).split('\n').filter((l) => !/data:|node_modules/.test(l));
-        process.stderr.write(`before hook threw: ${stack.join('\n')}\n`);
-        throw err;
-      }
-    });
-  c.before.each = t.before.each;
-  c.after = t.after;
-  c.run = t.run;
-  return c;
-}
-
-/** Runs in the test process's loader thread: sends `import 'uvu'` to the counting wrapper. */
-async function resolve(specifier, context, next) {
-  return specifier === 'uvu' ? { url: WRAPPER, shortCircuit: true } : next(specifier, context);
-}
-
-/** The `--import` module that installs the hook (in the main thread only: pool workers never import uvu). */
-function preloadUrl() {
-  const data = (source) => `data:text/javascript,${encodeURIComponent(source)}`;
-  const wrapper = [
-    `import * as real from ${JSON.stringify(import.meta.resolve('uvu'))};`,
-    'let planned = 0, only = 0;',
-    String(counted),
-    'export const test = counted(real.test);',
-    'export const suite = (...a) => counted(real.suite(...a));',
-    'export const exec = real.exec;',
-    "process.on('exit', () => process.stdout.write(`\\nuvu-planned: ${planned} ${only}\\n`));",
-  ].join('\n');
-  const hooks = `const WRAPPER = ${JSON.stringify(data(wrapper))};\nexport ${resolve}`;
-  return data(
-    "import { register } from 'node:module'; import { isMainThread } from 'node:worker_threads';\n" +
-      `if (isMainThread) register(${JSON.stringify(data(hooks))});`,
-  );
-}
+// Each test process counts the tests it registers (scripts/uvu-count/): uvu's own Total cannot see
+// the tests of a suite never run, and its exit code hides a throwing `before`.
+const PRELOAD = new URL('./uvu-count/register.mjs', import.meta.url).href;
 
 function readTimings() {
   try {
@@ -111,7 +64,6 @@ if (env === process.env) process.stderr.write('test-parallel: dist is older than
 const timings = readTimings();
 const queue = [...files].sort((a, b) => estimate(b, timings) - estimate(a, timings) || a.localeCompare(b));
 const measured = {};
-const preload = preloadUrl();
 // Process groups still running: each file runs in its own, so a time limit or a Ctrl-C ends the
 // servers and browsers it started along with it.
 const running = new Set();
@@ -132,7 +84,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 function runFile(file) {
   const t0 = performance.now();
   const pattern = `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
-  const uvu = ['--import', 'tsx', '--import', preload, 'node_modules/uvu/bin.js', DIR, pattern];
+  const uvu = ['--import', 'tsx', '--import', PRELOAD, 'node_modules/uvu/bin.js', DIR, pattern];
   const child = spawn(process.execPath, uvu, { stdio: ['ignore', 'pipe', 'pipe'], env, detached: true });
   running.add(child.pid);
   // Counts are read from stdout alone; the two streams together, in arrival order, are what is shown.

@@ -1,0 +1,7 @@
+// The `--import` module scripts/test-parallel.mjs gives each test process: it installs hooks.mjs,
+// which hands every `import 'uvu'` the counting wrapper (counted-uvu.mjs). Main thread only: pool
+// workers never import uvu.
+import { register } from 'node:module';
+import { isMainThread } from 'node:worker_threads';
+
+if (isMainThread) register('./hooks.mjs', import.meta.url);
