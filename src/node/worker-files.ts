@@ -4,9 +4,8 @@
  *
  * Built (dist/src/node/*.js), a pool's workers load the .js files of dist/workers, with this
  * process's options. Run from sources under tsx, as the tests run, they would load the .ts files
- * through tsx, whose loader every worker then starts again in a thread of its own: a pool took
- * 0.40 s to start and step once that way, against 0.08 s from dist, and pools starting made up
- * most of the test suite's time. So when MNIST_TS_BUILT_WORKERS is 1 (scripts/test-parallel.mjs
+ * through tsx, whose loader every worker then starts again in a thread of its own, several times
+ * slower than from dist; pools starting would make up most of the test suite's time. So when MNIST_TS_BUILT_WORKERS is 1 (scripts/test-parallel.mjs
  * sets it, and only when dist is newer than every source file), workers of a pool started from
  * sources load dist's .js instead, without tsx. Anywhere else nothing changes.
  */

@@ -11,7 +11,6 @@ import { checkImageShape } from './image-shape.js';
 import type { KernelSet } from '../kernels/kernel-set.js';
 import { jsKernels } from '../kernels/js-kernels.js';
 
-
 export interface Conv2DOptions {
   padding?: Padding;
   /** Weight initialiser; default He normal (fan-in = channels·k·k). */
