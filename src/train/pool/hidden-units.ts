@@ -53,6 +53,12 @@ export function splitHiddenUnits(model: Sequential, data: TrainingData, threads:
 
 export interface HiddenUnitBuffers {
   params: Float32Array;
+  /**
+   * Each thread's model's gradient buffer (thread 0's is the model's own), unused by the step but
+   * made here, with the other buffers, rather than by each worker: where a worker's buffers lie
+   * in the kernel memory shows in the step's speed (scripts/BENCHMARKS.md, "Memory layout").
+   */
+  slabs: Float32Array[];
   shares: Float32Array[][];
 }
 
@@ -60,7 +66,8 @@ export const hiddenUnits: Strategy<HiddenUnitBuffers> = {
   name: 'hidden-units',
   plan(pool: PoolPlan): Plan<HiddenUnitBuffers> | undefined {
     if (!splitHiddenUnits(pool.model, pool.data, pool.threads)) return undefined;
-    return { buffers: { params: pool.model.params, shares: shareBuffers(pool) }, words: pool.threads };
+    const slabs = [pool.model.grads, ...Array.from({ length: pool.threads - 1 }, () => pool.floats(pool.model.paramCount))];
+    return { buffers: { params: pool.model.params, slabs, shares: shareBuffers(pool) }, words: pool.threads };
   },
   part: (t, b) => {
     const block = new HiddenUnitBlock(t, b);
@@ -83,7 +90,7 @@ class HiddenUnitBlock implements ShareSplit {
   private x: CsrMatrix | undefined;
 
   constructor(private readonly t: ThreadSetup, b: HiddenUnitBuffers) {
-    this.model = t.model(b.params);
+    this.model = t.model(b.params, b.slabs[t.thread]);
     this.shape = splitHiddenUnits(this.model, t.data, t.threads)!;
     const [c0, c1] = columnBlock(this.shape.hidden, t.threads, t.thread);
     this.start = c0;
