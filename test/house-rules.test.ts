@@ -11,6 +11,12 @@ import ts from 'typescript';
 const MAX_FILE_LINES = 300;
 const MAX_FUNCTION_LINES = 60;
 
+/** Lines as `wc -l` counts them: a final newline ends the last line rather than starting another. */
+function lineCount(file: string): number {
+  const text = readFileSync(file, 'utf8');
+  return text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+}
+
 function sources(...dirs: string[]): string[] {
   return dirs.flatMap((dir) => readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f)));
 }
@@ -40,7 +46,7 @@ test('the rules see the sources', () => {
 });
 
 test(`no file in src/ or workers/ is over ${MAX_FILE_LINES} lines`, () => {
-  const long = files.map((f) => [f, readFileSync(f, 'utf8').split('\n').length] as const).filter(([, n]) => n > MAX_FILE_LINES);
+  const long = files.map((f) => [f, lineCount(f)] as const).filter(([, n]) => n > MAX_FILE_LINES);
   assert.equal(long.map(([f, n]) => `${f} (${n})`), []);
 });
 
@@ -59,7 +65,7 @@ test('the function rule can fail: it finds a long function', () => {
 });
 
 test('the pool\'s lifecycle file stays small', () => {
-  const lines = readFileSync(join('src', 'node', 'pool-backend.ts'), 'utf8').split('\n').length;
+  const lines = lineCount(join('src', 'node', 'pool-backend.ts'));
   assert.ok(lines <= 250, `${lines} lines`);
 });
 

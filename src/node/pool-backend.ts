@@ -17,8 +17,8 @@ import { evenRange } from '../train/even-range.js';
 import type { StepRandomness } from '../train/batch-gradient.js';
 import { COMMAND_STOP, CTRL, POOL_PHASE, controlWords, strategyWords } from '../train/pool/control.js';
 import { SpinPolicy } from '../train/pool/spin-policy.js';
-import { STRATEGIES } from '../train/pool/strategies.js';
-import type { Part, Phases, PoolPlan } from '../train/pool/strategy.js';
+import { pickStrategy } from '../train/pool/strategies.js';
+import type { Part, Phases } from '../train/pool/strategy.js';
 import { share, type InjectedFault, type WorkerResult, type WorkerTask } from '../train/pool/task.js';
 import { waitUntil } from '../train/pool/wait.js';
 import { GradientWorkers } from './gradient-workers.js';
@@ -68,6 +68,19 @@ function processCpuMs(): number {
   return (user + system) / 1000;
 }
 
+/** The optimiser's state for the model, checked (with the model's buffers) to live where every thread sees it. */
+function sharedState(model: Sequential, optimizer: Optimizer): Record<string, Float32Array> {
+  if (!(model.params.buffer instanceof SharedArrayBuffer) || !(model.grads.buffer instanceof SharedArrayBuffer)) {
+    throw new MnistTsError('PoolBackend: the model parameters must live in a SharedArrayBuffer');
+  }
+  optimizer.useKernels(model.kernels);
+  const state = optimizer.ensureState(model.paramCount);
+  for (const [key, buf] of Object.entries(state)) {
+    if (!(buf.buffer instanceof SharedArrayBuffer)) throw new MnistTsError(`PoolBackend: optimizer state '${key}' must live in a SharedArrayBuffer`);
+  }
+  return state;
+}
+
 export class PoolBackend implements GradientBackend {
   readonly threads: number;
   /** The strategy that splits this model's steps (its name in strategies.ts). */
@@ -90,14 +103,7 @@ export class PoolBackend implements GradientBackend {
 
   constructor(private readonly model: Sequential, data: TrainingData, readonly optimizer: Optimizer, o: PoolOptions) {
     if (!(o.threads >= 2)) throw new MnistTsError(`PoolBackend: ${o.threads} threads, expected 2 or more (1 runs in-process)`);
-    if (!(model.params.buffer instanceof SharedArrayBuffer) || !(model.grads.buffer instanceof SharedArrayBuffer)) {
-      throw new MnistTsError('PoolBackend: the model parameters must live in a SharedArrayBuffer');
-    }
-    optimizer.useKernels(model.kernels);
-    const state = optimizer.ensureState(model.paramCount);
-    for (const [key, buf] of Object.entries(state)) {
-      if (!(buf.buffer instanceof SharedArrayBuffer)) throw new MnistTsError(`PoolBackend: optimizer state '${key}' must live in a SharedArrayBuffer`);
-    }
+    const state = sharedState(model, optimizer);
     this.threads = o.threads;
     this.spin = new SpinPolicy(o.threads, o.spinMs ?? (o.threads <= availableParallelism() ? 5 : 0));
     this.adaptSpin = o.adaptSpin ?? true;
@@ -106,10 +112,9 @@ export class PoolBackend implements GradientBackend {
     const memory = model.kernels.memory ?? undefined;
     const randomness = o.randomness ?? { seed: 0 };
     const floats = (length: number) => (memory ? memory.f32(length) : new Float32Array(new SharedArrayBuffer(length * 4)));
-    const pool: PoolPlan = { model, data, threads: o.threads, maxBatch: o.maxBatch, randomness, piecesPerThread: o.piecesPerThread, floats };
-    const { strategy, plan } = STRATEGIES.map((s) => ({ strategy: s, plan: s.plan(pool) })).find((c) => c.plan)!;
+    const { strategy, plan } = pickStrategy({ model, data, threads: o.threads, maxBatch: o.maxBatch, randomness, piecesPerThread: o.piecesPerThread, floats });
     this.strategy = strategy.name;
-    const control = new SharedArrayBuffer(controlWords(o.threads, plan!.words) * 4);
+    const control = new SharedArrayBuffer(controlWords(o.threads, plan.words) * 4);
     const indices = new SharedArrayBuffer(o.maxBatch * 4);
     const results = new SharedArrayBuffer(o.threads * 16);
     this.ctrl = new Int32Array(control);
@@ -117,10 +122,14 @@ export class PoolBackend implements GradientBackend {
     this.results = new Float64Array(results);
     this.publishSpin();
     const words = strategyWords(o.threads);
-    this.part = strategy.part({ thread: 0, threads: o.threads, ctrl: this.ctrl, words, indices: this.indices, data, randomness, kernels: model.kernels, optimizer, optimizerConfig: optimizer.config(), state, model: () => model }, plan!.buffers);
+    this.part = strategy.part({ thread: 0, threads: o.threads, ctrl: this.ctrl, words, indices: this.indices, data, randomness, kernels: model.kernels, optimizer, optimizerConfig: optimizer.config(), state, model: () => model }, plan.buffers);
     this.workers = o.workers ?? new GradientWorkers(o.threads);
     const piscina = this.workers.take(o.threads);
-    const common = { threads: o.threads, layers: model.spec(), kernelMemory: memory?.memory, strategy: strategy.name, buffers: share(plan!.buffers, memory), data: share(data, memory), evaluation: this.evaluation.map((d) => share(d, memory)), control, indices, results, optimizer: optimizer.config(), optimizerState: share(state, memory), randomness, fault: o.testFault };
+    const common = {
+      threads: o.threads, layers: model.spec(), kernelMemory: memory?.memory, strategy: strategy.name, buffers: share(plan.buffers, memory),
+      data: share(data, memory), evaluation: this.evaluation.map((d) => share(d, memory)), control, indices, results,
+      optimizer: optimizer.config(), optimizerState: share(state, memory), randomness, fault: o.testFault,
+    };
     this.tasks = Array.from({ length: o.threads - 1 }, (_, w) => this.start(piscina, { ...common, thread: w + 1 }));
   }
 
