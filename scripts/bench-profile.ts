@@ -1,9 +1,9 @@
 /**
  * Where a training step's time goes: every kernel call (the dense products by shape), each
- * layer's forward and backward, the optimiser and, with threads, the main thread's shard and its
+ * layer's forward and backward, the optimiser and, with threads, the main thread's pieces and its
  * waits for the workers. Each is timed by wrapping it, over an epoch of steps after an epoch of
- * warm-up; the wrappers' own cost is small beside the calls they time. The workers are not wrapped: with 2 threads,
- * the main thread's shard and its waiting time show the balance.
+ * warm-up; the wrappers' own cost is small beside the calls they time. The workers are not
+ * wrapped: with 2 threads, the main thread's pieces and its waiting time show the balance.
  *   npm run bench:profile -- softmax|mlp|cnn [--layers TEXT] [--kernels simd|js] [--threads N] [--steps N] [--batch N]
  * (--layers: another architecture with the CNN's recipe, e.g. an earlier preset; --batch: the
  * examples a step, the recipe's by default.)
@@ -78,7 +78,9 @@ const backend = threads === 1
   ? new InProcessBackend(net, data, optimizer, { seed: 0 })
   : new PoolBackend(net, data, optimizer, { threads, maxBatch: batch, randomness: { seed: 0 } });
 if (threads > 1) {
-  wrap((backend as unknown as { main: object }).main, 'compute', 'main thread: its shard');
+  // The main thread's own pieces, in a data-parallel step (the other strategies compute no pieces).
+  const gradient = (backend as unknown as { part: { gradient?: object } }).part.gradient;
+  if (gradient) wrap(gradient, 'compute', 'main thread: its pieces');
   wrap(backend, 'waitFor', 'main thread: waiting for workers');
 }
 const sampler = new BatchSampler(data.count, 0, batch);

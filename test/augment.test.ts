@@ -37,7 +37,7 @@ test('shifts move every pixel by its (seeded) offset, CSR and dense alike, on od
     const count = 20;
     const f = a.channels * a.height * a.width;
     const x = images(count, a, a.height);
-    const offset = 3; // the batch position of the first row, as for a worker's shard
+    const offset = 3; // the batch position of the first row, as for a worker's range of the batch
     const want = new Float32Array(count * f);
     const seen = new Set<string>();
     for (let r = 0; r < count; r++) {

@@ -183,7 +183,7 @@ test('Dropout: off in inference; in training about rate dropped, the rest scaled
   assert.ok(Math.abs(dropped - 0.25) < 0.03, `dropped ${dropped}`);
   assert.ok(y.every((v) => v === 0 || Math.abs(v - 1 / 0.75) < 1e-6), 'kept values are scaled by 1/(1-rate)');
   assert.equal([...d.forward(x, 6, true, ctx)], [...y], 'same context, same mask');
-  // The second half of the batch as a shard of its own (offset 3) gets the same masks.
+  // The second half of the batch as a range of its own (offset 3) gets the same masks.
   const tail = d.forward(x.subarray(0, 3 * 400), 3, true, { ...ctx, offset: 3 });
   assert.equal([...tail], [...y.subarray(3 * 400)]);
   assert.not.equal([...d.forward(x, 6, true, { ...ctx, step: 6 })], [...y], 'another step, another mask');

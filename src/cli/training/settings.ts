@@ -46,7 +46,7 @@ export interface TrainArgs {
   /** Write `mnist-ts report` images and index.html here at the end. */
   report?: string;
   kernels?: string;
-  /** For tests only (hidden flag): make a pool worker fail, as "shard:step:throw|exit". */
+  /** For tests only (hidden flag): make a pool worker fail, as "thread:step:throw|exit". */
   injectFault?: string;
   /** For tests only (hidden flag): act as if Ctrl-C came after this many steps. */
   interruptAfter?: number;

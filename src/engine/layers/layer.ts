@@ -41,7 +41,7 @@ export interface ForwardContext {
   seed: number;
   /** The training step, 1-based. */
   step: number;
-  /** Position in the whole batch of this call's first example (a shard's start). */
+  /** Position in the whole batch of this call's first example (a range's start). */
   offset: number;
   /** Index of the layer in the model. */
   layer: number;
@@ -49,7 +49,7 @@ export interface ForwardContext {
    * Names the parameters' values for this pass: passes with the same nonzero stamp see the same
    * parameters, so a layer may reuse what it derived from them in the last such pass (a dense
    * layer, its weights' transpose). 0 or absent: derive afresh. The pieces of one training step
-   * share a stamp (shard.ts).
+   * share a stamp (src/train/batch-gradient.ts).
    */
   paramsStamp?: number;
 }

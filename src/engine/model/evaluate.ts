@@ -26,7 +26,7 @@ const CHUNK_FLOATS = 4 << 20;
 
 /**
  * A convolutional model's chunk, whose activations then stay in a core's cache as training's
- * passes do (src/train/shard.ts, passSize). On the CNN preset, chunks of 64 evaluate faster than
+ * passes do (src/train/batch-gradient.ts, passSize). On the CNN preset, chunks of 64 evaluate faster than
  * the larger chunks the memory cap alone would choose, and smaller chunks gain nothing more.
  */
 export const CONV_CHUNK = 64;

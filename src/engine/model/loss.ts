@@ -28,8 +28,8 @@ let rowExps = new Float64Array(16);
 /**
  * Loss summed over the batch (divide by `batch` for the mean). When `grad` is given, writes
  * d(loss)/d(logits) = scale·(softmax − onehot) into it; `scale` defaults to 1/batch (the gradient
- * of the mean). A worker computing one shard of a larger batch passes 1/(whole batch), so that
- * the shards' gradients add up to the gradient of the batch mean.
+ * of the mean). A thread computing one range of a larger batch passes 1/(whole batch), so that
+ * the ranges' gradients add up to the gradient of the batch mean.
  */
 export function softmaxCrossEntropy(logits: Float32Array, labels: ArrayLike<number>, batch: number, classes: number, grad?: Float32Array, scale = 1 / batch): number {
   if (logits.length !== batch * classes) throw new ShapeError(`softmaxCrossEntropy: logits have ${logits.length} values, expected [${batch}, ${classes}]`);
