@@ -1,7 +1,7 @@
 /** How the page names the kernels a model computes with. */
-import { SimdKernels, type KernelSet } from '../engine/kernels/kernel-select.js';
+import type { KernelSet } from '../engine/kernels/kernel-set.js';
 
 export function kernelsLabel(kernels: KernelSet): string {
   if (kernels.path === 'js') return 'JavaScript kernels';
-  return kernels instanceof SimdKernels && kernels.fused ? 'WebAssembly SIMD kernels, fused multiply-add' : 'WebAssembly SIMD kernels';
+  return kernels.fused ? 'WebAssembly SIMD kernels, fused multiply-add' : 'WebAssembly SIMD kernels';
 }

@@ -18,6 +18,7 @@ export const jsKernels: KernelSet = {
   path: 'js',
   allocator: sharedAllocator,
   memory: null,
+  fused: false,
   csrMatmul,
   csrTransposeMatmul,
   matmul: matmulRaw,

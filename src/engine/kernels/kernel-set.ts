@@ -34,6 +34,8 @@ export interface KernelSet {
   readonly allocator: Allocator;
   /** The WebAssembly memory the kernels run in (the SIMD set's), which the training pool shares with its workers; null for the JS set. */
   readonly memory: KernelMemory | null;
+  /** Whether the products use fused multiply-add (relaxed SIMD, where the platform has it), which rounds once instead of twice. */
+  readonly fused: boolean;
   /** C (rows × n) = A·B, or += with `accumulate`; A sparse. */
   csrMatmul(a: CsrMatrix, b: Float32Array, c: Float32Array, n: number, accumulate?: boolean): void;
   /** C (k × n) += Aᵀ·B; A sparse. */
