@@ -2,8 +2,8 @@
  * The sparse first-layer kernels in WebAssembly SIMD, emitted for one width n (a layer's output
  * count) at a time, so every address offset and loop bound of a row is a constant:
  *  - csr_matmul: C (rows × n) += A·B, A sparse (rows × k), B dense k × n: for each row of C, the
- *    columns in blocks of up to 8 f32x4 accumulators (and the 0..3 columns past the last whole
- *    vector as f32 accumulators), each block one pass over the row's nonzeros;
+ *    columns in blocks of up to VECTORS_PER_PASS f32x4 accumulators (row-blocks.ts; and the 0..3
+ *    columns past the last whole vector as f32 accumulators), each one pass over the row's nonzeros;
  *  - csr_transpose_matmul: C (k × n) += Aᵀ·B, the weight gradient xᵀ·dy: for each row of B held
  *    in registers a block at a time, every nonzero of A's row adds value × that block into C's row.
  * The same arithmetic as the JS kernels in csr.ts, four columns at a time; where the platform has
