@@ -80,6 +80,7 @@ const backend = threads === 1
 if (threads > 1) {
   // The main thread's own pieces, in a data-parallel step (the other strategies compute no pieces).
   const gradient = (backend as unknown as { part: { gradient?: object } }).part.gradient;
+  if ((backend as PoolBackend).strategy === 'data-parallel' && !gradient) throw new Error('bench-profile: the data-parallel part has no `gradient` to time any more');
   if (gradient) wrap(gradient, 'compute', 'main thread: its pieces');
   wrap(backend, 'waitFor', 'main thread: waiting for workers');
 }

@@ -1,8 +1,8 @@
 /**
  * The pool's blocks kept in its threads: the first layer split by columns
- * (src/train/first-layer-columns.ts), a one-hidden-layer model split by hidden units
- * (src/train/hidden-unit-blocks.ts) and a one-layer model split by input rows
- * (src/train/input-row-blocks.ts, whose threads update the model itself). Which models take which, how the columns are cut, the
+ * (src/train/pool/first-layer-columns.ts), a one-hidden-layer model split by hidden units
+ * (src/train/pool/hidden-units.ts) and a one-layer model split by input rows
+ * (src/train/pool/input-rows.ts, whose threads update the model itself). Which models take which, how the columns are cut, the
  * hand-off of the logits' shares, and that the blocks each thread keeps come back into the model
  * and its optimiser state whenever something reads them (epoch ends, evaluation, close), bit for
  * bit, so that a resumed run equals an uninterrupted one.
@@ -14,7 +14,8 @@ import { createBackend } from '../src/node/create-backend.js';
 import { csrFromSplit, denseData } from '../src/train/training-data.js';
 import { train, type TrainState } from '../src/train/trainer.js';
 import { evaluateData } from '../src/train/evaluate-data.js';
-import { columnBlock, splitFirstLayer } from '../src/train/pool/first-layer-columns.js';
+import { splitFirstLayer } from '../src/train/pool/first-layer-columns.js';
+import { columnBlock } from '../src/train/pool/owned-block.js';
 import { splitHiddenUnits } from '../src/train/pool/hidden-units.js';
 import { columnCuts, splitsByInputRows } from '../src/train/pool/input-rows.js';
 import { awaitShares } from '../src/train/pool/logit-shares.js';

@@ -64,6 +64,15 @@ test('the function rule can fail: it finds a long function', () => {
   assert.ok(lines > MAX_FUNCTION_LINES);
 });
 
+test('the kernel set is total: no layer asks whether a kernel exists, and only the selection knows the SIMD set\'s class', () => {
+  const optional = sources(join('src', 'engine', 'layers')).filter((f) => /kernels\??\.\w+\?\./.test(readFileSync(f, 'utf8')));
+  assert.equal(optional, []);
+  const selection = join('src', 'engine', 'kernels', 'kernel-select.ts');
+  const asking = files.filter((f) => f !== selection && /instanceof SimdKernels/.test(readFileSync(f, 'utf8')));
+  assert.equal(asking, []);
+  assert.ok(/instanceof SimdKernels|new SimdKernels/.test(readFileSync(selection, 'utf8')), 'the check reads the selection file');
+});
+
 test('the pool\'s lifecycle file stays small', () => {
   const lines = lineCount(join('src', 'node', 'pool-backend.ts'));
   assert.ok(lines <= 250, `${lines} lines`);

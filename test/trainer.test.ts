@@ -117,11 +117,11 @@ test('spreadRange writes a thread\'s updated range into the other copies of the 
 for (const [title, hidden] of [
   // A first layer of 40 is too narrow to split on 2 or 4 threads: the data-parallel step, updated in chunks.
   ['a model big enough to share its update (MLP 784-40-800-10, 72,210 parameters, 3 chunks)', [40, 800]],
-  // 128 hidden units split into blocks of 64 or 32 (hidden-unit-blocks.ts).
+  // 128 hidden units split into blocks of 64 or 32 (pool/hidden-units.ts).
   ['a model the threads split by hidden units (MLP 784-128-10)', [128]],
-  // A second hidden layer: the first layer's 128 columns split into blocks (first-layer-columns.ts).
+  // A second hidden layer: the first layer's 128 columns split into blocks (pool/first-layer-columns.ts).
   ['a model whose first layer the threads split by columns (MLP 784-128-16-10)', [128, 16]],
-  // No hidden layer, the tutorial's model: W's rows split into ranges (input-row-blocks.ts).
+  // No hidden layer, the tutorial's model: W's rows split into ranges (pool/input-rows.ts).
   ['a model the threads split by input rows (784-10, the tutorial\'s shape)', []],
 ] as const) {
   // On the SIMD kernels: the JS ones under coverage made these the suite's slowest tests, and each

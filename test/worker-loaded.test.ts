@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Piscina } from 'piscina';
 import { destroyWhenLoaded, workersLoaded } from '../src/node/worker-loaded.js';
-import { GradientWorkers } from '../src/node/pool-backend.js';
+import { GradientWorkers } from '../src/node/gradient-workers.js';
 import { InferencePool } from '../src/node/inference-pool.js';
 import { workerModule } from '../src/node/worker-files.js';
 

@@ -11,7 +11,7 @@ import { evaluateRange } from '../src/train/evaluate-data.js';
 import { evenRange } from '../src/train/even-range.js';
 import type { TrainingData } from '../src/train/training-data.js';
 import { COMMAND_STOP, CTRL, POOL_PHASE, strategyWords } from '../src/train/pool/control.js';
-import { open, type WorkerResult, type WorkerTask } from '../src/train/pool/task.js';
+import { fromTask, type WorkerResult, type WorkerTask } from '../src/train/pool/task.js';
 import { strategyNamed } from '../src/train/pool/strategies.js';
 import type { Part } from '../src/train/pool/strategy.js';
 import { waitUntil } from '../src/train/pool/wait.js';
@@ -22,7 +22,7 @@ function setUp(task: WorkerTask): { part: Part; evaluation: TrainingData[] } {
   // scratch (activations, batches) comes from the same arena.
   const memory = task.kernelMemory ? new KernelMemory(task.kernelMemory) : undefined;
   const kernels = kernelsFor(memory ? 'simd' : 'js', memory);
-  const state = open<Record<string, Float32Array>>(task.optimizerState, memory);
+  const state = fromTask<Record<string, Float32Array>>(task.optimizerState, memory);
   const optimizer = optimizerFromConfig(task.optimizer);
   optimizer.useKernels(kernels);
   optimizer.attachState(state);
@@ -31,17 +31,17 @@ function setUp(task: WorkerTask): { part: Part; evaluation: TrainingData[] } {
     thread: task.thread,
     threads: task.threads,
     ctrl: new Int32Array(task.control),
-    words: strategyWords(task.threads),
+    firstWord: strategyWords(task.threads),
     indices: new Int32Array(task.indices),
-    data: open<TrainingData>(task.data, memory),
+    data: fromTask<TrainingData>(task.data, memory),
     randomness: task.randomness,
     kernels,
     optimizer,
     optimizerConfig: task.optimizer,
     state,
     model: (params, grads) => Sequential.fromSpec(task.layers, { params, grads, kernels }),
-  }, open(task.buffers, memory));
-  return { part, evaluation: task.evaluation.map((d) => open<TrainingData>(d, memory)) };
+  }, fromTask(task.buffers, memory));
+  return { part, evaluation: task.evaluation.map((d) => fromTask<TrainingData>(d, memory)) };
 }
 
 /** For tests: throw, end the thread, or stall at the step the task names. */
@@ -58,12 +58,12 @@ export default function gradientWorker(task: WorkerTask | null): WorkerResult {
   if (task === null) return { steps: 0 };
   const ctrl = new Int32Array(task.control);
   const results = new Float64Array(task.results);
-  const { part, evaluation } = setUp(task);
   // SEQ starts at 0 and the main thread may have started the first phase while this thread was
   // starting up, so begin from 0 rather than from the current value.
   let seen = 0;
   let steps = 0;
   try {
+    const { part, evaluation } = setUp(task);
     for (;;) {
       waitUntil(ctrl, () => (Atomics.load(ctrl, CTRL.SEQ) === seen ? CTRL.SEQ : -1), { sleepMs: 100 });
       seen = Atomics.load(ctrl, CTRL.SEQ);

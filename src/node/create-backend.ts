@@ -7,7 +7,8 @@ import { InProcessBackend, type GradientBackend } from '../train/gradient-backen
 import type { TrainingData } from '../train/training-data.js';
 import type { InjectedFault } from '../train/pool/task.js';
 import type { StepRandomness } from '../train/batch-gradient.js';
-import { GradientWorkers, PoolBackend } from './pool-backend.js';
+import { PoolBackend } from './pool-backend.js';
+import { GradientWorkers } from './gradient-workers.js';
 
 export function defaultThreads(): number {
   return availableParallelism();

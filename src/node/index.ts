@@ -7,7 +7,8 @@ export { loadMnist, loadMnistTest, readIdxFile, resolveDataDir, bundledDataDir, 
 export { saveCheckpointFile, loadCheckpointFile } from './checkpoint-file.js';
 export { writeFileAtomic } from './atomic-write.js';
 export { createBackend, startGradientWorkers, defaultThreads, type BackendOptions } from './create-backend.js';
-export { PoolBackend, WorkerError, GradientWorkers, type PoolOptions } from './pool-backend.js';
+export { PoolBackend, WorkerError, type PoolOptions } from './pool-backend.js';
+export { GradientWorkers } from './gradient-workers.js';
 export { InferencePool } from './inference-pool.js';
 export { loadSharp, encodeGrayPng, type GrayImage } from './images.js';
 export { readDigitImage } from './digit-images.js';

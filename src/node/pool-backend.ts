@@ -19,11 +19,10 @@ import { COMMAND_STOP, CTRL, POOL_PHASE, controlWords, strategyWords } from '../
 import { SpinPolicy } from '../train/pool/spin-policy.js';
 import { pickStrategy } from '../train/pool/strategies.js';
 import type { Part, Phases } from '../train/pool/strategy.js';
-import { share, type InjectedFault, type WorkerResult, type WorkerTask } from '../train/pool/task.js';
+import { toTask, type InjectedFault, type WorkerResult, type WorkerTask } from '../train/pool/task.js';
 import { waitUntil } from '../train/pool/wait.js';
 import { GradientWorkers } from './gradient-workers.js';
-
-export { GradientWorkers } from './gradient-workers.js';
+import { mainModel, sharedState } from './pool-setup.js';
 
 /** A worker failed; training stopped and the pool was shut down. */
 export class WorkerError extends MnistTsError {
@@ -39,7 +38,7 @@ export interface PoolOptions {
   adaptSpin?: boolean;
   /** For tests only: make a worker throw, exit or stall at a step. */
   testFault?: InjectedFault;
-  /** Pieces a thread's share of a batch is cut into, for the data-parallel strategy (default: its choice for the model). */
+  /** Pieces a thread's range of a batch is cut into, for the data-parallel strategy (default: its choice for the model). */
   piecesPerThread?: number;
   /** Seed (and augmentation) of dropout masks and shifts. */
   randomness?: StepRandomness;
@@ -68,19 +67,6 @@ function processCpuMs(): number {
   return (user + system) / 1000;
 }
 
-/** The optimiser's state for the model, checked (with the model's buffers) to live where every thread sees it. */
-function sharedState(model: Sequential, optimizer: Optimizer): Record<string, Float32Array> {
-  if (!(model.params.buffer instanceof SharedArrayBuffer) || !(model.grads.buffer instanceof SharedArrayBuffer)) {
-    throw new MnistTsError('PoolBackend: the model parameters must live in a SharedArrayBuffer');
-  }
-  optimizer.useKernels(model.kernels);
-  const state = optimizer.ensureState(model.paramCount);
-  for (const [key, buf] of Object.entries(state)) {
-    if (!(buf.buffer instanceof SharedArrayBuffer)) throw new MnistTsError(`PoolBackend: optimizer state '${key}' must live in a SharedArrayBuffer`);
-  }
-  return state;
-}
-
 export class PoolBackend implements GradientBackend {
   readonly threads: number;
   /** The strategy that splits this model's steps (its name in strategies.ts). */
@@ -98,7 +84,7 @@ export class PoolBackend implements GradientBackend {
   private failure: { thread: number; error: Error } | null = null;
   private closed = false;
   private steps = 0;
-  /** Whether the gradient buffers are known to be zero and the copies current: after a whole step, not before the first. */
+  /** Whether the last step ran whole, leaving the buffers as the next needs them: not before the first, nor after a failure. */
   private clean = false;
 
   constructor(private readonly model: Sequential, data: TrainingData, readonly optimizer: Optimizer, o: PoolOptions) {
@@ -114,21 +100,23 @@ export class PoolBackend implements GradientBackend {
     const floats = (length: number) => (memory ? memory.f32(length) : new Float32Array(new SharedArrayBuffer(length * 4)));
     const { strategy, plan } = pickStrategy({ model, data, threads: o.threads, maxBatch: o.maxBatch, randomness, piecesPerThread: o.piecesPerThread, floats });
     this.strategy = strategy.name;
-    const control = new SharedArrayBuffer(controlWords(o.threads, plan.words) * 4);
+    const control = new SharedArrayBuffer(controlWords(o.threads, plan.wordCount) * 4);
     const indices = new SharedArrayBuffer(o.maxBatch * 4);
     const results = new SharedArrayBuffer(o.threads * 16);
     this.ctrl = new Int32Array(control);
     this.indices = new Int32Array(indices);
     this.results = new Float64Array(results);
     this.publishSpin();
-    const words = strategyWords(o.threads);
-    this.part = strategy.part({ thread: 0, threads: o.threads, ctrl: this.ctrl, words, indices: this.indices, data, randomness, kernels: model.kernels, optimizer, optimizerConfig: optimizer.config(), state, model: () => model }, plan.buffers);
+    this.part = strategy.part({
+      thread: 0, threads: o.threads, ctrl: this.ctrl, firstWord: strategyWords(o.threads), indices: this.indices, data, randomness,
+      kernels: model.kernels, optimizer, optimizerConfig: optimizer.config(), state, model: (p, g) => mainModel(model, p, g),
+    }, plan.buffers);
     this.workers = o.workers ?? new GradientWorkers(o.threads);
     const piscina = this.workers.take(o.threads);
     const common = {
-      threads: o.threads, layers: model.spec(), kernelMemory: memory?.memory, strategy: strategy.name, buffers: share(plan.buffers, memory),
-      data: share(data, memory), evaluation: this.evaluation.map((d) => share(d, memory)), control, indices, results,
-      optimizer: optimizer.config(), optimizerState: share(state, memory), randomness, fault: o.testFault,
+      threads: o.threads, layers: model.spec(), kernelMemory: memory?.memory, strategy: strategy.name, buffers: toTask(plan.buffers, memory),
+      data: toTask(data, memory), evaluation: this.evaluation.map((d) => toTask(d, memory)), control, indices, results,
+      optimizer: optimizer.config(), optimizerState: toTask(state, memory), randomness, fault: o.testFault,
     };
     this.tasks = Array.from({ length: o.threads - 1 }, (_, w) => this.start(piscina, { ...common, thread: w + 1 }));
   }
@@ -142,6 +130,12 @@ export class PoolBackend implements GradientBackend {
   /** Tells the workers the policy's current budget. */
   private publishSpin(): void {
     Atomics.store(this.ctrl, CTRL.SPIN_US, Math.round(this.spin.budgetMs * 1000));
+  }
+
+  /** Refuses to go on after a failure, or once closed: the workers are gone, or may be mid-phase. */
+  private check(): void {
+    if (this.closed) throw new MnistTsError('PoolBackend: closed');
+    if (this.failure || Atomics.load(this.ctrl, CTRL.FAILED) !== 0) this.fail();
   }
 
   private fail(): never {
@@ -159,18 +153,18 @@ export class PoolBackend implements GradientBackend {
       Atomics.notify(this.ctrl, CTRL.SEQ);
       return seq;
     },
-    wait: (seq, words) => this.waitFor(seq, words),
+    wait: (seq, firstWord) => this.waitFor(seq, firstWord),
   };
 
   /**
-   * Waits until every worker w has written `seq` into word `words + w`, letting the event loop
+   * Waits until every worker w has written `seq` into word `firstWord + w`, letting the event loop
    * run now and then so that Piscina can report a worker that died (a dead thread never writes).
    */
-  private async waitFor(seq: number, words: number = CTRL.DONE): Promise<void> {
+  private async waitFor(seq: number, firstWord: number = CTRL.DONE): Promise<void> {
     const ctrl = this.ctrl;
     const pending = () => {
       if (Atomics.load(ctrl, CTRL.FAILED) !== 0) return -1;
-      for (let w = 1; w < this.threads; w++) if (Atomics.load(ctrl, words + w) !== seq) return words + w;
+      for (let w = 1; w < this.threads; w++) if (Atomics.load(ctrl, firstWord + w) !== seq) return firstWord + w;
       return -1;
     };
     const startedAt = performance.now();
@@ -185,7 +179,7 @@ export class PoolBackend implements GradientBackend {
   }
 
   async step(indices: Int32Array, batch: number, t: number): Promise<number> {
-    if (this.failure) this.fail();
+    this.check();
     // The first step waits for the workers to start: no reading of how the cores are shared.
     if (this.steps > 0 && this.adaptSpin) this.spin.stepStarts(performance.now(), processCpuMs);
     // Between steps every worker waits, so the main thread may reset their buffers.
@@ -207,7 +201,7 @@ export class PoolBackend implements GradientBackend {
 
   /** Brings model.params and the optimiser's state up to date where the threads keep parts of them. */
   async sync(): Promise<void> {
-    if (this.failure) this.fail();
+    this.check();
     await this.part.sync(this.phases);
   }
 
@@ -222,6 +216,7 @@ export class PoolBackend implements GradientBackend {
     if (set < 0) return fromPartial(evaluateRange(this.model, data, 0, data.count), data.count);
     // Before the first step the model's parameters may have been written since the workers' copies were set.
     if (!this.clean) this.part.reset();
+    this.clean = true;
     Atomics.store(this.ctrl, CTRL.EVAL_SET, set);
     const seq = this.phases.start(POOL_PHASE.EVALUATE);
     const [start, end] = evenRange(data.count, this.threads, 0);

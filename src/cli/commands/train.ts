@@ -8,7 +8,7 @@ import type { Sequential } from '../../engine/model/sequential.js';
 import type { SamplerState } from '../../data/batches.js';
 import { loadCheckpointFile, saveCheckpointFile } from '../../node/checkpoint-file.js';
 import { createBackend, startGradientWorkers } from '../../node/create-backend.js';
-import type { GradientWorkers } from '../../node/pool-backend.js';
+import type { GradientWorkers } from '../../node/gradient-workers.js';
 import { loadMnist, type LoadedMnist } from '../../node/mnist-files.js';
 import { writeReport } from '../../node/report-writer.js';
 import { CHECKPOINT_FORMAT, encodeCheckpoint, type Checkpoint, type CheckpointMeta, type EpochRecord } from '../../train/checkpoint.js';

@@ -28,7 +28,7 @@ function scaleTable(scale: number): Float32Array {
 /**
  * Where each row's nonzeros of a range of columns lie: example e's are colIdx/values[pairs[2e] ..
  * pairs[2e + 1]), the two side by side so that a row's lookup is one cache miss, as with rowPtr.
- * A pool thread that owns a range of the input's columns gathers only those (input-row-blocks.ts).
+ * A pool thread that owns a range of the input's columns gathers only those (src/train/pool/input-rows.ts).
  */
 export interface RowBounds {
   pairs: Int32Array;

@@ -1,7 +1,7 @@
 /**
  * The control words: an Int32Array over shared memory through which the main thread drives the
  * pool's workers. The pool's own words come first; each strategy's words (its claim counters and
- * hand-off words) follow from STRATEGY_WORDS(threads).
+ * hand-off words) follow from strategyWords(threads).
  *
  * A phase starts when the main thread writes PHASE and bumps SEQ; it ends when every worker has
  * written that SEQ into its DONE word.
@@ -32,7 +32,12 @@ export const CTRL = {
 export const COMMAND_STOP = 1;
 
 /** Phases the pool itself runs, whatever the strategy. A strategy's phases are 0, 1, …; its phase 0 starts a step. */
-export const POOL_PHASE = { EVALUATE: -1, SYNC: -2 } as const;
+export const POOL_PHASE = { EVALUATE: -1 } as const;
+
+/** What a worker's part says of a phase its strategy does not have: a bug, never a phase to guess at. */
+export function unknownPhase(strategy: string, phase: number): never {
+  throw new Error(`pool: ${strategy} has no phase ${phase}`);
+}
 
 /** The first of a strategy's words. */
 export function strategyWords(threads: number): number {

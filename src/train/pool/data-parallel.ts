@@ -11,9 +11,10 @@
  * copy of the parameters, and whoever updates a range writes it into every copy (spreadRange).
  */
 import type { Sequential } from '../../engine/model/sequential.js';
+import { MnistTsError } from '../../engine/errors.js';
 import { BatchGradient } from '../batch-gradient.js';
 import { evenRange } from '../even-range.js';
-import { claim } from './control.js';
+import { claim, unknownPhase } from './control.js';
 import { chunkCount, chunkWork, groupSlabs, pieceDone, resetGroups, sharesUpdate, spreadRange, sumGroupsInto, updateChunks, type AddInto, type ChunkWork } from './slab-sums.js';
 import type { Part, Phases, Plan, PoolPlan, Strategy, ThreadSetup } from './strategy.js';
 
@@ -57,8 +58,8 @@ export interface DataParallelBuffers {
 }
 
 /** The control words: a claim word a piece, then a piece count a group, then a claim word an update chunk. */
-function layout(words: number, threads: number, pieces: number) {
-  return { claims: words, groups: words + pieces, chunks: words + pieces + threads };
+function layout(first: number, threads: number, pieces: number) {
+  return { claims: first, groups: first + pieces, chunks: first + pieces + threads };
 }
 
 export const dataParallel: Strategy<DataParallelBuffers> = {
@@ -66,15 +67,15 @@ export const dataParallel: Strategy<DataParallelBuffers> = {
   plan(pool: PoolPlan): Plan<DataParallelBuffers> {
     const { model, threads } = pool;
     const perThread = pool.piecesPerThread ?? piecesPerThread(model, threads, pool.maxBatch);
-    if (!(Number.isInteger(perThread) && perThread >= 1)) throw new RangeError(`data-parallel: ${perThread} pieces a thread, expected a whole number from 1`);
+    if (!(Number.isInteger(perThread) && perThread >= 1)) throw new MnistTsError(`PoolBackend: ${perThread} pieces a thread, expected a whole number from 1`);
     const pieces = threads * perThread;
     const slabs = [model.grads, ...Array.from({ length: pieces - 1 }, () => pool.floats(model.paramCount))];
     const copies = [model.params, ...Array.from({ length: threads - 1 }, () => pool.floats(model.paramCount))];
     const losses = new Float64Array(new SharedArrayBuffer(pieces * 8));
     const chunks = sharesUpdate(model.paramCount, threads) ? chunkCount(model.paramCount, threads) : 0;
-    return { buffers: { perThread, slabs, copies, losses }, words: pieces + threads + chunks };
+    return { buffers: { perThread, slabs, copies, losses }, wordCount: pieces + threads + chunks };
   },
-  part: (thread, buffers) => new DataParallelPart(thread, buffers),
+  part: (setup, buffers) => new DataParallelPart(setup, buffers),
 };
 
 class DataParallelPart implements Part {
@@ -82,22 +83,25 @@ class DataParallelPart implements Part {
   takenOver = 0;
   private readonly gradient: BatchGradient;
   private readonly order: number[];
-  private readonly words: ReturnType<typeof layout>;
+  private readonly layout: ReturnType<typeof layout>;
   private readonly add: AddInto;
   private readonly params: Float32Array;
+  /** Each thread's group slab (slab-sums.ts). */
+  private readonly groups: Float32Array[];
   /** This thread's part of an update phase, when the threads share the update. */
   private readonly chunks?: ChunkWork;
 
-  constructor(private readonly t: ThreadSetup, private readonly b: DataParallelBuffers) {
-    const { thread, threads } = t;
+  constructor(private readonly setup: ThreadSetup, private readonly b: DataParallelBuffers) {
+    const { thread, threads } = setup;
     this.order = claimOrder(threads, b.perThread, thread);
     this.params = b.copies[thread];
+    this.groups = groupSlabs(b.slabs, threads);
     // Its own gradient buffer is the slab of its first piece.
-    this.model = t.model(this.params, b.slabs[this.order[0]]);
-    this.gradient = new BatchGradient(this.model, t.data, t.randomness);
-    this.add = t.kernels.addInto.bind(t.kernels);
-    this.words = layout(t.words, threads, b.slabs.length);
-    if (sharesUpdate(this.params.length, threads)) this.chunks = chunkWork(t.ctrl, this.words.chunks, threads, b.slabs, thread, this.add);
+    this.model = setup.model(this.params, b.slabs[this.order[0]]);
+    this.gradient = new BatchGradient(this.model, setup.data, setup.randomness);
+    this.add = setup.kernels.addInto.bind(setup.kernels);
+    this.layout = layout(setup.firstWord, threads, b.slabs.length);
+    if (sharesUpdate(this.params.length, threads)) this.chunks = chunkWork(setup.ctrl, this.layout.chunks, threads, b.slabs, thread, this.add);
   }
 
   reset(): void {
@@ -108,7 +112,7 @@ class DataParallelPart implements Part {
   async sync(): Promise<void> {}
 
   async step(phases: Phases, batch: number, t: number): Promise<number> {
-    resetGroups(this.t.ctrl, this.words.groups, this.t.threads);
+    resetGroups(this.setup.ctrl, this.layout.groups, this.setup.threads);
     const gradients = phases.start(PHASE.GRADIENTS);
     this.takenOver += this.computePieces(batch, t, gradients);
     await phases.wait(gradients);
@@ -121,19 +125,20 @@ class DataParallelPart implements Part {
       await phases.wait(update);
     } else {
       const all = this.params.length;
-      this.update(sumGroupsInto(groupSlabs(this.b.slabs, this.t.threads), 0, 0, all, this.add), 0, all, t);
+      this.update(sumGroupsInto(this.groups, 0, 0, all, this.add), 0, all, t);
     }
     return loss;
   }
 
   run(phase: number, seq: number, batch: number, t: number): void {
     if (phase === PHASE.GRADIENTS) this.computePieces(batch, t, seq);
-    else updateChunks(this.chunks!, seq, (sum, a, c) => this.update(sum, a, c, t));
+    else if (phase === PHASE.UPDATE && this.chunks) updateChunks(this.chunks, seq, (sum, a, c) => this.update(sum, a, c, t));
+    else unknownPhase('data-parallel', phase);
   }
 
   /** The optimiser's step over [start, end) with the summed gradient `sum` (which it clears), then the range into every copy. */
   private update(sum: Float32Array, start: number, end: number, t: number): void {
-    this.t.optimizer.stepRange(this.params, sum, start, end, t, true);
+    this.setup.optimizer.stepRange(this.params, sum, start, end, t, true);
     spreadRange(this.params, this.b.copies, start, end);
   }
 
@@ -144,17 +149,17 @@ class DataParallelPart implements Part {
    * piece sums the group (pieceDone). Returns the pieces it computed that were another thread's.
    */
   private computePieces(batch: number, step: number, seq: number): number {
-    const { ctrl, threads, indices } = this.t;
+    const { ctrl, threads, indices } = this.setup;
     const { slabs, losses, perThread } = this.b;
     let taken = 0;
     try {
       for (const p of this.order) {
-        if (!claim(ctrl, this.words.claims + p, seq)) continue;
+        if (!claim(ctrl, this.layout.claims + p, seq)) continue;
         const [start, end] = evenRange(batch, slabs.length, p);
         this.model.gradientsInto(slabs[p]);
         losses[p] = this.gradient.compute(indices, start, end, batch, step);
-        pieceDone(ctrl, this.words.groups, slabs, threads, p, this.add);
-        if (Math.floor(p / perThread) !== this.t.thread) taken++;
+        pieceDone(ctrl, this.layout.groups, slabs, threads, p, this.add);
+        if (Math.floor(p / perThread) !== this.setup.thread) taken++;
       }
     } finally {
       this.model.gradientsInto(this.model.grads);

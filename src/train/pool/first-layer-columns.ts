@@ -24,14 +24,12 @@ import { denseForward, denseParamGrads } from '../../engine/layers/dense-math.js
 import { BatchBuffers, type TrainingData } from '../training-data.js';
 import { softmaxLoss } from '../batch-gradient.js';
 import { evenRange } from '../even-range.js';
-import { gatherWholeBatch, OwnedBlock } from './owned-block.js';
+import { columnBlock, copyColumns, gatherWholeBatch, MIN_BLOCK, OwnedBlock } from './owned-block.js';
+import { unknownPhase } from './control.js';
 import { UPDATE_CHUNK, type AddInto } from './slab-sums.js';
 import type { Part, Phases, Plan, PoolPlan, Strategy, ThreadSetup } from './strategy.js';
 
 const PHASE = { FIRST_FORWARD: 0, UPPER: 1, FIRST_BACKWARD: 2, SYNC: 3 } as const;
-
-/** The fewest columns a thread's block may have: a narrower block is too little work for a step's two extra hand-offs. */
-export const MIN_BLOCK = 32;
 
 /**
  * The first layer's shape when `threads` threads split it by columns: a dense layer reading
@@ -46,26 +44,6 @@ export function splitFirstLayer(model: Sequential, data: TrainingData, threads: 
   if (!w || !b || w.offset !== 0 || w.size !== inputs * outputs || b.offset !== w.size || b.size !== outputs) return undefined;
   if (outputs < MIN_BLOCK * threads) return undefined;
   return { inputs, outputs, upperStart: b.offset + b.size };
-}
-
-/** Thread k's block of `outputs` columns: [start, end), cut at multiples of 4 (whole SIMD vectors). */
-export function columnBlock(outputs: number, threads: number, k: number): [number, number] {
-  const vectors = Math.floor(outputs / 4);
-  const cut = (j: number) => (j === threads ? outputs : 4 * Math.floor((j * vectors) / threads));
-  return [cut(k), cut(k + 1)];
-}
-
-/**
- * Copies columns [start, start + width) of a dense layer's weight (inputs × outputs, at the start
- * of `flat`) and of its bias (right after it) to or from `block`, laid out as inputs + 1 rows of
- * `width`: the weights' rows, then the bias.
- */
-export function copyColumns(flat: Float32Array, block: Float32Array, inputs: number, outputs: number, start: number, width: number, toBlock: boolean): void {
-  for (let r = 0; r <= inputs; r++) {
-    const at = r * outputs + start;
-    if (toBlock) block.set(flat.subarray(at, at + width), r * width);
-    else flat.set(block.subarray(r * width, (r + 1) * width), at);
-  }
 }
 
 export interface ColumnBuffers {
@@ -90,9 +68,9 @@ export const firstLayerColumns: Strategy<ColumnBuffers> = {
     const slabs = [model.grads, ...Array.from({ length: threads - 1 }, () => pool.floats(model.paramCount))];
     const losses = new Float64Array(new SharedArrayBuffer(threads * 8));
     // One word: the next chunk of the layers above's update to claim.
-    return { buffers: { params: model.params, slabs, H: blocks(), dH: blocks(), losses }, words: 1 };
+    return { buffers: { params: model.params, slabs, H: blocks(), dH: blocks(), losses }, wordCount: 1 };
   },
-  part: (thread, buffers) => new FirstLayerColumns(thread, buffers),
+  part: (setup, buffers) => new FirstLayerColumns(setup, buffers),
 };
 
 /**
@@ -138,19 +116,19 @@ class FirstLayerColumns implements Part {
   /** Whether the blocks have changed since the model last had them (main thread). */
   private ahead = false;
 
-  constructor(private readonly t: ThreadSetup, private readonly b: ColumnBuffers) {
-    this.model = t.model(b.params, b.slabs[t.thread]);
-    const split = splitFirstLayer(this.model, t.data, t.threads)!;
+  constructor(private readonly setup: ThreadSetup, private readonly b: ColumnBuffers) {
+    this.model = setup.model(b.params, b.slabs[setup.thread]);
+    const split = splitFirstLayer(this.model, setup.data, setup.threads)!;
     ({ inputs: this.inputs, outputs: this.outputs, upperStart: this.upperStart } = split);
-    this.blocks = Array.from({ length: t.threads }, (_, j) => columnBlock(this.outputs, t.threads, j));
-    const [start, end] = this.blocks[t.thread];
+    this.blocks = Array.from({ length: setup.threads }, (_, j) => columnBlock(this.outputs, setup.threads, j));
+    const [start, end] = this.blocks[setup.thread];
     this.width = end - start;
     const copy = (flat: Float32Array, block: Float32Array, toBlock: boolean) => copyColumns(flat, block, this.inputs, this.outputs, start, this.width, toBlock);
-    this.own = new OwnedBlock(this.model, (this.inputs + 1) * this.width, t.optimizerConfig, t.state, copy);
-    this.buf = new BatchBuffers(t.kernels);
-    this.rows.allocator = t.kernels.allocator;
-    this.dlogits.allocator = t.kernels.allocator;
-    this.add = t.kernels.addInto.bind(t.kernels);
+    this.own = new OwnedBlock(this.model, (this.inputs + 1) * this.width, setup.optimizerConfig, setup.state, copy);
+    this.buf = new BatchBuffers(setup.kernels);
+    this.rows.allocator = setup.kernels.allocator;
+    this.dlogits.allocator = setup.kernels.allocator;
+    this.add = setup.kernels.addInto.bind(setup.kernels);
   }
 
   reset(): void {
@@ -163,11 +141,11 @@ class FirstLayerColumns implements Part {
     this.forward(batch, t);
     await phases.wait(first);
     const upper = phases.start(PHASE.UPPER);
-    const [start, end] = evenRange(batch, this.t.threads, 0);
+    const [start, end] = evenRange(batch, this.setup.threads, 0);
     let loss = this.upper(start, end, batch, t);
     await phases.wait(upper);
-    for (let w = 1; w < this.t.threads; w++) loss += this.b.losses[w];
-    Atomics.store(this.t.ctrl, this.t.words, 0);
+    for (let w = 1; w < this.setup.threads; w++) loss += this.b.losses[w];
+    Atomics.store(this.setup.ctrl, this.setup.firstWord, 0);
     const update = phases.start(PHASE.FIRST_BACKWARD);
     this.backwardAndUpdate(batch, t);
     await phases.wait(update);
@@ -185,20 +163,21 @@ class FirstLayerColumns implements Part {
   run(phase: number, _seq: number, batch: number, t: number): void {
     if (phase === PHASE.FIRST_FORWARD) this.forward(batch, t);
     else if (phase === PHASE.UPPER) {
-      const [start, end] = evenRange(batch, this.t.threads, this.t.thread);
-      this.b.losses[this.t.thread] = this.upper(start, end, batch, t);
+      const [start, end] = evenRange(batch, this.setup.threads, this.setup.thread);
+      this.b.losses[this.setup.thread] = this.upper(start, end, batch, t);
     } else if (phase === PHASE.FIRST_BACKWARD) this.backwardAndUpdate(batch, t);
-    else this.own.store();
+    else if (phase === PHASE.SYNC) this.own.store();
+    else unknownPhase('first-layer-columns', phase);
   }
 
   /** Phase 0: this block of the first layer's outputs for the whole batch. */
   private forward(batch: number, step: number): void {
     this.own.ensureLoaded();
-    const x = (this.x = gatherWholeBatch(this.t.data, this.t.indices, batch, this.buf, this.t.randomness, step));
-    const h = this.b.H[this.t.thread].subarray(0, batch * this.width);
+    const x = (this.x = gatherWholeBatch(this.setup.data, this.setup.indices, batch, this.buf, this.setup.randomness, step));
+    const h = this.b.H[this.setup.thread].subarray(0, batch * this.width);
     const own = this.own.values;
     const at = this.inputs * this.width;
-    denseForward(this.t.kernels, x, own.subarray(0, at), own.subarray(at), h, batch, this.inputs, this.width);
+    denseForward(this.setup.kernels, x, own.subarray(0, at), own.subarray(at), h, batch, this.inputs, this.width);
   }
 
   /**
@@ -215,9 +194,9 @@ class FirstLayerColumns implements Part {
       for (let r = 0; r < size; r++) h.set(src.subarray((start + r) * w, (start + r + 1) * w), r * n + c0);
     });
     const labels = this.buf.labels.subarray(start, end);
-    const logits = this.model.forwardFrom(1, h, size, true, { seed: this.t.randomness.seed, step, offset: start });
+    const logits = this.model.forwardFrom(1, h, size, true, { seed: this.setup.randomness.seed, step, offset: start });
     const dlogits = this.dlogits.get(logits.length);
-    const loss = softmaxLoss(this.t.kernels, logits, labels, size, this.model.outputSize, dlogits, 1 / batch);
+    const loss = softmaxLoss(this.setup.kernels, logits, labels, size, this.model.outputSize, dlogits, 1 / batch);
     const dh = this.model.backwardTo(1, dlogits, size);
     this.blocks.forEach(([c0, c1], j) => {
       const w = c1 - c0, dst = this.b.dH[j];
@@ -229,12 +208,12 @@ class FirstLayerColumns implements Part {
   /** Phase 2: this block's gradient over the whole batch and its update, then chunks of the layers above's update. */
   private backwardAndUpdate(batch: number, step: number): void {
     const { inputs, width } = this;
-    const dh = this.b.dH[this.t.thread].subarray(0, batch * width);
+    const dh = this.b.dH[this.setup.thread].subarray(0, batch * width);
     const grad = this.own.grad;
-    denseParamGrads(this.t.kernels, this.x!, dh, grad.subarray(0, inputs * width), grad.subarray(inputs * width), batch, inputs, width);
+    denseParamGrads(this.setup.kernels, this.x!, dh, grad.subarray(0, inputs * width), grad.subarray(inputs * width), batch, inputs, width);
     this.own.update(step);
-    const { ctrl, words, optimizer } = this.t;
+    const { ctrl, firstWord, optimizer } = this.setup;
     const { params, slabs } = this.b;
-    updateByChunks(ctrl, words, params.length, slabs, this.add, (a, b) => optimizer.stepRange(params, slabs[0], a, b, step, true), this.upperStart);
+    updateByChunks(ctrl, firstWord, params.length, slabs, this.add, (a, b) => optimizer.stepRange(params, slabs[0], a, b, step, true), this.upperStart);
   }
 }

@@ -20,8 +20,7 @@ import { Scratch } from '../../engine/layers/layer.js';
 import { denseForward, denseInputGrad, denseParamGrads } from '../../engine/layers/dense-math.js';
 import { BatchBuffers, type TrainingData } from '../training-data.js';
 import { softmaxLoss } from '../batch-gradient.js';
-import { gatherWholeBatch, OwnedBlock } from './owned-block.js';
-import { columnBlock, copyColumns, MIN_BLOCK } from './first-layer-columns.js';
+import { columnBlock, copyColumns, gatherWholeBatch, MIN_BLOCK, OwnedBlock } from './owned-block.js';
 import { shareBuffers, SharePart, sumShares, type ShareSplit } from './logit-shares.js';
 import type { Plan, PoolPlan, Strategy, ThreadSetup } from './strategy.js';
 
@@ -67,11 +66,11 @@ export const hiddenUnits: Strategy<HiddenUnitBuffers> = {
   plan(pool: PoolPlan): Plan<HiddenUnitBuffers> | undefined {
     if (!splitHiddenUnits(pool.model, pool.data, pool.threads)) return undefined;
     const slabs = [pool.model.grads, ...Array.from({ length: pool.threads - 1 }, () => pool.floats(pool.model.paramCount))];
-    return { buffers: { params: pool.model.params, slabs, shares: shareBuffers(pool) }, words: pool.threads };
+    return { buffers: { params: pool.model.params, slabs, shares: shareBuffers(pool) }, wordCount: pool.threads };
   },
-  part: (t, b) => {
-    const block = new HiddenUnitBlock(t, b);
-    return new SharePart(t, block, b.shares, () => block.model.grads.fill(0));
+  part: (setup, b) => {
+    const block = new HiddenUnitBlock(setup, b);
+    return new SharePart(setup, block, b.shares, () => b.slabs.forEach((slab) => slab.fill(0)));
   },
 };
 
@@ -89,16 +88,16 @@ class HiddenUnitBlock implements ShareSplit {
   private readonly dLogits = new Scratch();
   private x: CsrMatrix | undefined;
 
-  constructor(private readonly t: ThreadSetup, b: HiddenUnitBuffers) {
-    this.model = t.model(b.params, b.slabs[t.thread]);
-    this.shape = splitHiddenUnits(this.model, t.data, t.threads)!;
-    const [c0, c1] = columnBlock(this.shape.hidden, t.threads, t.thread);
+  constructor(private readonly setup: ThreadSetup, b: HiddenUnitBuffers) {
+    this.model = setup.model(b.params, b.slabs[setup.thread]);
+    this.shape = splitHiddenUnits(this.model, setup.data, setup.threads)!;
+    const [c0, c1] = columnBlock(this.shape.hidden, setup.threads, setup.thread);
     this.start = c0;
     this.width = c1 - c0;
     const size = (this.shape.inputs + 1) * this.width + this.width * this.shape.classes + this.shape.classes;
-    this.own = new OwnedBlock(this.model, size, t.optimizerConfig, t.state, (flat, block, toBlock) => this.copy(flat, block, toBlock));
-    this.buf = new BatchBuffers(t.kernels);
-    for (const s of [this.activations, this.dActivations, this.logits, this.dLogits]) s.allocator = t.kernels.allocator;
+    this.own = new OwnedBlock(this.model, size, setup.optimizerConfig, setup.state, (flat, block, toBlock) => this.copy(flat, block, toBlock));
+    this.buf = new BatchBuffers(setup.kernels);
+    for (const s of [this.activations, this.dActivations, this.logits, this.dLogits]) s.allocator = setup.kernels.allocator;
   }
 
   /** The four parts of a block laid out as `own`: W1's columns, b1's, W2's rows, b2. */
@@ -121,7 +120,7 @@ class HiddenUnitBlock implements ShareSplit {
       mine.b2.set(flat.subarray(b2At, b2At + classes));
     } else {
       flat.set(mine.w2, w2At);
-      if (this.t.thread === 0) flat.set(mine.b2, b2At);
+      if (this.setup.thread === 0) flat.set(mine.b2, b2At);
     }
   }
 
@@ -131,7 +130,7 @@ class HiddenUnitBlock implements ShareSplit {
 
   forward(batch: number, step: number, share: Float32Array): void {
     this.own.ensureLoaded();
-    const { kernels, data, indices, randomness } = this.t;
+    const { kernels, data, indices, randomness } = this.setup;
     const x = (this.x = gatherWholeBatch(data, indices, batch, this.buf, randomness, step));
     const { inputs, classes } = this.shape;
     const w = this.width;
@@ -143,7 +142,7 @@ class HiddenUnitBlock implements ShareSplit {
   }
 
   backwardAndUpdate(batch: number, step: number, shares: Float32Array[]): number {
-    const { kernels } = this.t;
+    const { kernels } = this.setup;
     const { inputs, classes } = this.shape;
     const w = this.width;
     const n = batch * classes;

@@ -87,9 +87,9 @@ export const inputRows: Strategy<InputRowBuffers> = {
     const { model, data, threads } = pool;
     if (!splitsByInputRows(model, data, threads, pool.randomness) || data.kind !== 'bytes-csr') return undefined;
     const slabs = [model.grads, ...Array.from({ length: threads - 1 }, () => pool.floats(model.paramCount))];
-    return { buffers: { params: model.params, slabs, shares: shareBuffers(pool), cuts: columnCuts(data, threads) }, words: threads };
+    return { buffers: { params: model.params, slabs, shares: shareBuffers(pool), cuts: columnCuts(data, threads) }, wordCount: threads };
   },
-  part: (t, b) => new SharePart(t, new InputRowBlock(t, b), b.shares, () => b.slabs.forEach((slab) => slab.fill(0))),
+  part: (setup, b) => new SharePart(setup, new InputRowBlock(setup, b), b.shares, () => b.slabs.forEach((slab) => slab.fill(0))),
 };
 
 class InputRowBlock implements ShareSplit {
@@ -104,29 +104,29 @@ class InputRowBlock implements ShareSplit {
   private readonly dLogits = new Scratch();
   private x: CsrMatrix | undefined;
 
-  constructor(private readonly t: ThreadSetup, b: InputRowBuffers) {
-    this.grad = b.slabs[t.thread];
-    this.model = t.model(b.params, this.grad);
-    [this.first, this.end] = [b.cuts[t.thread], b.cuts[t.thread + 1]];
-    const data = t.data as CsrBytesData;
-    this.bounds = rowBounds(data, this.first, this.end, t.kernels.allocator.i32(2 * data.count));
-    this.buf = new BatchBuffers(t.kernels);
-    for (const s of [this.logits, this.dLogits]) s.allocator = t.kernels.allocator;
+  constructor(private readonly setup: ThreadSetup, b: InputRowBuffers) {
+    this.grad = b.slabs[setup.thread];
+    this.model = setup.model(b.params, this.grad);
+    [this.first, this.end] = [b.cuts[setup.thread], b.cuts[setup.thread + 1]];
+    const data = setup.data as CsrBytesData;
+    this.bounds = rowBounds(data, this.first, this.end, setup.kernels.allocator.i32(2 * data.count));
+    this.buf = new BatchBuffers(setup.kernels);
+    for (const s of [this.logits, this.dLogits]) s.allocator = setup.kernels.allocator;
   }
 
   /** Nothing to write back: the threads update the model's own parameters. */
   store(): void {}
 
   forward(batch: number, _step: number, share: Float32Array): void {
-    const x = (this.x = gatherBatch(this.t.data, this.t.indices, 0, batch, this.buf, this.bounds) as CsrMatrix);
+    const x = (this.x = gatherBatch(this.setup.data, this.setup.indices, 0, batch, this.buf, this.bounds) as CsrMatrix);
     const inputs = this.model.inputSize, classes = this.model.outputSize;
     const params = this.model.params;
-    const bias = this.t.thread === 0 ? params.subarray(inputs * classes) : null;
-    denseForward(this.t.kernels, x, params.subarray(0, inputs * classes), bias, share.subarray(0, batch * classes), batch, inputs, classes);
+    const bias = this.setup.thread === 0 ? params.subarray(inputs * classes) : null;
+    denseForward(this.setup.kernels, x, params.subarray(0, inputs * classes), bias, share.subarray(0, batch * classes), batch, inputs, classes);
   }
 
   backwardAndUpdate(batch: number, step: number, shares: Float32Array[]): number {
-    const { kernels, optimizer } = this.t;
+    const { kernels, optimizer } = this.setup;
     const inputs = this.model.inputSize, classes = this.model.outputSize;
     const n = batch * classes;
     const z = sumShares(kernels, shares, n, this.logits.get(n));
@@ -134,7 +134,7 @@ class InputRowBlock implements ShareSplit {
     const loss = softmaxLoss(kernels, z, this.buf.labels.subarray(0, batch), batch, classes, dz, 1 / batch);
     // x holds only this thread's columns, so the product writes only its rows of the gradient.
     const at = inputs * classes;
-    const mine = this.t.thread === 0;
+    const mine = this.setup.thread === 0;
     denseParamGrads(kernels, this.x!, dz, this.grad.subarray(0, at), mine ? this.grad.subarray(at, at + classes) : null, batch, inputs, classes);
     const params = this.model.params;
     optimizer.stepRange(params, this.grad, this.first * classes, this.end * classes, step, true);

@@ -5,7 +5,9 @@
  * and applies the gradient of its own part of the model. Nothing a thread computes after the
  * hand-off is read by another, so the main thread returns from a step without waiting for the
  * workers: whatever it starts next waits for them. The shares alternate between two buffers (by
- * the parity of the phase's SEQ), so a thread may still read step t's while another writes t + 1's.
+ * the parity of the phase's SEQ), so a thread may still read step t's while another writes t + 1's;
+ * and nothing after the hand-off reads the batch's indices, BATCH or STEP, which the main thread
+ * may already have set for the next step.
  *
  * Phases: 0, a step, with the hand-off inside it; 1, a sync, which writes each thread's part
  * back into the model and, above all, waits for the workers' last updates.
@@ -13,7 +15,7 @@
  */
 import type { Sequential } from '../../engine/model/sequential.js';
 import type { KernelSet } from '../../engine/kernels/kernel-set.js';
-import { COMMAND_STOP, CTRL } from './control.js';
+import { COMMAND_STOP, CTRL, unknownPhase } from './control.js';
 import { waitUntil } from './wait.js';
 import type { Part, Phases, PoolPlan, ThreadSetup } from './strategy.js';
 
@@ -43,8 +45,8 @@ export function sumShares(kernels: KernelSet, shares: Float32Array[], n: number,
 }
 
 /** The first thread whose share of step phase `seq` is not in yet, or -1. */
-function missingShare(ctrl: Int32Array, words: number, threads: number, seq: number): number {
-  for (let w = 0; w < threads; w++) if (Atomics.load(ctrl, words + w) < seq) return w;
+function missingShare(ctrl: Int32Array, firstWord: number, threads: number, seq: number): number {
+  for (let w = 0; w < threads; w++) if (Atomics.load(ctrl, firstWord + w) < seq) return w;
   return -1;
 }
 
@@ -56,7 +58,7 @@ export class SharePart implements Part {
   /** Every thread's share buffer, for even and for odd SEQs. */
   private readonly turns: Float32Array[][];
 
-  constructor(private readonly t: ThreadSetup, private readonly split: ShareSplit, private readonly shares: Float32Array[][], private readonly clear: () => void) {
+  constructor(private readonly setup: ThreadSetup, private readonly split: ShareSplit, private readonly shares: Float32Array[][], private readonly clear: () => void) {
     this.turns = [0, 1].map((parity) => shares.map((buffers) => buffers[parity]));
   }
 
@@ -73,7 +75,7 @@ export class SharePart implements Part {
     const seq = phases.start(PHASE.STEP);
     this.split.forward(batch, t, this.shares[0][seq & 1]);
     this.publish(seq);
-    await phases.wait(seq, this.t.words);
+    await phases.wait(seq, this.setup.firstWord);
     return this.split.backwardAndUpdate(batch, t, this.turn(seq));
   }
 
@@ -87,7 +89,8 @@ export class SharePart implements Part {
 
   run(phase: number, seq: number, batch: number, t: number): void {
     if (phase === PHASE.SYNC) return this.split.store();
-    this.split.forward(batch, t, this.shares[this.t.thread][seq & 1]);
+    if (phase !== PHASE.STEP) unknownPhase('logit shares', phase);
+    this.split.forward(batch, t, this.shares[this.setup.thread][seq & 1]);
     this.publish(seq);
     if (this.awaitShares(seq)) this.split.backwardAndUpdate(batch, t, this.turn(seq));
   }
@@ -98,25 +101,26 @@ export class SharePart implements Part {
   }
 
   private publish(seq: number): void {
-    const word = this.t.words + this.t.thread;
-    Atomics.store(this.t.ctrl, word, seq);
-    Atomics.notify(this.t.ctrl, word);
+    const word = this.setup.firstWord + this.setup.thread;
+    Atomics.store(this.setup.ctrl, word, seq);
+    Atomics.notify(this.setup.ctrl, word);
   }
 
   private awaitShares(seq: number): boolean {
-    return awaitShares(this.t.ctrl, this.t.words, this.t.threads, seq);
+    return awaitShares(this.setup.ctrl, this.setup.firstWord, this.setup.threads, seq);
   }
 }
 
 /**
- * A worker's wait until every thread's share of step `seq` is in (thread w's word at `words + w`):
- * true then; false if the main thread moved on without its own (its step failed) or stops the pool.
+ * A worker's wait until every thread's share of step `seq` is in (thread w's word at `firstWord + w`):
+ * true then; false if the main thread moved on without its own (its step failed), a thread failed,
+ * or the pool stops.
  */
-export function awaitShares(ctrl: Int32Array, words: number, threads: number, seq: number): boolean {
+export function awaitShares(ctrl: Int32Array, firstWord: number, threads: number, seq: number): boolean {
   waitUntil(ctrl, () => {
-    const missing = missingShare(ctrl, words, threads, seq);
-    if (missing < 0 || Atomics.load(ctrl, CTRL.SEQ) !== seq || Atomics.load(ctrl, CTRL.COMMAND) === COMMAND_STOP) return -1;
-    return words + missing;
+    const missing = missingShare(ctrl, firstWord, threads, seq);
+    if (missing < 0 || Atomics.load(ctrl, CTRL.SEQ) !== seq || Atomics.load(ctrl, CTRL.COMMAND) === COMMAND_STOP || Atomics.load(ctrl, CTRL.FAILED) !== 0) return -1;
+    return firstWord + missing;
   }, { sleepMs: 1 });
-  return missingShare(ctrl, words, threads, seq) < 0;
+  return missingShare(ctrl, firstWord, threads, seq) < 0;
 }

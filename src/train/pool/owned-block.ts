@@ -3,7 +3,8 @@
  * (first-layer-columns.ts, hidden-units.ts): the block as the thread's own copy between steps,
  * with its own gradient and optimiser state, taken from the model before the first step and
  * written back into it (and into the optimiser state the threads share) whenever the pool syncs;
- * and the whole batch's gather, shifted as one thread would shift it.
+ * how a layer's columns are cut into blocks and copied; and the whole batch's gather, shifted as
+ * one thread would shift it.
  */
 import type { Sequential } from '../../engine/model/sequential.js';
 import type { CsrMatrix } from '../../engine/kernels/csr.js';
@@ -23,7 +24,7 @@ export class OwnedBlock {
   private loaded = false;
 
   /**
-   * @param shared the model's optimiser state (the arrays the pool shares), which `load` reads
+   * @param shared the model's optimiser state (the arrays the pool shares), which `ensureLoaded` reads
    *   this block's state from and `store` writes it back to
    */
   constructor(private readonly model: Sequential, size: number, config: OptimizerConfig, private readonly shared: Record<string, Float32Array>, private readonly copy: BlockCopy) {
@@ -64,4 +65,27 @@ export function gatherWholeBatch(data: TrainingData, indices: ArrayLike<number>,
   const { seed, augment } = randomness;
   if (augment && augment.shift > 0) shiftCsr(x, augment, seed, step, 0);
   return x;
+}
+
+/** The fewest columns a thread's block may have: a narrower block is too little work for a step's two extra hand-offs. */
+export const MIN_BLOCK = 32;
+
+/** Thread k's block of `outputs` columns: [start, end), cut at multiples of 4 (whole SIMD vectors). */
+export function columnBlock(outputs: number, threads: number, k: number): [number, number] {
+  const vectors = Math.floor(outputs / 4);
+  const cut = (j: number) => (j === threads ? outputs : 4 * Math.floor((j * vectors) / threads));
+  return [cut(k), cut(k + 1)];
+}
+
+/**
+ * Copies columns [start, start + width) of a dense layer's weight (inputs × outputs, at the start
+ * of `flat`) and of its bias (right after it) to or from `block`, laid out as inputs + 1 rows of
+ * `width`: the weights' rows, then the bias.
+ */
+export function copyColumns(flat: Float32Array, block: Float32Array, inputs: number, outputs: number, start: number, width: number, toBlock: boolean): void {
+  for (let r = 0; r <= inputs; r++) {
+    const at = r * outputs + start;
+    if (toBlock) block.set(flat.subarray(at, at + width), r * width);
+    else flat.set(block.subarray(r * width, (r + 1) * width), at);
+  }
 }

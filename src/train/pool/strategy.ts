@@ -3,7 +3,7 @@
  * all of it: which models it fits and the buffers the threads share (`plan`, on the main thread),
  * and one thread's part (`part`, made on the main thread and in each worker from the same
  * buffers): the main thread's `step`, which starts the step's phases, and a worker's `run`, its
- * share of each phase. The pool (src/node/pool-backend.ts) and the worker loop
+ * work in each phase. The pool (src/node/pool-backend.ts) and the worker loop
  * (workers/gradient-worker.ts) know nothing else of it.
  */
 import type { Sequential } from '../../engine/model/sequential.js';
@@ -20,7 +20,7 @@ export interface PoolPlan {
   /** The most examples a batch holds. */
   maxBatch: number;
   randomness: StepRandomness;
-  /** Pieces a thread's share of a batch is cut into, when a test or benchmark chooses (data-parallel). */
+  /** Pieces a thread's range of a batch is cut into, when a test or benchmark chooses (data-parallel). */
   piecesPerThread?: number;
   /** New zeroed floats that every thread can see: in the kernel memory with SIMD kernels, else in a SharedArrayBuffer. */
   floats(length: number): Float32Array;
@@ -29,7 +29,7 @@ export interface PoolPlan {
 /** A strategy's buffers for a pool, and how many control words of its own it needs. */
 export interface Plan<B> {
   buffers: B;
-  words: number;
+  wordCount: number;
 }
 
 /** What a thread's part is made from, on the main thread (thread 0) and in each worker. */
@@ -37,8 +37,8 @@ export interface ThreadSetup {
   thread: number;
   threads: number;
   ctrl: Int32Array;
-  /** The first of the strategy's control words. */
-  words: number;
+  /** The index of the first of the strategy's control words. */
+  firstWord: number;
   /** The batch's example indices, written by the main thread before each step. */
   indices: Int32Array;
   data: TrainingData;
@@ -56,17 +56,17 @@ export interface ThreadSetup {
 export interface Phases {
   /** Starts phase `phase` on every worker; returns its SEQ. */
   start(phase: number): number;
-  /** Waits until every worker w has written `seq` into word `words + w` (by default its DONE word). */
-  wait(seq: number, words?: number): Promise<void>;
+  /** Waits until every worker w has written `seq` into word `firstWord + w` (by default its DONE word). */
+  wait(seq: number, firstWord?: number): Promise<void>;
 }
 
 /** One thread's part of a strategy. */
 export interface Part {
-  /** This thread's model (a worker evaluates its share of a data set on it). */
+  /** This thread's model (a worker evaluates its range of a data set on it). */
   readonly model: Sequential;
   /** Main thread: one step on the batch in `indices`; returns the batch's summed loss. */
   step(phases: Phases, batch: number, t: number): Promise<number>;
-  /** Worker: its share of phase `phase` of a step (or of a sync), started as `seq`. */
+  /** Worker: its work in phase `phase` of a step (or of a sync), started as `seq`. */
   run(phase: number, seq: number, batch: number, t: number): void;
   /** Main thread, while the workers wait: every gradient buffer zeroed, every copy of the parameters set from the model. */
   reset(): void;

@@ -60,39 +60,47 @@ interface Region {
   length: number;
 }
 
-/** A value as it travels to a worker: what `share` made of it, which `open` turns back. */
+/** A value as it travels to a worker: what `toTask` made of it, which `fromTask` turns back. */
 export type Shared = unknown;
 
 function viewName(a: ArrayBufferView): ViewName | undefined {
   return (Object.keys(VIEWS) as ViewName[]).find((name) => a instanceof VIEWS[name]);
 }
 
-/** `value` ready to post to a worker: typed arrays in `memory` become their regions, recursively. */
-export function share(value: unknown, memory: KernelMemory | undefined): Shared {
-  if (ArrayBuffer.isView(value)) {
-    const view = viewName(value);
-    if (memory && view && memory.holds(value)) return { region: { view, byteOffset: value.byteOffset, length: (value as unknown as { length: number }).length } };
-    return value;
+/** A typed array as it travels: its region of `memory` when it lies there, else itself over shared memory. */
+function typedArrayToTask(a: ArrayBufferView, memory: KernelMemory | undefined): Shared {
+  const view = viewName(a);
+  if (memory?.holds(a)) {
+    if (!view) throw new Error(`pool task: a ${a.constructor.name} in the kernel memory, which a worker cannot view`);
+    return { kernelRegion: { view, byteOffset: a.byteOffset, length: (a as unknown as { length: number }).length } };
   }
-  if (Array.isArray(value)) return value.map((v) => share(v, memory));
+  // Posting copies an array over an ordinary buffer, and the threads would not see each other's writes.
+  if (!(a.buffer instanceof SharedArrayBuffer)) throw new Error(`pool task: a ${a.constructor.name} outside shared memory`);
+  return a;
+}
+
+/** `value` ready to post to a worker: typed arrays in `memory` become their regions, recursively. */
+export function toTask(value: unknown, memory: KernelMemory | undefined): Shared {
+  if (ArrayBuffer.isView(value)) return typedArrayToTask(value, memory);
+  if (Array.isArray(value)) return value.map((v) => toTask(v, memory));
   if (value && typeof value === 'object' && !(value instanceof SharedArrayBuffer)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, share(v, memory)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toTask(v, memory)]));
   }
   return value;
 }
 
-/** What `share` sent, in a worker: regions become views of this thread's instance of the memory. */
-export function open<T>(value: Shared, memory: KernelMemory | undefined): T {
-  return openValue(value, memory) as T;
+/** What `toTask` sent, in a worker: regions become views of this thread's instance of the memory. */
+export function fromTask<T>(value: Shared, memory: KernelMemory | undefined): T {
+  return fromTaskValue(value, memory) as T;
 }
 
-function openValue(value: unknown, memory: KernelMemory | undefined): unknown {
+function fromTaskValue(value: unknown, memory: KernelMemory | undefined): unknown {
   if (ArrayBuffer.isView(value) || value instanceof SharedArrayBuffer || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v) => openValue(v, memory));
-  const region = (value as { region?: Region }).region;
-  if (region && Object.keys(value).length === 1) {
+  if (Array.isArray(value)) return value.map((v) => fromTaskValue(v, memory));
+  const region = (value as { kernelRegion?: Region }).kernelRegion;
+  if (region) {
     if (!memory) throw new Error('pool task: a region of the kernel memory, but no kernel memory');
     return memory.at(VIEWS[region.view] as unknown as new (b: ArrayBufferLike, o: number, l: number) => ArrayBufferView, region.byteOffset, region.length);
   }
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, openValue(v, memory)]));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fromTaskValue(v, memory)]));
 }

@@ -25,7 +25,7 @@ export function waitUntil(ctrl: Int32Array, pending: () => number, o: WaitOption
   for (;;) {
     const word = pending();
     if (word < 0) return true;
-    // Reading the clock every round also paces the spin: a tighter loop made two threads slower.
+    // Reading the clock every round also paces the spin (scripts/BENCHMARKS.md, "Memory layout").
     const now = performance.now();
     if (now >= giveUpAt) return false;
     if (now - startedAt < Atomics.load(ctrl, CTRL.SPIN_US) / 1000) continue;
