@@ -111,13 +111,14 @@ export class PoolBackend implements GradientBackend {
       thread: 0, threads: o.threads, ctrl: this.ctrl, firstWord: strategyWords(o.threads), indices: this.indices, data, randomness,
       kernels: model.kernels, optimizer, optimizerConfig: optimizer.config(), state, model: (p, g) => mainModel(model, p, g),
     }, plan.buffers);
-    this.workers = o.workers ?? new GradientWorkers(o.threads);
-    const piscina = this.workers.take(o.threads);
+    // Made before the workers are taken: a buffer that cannot travel is refused with no worker started.
     const common = {
       threads: o.threads, layers: model.spec(), kernelMemory: memory?.memory, strategy: strategy.name, buffers: toTask(plan.buffers, memory),
       data: toTask(data, memory), evaluation: this.evaluation.map((d) => toTask(d, memory)), control, indices, results,
       optimizer: optimizer.config(), optimizerState: toTask(state, memory), randomness, fault: o.testFault,
     };
+    this.workers = o.workers ?? new GradientWorkers(o.threads);
+    const piscina = this.workers.take(o.threads);
     this.tasks = Array.from({ length: o.threads - 1 }, (_, w) => this.start(piscina, { ...common, thread: w + 1 }));
   }
 
