@@ -122,7 +122,7 @@ test('a bad or missing checkpoint, a bad port, a port in use: one line each', as
   assert.is(busy.stderr, `mnist-ts: --port ${port} on --host 127.0.0.1: already in use; pick another with --port\n`);
 });
 
-test("the picker: the checkpoints given, first first, then npm start's model when it exists", async () => {
+test("the picker: the checkpoints given, first first, then every checkpoint in log/, npm start's first", async () => {
   const home = mkdtempSync(join(tmpdir(), 'serve-home-'));
   const cwd = process.cwd();
   process.chdir(home);
@@ -138,6 +138,13 @@ test("the picker: the checkpoints given, first first, then npm start's model whe
     s = await startServe({ port: 0, dataDir, checkpoint: [modelPath, `${modelPath}`] }, (l) => lines.push(l), (l) => notes.push(l));
     await s.close();
     assert.equal(s.checkpoints.map((c) => c.file), [modelPath, 'log/model.safetensors'], 'given first, the default after, each once');
+    // Other models train saved in log/ are listed too, after npm start's; a file that is no checkpoint is not.
+    writeFileSync('log/cnn.safetensors', readFileSync(modelPath));
+    writeFileSync('log/a-mlp.safetensors', readFileSync(modelPath));
+    writeFileSync('log/broken.safetensors', 'not a checkpoint');
+    s = await startServe({ port: 0, dataDir }, (l) => lines.push(l), (l) => notes.push(l));
+    await s.close();
+    assert.equal(s.checkpoints.map((c) => c.file), ['log/model.safetensors', 'log/a-mlp.safetensors', 'log/cnn.safetensors']);
     assert.match(lines.at(-1)!, /^draw a digit at http:\/\/127\.0\.0\.1:\d+\/ \(Ctrl-C stops the server\)$/);
   } finally {
     process.chdir(cwd);

@@ -11,7 +11,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataError } from '../engine/errors.js';
-import type { CheckpointMeta } from '../train/checkpoint.js';
+import { describeCheckpoint } from '../train/checkpoint.js';
 import { loadCheckpointFile } from './checkpoint-file.js';
 import { MNIST_FILES, resolveDataDir } from './mnist-files.js';
 
@@ -81,15 +81,6 @@ function pageRoutes(dir: string): Map<string, Route> {
   const index = routes.get('/index.html');
   if (index) routes.set('/', index);
   return routes;
-}
-
-/** "softmax regression 784→10 · 25 epochs · test accuracy 0.9212". */
-export function describeCheckpoint(meta: CheckpointMeta): string {
-  const t = meta.training;
-  const what = t.model === 'softmax' ? 'softmax regression' : t.model === 'mlp' ? 'MLP' : t.model === 'cnn' ? 'CNN' : 'layers';
-  const parts = [what, `${meta.epochsCompleted} epoch${meta.epochsCompleted === 1 ? '' : 's'}`];
-  if (meta.metrics.testAccuracy !== null) parts.push(`test accuracy ${meta.metrics.testAccuracy.toFixed(4)}`);
-  return parts.join(' · ');
 }
 
 function checkpointRoutes(paths: string[]): { routes: Map<string, Route>; served: ServedCheckpoint[] } {

@@ -135,3 +135,12 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): Checkpoint 
   }
   return { model, optimizerState, meta };
 }
+
+/** "softmax regression 784→10 · 25 epochs · test accuracy 0.9212". */
+export function describeCheckpoint(meta: CheckpointMeta): string {
+  const t = meta.training;
+  const what = t.model === 'softmax' ? 'softmax regression' : t.model === 'mlp' ? 'MLP' : t.model === 'cnn' ? 'CNN' : 'layers';
+  const parts = [what, `${meta.epochsCompleted} epoch${meta.epochsCompleted === 1 ? '' : 's'}`];
+  if (meta.metrics.testAccuracy !== null) parts.push(`test accuracy ${meta.metrics.testAccuracy.toFixed(4)}`);
+  return parts.join(' · ');
+}

@@ -1,13 +1,14 @@
 /**
  * `mnist-ts serve`: the draw-a-digit page on a local HTTP server, with the checkpoints named (and
- * the one `npm start` saves) in its model picker, until Ctrl-C.
+ * every one `train` saved in log/) in its model picker, until Ctrl-C.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { OptionError } from '../../engine/errors.js';
 import { startPageServer, type PageServer } from '../../node/page-server.js';
+import { loadCheckpointFile } from '../../node/checkpoint-file.js';
 import { DEFAULT_SAVE_PATH } from '../defaults.js';
 import { intFlag, lastGiven, numeric } from '../options.js';
 import { noteLine, printLine, type Print } from '../output.js';
@@ -21,7 +22,7 @@ export interface ServeArgs {
 
 export function serveOptions<T>(y: Argv<T>) {
   return y
-    .option('checkpoint', { type: 'string', array: true, requiresArg: true, describe: `checkpoint files for the page's model picker, the first shown first (${DEFAULT_SAVE_PATH} is added when it exists)` })
+    .option('checkpoint', { type: 'string', array: true, requiresArg: true, describe: `checkpoint files for the page's model picker, the first shown first (every checkpoint in ${dirname(DEFAULT_SAVE_PATH)}/ is added)` })
     .option('port', numeric('port to listen on (0: any free one; default: 8080)'))
     .option('host', { type: 'string', requiresArg: true, describe: 'address to listen on (default: 127.0.0.1, this machine only; 0.0.0.0 listens on the network)' })
     .option('data-dir', { type: 'string', requiresArg: true, describe: 'folder with the four MNIST IDX files, for training in the page' })
@@ -30,15 +31,30 @@ export function serveOptions<T>(y: Argv<T>) {
     .example('$0 serve --host 0.0.0.0 --port 8080', 'reachable from other devices on your network (on purpose only)');
 }
 
+/** The checkpoints `train` saved in the folder of DEFAULT_SAVE_PATH, the tutorial's first; files that are no checkpoint are left out. */
+function savedCheckpoints(): string[] {
+  const dir = dirname(DEFAULT_SAVE_PATH);
+  if (!existsSync(dir)) return [];
+  const files = readdirSync(dir).filter((f) => f.endsWith('.safetensors')).map((f) => join(dir, f)).sort();
+  const readable = files.filter((f) => {
+    try {
+      return loadCheckpointFile(f) !== undefined;
+    } catch {
+      return false;
+    }
+  });
+  return readable.sort((a, b) => Number(resolve(b) === resolve(DEFAULT_SAVE_PATH)) - Number(resolve(a) === resolve(DEFAULT_SAVE_PATH)));
+}
+
 /**
- * The checkpoints for the picker: the ones given (the first is shown first), then the one
- * `npm start` saves if it exists and was not given.
+ * The checkpoints for the picker: the ones given (the first is shown first), then every one
+ * `train` saved in log/ that was not given.
  */
 function checkpointList(given: string | string[] | undefined): string[] {
   const list = given === undefined ? [] : (Array.isArray(given) ? given : [given]).map(String);
   if (list.some((f) => f.trim() === '')) throw new OptionError("--checkpoint: '', expected a checkpoint file");
   const unique = [...new Map(list.map((f) => [resolve(f), f])).values()];
-  if (existsSync(DEFAULT_SAVE_PATH) && !unique.some((f) => resolve(f) === resolve(DEFAULT_SAVE_PATH))) unique.push(DEFAULT_SAVE_PATH);
+  for (const saved of savedCheckpoints()) if (!unique.some((f) => resolve(f) === resolve(saved))) unique.push(saved);
   return unique;
 }
 

@@ -16,6 +16,7 @@ import type { InjectedFault } from '../../train/pool/task.js';
 import { csrFromSplit } from '../../train/training-data.js';
 import { train, type EpochInfo, type TrainResult, type TrainState } from '../../train/trainer.js';
 import { DEFAULT_SAVE_PATH } from '../defaults.js';
+import { checkSaveTarget } from '../training/save-guard.js';
 import { MODEL_NAMES, recipeFor } from '../../train/recipes.js';
 import { kernelsOption, lastGiven, numeric } from '../options.js';
 import { noteLine, printLine, type Print } from '../output.js';
@@ -58,7 +59,8 @@ export function trainOptions<T>(y: Argv<T>) {
     .option('data-dir', { type: 'string', requiresArg: true, describe: 'folder with the four MNIST IDX files (raw or .gz)' })
     .option('display-step', numeric(`print the cost every N epochs (default: ${DEFAULTS.displayStep})`))
     .option('json', { type: 'boolean', describe: 'one JSON object per epoch and a final one, instead of text' })
-    .option('save', { type: 'string', describe: `checkpoint file to write at the end (safetensors; default: ${DEFAULT_SAVE_PATH}; --no-save for none)` })
+    .option('save', { type: 'string', describe: `checkpoint file to write at the end (safetensors; default: ${DEFAULT_SAVE_PATH} for softmax, log/MODEL.safetensors for the others, the --resume file when resuming; --no-save for none); a file holding another model is refused` })
+    .option('force', { type: 'boolean', describe: 'let --save replace a checkpoint of another model' })
     .option('checkpoint-every', numeric('also save every N epochs (default: 0, only at the end)'))
     .option('resume', { type: 'string', requiresArg: true, describe: 'continue training from a checkpoint, with its model, optimiser state, settings and batch order; --epochs is the new total' })
     .option('report', { type: 'string', requiresArg: true, describe: 'at the end, write the report (weights, confusion matrix, mistakes, curves, index.html) to this folder' })
@@ -135,6 +137,7 @@ interface Score {
 async function trainWith(args: TrainArgs, settings: TrainSettings, hooks: ReturnType<typeof testHooks>, resumed: Checkpoint | undefined, resumePath: string | undefined, workers: GradientWorkers | undefined, print: Print, preloaded?: LoadedMnist): Promise<TrainOutcome> {
   const mnist = preloaded ?? loadMnist({ dataDir: args.dataDir, validationSize: settings.config.validationSize });
   const run = prepareRun(settings, resumed, resumePath, mnist);
+  checkSaveTarget(settings.savePath, run.model, resumePath, args.force === true);
   if (!settings.json) print(headline(run, settings, resumed?.meta.epochsCompleted));
   const history: EpochRecord[] = resumed ? [...resumed.meta.metrics.epochs] : [];
   const ctx: RunContext = { args, settings, run, mnist, resumed, history, print };

@@ -10,6 +10,7 @@ import type { Argv } from 'yargs';
 import { MnistTsError, OptionError } from '../../engine/errors.js';
 import { loadMnist } from '../../node/mnist-files.js';
 import { DEFAULT_SAVE_PATH } from '../defaults.js';
+import { defaultSavePath } from '../training/save-guard.js';
 import { recipeFor } from '../../train/recipes.js';
 import { intFlag, lastGiven } from '../options.js';
 import { printLine, type Print } from '../output.js';
@@ -24,9 +25,14 @@ export function tutorialOptions<T>(y: Argv<T>) {
 
 const OPTIMIZER_TITLES: Record<string, string> = { sgd: 'plain SGD', momentum: 'momentum SGD', adam: 'Adam', adamw: 'AdamW' };
 
+/** The kind of model asked for: a preset's name, or layers. */
+function modelKind(args: TrainArgs): string {
+  return args.layers !== undefined ? 'layers' : String(lastGiven(args.model ?? 'softmax'));
+}
+
 /** The training chapter's title, for the model and optimiser asked for. */
 function chapterTitle(args: TrainArgs): string {
-  const model = args.layers !== undefined ? 'layers' : String(lastGiven(args.model ?? 'softmax'));
+  const model = modelKind(args);
   const what = { softmax: 'Softmax regression', mlp: 'A multi-layer perceptron', cnn: 'The CNN preset', layers: 'Your --layers network' }[model] ?? `--model ${model}`;
   const optimizer = String(lastGiven(args.optimizer ?? recipeFor(model).optimizer));
   return `${what}, trained with ${OPTIMIZER_TITLES[optimizer] ?? optimizer}`;
@@ -38,7 +44,7 @@ function checkTutorialFlags(args: TrainArgs): string {
   if (args.resume !== undefined) throw new OptionError('--resume: the tutorial trains from the start; to continue a run use mnist-ts train --resume');
   const save = lastGiven(args.save);
   if (save === false || save === '') throw new OptionError(`--no-save: the tutorial restores the model from its file in a fresh process; give --save PATH to choose where it goes (default ${DEFAULT_SAVE_PATH})`);
-  return save ?? DEFAULT_SAVE_PATH;
+  return save ?? defaultSavePath(modelKind(args));
 }
 
 /**

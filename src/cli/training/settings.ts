@@ -10,7 +10,7 @@ import { OPTIMIZER_NAMES } from '../../engine/optim/optimizers.js';
 import { SCHEDULE_NAMES } from '../../engine/optim/schedule.js';
 import { resolveKernelPath, type KernelPath } from '../../engine/kernels/kernel-select.js';
 import type { Checkpoint, TrainingConfig } from '../../train/checkpoint.js';
-import { DEFAULT_SAVE_PATH } from '../defaults.js';
+import { defaultSavePath } from './save-guard.js';
 import { defaultInit, MODEL_NAMES, recipeFor, SHARED_DEFAULTS } from '../../train/recipes.js';
 import { choiceFlag, fractionFlag, intFlag, lastGiven, nonNegativeNumberFlag, plural, positiveNumberFlag } from '../options.js';
 import type { Print } from '../output.js';
@@ -41,6 +41,8 @@ export interface TrainArgs {
   json?: boolean;
   /** Where to save the model; false (--no-save) saves nothing. */
   save?: string | false;
+  /** Replace the --save file even when it holds another model. */
+  force?: boolean;
   checkpointEvery?: number;
   resume?: string;
   /** Write `mnist-ts report` images and index.html here at the end. */
@@ -168,7 +170,7 @@ export function resolveTrainSettings(args: TrainArgs, resumed: Checkpoint | unde
     threads,
     displayStep: intFlag('display-step', args.displayStep ?? DEFAULTS.displayStep, 1),
     checkpointEvery: intFlag('checkpoint-every', args.checkpointEvery ?? 0, 0),
-    savePath: save === false || save === '' ? undefined : (save ?? DEFAULT_SAVE_PATH),
+    savePath: save === false || save === '' ? undefined : (save ?? (args.resume !== undefined ? String(lastGiven(args.resume)) : defaultSavePath(config.model))),
     json: args.json === true,
     kernels,
   };

@@ -1,0 +1,67 @@
+/**
+ * train never loses a model: each kind of model has its own default file, --resume saves back into
+ * the file it resumed, and a save onto a checkpoint of another model (or onto a file that is no
+ * checkpoint) is refused with one line, unless --force.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from './helpers/cli.js';
+import { defaultSavePath } from '../src/cli/training/save-guard.js';
+import { loadCheckpointFile } from '../src/node/checkpoint-file.js';
+
+const home = mkdtempSync(join(tmpdir(), 'save-guard-'));
+const train = (...args: string[]) => runCli(['train', '--epochs', '1', '--threads', '1', ...args], { cwd: home });
+const bytes = (file: string) => readFileSync(join(home, file));
+const kind = (file: string) => loadCheckpointFile(join(home, file)).meta;
+
+test('each kind of model has its own default file; the tutorial\'s softmax keeps log/model.safetensors', () => {
+  assert.equal(['softmax', 'mlp', 'cnn', 'layers'].map(defaultSavePath), ['log/model.safetensors', 'log/mlp.safetensors', 'log/cnn.safetensors', 'log/layers.safetensors']);
+});
+
+test('an MLP trained after the tutorial\'s model leaves it as it was', () => {
+  const softmax = train('--seed', '1');
+  assert.is(softmax.code, 0, softmax.stderr);
+  const before = bytes('log/model.safetensors');
+  const mlp = train('--model', 'mlp', '--hidden', '16');
+  assert.is(mlp.code, 0, mlp.stderr);
+  assert.match(mlp.stdout, 'Model saved in file: log/mlp.safetensors');
+  assert.is(kind('log/mlp.safetensors').training.model, 'mlp');
+  assert.ok(bytes('log/model.safetensors').equals(before), 'the softmax, same bytes');
+});
+
+test('a save onto another model is refused with one line and exit 2, and nothing is written; --force replaces it', () => {
+  const before = bytes('log/model.safetensors');
+  const refused = train('--model', 'mlp', '--hidden', '16', '--save', 'log/model.safetensors');
+  assert.is(refused.code, 2);
+  assert.match(refused.stderr, /^mnist-ts: --save: log\/model\.safetensors holds another model \(softmax regression · 1 epoch · test accuracy 0\.\d{4}\); give another --save FILE, or --force to replace it\n$/);
+  assert.ok(bytes('log/model.safetensors').equals(before));
+  // The same architecture is the same model, retrained: no refusal.
+  const again = train('--seed', '2');
+  assert.is(again.code, 0, again.stderr);
+  const forced = train('--model', 'mlp', '--hidden', '16', '--save', 'log/model.safetensors', '--force');
+  assert.is(forced.code, 0, forced.stderr);
+  assert.is(kind('log/model.safetensors').training.model, 'mlp');
+});
+
+test('a file that is no checkpoint is not replaced either', () => {
+  writeFileSync(join(home, 'notes.safetensors'), 'my notes');
+  const r = train('--save', 'notes.safetensors');
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /^mnist-ts: --save: notes\.safetensors holds a file that is no mnist-ts checkpoint; give another --save FILE, or --force to replace it\n$/);
+  assert.is(readFileSync(join(home, 'notes.safetensors'), 'utf8'), 'my notes');
+});
+
+test('--resume FILE saves back into FILE, unless --save says otherwise', () => {
+  const r = runCli(['train', '--resume', 'log/mlp.safetensors', '--epochs', '2', '--threads', '1'], { cwd: home });
+  assert.is(r.code, 0, r.stderr);
+  assert.is(kind('log/mlp.safetensors').epochsCompleted, 2);
+  const elsewhere = runCli(['train', '--resume', 'log/mlp.safetensors', '--epochs', '3', '--threads', '1', '--save', 'log/mlp-3.safetensors'], { cwd: home });
+  assert.is(elsewhere.code, 0, elsewhere.stderr);
+  assert.is(kind('log/mlp.safetensors').epochsCompleted, 2, 'the resumed file as it was');
+  assert.is(kind('log/mlp-3.safetensors').epochsCompleted, 3);
+});
+
+test.run();
