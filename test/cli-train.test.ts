@@ -78,6 +78,11 @@ test('a bad flag on the command line: one line, exit code 2, no stack trace', ()
   const slip = runCli(['train', '--epoch', '3']);
   assert.is(slip.code, 2);
   assert.is(slip.stderr, 'mnist-ts: unknown flag --epoch (did you mean --epochs?); see mnist-ts train --help\n');
+  // Two letters swapped are one slip.
+  const swapped = runCli(['train', '--modle', 'cnn']);
+  assert.is(swapped.code, 2);
+  assert.is(swapped.stderr, 'mnist-ts: unknown flag --modle (did you mean --model?); see mnist-ts train --help\n');
+  assert.is(runCli(['predict', '--form', 'test']).stderr, 'mnist-ts: unknown flag --form (did you mean --from?); see mnist-ts predict --help\n');
   const far = runCli(['evaluate', '--colour', 'red']);
   assert.is(far.stderr, 'mnist-ts: unknown flag --colour; see mnist-ts evaluate --help\n');
   const validation = runCli(['inspect', '--validation-size', '70000']);

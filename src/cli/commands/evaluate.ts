@@ -27,7 +27,7 @@ export function evaluateOptions<T>(y: Argv<T>) {
     .option('json', { type: 'boolean', describe: 'one JSON object instead of text' })
     .option('threads', threadsOption)
     .example('$0 evaluate', `the model npm start saved, on the 10000 test images`)
-    .example('$0 evaluate --checkpoint log/cnn.safetensors --split validation', 'another checkpoint, on the validation images')
+    .example('$0 evaluate --split validation', 'on the validation images (--checkpoint FILE for another model)')
     .example('$0 evaluate --json', 'accuracy, loss, per-digit accuracy and the confusion matrix as one JSON object');
 }
 

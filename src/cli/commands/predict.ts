@@ -56,8 +56,8 @@ export function predictOptions<T>(y: Argv<T>) {
     .option('json', { type: 'boolean', describe: 'print the predictions as JSON instead of a table' })
     .option('threads', threadsOption)
     .example('$0 predict my-digits/ photo.jpg --out out/', 'your own images, with previews and a contact sheet in out/')
-    .example('$0 predict --from test --count 10 --random --seed 1', 'ten random test images, beside their labels')
-    .example('$0 predict --checkpoint log/cnn.safetensors --from train --index 0,1 --json', 'two training images with another model, as JSON');
+    .example('$0 predict --from test --count 10 --random', 'ten random test images, beside their labels')
+    .example('$0 predict --from train --index 0,1 --json', 'two training images, as JSON (--checkpoint FILE for another model)');
 }
 
 interface Input {

@@ -21,7 +21,7 @@ export function reportOptions<T>(y: Argv<T>) {
     .option('data-dir', { type: 'string', requiresArg: true, describe: 'folder with the four MNIST IDX files (raw or .gz)' })
     .option('threads', threadsOption)
     .example('$0 report --out log/report', 'the report of the model npm start saved; open log/report/index.html')
-    .example('$0 report --checkpoint log/cnn.safetensors --out log/cnn-report --max 100', "another checkpoint's report, with 100 mistakes");
+    .example('$0 report --out out/ --max 100', 'a gallery of up to 100 mistakes (--checkpoint FILE for another model)');
 }
 
 export async function runReport(args: ReportArgs, print: Print = printLine, note: Print = noteLine): Promise<void> {

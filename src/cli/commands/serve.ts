@@ -27,7 +27,7 @@ export function serveOptions<T>(y: Argv<T>) {
     .option('host', { type: 'string', requiresArg: true, describe: 'address to listen on (default: 127.0.0.1, this machine only; 0.0.0.0 listens on the network)' })
     .option('data-dir', { type: 'string', requiresArg: true, describe: 'folder with the four MNIST IDX files, for training in the page' })
     .example('$0 serve', `the page, with the model npm start saved; open the URL it prints`)
-    .example('$0 serve --checkpoint log/model.safetensors --checkpoint log/cnn.safetensors', 'two models in the picker')
+    .example('$0 serve --checkpoint FILE', 'FILE first in the picker, then every model in log/')
     .example('$0 serve --host 0.0.0.0 --port 8080', 'reachable from other devices on your network (on purpose only)');
 }
 

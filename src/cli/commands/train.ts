@@ -34,12 +34,13 @@ const cnn = recipeFor('cnn');
 /** "default: 25; cnn and --layers: 14" */
 const byModel = (a: unknown, b: unknown) => `default: ${a}; cnn and --layers: ${b}`;
 
-export function trainOptions<T>(y: Argv<T>) {
+/** What training takes, shared by `train` and `tutorial`. */
+export function trainingFlags<T>(y: Argv<T>) {
   return y
     .option('model', { type: 'string', requiresArg: true, describe: `architecture: ${MODEL_NAMES.join(' | ')} (default: ${DEFAULTS.model}; cnn: ${CNN_LAYERS})` })
     .option('layers', { type: 'string', requiresArg: true, describe: 'an architecture of your own instead of --model, e.g. "conv:8:5,relu,pool:2,flatten,dense:128,relu,dense:10" (items: conv:F:K[:same], pool:S, relu, flatten, dense:N, dropout:R)' })
     .option('hidden', { type: 'string', requiresArg: true, describe: `MLP hidden layer sizes, comma-separated, with --model mlp (default: ${DEFAULTS.hidden}; or 256,128)` })
-    .option('epochs', numeric(`passes over the training set (${byModel(tutorial.epochs, cnn.epochs)}); with --resume, the new total`))
+    .option('epochs', numeric(`passes over the training set (${byModel(tutorial.epochs, cnn.epochs)})`))
     .option('batch-size', numeric(`examples per step (${byModel(tutorial.batchSize, cnn.batchSize)}); an epoch is floor(55000 / batch) steps and a batch that runs past the end of the data is completed from the next epoch (next_batch)`))
     .option('lr', numeric(`learning rate (${byModel(tutorial.lr, cnn.lr)})`))
     .option('optimizer', { type: 'string', requiresArg: true, describe: `${OPTIMIZER_NAMES.join(' | ')} (${byModel(tutorial.optimizer, cnn.optimizer)})` })
@@ -65,11 +66,15 @@ export function trainOptions<T>(y: Argv<T>) {
     .option('resume', { type: 'string', requiresArg: true, describe: 'continue training from a checkpoint, with its model, optimiser state, settings and batch order; --epochs is the new total' })
     .option('report', { type: 'string', requiresArg: true, describe: 'at the end, write the report (weights, confusion matrix, mistakes, curves, index.html) to this folder' })
     .option('inject-fault', { type: 'string', hidden: true })
-    .option('interrupt-after', numeric('for tests', { hidden: true }))
+    .option('interrupt-after', numeric('for tests', { hidden: true }));
+}
+
+export function trainOptions<T>(y: Argv<T>) {
+  return trainingFlags(y)
     .example('$0 train', 'the tutorial: softmax regression, SGD 0.01, 25 epochs, batch 100')
-    .example('$0 train --model mlp --hidden 256 --optimizer momentum --lr 0.05 --epochs 10', 'an MLP past 98%')
+    .example('$0 train --model mlp --epochs 10', 'the MLP 784-256-10, saved in log/mlp.safetensors')
     .example('$0 train --model cnn --report log/report', 'the CNN preset with its recipe, then the report')
-    .example('$0 train --resume log/model.safetensors --epochs 30', 'five more epochs of a 25-epoch run');
+    .example('$0 train --resume FILE --epochs 30', "FILE's run continued to 30 epochs in all, saved back into FILE");
 }
 
 /** Test hooks, from hidden flags: a worker fault to inject, and a simulated Ctrl-C. */

@@ -15,10 +15,14 @@ import { recipeFor } from '../../train/recipes.js';
 import { intFlag, lastGiven } from '../options.js';
 import { printLine, type Print } from '../output.js';
 import { printSummary } from './inspect.js';
-import { runTrain, trainOptions, type TrainArgs } from './train.js';
+import { runTrain, trainingFlags, type TrainArgs } from './train.js';
 
+/** train's options, less those the tutorial refuses (it prints text, starts afresh and always saves). */
 export function tutorialOptions<T>(y: Argv<T>) {
-  return trainOptions(y)
+  return trainingFlags(y)
+    .hide('json')
+    .hide('resume')
+    .option('save', { type: 'string', describe: `checkpoint file the tutorial writes, then restores in a fresh process (default: ${DEFAULT_SAVE_PATH} for softmax, log/MODEL.safetensors for the others)` })
     .example('$0 tutorial', 'what npm start runs')
     .example('$0 tutorial --model mlp --epochs 5', 'the same chapters with an MLP');
 }
