@@ -1,6 +1,8 @@
 /**
- * Grayscale digits to PNG with sharp. sharp ships native libvips, so it is imported lazily here,
- * on the Node side only, and never by the engine.
+ * Grayscale digits to PNG with sharp. sharp ships native libvips, so it is an optional dependency
+ * (an install with --omit=optional has no native code) and is imported lazily here, on the Node
+ * side only: the engine, training and checkpoints never need it; predict's images, PNG previews
+ * and reports do.
  */
 import { DataError, optionError } from '../engine/errors.js';
 
@@ -14,7 +16,9 @@ export async function loadSharp(): Promise<Sharp> {
   try {
     sharpModule = (await import('sharp')).default;
   } catch (e) {
-    throw new DataError(`sharp: cannot load the image library (${(e as Error).message.split('\n')[0]}); reinstall with 'npm install sharp'`);
+    const missing = (e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND';
+    const why = missing ? 'is not installed (it is optional: an install with --omit=optional leaves it out)' : `cannot be loaded (${(e as Error).message.split('\n')[0]})`;
+    throw new DataError(`sharp, the image library that images and reports need, ${why}; install it with 'npm install sharp'`);
   }
   return sharpModule;
 }
