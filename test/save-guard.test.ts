@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './helpers/cli.js';
-import { defaultSavePath } from '../src/cli/training/save-guard.js';
+import { defaultSavePath } from '../src/cli/defaults.js';
 import { loadCheckpointFile } from '../src/node/checkpoint-file.js';
 
 const home = mkdtempSync(join(tmpdir(), 'save-guard-'));

@@ -1,5 +1,5 @@
 /**
- * Where `train` saves, and the rule that keeps a model from being lost: a save never replaces a
+ * The rule that keeps a model from being lost: a save never replaces a
  * checkpoint of another architecture (or a file that is no checkpoint) unless --force says so.
  * The check runs before training, so a refusal costs no training time.
  */
@@ -9,12 +9,6 @@ import { OptionError } from '../../engine/errors.js';
 import type { Sequential } from '../../engine/model/sequential.js';
 import { loadCheckpointFile } from '../../node/checkpoint-file.js';
 import { describeCheckpoint } from '../../train/checkpoint.js';
-import { DEFAULT_SAVE_PATH } from '../defaults.js';
-
-/** The file a model of kind `model` is saved to by default: the tutorial's softmax where the other commands look first, each other kind its own. */
-export function defaultSavePath(model: string): string {
-  return model === 'softmax' ? DEFAULT_SAVE_PATH : `log/${model}.safetensors`;
-}
 
 /** The layers' shapes, without how they were initialised: what makes two checkpoints the same model. */
 function shapeOf(model: Sequential): string {

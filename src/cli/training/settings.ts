@@ -10,7 +10,7 @@ import { OPTIMIZER_NAMES } from '../../engine/optim/optimizers.js';
 import { SCHEDULE_NAMES } from '../../engine/optim/schedule.js';
 import { resolveKernelPath, type KernelPath } from '../../engine/kernels/kernel-select.js';
 import type { Checkpoint, TrainingConfig } from '../../train/checkpoint.js';
-import { defaultSavePath } from './save-guard.js';
+import { defaultSavePath } from '../defaults.js';
 import { defaultInit, MODEL_NAMES, recipeFor, SHARED_DEFAULTS } from '../../train/recipes.js';
 import { choiceFlag, fractionFlag, intFlag, lastGiven, nonNegativeNumberFlag, plural, positiveNumberFlag } from '../options.js';
 import type { Print } from '../output.js';
