@@ -1,16 +1,19 @@
 /**
  * The package as npm packs it: the built code, README and its picture, no source maps (they would
  * point at sources the package does not carry), no tests; sharp, the one native dependency, is
- * optional, and without it everything but images works, and images say how to get it.
+ * optional, and without it everything but previews, reports and images other than PNG works, and
+ * those say how to get it.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
 import { ROOT } from './helpers/cli.js';
+import { loadMnistTest } from '../src/node/mnist-files.js';
 
 const NO_SHARP = fileURLToPath(new URL('./fixtures/no-sharp.mjs', import.meta.url));
 const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
@@ -32,13 +35,14 @@ test('npm pack carries the build, README and its picture, and no source map, tes
   for (const [, path] of readme.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)) assert.ok(files.includes(path), `README's picture ${path} is in the package`);
 });
 
-test('sharp is the only native dependency, and optional', () => {
+test('sharp is the only native dependency, and optional; no install script (npm warns whoever installs a package with one)', () => {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  assert.equal(Object.keys(pkg.scripts).filter((s) => /^(pre|post)?(install|prepare)$/.test(s)), []);
   assert.is(pkg.dependencies.sharp, undefined);
   assert.ok(pkg.optionalDependencies.sharp);
 });
 
-test('without sharp: training works; predicting images says in one line how to get it', () => {
+test('without sharp: training works, PNG digits are read, and previews or other formats say in one line how to get it', async () => {
   const home = mkdtempSync(join(tmpdir(), 'no-sharp-'));
   const run = (...args: string[]) => spawnSync(process.execPath, ['--import', NO_SHARP, CLI, ...args], { encoding: 'utf8', cwd: home });
   const trained = run('train', '--epochs', '1', '--threads', '2');
@@ -47,7 +51,18 @@ test('without sharp: training works; predicting images says in one line how to g
   assert.is(run('evaluate').status, 0, 'evaluating needs no images');
   const predicted = run('predict', '--from', 'test', '--index', '0', '--out', 'out');
   assert.is(predicted.status, 1);
-  assert.is(predicted.stderr, "mnist-ts: sharp, the image library that images and reports need, is not installed (it is optional: an install with --omit=optional leaves it out); install it with 'npm install sharp'\n");
+  const sharpLine = "sharp, the image library that PNG previews, reports and images other than PNG need, is not installed (it is optional: an install with --omit=optional leaves it out); install it with 'npm install sharp'";
+  assert.is(predicted.stderr, `mnist-ts: ${sharpLine}\n`);
+  // Test image 0 as a PNG (made here, where sharp is), read back without sharp: the data set's own prediction.
+  const test0 = JSON.parse(run('predict', '--from', 'test', '--index', '0', '--json').stdout)[0];
+  const pixels = Buffer.from(loadMnistTest().test.pixels.subarray(0, 784));
+  writeFileSync(join(home, 'digit.png'), await sharp(pixels, { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer());
+  const fromPng = run('predict', 'digit.png', '--json');
+  assert.is(fromPng.status, 0, fromPng.stderr);
+  assert.equal(JSON.parse(fromPng.stdout)[0].probabilities, test0.probabilities);
+  writeFileSync(join(home, 'digit.jpg'), await sharp(pixels, { raw: { width: 28, height: 28, channels: 1 } }).jpeg().toBuffer());
+  const fromJpeg = run('predict', 'digit.jpg');
+  assert.is(fromJpeg.stderr, `mnist-ts: digit.jpg: not a PNG, and ${sharpLine}\nmnist-ts: 1 of 1 input could not be read (see above)\n`);
 });
 
 test.run();

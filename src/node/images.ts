@@ -1,8 +1,8 @@
 /**
  * Grayscale digits to PNG with sharp. sharp ships native libvips, so it is an optional dependency
  * (an install with --omit=optional has no native code) and is imported lazily here, on the Node
- * side only: the engine, training and checkpoints never need it; predict's images, PNG previews
- * and reports do.
+ * side only: the engine, training, checkpoints and PNG digits never need it; other image formats,
+ * PNG previews and reports do.
  */
 import { DataError, optionError } from '../engine/errors.js';
 
@@ -18,7 +18,7 @@ export async function loadSharp(): Promise<Sharp> {
   } catch (e) {
     const missing = (e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND';
     const why = missing ? 'is not installed (it is optional: an install with --omit=optional leaves it out)' : `cannot be loaded (${(e as Error).message.split('\n')[0]})`;
-    throw new DataError(`sharp, the image library that images and reports need, ${why}; install it with 'npm install sharp'`);
+    throw new DataError(`sharp, the image library that PNG previews, reports and images other than PNG need, ${why}; install it with 'npm install sharp'`);
   }
   return sharpModule;
 }
