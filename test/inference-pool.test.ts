@@ -14,7 +14,7 @@ import { CONV_CHUNK, evaluationChunk } from '../src/engine/model/evaluate.js';
 import { csrFromSplit, denseData } from '../src/train/training-data.js';
 import { encodeCheckpoint } from '../src/train/checkpoint.js';
 import { saveCheckpointFile } from '../src/node/checkpoint-file.js';
-import { predictPixels } from '../src/cli/commands/predict.js';
+import { predictPixels } from '../src/node/predict-images.js';
 import { runCli } from './helpers/cli.js';
 
 const mnist = loadMnist({ dataDir: bundledDataDir() });

@@ -9,7 +9,7 @@ import { readDigitImage } from '../src/node/digit-images.js';
 import { centerOfMass, inkBox, fitSize, centerInField } from '../src/data/preprocess.js';
 import { encodeCheckpoint } from '../src/train/checkpoint.js';
 import { saveCheckpointFile } from '../src/node/checkpoint-file.js';
-import { predictPixels } from '../src/cli/commands/predict.js';
+import { predictPixels } from '../src/node/predict-images.js';
 import { softmaxRegression, SGD, trainStep } from '../src/engine/index.js';
 import { fillBatch } from '../src/data/dataset.js';
 import { BatchSampler } from '../src/data/batches.js';

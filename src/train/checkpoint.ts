@@ -14,6 +14,8 @@ import type { Schedule } from '../engine/optim/schedule.js';
 export const CHECKPOINT_FORMAT = 'mnist-ts/1';
 export const WEIGHT_LAYOUT = 'dense weight [inputs, outputs], row-major: y = x·W + b; conv2d weight [filters, channels, kh, kw]; activations (batch, channels, height, width)';
 const OPTIMIZER_PREFIX = 'optimizer.';
+/** The optimiser a checkpoint names when it was saved without its training run (saveModel with no fit result): nothing to resume. */
+export const NO_TRAINING_RUN = 'none';
 
 export interface TrainingConfig {
   model: string;
@@ -29,6 +31,10 @@ export interface TrainingConfig {
   /** The architecture text, for `--layers` models. */
   layers?: string;
   weightDecay?: number;
+  /** Adam's and AdamW's moment decays and epsilon, when not the defaults' (0.9, 0.999, 1e-8). */
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
   /** Learning-rate schedule, in steps, fixed when training started. */
   schedule?: Schedule;
   /** Random shifts of up to this many pixels (0: none). */

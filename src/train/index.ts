@@ -4,10 +4,10 @@
  * API: test/public-api.txt holds it, and a test compares the two.
  */
 export { train, stepsPerEpoch, type TrainOptions, type TrainResult, type TrainState, type EpochInfo, type StepInfo } from './trainer.js';
-export { csrFromSplit, denseData, type TrainingData, type CsrBytesData, type DenseData } from './training-data.js';
+export { csrFromSplit, denseData, asTrainingData, type TrainingData, type CsrBytesData, type DenseData } from './training-data.js';
 export { BatchGradient, type StepRandomness } from './batch-gradient.js';
 export { InProcessBackend, type GradientBackend } from './gradient-backend.js';
 export { evaluateData, logitsData, type DataEvaluation } from './evaluate-data.js';
-export { encodeCheckpoint, decodeCheckpoint, CHECKPOINT_FORMAT, WEIGHT_LAYOUT, type Checkpoint, type CheckpointMeta, type TrainingConfig, type EpochRecord } from './checkpoint.js';
+export { encodeCheckpoint, decodeCheckpoint, CHECKPOINT_FORMAT, NO_TRAINING_RUN, WEIGHT_LAYOUT, type Checkpoint, type CheckpointMeta, type TrainingConfig, type EpochRecord } from './checkpoint.js';
 export { type Augmentation } from './augment.js';
 export { buildModel, recipeFor, MODEL_NAMES, CNN_RECIPE, type Recipe, type ModelChoice, type BuiltModel } from './recipes.js';

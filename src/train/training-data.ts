@@ -90,6 +90,17 @@ export function csrFromSplit(split: Split, classes: number, alloc: Allocator = s
   return { kind: 'bytes-csr', count, features, classes, rowPtr, colIdx, values, labels };
 }
 
+/**
+ * A data set as training data: a split (`loadMnist().train`, ...) by its nonzero pixels, in `alloc`
+ * (the model's kernel memory, say), or training data as it is. Labels must be below `classes`.
+ */
+export function asTrainingData(data: Split | TrainingData, classes: number, alloc: Allocator = sharedAllocator): TrainingData {
+  if (!('pixels' in data)) return data;
+  const largest = data.labels.reduce((m, l) => Math.max(m, l), 0);
+  if (largest >= classes) throw new DataError(`${data.name}: label ${largest}, but the model predicts ${classes} classes (0..${classes - 1})`);
+  return csrFromSplit(data, classes, alloc);
+}
+
 /** Wraps users' float rows (count × features) and class labels; copies into shared memory if needed. */
 export function denseData(x: Float32Array, labels: ArrayLike<number>, features: number, classes: number): DenseData {
   const count = labels.length;

@@ -7,17 +7,10 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import { MnistTsError, OptionError, PartialFailure, ShapeError } from '../../engine/errors.js';
-import { softmax } from '../../engine/model/loss.js';
-import { sharedArray } from '../../engine/shared-memory.js';
-import { EVALUATION_CHUNK, logitsData } from '../../train/evaluate-data.js';
-import type { DenseData } from '../../train/training-data.js';
-import type { InferencePool } from '../../node/inference-pool.js';
-import { argmax } from '../../engine/model/metrics.js';
 import { Rng } from '../../engine/rng.js';
-import type { Sequential } from '../../engine/model/sequential.js';
-import { pixelScale } from '../../data/dataset.js';
 import { MNIST_SIDE } from '../../data/preprocess.js';
 import { readDigitImage } from '../../node/digit-images.js';
+import { POOL_MIN_IMAGES, predictPixels, type DigitInput } from '../../node/predict-images.js';
 import { loadMnist, loadMnistTest } from '../../node/mnist-files.js';
 import { writePredictionOutputs, type Prediction } from '../../node/prediction-output.js';
 import { checkpointOption, readCheckpoint, type CheckpointArgs } from '../checkpoint-flag.js';
@@ -60,17 +53,11 @@ export function predictOptions<T>(y: Argv<T>) {
     .example('$0 predict --from train --index 0,1 --json', 'two training images, as JSON (--checkpoint FILE for another model)');
 }
 
-interface Input {
-  source: string;
-  pixels: Uint8Array;
-  label: number | null;
-}
-
 function parseIndices(text: string, count: number): number[] {
   return String(text).split(',').map((s) => intFlag('index', s.trim(), 0, count - 1));
 }
 
-function datasetInputs(args: PredictArgs, checkpointPath: string, validationSize: number, features: number): Input[] {
+function datasetInputs(args: PredictArgs, checkpointPath: string, validationSize: number, features: number): DigitInput[] {
   const name = args.from;
   if (name !== 'train' && name !== 'validation' && name !== 'test') throw new OptionError(`--from: '${name}', expected train, validation or test`);
   if (args.index !== undefined && args.count !== undefined) throw new OptionError('--index and --count: give one of them');
@@ -140,34 +127,6 @@ function expandPaths(paths: string[], recursive: boolean, note: Print): string[]
   return out;
 }
 
-/**
- * Below this many images predict runs on one thread: a pool's start-up costs more than it saves,
- * since one thread reads that many digits quickly even with the CNN preset.
- */
-const POOL_MIN_IMAGES = 2 * EVALUATION_CHUNK;
-
-/**
- * The model's prediction for each input: the engine's own inference and argmax, on the pool's
- * threads when one is given (the same probabilities, bit for bit).
- */
-export async function predictPixels(model: Sequential, inputs: Input[], pool?: InferencePool): Promise<Prediction[]> {
-  const f = model.inputSize;
-  const classes = model.outputSize;
-  const scale = pixelScale();
-  const count = inputs.length;
-  // In shared memory, where the pool's workers read it. The labels are not read: only logits are computed.
-  const x = sharedArray(Float32Array, count * f);
-  inputs.forEach((inp, r) => inp.pixels.forEach((p, j) => (x[r * f + j] = scale[p])));
-  const rowsData: DenseData = { kind: 'dense', count, features: f, classes, x, labels: sharedArray(Int32Array, count) };
-  const logits = pool ? await pool.logits(model, rowsData) : logitsData(model, rowsData);
-  const probs = softmax(logits, count, classes);
-  const predicted = argmax(probs, inputs.length, classes);
-  return inputs.map((inp, r) => {
-    const p = Array.from(probs.subarray(r * classes, (r + 1) * classes));
-    return { source: inp.source, predicted: predicted[r], confidence: p[predicted[r]], probabilities: p, label: inp.label, pixels: inp.pixels };
-  });
-}
-
 function printTable(rows: Prediction[], print: (line: string) => void): void {
   const width = Math.max(8, ...rows.map((r) => r.source.length)) + 2;
   const classes = rows[0]?.probabilities.length ?? 10;
@@ -183,8 +142,8 @@ function printTable(rows: Prediction[], print: (line: string) => void): void {
 }
 
 /** The images that decode, as MNIST digits; each that does not is reported with `warn` and counted. */
-async function readImageFiles(paths: string[], warn: Print): Promise<{ inputs: Input[]; failures: number }> {
-  const inputs: Input[] = [];
+async function readImageFiles(paths: string[], warn: Print): Promise<{ inputs: DigitInput[]; failures: number }> {
+  const inputs: DigitInput[] = [];
   let failures = 0;
   for (const path of paths) {
     try {

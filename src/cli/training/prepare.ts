@@ -41,7 +41,7 @@ export function prepareRun(settings: TrainSettings, resumed: Checkpoint | undefi
   // The schedule is fixed in steps when training starts, so that a resume (even with a new
   // --epochs) continues the same curve.
   const config: TrainingConfig = { ...settings.config, schedule: settings.config.schedule ?? scheduleInSteps(settings.schedule, settings.epochs, perEpoch) };
-  const optimizer = makeOptimizer(config.optimizer, config.lr, config.momentum, { weightDecay: config.weightDecay, schedule: config.schedule });
+  const optimizer = makeOptimizer(config.optimizer, config.lr, config.momentum, { weightDecay: config.weightDecay, schedule: config.schedule, beta1: config.beta1, beta2: config.beta2, eps: config.eps });
   let model: Sequential;
   let description: string;
   const kernels = kernelsFor(settings.kernels);

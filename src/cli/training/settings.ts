@@ -9,7 +9,7 @@ import { INIT_NAMES } from '../../engine/model/init.js';
 import { OPTIMIZER_NAMES } from '../../engine/optim/optimizers.js';
 import { SCHEDULE_NAMES } from '../../engine/optim/schedule.js';
 import { resolveKernelPath, type KernelPath } from '../../engine/kernels/kernel-select.js';
-import type { Checkpoint, TrainingConfig } from '../../train/checkpoint.js';
+import { NO_TRAINING_RUN, type Checkpoint, type TrainingConfig } from '../../train/checkpoint.js';
 import { defaultSavePath } from '../defaults.js';
 import { defaultInit, MODEL_NAMES, recipeFor, SHARED_DEFAULTS } from '../../train/recipes.js';
 import { choiceFlag, fractionFlag, intFlag, lastGiven, nonNegativeNumberFlag, plural, positiveNumberFlag } from '../options.js';
@@ -139,6 +139,7 @@ export function resolveTrainSettings(args: TrainArgs, resumed: Checkpoint | unde
   let epochs: number;
   let seed: number;
   if (resumed) {
+    if (resumed.meta.optimizer === NO_TRAINING_RUN) throw new OptionError(`--resume ${args.resume}: saved without its training run (saveModel with no fit result), so there is no run to continue`);
     config = { ...resumed.meta.training };
     schedule = { name: config.schedule?.kind ?? 'constant' };
     seed = resumed.meta.seed;

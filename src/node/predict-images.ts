@@ -1,0 +1,100 @@
+/**
+ * Predicting digits: `predictImages` for image files and decoded images, prepared as MNIST's digits
+ * were (what `mnist-ts predict` and the page do), and `predictPixels` under it, which `predict`
+ * also runs on data-set digits.
+ */
+import { OptionError, ShapeError } from '../engine/errors.js';
+import { softmax } from '../engine/model/loss.js';
+import { argmax } from '../engine/model/metrics.js';
+import type { Sequential } from '../engine/model/sequential.js';
+import { sharedArray } from '../engine/shared-memory.js';
+import { pixelScale } from '../data/dataset.js';
+import { grayFromRgba, MNIST_SIDE, prepareDigit, type Gray } from '../data/preprocess.js';
+import { EVALUATION_CHUNK, logitsData } from '../train/evaluate-data.js';
+import type { DenseData } from '../train/training-data.js';
+import { defaultThreads } from './create-backend.js';
+import { readDigitImage } from './digit-images.js';
+import { InferencePool } from './inference-pool.js';
+import { onKernels } from './kernel-choice.js';
+import type { Prediction } from './prediction-output.js';
+
+/** A digit ready for the model: MNIST-sized bytes, white ink on black. */
+export interface DigitInput {
+  source: string;
+  pixels: Uint8Array;
+  label: number | null;
+}
+
+/**
+ * Below this many images the model runs on one thread: a pool's start-up costs more than it saves,
+ * since one thread reads that many digits quickly even with the CNN preset.
+ */
+export const POOL_MIN_IMAGES = 2 * EVALUATION_CHUNK;
+
+/**
+ * The model's prediction for each input: the engine's own inference and argmax, on the pool's
+ * threads when one is given (the same probabilities, bit for bit).
+ */
+export async function predictPixels(model: Sequential, inputs: DigitInput[], pool?: InferencePool): Promise<Prediction[]> {
+  const f = model.inputSize;
+  const classes = model.outputSize;
+  const scale = pixelScale();
+  const count = inputs.length;
+  // In shared memory, where the pool's workers read it. The labels are not read: only logits are computed.
+  const x = sharedArray(Float32Array, count * f);
+  inputs.forEach((inp, r) => inp.pixels.forEach((p, j) => (x[r * f + j] = scale[p])));
+  const rowsData: DenseData = { kind: 'dense', count, features: f, classes, x, labels: sharedArray(Int32Array, count) };
+  const logits = pool ? await pool.logits(model, rowsData) : logitsData(model, rowsData);
+  const probs = softmax(logits, count, classes);
+  const predicted = argmax(probs, inputs.length, classes);
+  return inputs.map((inp, r) => {
+    const p = Array.from(probs.subarray(r * classes, (r + 1) * classes));
+    return { source: inp.source, predicted: predicted[r], confidence: p[predicted[r]], probabilities: p, label: inp.label, pixels: inp.pixels };
+  });
+}
+
+/** A decoded image: RGBA bytes as in the DOM's ImageData, or one gray byte per pixel (0 black, 255 white). */
+export interface DecodedImage {
+  width: number;
+  height: number;
+  data: Uint8Array | Uint8ClampedArray;
+}
+
+export interface PredictImagesOptions {
+  /** Threads running the model (default: the cores); used from POOL_MIN_IMAGES images on. */
+  threads?: number;
+  /** The kernels to compute with: 'auto' (default: SIMD where it runs), 'simd' or 'js', as fit's. */
+  kernels?: string;
+}
+
+/** A decoded image as grayscale on white paper; `source` names it in errors. */
+function grayOf(img: DecodedImage, source: string): Gray {
+  const { width, height, data } = img;
+  if (!(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0)) throw new OptionError(`${source}: ${width}×${height}, expected a whole width and height of at least 1`);
+  if (data.length === width * height * 4) return grayFromRgba(data, width, height);
+  if (data.length === width * height) return { width, height, pixels: Uint8Array.from(data) };
+  throw new OptionError(`${source}: ${data.length} bytes, expected ${width}×${height}×4 (RGBA) or ${width}×${height} (gray)`);
+}
+
+/**
+ * The digit in each image: a file (PNG always; other formats with sharp installed) or a decoded
+ * image, prepared as `mnist-ts predict` prepares it, so the probabilities are the ones it prints.
+ * An image that cannot be read throws a DataError naming it.
+ */
+export async function predictImages(model: Sequential, images: readonly (string | DecodedImage)[], options: PredictImagesOptions = {}): Promise<Prediction[]> {
+  if (model.inputSize !== MNIST_SIDE * MNIST_SIDE) {
+    throw new ShapeError(`model takes ${model.inputSize} inputs, but images are prepared as ${MNIST_SIDE}×${MNIST_SIDE} = ${MNIST_SIDE * MNIST_SIDE}`);
+  }
+  const inputs: DigitInput[] = [];
+  for (const [i, img] of images.entries()) {
+    const source = typeof img === 'string' ? img : `image ${i}`;
+    const digit = typeof img === 'string' ? await readDigitImage(img) : await prepareDigit(grayOf(img, source), source);
+    inputs.push({ source, pixels: digit.image.pixels, label: null });
+  }
+  const pool = new InferencePool(inputs.length >= POOL_MIN_IMAGES ? (options.threads ?? defaultThreads()) : 1);
+  try {
+    return await predictPixels(onKernels(model, options.kernels), inputs, pool);
+  } finally {
+    await pool.close();
+  }
+}

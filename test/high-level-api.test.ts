@@ -1,0 +1,133 @@
+/**
+ * The high-level API (mnist-ts/node): fit, evaluateModel, predictImages, saveModel, loadModel.
+ * Each is checked against the CLI command that does the same job: the same bits, the same figures.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pngjs from 'pngjs';
+import { mlp } from '../src/engine/model/models.js';
+import { Momentum } from '../src/engine/optim/optimizers.js';
+import { DataError, MnistTsError, OptionError } from '../src/engine/errors.js';
+import { loadMnist } from '../src/node/mnist-files.js';
+import { fit } from '../src/node/fit.js';
+import { evaluateModel } from '../src/node/evaluate-model.js';
+import { predictImages } from '../src/node/predict-images.js';
+import { loadModel, saveModel } from '../src/node/model-file.js';
+import { assertSameBits } from './helpers/bits.js';
+import { runCli } from './helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mnist-ts-api-'));
+const mnist = loadMnist();
+const CLI_MLP = ['--model', 'mlp', '--hidden', '32', '--optimizer', 'momentum', '--lr', '0.05', '--threads', '2'];
+const fitMlp = (epochs: number) => {
+  const model = mlp({ hidden: [32] }).initialize(0);
+  return fit(model, mnist.train, { epochs, optimizer: new Momentum(0.05), threads: 2, validation: mnist.validation }).then((result) => ({ model, result }));
+};
+
+/** Test digit `index` drawn as a photo would show it: dark ink on white paper, 6× larger, off-centre. */
+function photoPng(index: number): Buffer {
+  const png = new pngjs.PNG({ width: 240, height: 200 });
+  png.data.fill(255);
+  for (let y = 0; y < 168; y++) {
+    for (let x = 0; x < 168; x++) {
+      const ink = mnist.test.pixels[index * 784 + Math.floor(y / 6) * 28 + Math.floor(x / 6)];
+      const at = ((y + 20) * 240 + x + 50) * 4;
+      png.data[at] = png.data[at + 1] = png.data[at + 2] = 255 - ink;
+    }
+  }
+  return pngjs.PNG.sync.write(png);
+}
+
+test('fit on 2 threads gives the bits of mnist-ts train with the same settings, and the model is whole', async () => {
+  const { model, result } = await fitMlp(1);
+  const cli = runCli(['train', ...CLI_MLP, '--epochs', '1', '--save', join(dir, 'cli.safetensors'), '--json'], { cwd: dir });
+  assert.is(cli.code, 0, cli.stderr);
+  const saved = await loadModel(join(dir, 'cli.safetensors'));
+  assert.is(model.kernels.path, 'js', 'the model keeps the kernels it was built with');
+  assert.is(result.record.config.kernels, 'simd', "trained on 'auto': SIMD here");
+  assertSameBits(model.params, saved.model.params, 'weights');
+  assertSameBits(result.record.optimizer.state().velocity, saved.optimizerState.velocity, 'velocity');
+  assert.is(result.history[0].validationAccuracy, saved.meta.metrics.epochs[0].validationAccuracy);
+});
+
+test('saveModel then mnist-ts train --resume continues the run exactly: 1 + 1 epochs are the bits of 2', async () => {
+  const one = await fitMlp(1);
+  const path = join(dir, 'one.safetensors');
+  await saveModel(one.model, path, { fit: one.result });
+  const resumed = runCli(['train', '--resume', path, '--epochs', '2', '--threads', '2'], { cwd: dir });
+  assert.is(resumed.code, 0, resumed.stderr);
+  assert.not.match(resumed.stderr, 'note', 'same kernels, nothing to note');
+  const two = await fitMlp(2);
+  const continued = await loadModel(path);
+  assertSameBits(continued.model.params, two.model.params, 'weights after epoch 2');
+  assert.is(continued.meta.epochsCompleted, 2);
+});
+
+test('saveModel and loadModel: metadata kept; evaluateModel gives what mnist-ts evaluate prints, on any thread count', async () => {
+  const { model, result } = await fitMlp(1);
+  const one = await evaluateModel(model, mnist.test, { threads: 1 });
+  const two = await evaluateModel(model, mnist.test, { threads: 2 });
+  assert.equal([two.accuracy, two.loss], [one.accuracy, one.loss]);
+  const path = join(dir, 'scored.safetensors');
+  await saveModel(model, path, { fit: result, testAccuracy: one.accuracy });
+  const { meta } = await loadModel(path);
+  assert.equal([meta.epochsCompleted, meta.seed, meta.metrics.testAccuracy, meta.training.layers], [1, 0, one.accuracy, 'dense:32,relu,dense:10']);
+  assert.is(meta.metrics.epochs[0].cost, result.history[0].cost);
+  const cli = JSON.parse(runCli(['evaluate', '--checkpoint', path, '--json']).stdout);
+  assert.equal([cli.accuracy, cli.loss], [one.accuracy, one.loss]);
+});
+
+test('predictImages: a PNG file and the same image decoded give what mnist-ts predict prints', async () => {
+  const { model } = await fitMlp(1);
+  const path = join(dir, 'digit.safetensors');
+  await saveModel(model, path);
+  const file = join(dir, 'photo.png');
+  writeFileSync(file, photoPng(0));
+  const decoded = pngjs.PNG.sync.read(photoPng(0));
+  const [fromFile, fromRgba] = await predictImages(model, [file, { width: 240, height: 200, data: decoded.data }]);
+  const cli = JSON.parse(runCli(['predict', '--checkpoint', path, file, '--json']).stdout)[0];
+  assert.equal(fromFile.probabilities, cli.probabilities);
+  assert.equal(fromRgba.probabilities, cli.probabilities);
+  assert.is(fromFile.predicted, mnist.test.labels[0]);
+  assert.is(fromRgba.source, 'image 1');
+});
+
+test('saveModel with no fit result: evaluate reads it, train --resume refuses it in one line', async () => {
+  const model = mlp({ hidden: [8] }).initialize(1);
+  const path = join(dir, 'untrained.safetensors');
+  await saveModel(model, path);
+  assert.is(runCli(['evaluate', '--checkpoint', path]).code, 0);
+  const r = runCli(['train', '--resume', path, '--epochs', '1'], { cwd: dir });
+  assert.is(r.code, 2);
+  assert.is(r.stderr, `mnist-ts: --resume ${path}: saved without its training run (saveModel with no fit result), so there is no run to continue\n`);
+});
+
+/** The error `run` throws: its class and its message, which must be one line. */
+async function failure(run: () => Promise<unknown>): Promise<[string, string]> {
+  try {
+    await run();
+  } catch (e) {
+    assert.instance(e, MnistTsError);
+    assert.not.match((e as Error).message, '\n');
+    return [(e as Error).constructor.name, (e as Error).message];
+  }
+  throw new assert.Assertion({ message: 'expected an error', generated: true, operator: 'throws' });
+}
+
+test('bad options and inputs: one line each, in the error classes the rest of the library throws', async () => {
+  const model = mlp({ hidden: [8] });
+  const opt = new Momentum(0.05);
+  assert.equal(await failure(() => fit(model, mnist.train, { epochs: 1, optimizer: opt, batchSize: 0 })), [OptionError.name, 'batchSize: 0, expected a whole number from 1 to the 55000 training examples']);
+  assert.equal(await failure(() => fit(model, mnist.train, { epochs: 1, optimizer: opt, threads: 0 })), [OptionError.name, 'threads: 0, expected a whole number from 1 to 256']);
+  assert.equal(await failure(() => fit(model, mnist.train, { epochs: 1, optimizer: opt, kernels: 'fast' })), [OptionError.name, "kernels: 'fast', expected one of auto, simd, js"]);
+  assert.equal(await failure(() => fit(mlp({ hidden: [8], classes: 5 }), mnist.train, { epochs: 1, optimizer: opt })), [DataError.name, 'train: label 9, but the model predicts 5 classes (0..4)']);
+  assert.equal(await failure(() => evaluateModel(mlp({ inputs: 4, hidden: [8] }), mnist.test)), [OptionError.name, 'model takes 4 inputs, but the data has 784 per example']);
+  assert.equal(await failure(() => predictImages(model, [join(dir, 'nothing.png')])), [DataError.name, `${join(dir, 'nothing.png')}: cannot read (no such file)`]);
+  assert.equal(await failure(() => predictImages(model, [{ width: 3, height: 2, data: new Uint8Array(5) }])), [OptionError.name, 'image 0: 5 bytes, expected 3×2×4 (RGBA) or 3×2 (gray)']);
+  assert.equal(await failure(() => loadModel(join(dir, 'none.safetensors'))), [DataError.name, `${join(dir, 'none.safetensors')}: cannot read the model (no such file)`]);
+});
+
+test.run();
