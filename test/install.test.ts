@@ -1,58 +1,93 @@
 /**
- * The package as a user installs it: `npm pack`, then `npm install <tarball> --omit=optional` in
- * an empty app. No native binary comes along, and the installed CLI and the README's library
- * examples (run there, importing the installed package by name) train, on threads too.
+ * The package as a library user installs it: `npm pack`, then `npm install <tarball>
+ * --omit=optional` in an empty app. No native binary and no install-script warning come along,
+ * and the installed CLI and every TypeScript example of the README (run there as written,
+ * importing the installed package by name) work: trained on threads, saved, read back in a fresh
+ * process, a PNG predicted.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from './helpers/cli.js';
+import pngjs from 'pngjs';
+import { loadMnistTest } from '../src/node/mnist-files.js';
+import { installedApp, readmeExamples, sh } from './helpers/installed-app.js';
 
-const app = mkdtempSync(join(tmpdir(), 'mnist-ts-app-'));
 const TSX = import.meta.resolve('tsx');
-
-function sh(command: string, args: string[], cwd = app) {
-  const r = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: 120_000 });
-  assert.is(r.status, 0, `${command} ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-/** Every file below `dir`, as paths relative to it. */
-function filesBelow(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' });
-}
+let app = '';
+let warnings = '';
 
 test.before(() => {
-  const tarball = sh('npm', ['pack', '--ignore-scripts', '--pack-destination', app], ROOT).trim().split('\n').at(-1)!;
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', type: 'module', private: true }));
-  sh('npm', ['install', `./${tarball}`, '--omit=optional', '--prefer-offline', '--no-audit', '--no-fund']);
+  ({ dir: app, installWarnings: warnings } = installedApp({ omitOptional: true }));
 });
 
-test('--omit=optional installs no native binary: no .node file, no shared library', () => {
-  const files = filesBelow(join(app, 'node_modules'));
+/** Runs README example `name` as written, saved in the app as NAME.ts, in a fresh process. */
+function runExample(name: string, suffix = ''): string {
+  const example = readmeExamples().find((e) => e.name === name);
+  assert.ok(example, `README has the ${name} example`);
+  writeFileSync(join(app, `${name}.ts`), example!.code + suffix);
+  return sh(app, process.execPath, ['--import', TSX, `${name}.ts`]);
+}
+
+/** Test image `index` as a photo shows a digit: dark ink on white paper, 6× larger, off-centre. */
+function photoPng(index: number): Buffer {
+  const test = loadMnistTest().test;
+  const png = new pngjs.PNG({ width: 240, height: 200 });
+  png.data.fill(255);
+  for (let y = 0; y < 168; y++) {
+    for (let x = 0; x < 168; x++) {
+      const ink = test.pixels[index * 784 + Math.floor(y / 6) * 28 + Math.floor(x / 6)];
+      const at = ((y + 20) * 240 + x + 50) * 4;
+      png.data[at] = png.data[at + 1] = png.data[at + 2] = 255 - ink;
+    }
+  }
+  return pngjs.PNG.sync.write(png);
+}
+
+test('--omit=optional installs no native binary (no .node file, no shared library) and npm warns of no install script', () => {
+  const files = readdirSync(join(app, 'node_modules'), { recursive: true, encoding: 'utf8' });
   assert.ok(files.some((f) => f.endsWith('piscina/package.json')), 'the scan sees the dependencies');
   assert.equal(files.filter((f) => /\.node$|\.so(\.\d+)*$|\.dylib$|\.dll$/.test(f)), []);
+  assert.not.match(warnings, /install.?script/i, warnings);
 });
 
-test('the installed CLI trains an MLP on 2 threads, and evaluate gives the accuracy train printed', () => {
-  const trained = sh('npx', ['mnist-ts', 'train', '--model', 'mlp', '--hidden', '32', '--epochs', '1', '--threads', '2', '--json']);
-  const final = JSON.parse(trained.trim().split('\n').at(-1)!);
-  assert.is(final.saved, 'log/mlp.safetensors');
-  const evaluated = JSON.parse(sh('npx', ['mnist-ts', 'evaluate', '--checkpoint', 'log/mlp.safetensors', '--json']));
-  assert.is(evaluated.accuracy, final.test_accuracy);
+test('every TypeScript block of the README is a named example that runs here', () => {
+  const names = readmeExamples().map((e) => e.name);
+  assert.equal(names.filter((n) => n === null), [], 'a ts block without an <!-- example:NAME --> marker would never run');
+  assert.equal([...names].sort(), ['cnn', 'fit', 'library', 'predict']);
 });
 
-test('the README\'s training example runs as written against the installed package, on a 2-thread pool', () => {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const code = /<!-- example:training -->\s*```ts\n([\s\S]*?)```/.exec(readme)![1];
-  writeFileSync(join(app, 'training.ts'), code);
-  const out = sh(process.execPath, ['--import', TSX, 'training.ts']);
-  const epochs = [...out.matchAll(/^epoch (\d): cost ([\d.]+), validation accuracy ([\d.]+)$/gm)];
+test('README fit, then predict in a fresh process: trained on 2 threads, saved, read back, the same accuracy as mnist-ts evaluate, a PNG read without sharp', () => {
+  const fitted = runExample('fit');
+  const epochs = [...fitted.matchAll(/^epoch (\d): cost ([\d.]+), validation accuracy ([\d.]+)$/gm)];
   assert.equal(epochs.map((m) => m[1]), ['1', '2']);
-  assert.ok(Number(epochs[1][3]) > 0.9, `validation accuracy ${epochs[1][3]}`);
+  assert.ok(Number(epochs[1][2]) < Number(epochs[0][2]), 'the cost falls');
+  const trainedAccuracy = /^test accuracy ([\d.]+)$/m.exec(fitted)![1];
+  assert.ok(Number(trainedAccuracy) > 0.95, `test accuracy ${trainedAccuracy}`);
+  writeFileSync(join(app, 'digit.png'), photoPng(0));
+  const predicted = runExample('predict');
+  assert.match(predicted, `test accuracy ${trainedAccuracy} after 2 epochs`);
+  const cli = JSON.parse(sh(app, 'npx', ['mnist-ts', 'evaluate', '--checkpoint', 'mlp.safetensors', '--json']));
+  assert.is(cli.accuracy.toFixed(4), trainedAccuracy);
+  const digit = JSON.parse(sh(app, 'npx', ['mnist-ts', 'predict', '--checkpoint', 'mlp.safetensors', 'digit.png', '--json']))[0];
+  assert.match(predicted, `digit.png: ${digit.predicted}, ${(digit.confidence * 100).toFixed(1)}% sure`);
+  assert.is(digit.predicted, loadMnistTest().test.labels[0]);
+});
+
+test('README library example: learns, and loads no native module', () => {
+  // Report which shared objects the process loaded, to prove no native module came along.
+  const out = runExample('library', `\nconsole.log('SHARED ' + JSON.stringify((process as any).report.getReport().sharedObjects));\n`);
+  assert.ok(Number(/accuracy ([\d.]+)/.exec(out)?.[1]) > 0.95, out);
+  assert.ok(Number(/= ([\d.]+)/.exec(out)?.[1]) > 0.5, out);
+  const shared: string[] = JSON.parse(/SHARED (.*)/.exec(out)![1]);
+  assert.ok(shared.length > 0);
+  assert.equal(shared.filter((s) => /sharp|vips|\.node$/.test(s)), [], 'no native module loaded');
+});
+
+test('README CNN example: a small convolutional net learns strokes', () => {
+  const out = runExample('cnn');
+  assert.ok(Number(/accuracy ([\d.]+)/.exec(out)?.[1]) > 0.95, out);
+  assert.match(out, 'conv2d0.weight [4, 1, 3, 3], conv2d0.bias [4], dense0.weight [100, 2], dense0.bias [2]');
 });
 
 test.run();

@@ -65,4 +65,12 @@ test('without sharp: training works, PNG digits are read, and previews or other 
   assert.is(fromJpeg.stderr, `mnist-ts: digit.jpg: not a PNG, and ${sharpLine}\nmnist-ts: 1 of 1 input could not be read (see above)\n`);
 });
 
+test('the built package resolves by name, types first in its exports', () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  for (const entry of ['.', './train', './node']) assert.equal(Object.keys(pkg.exports[entry]), ['types', 'default'], entry);
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', "import * as m from 'mnist-ts'; import * as n from 'mnist-ts/node'; console.log(typeof m.matmulRaw, typeof n.fit)"], { cwd: ROOT, encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stdout.trim(), 'function function');
+});
+
 test.run();

@@ -1,0 +1,93 @@
+/**
+ * The package as a CLI user installs it (`npm install <tarball>` with npm's defaults, sharp
+ * included), and every command of the README's shell blocks run there as written, in the
+ * README's order: each later block reads what the earlier ones wrote (log/cnn.safetensors, out/).
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { loadMnistTest } from '../src/node/mnist-files.js';
+import { ROOT } from './helpers/cli.js';
+import { appEnv, installedApp, readmeCommands, sh } from './helpers/installed-app.js';
+
+let app = '';
+
+test.before(() => {
+  app = installedApp({ omitOptional: false }).dir;
+});
+
+/** Starts a `serve` command, reads the page from the URL it prints, then stops it as Ctrl-C would. */
+async function serveOnce(line: string): Promise<void> {
+  // In a process group of its own, so that Ctrl-C can be sent as a terminal sends it: to the whole
+  // group (npx and the server it starts), not to npx alone, which ignores it.
+  const child = spawn('sh', ['-c', `exec ${line}`], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: appEnv() });
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${line}: no URL within 30 s; printed: ${out}`)), 30_000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /http:\/\/[\d.]+:\d+\//.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[0]);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`${line}: exited with ${code}: ${out}`)));
+  });
+  const page = await fetch(url);
+  assert.is(page.status, 200, line);
+  assert.match(await page.text(), '<canvas', line);
+  const exited = new Promise<string>((resolve) => child.on('exit', (code, signal) => resolve(`${code ?? signal}`)));
+  process.kill(-child.pid!, 'SIGINT');
+  // npx itself dies of the signal, as at a terminal; the server under it must close its port.
+  assert.ok(['0', 'SIGINT'].includes(await exited), `${line}: ended by Ctrl-C`);
+  await new Promise((r) => setTimeout(r, 500));
+  await fetch(url).then(() => assert.unreachable(`${line}: still answers after Ctrl-C`), () => undefined);
+}
+
+/** What a README line runs here: `npm start` is `mnist-ts tutorial` (package.json says so, below). */
+function asRun(line: string): string | null {
+  if (line === 'npm install' || line === 'npm test') return null; // CI's own two steps, in the checkout
+  return line === 'npm start' ? 'npx mnist-ts tutorial' : line;
+}
+
+test('npm start is mnist-ts tutorial, once the build is there', () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  assert.is(pkg.scripts.start, 'node scripts/build-if-stale.mjs && node dist/src/cli/main.js tutorial');
+});
+
+test("every command of the README's shell blocks runs as written, in order, and succeeds", async () => {
+  const blocks = readmeCommands();
+  assert.ok(blocks.length >= 7, `${blocks.length} blocks`);
+  const ran: string[] = [];
+  for (const line of blocks.flat()) {
+    const command = asRun(line);
+    // A command the README repeats (npm start, in the quickstart and before serve) is run once.
+    if (command === null || ran.includes(command)) continue;
+    assert.match(command, /^npx mnist-ts /, `a README command this test does not know how to run: ${line}`);
+    if (/ serve\b/.test(command)) {
+      await serveOnce(command);
+    } else {
+      const r = spawnSync('sh', ['-c', command], { cwd: app, encoding: 'utf8', timeout: 120_000, env: appEnv() });
+      assert.is(r.status, 0, `${line}: ${r.stderr}`);
+    }
+    ran.push(command);
+  }
+  assert.ok(ran.some((c) => c.includes('--model cnn')) && ran.some((c) => c.includes('predict out/previews/')), ran.join('\n'));
+});
+
+test('the default install predicts PNG and JPEG files (sharp reads the JPEG)', async () => {
+  // Test image 0 (a 7) as dark ink on white paper, 4× larger, with a margin.
+  const ink = Buffer.from(loadMnistTest().test.pixels.subarray(0, 784).map((p) => 255 - p));
+  const image = sharp(ink, { raw: { width: 28, height: 28, channels: 1 } }).resize(112, 112, { kernel: 'nearest' }).extend({ top: 20, bottom: 20, left: 30, right: 30, background: '#ffffff' });
+  writeFileSync(join(app, 'seven.png'), await image.clone().png().toBuffer());
+  writeFileSync(join(app, 'seven.jpg'), await image.clone().jpeg({ quality: 92 }).toBuffer());
+  sh(app, 'npx', ['mnist-ts', 'train', '--epochs', '3', '--save', 'seven-model.safetensors']);
+  const rows = JSON.parse(sh(app, 'npx', ['mnist-ts', 'predict', '--checkpoint', 'seven-model.safetensors', 'seven.png', 'seven.jpg', '--json']));
+  assert.equal(rows.map((r: { source: string; predicted: number }) => [r.source, r.predicted]), [['seven.png', 7], ['seven.jpg', 7]]);
+});
+
+test.run();
