@@ -60,15 +60,9 @@ export interface FitResult {
 /** The settings `mnist-ts train` records, for a run from code. */
 function runConfig(model: Sequential, o: FitOptions, batchSize: number, validationCount: number): TrainingConfig {
   const c = o.optimizer.config();
-  let layers: string | undefined;
-  try {
-    layers = formatLayers(model.spec());
-  } catch {
-    layers = undefined; // an architecture the --layers text cannot say; the checkpoint's spec still can
-  }
   return {
     // 'custom': the weights were initialised by the caller's code, not by one of train's --init.
-    model: 'layers', layers, optimizer: c.name, lr: c.lr, momentum: c.momentum ?? 0.9, batchSize, init: 'custom', initStd: 1,
+    model: 'layers', layers: formatLayers(model.spec()), optimizer: c.name, lr: c.lr, momentum: c.momentum ?? 0.9, batchSize, init: 'custom', initStd: 1,
     validationSize: validationCount, epochs: o.epochs, weightDecay: c.weightDecay, schedule: c.schedule,
     beta1: c.beta1, beta2: c.beta2, eps: c.eps, augmentShift: o.augment?.shift ?? 0, kernels: model.kernels.path,
   };

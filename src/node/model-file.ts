@@ -26,13 +26,7 @@ function metaOf(model: Sequential, o: SaveModelOptions): Omit<CheckpointMeta, 'f
     const epochs = o.fit.history.map((e) => ({ epoch: e.epoch, cost: e.cost, validationAccuracy: e.validationAccuracy ?? null }));
     return { training: r.config, epochsCompleted: r.epochsCompleted, seed: r.seed, sampler: r.sampler, metrics: { epochs, testAccuracy }, optimizer: r.optimizer.name };
   }
-  let layers: string | undefined;
-  try {
-    layers = formatLayers(model.spec());
-  } catch {
-    layers = undefined;
-  }
-  const training = { model: 'layers', layers, optimizer: NO_TRAINING_RUN, lr: 0, momentum: 0, batchSize: 1, init: 'custom', initStd: 1, validationSize: 0, epochs: 0, kernels: model.kernels.path };
+  const training = { model: 'layers', layers: formatLayers(model.spec()), optimizer: NO_TRAINING_RUN, lr: 0, momentum: 0, batchSize: 1, init: 'custom', initStd: 1, validationSize: 0, epochs: 0, kernels: model.kernels.path };
   return { training, epochsCompleted: 0, seed: 0, sampler: { epoch: 0, position: 0 }, metrics: { epochs: [], testAccuracy }, optimizer: NO_TRAINING_RUN };
 }
 
