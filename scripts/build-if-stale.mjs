@@ -20,7 +20,9 @@ function newest(path) {
 
 const builtAt = existsSync(stamp) ? statSync(stamp).mtimeMs : -Infinity;
 if (SOURCES.some((p) => newest(join(root, p)) > builtAt)) {
-  const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+  // Through a shell, where `npm` is found on every platform (npm.cmd on Windows).
+  const r = spawnSync('npm run build --silent', { cwd: root, stdio: 'inherit', shell: true });
+  if (r.error) console.error(`mnist-ts: could not run 'npm run build' (${r.error.message})`);
   if (r.status !== 0) process.exit(r.status ?? 1);
   writeFileSync(stamp, '');
 }

@@ -13,6 +13,8 @@ export const DEFAULT_VALIDATION_SIZE = 5000;
 
 export interface Split {
   name: 'train' | 'validation' | 'test';
+  /** The index of its first image in the file it was cut from: the training split's is the validation size. */
+  first: number;
   count: number;
   rows: number;
   cols: number;
@@ -80,6 +82,7 @@ function split(name: Split['name'], c: Checked, from: number, to: number): Split
   const features = c.rows * c.cols;
   return {
     name,
+    first: from,
     count: to - from,
     rows: c.rows,
     cols: c.cols,

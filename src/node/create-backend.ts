@@ -1,6 +1,4 @@
 /** Picks the gradient backend for a thread count: 1 runs in-process with no pool. */
-import { availableParallelism } from 'node:os';
-import { optionError } from '../engine/errors.js';
 import type { Optimizer } from '../engine/optim/optimizers.js';
 import type { Sequential } from '../engine/model/sequential.js';
 import { InProcessBackend, type GradientBackend } from '../train/gradient-backend.js';
@@ -9,10 +7,7 @@ import type { InjectedFault } from '../train/pool/task.js';
 import type { StepRandomness } from '../train/batch-gradient.js';
 import { PoolBackend } from './pool-backend.js';
 import { GradientWorkers } from './gradient-workers.js';
-
-export function defaultThreads(): number {
-  return availableParallelism();
-}
+import { checkThreads } from './threads.js';
 
 export interface BackendOptions extends Partial<StepRandomness> {
   /** For tests only: make a pool worker throw or exit at a step. */
@@ -38,7 +33,7 @@ export function startGradientWorkers(threads: number): GradientWorkers | undefin
  * `augment` drive dropout masks and shifts (default: seed 0, no shifts).
  */
 export function createBackend(model: Sequential, data: TrainingData, optimizer: Optimizer, threads: number, maxBatch: number, options: BackendOptions = {}): GradientBackend {
-  if (!(Number.isInteger(threads) && threads >= 1 && threads <= 256)) throw optionError('threads', `${threads}, expected a whole number from 1 to 256`);
+  checkThreads(threads);
   const randomness: StepRandomness = { seed: options.seed ?? 0, augment: options.augment };
   if (threads === 1) return new InProcessBackend(model, data, optimizer, randomness);
   return new PoolBackend(model, data, optimizer, { threads, maxBatch, randomness, testFault: options.testFault, evaluation: options.evaluation, workers: options.workers, adaptSpin: options.adaptSpin });

@@ -1,20 +1,23 @@
 /**
  * `fit`: training in one call, as Keras' and tfjs' `fit` do it. The thread pool is started and
  * closed inside, and the model is whole when the call returns. The result holds what `saveModel`
- * records, so that the saved model continues exactly under `mnist-ts train --resume`.
+ * records, so that a model fitted on MNIST's training split continues exactly under
+ * `mnist-ts train --resume`.
  */
 import { optionError } from '../engine/errors.js';
+import { kernelsFor, resolveKernelPath } from '../engine/kernels/kernel-select.js';
+import type { KernelChoice } from '../engine/kernels/kernel-set.js';
 import { formatLayers } from '../engine/layers/layers-text.js';
 import type { Optimizer } from '../engine/optim/optimizers.js';
 import type { Sequential } from '../engine/model/sequential.js';
 import type { SamplerState } from '../data/batches.js';
-import type { Split } from '../data/dataset.js';
+import { DEFAULT_VALIDATION_SIZE, type Split } from '../data/dataset.js';
 import type { Augmentation } from '../train/augment.js';
 import type { TrainingConfig } from '../train/checkpoint.js';
 import { asTrainingData, type TrainingData } from '../train/training-data.js';
 import { train, type EpochInfo } from '../train/trainer.js';
-import { createBackend, defaultThreads } from './create-backend.js';
-import { onKernels } from './kernel-choice.js';
+import { createBackend } from './create-backend.js';
+import { checkThreads } from './threads.js';
 
 export interface FitOptions {
   epochs: number;
@@ -29,7 +32,7 @@ export interface FitOptions {
    * The kernels to train on: 'auto' (default: WebAssembly SIMD where it runs), 'simd' or 'js',
    * whatever kernels the model was built with; its weights are the trained ones at the end.
    */
-  kernels?: string;
+  kernels?: KernelChoice;
   /** Scored after every epoch (EpochInfo.validationAccuracy). */
   validation?: Split | TrainingData;
   /** Seeded random shifts of the training images. */
@@ -39,13 +42,14 @@ export interface FitOptions {
   signal?: AbortSignal;
 }
 
-/** What a run leaves for a checkpoint: its settings, how far it got, and its optimiser's state. */
+/** What a run leaves for a checkpoint: its settings, how far it got, its optimiser's state as it ended. */
 export interface FitRecord {
   config: TrainingConfig;
   seed: number;
   epochsCompleted: number;
   sampler: SamplerState;
-  optimizer: Optimizer;
+  optimizer: string;
+  optimizerState: Record<string, Float32Array>;
 }
 
 export interface FitResult {
@@ -57,15 +61,27 @@ export interface FitResult {
   record: FitRecord;
 }
 
-/** The settings `mnist-ts train` records, for a run from code. */
-function runConfig(model: Sequential, o: FitOptions, batchSize: number, validationCount: number): TrainingConfig {
+/** The settings `mnist-ts train` records, for a run from code; `data` says what it trained on. */
+function runConfig(model: Sequential, o: FitOptions, batchSize: number, data: Split | TrainingData): TrainingConfig {
   const c = o.optimizer.config();
+  // MNIST's training split starts after the validation images; anything else is the caller's own data.
+  const mnistTrain = 'pixels' in data && data.name === 'train';
   return {
     // 'custom': the weights were initialised by the caller's code, not by one of train's --init.
     model: 'layers', layers: formatLayers(model.spec()), optimizer: c.name, lr: c.lr, momentum: c.momentum ?? 0.9, batchSize, init: 'custom', initStd: 1,
-    validationSize: validationCount, epochs: o.epochs, weightDecay: c.weightDecay, schedule: c.schedule,
-    beta1: c.beta1, beta2: c.beta2, eps: c.eps, augmentShift: o.augment?.shift ?? 0, kernels: model.kernels.path,
+    validationSize: mnistTrain ? data.first : DEFAULT_VALIDATION_SIZE, epochs: o.epochs, weightDecay: c.weightDecay, schedule: c.schedule,
+    beta1: c.beta1, beta2: c.beta2, eps: c.eps, augmentShift: o.augment?.shift ?? 0, kernels: model.kernels.path, ...(mnistTrain ? {} : { ownData: true }),
   };
+}
+
+/** The options as given or defaulted, each checked before anything is allocated. */
+function checkedOptions(o: FitOptions): { batchSize: number; seed: number; threads: number } {
+  const batchSize = o.batchSize ?? 100;
+  const seed = o.seed ?? 0;
+  if (!(Number.isInteger(o.epochs) && o.epochs >= 0)) throw optionError('epochs', `${o.epochs}, expected a whole number >= 0`);
+  if (!(Number.isInteger(batchSize) && batchSize > 0)) throw optionError('batchSize', `${batchSize}, expected a whole number > 0`);
+  if (!(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff)) throw optionError('seed', `${seed}, expected a whole number from 0 to ${0xffffffff}`);
+  return { batchSize, seed, threads: checkThreads(o.threads) };
 }
 
 /**
@@ -73,25 +89,21 @@ function runConfig(model: Sequential, o: FitOptions, batchSize: number, validati
  * `options.epochs` epochs, on `options.threads` threads. Bad options throw an OptionError.
  */
 export async function fit(model: Sequential, data: Split | TrainingData, options: FitOptions): Promise<FitResult> {
-  const batchSize = options.batchSize ?? 100;
-  const seed = options.seed ?? 0;
-  const threads = options.threads ?? defaultThreads();
-  if (!(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff)) throw optionError('seed', `${seed}, expected a whole number from 0 to ${0xffffffff}`);
-  const trained = onKernels(model, options.kernels);
-  // In the kernels' memory: the SIMD gather reads the rows where they are.
+  const { batchSize, seed, threads } = checkedOptions(options);
+  // Always a copy on kernels of its own: a SIMD kernel memory only grows, so the data and the
+  // pool's buffers go into one that is dropped after the run, not into the model's.
+  const trained = model.withKernels(kernelsFor(resolveKernelPath(options.kernels ?? 'auto')));
   const trainData = asTrainingData(data, model.outputSize, trained.kernels.allocator);
   const validation = options.validation ? asTrainingData(options.validation, model.outputSize, trained.kernels.allocator) : undefined;
-  if (!(Number.isInteger(batchSize) && batchSize > 0 && batchSize <= trainData.count)) {
-    throw optionError('batchSize', `${batchSize}, expected a whole number from 1 to the ${trainData.count} training examples`);
-  }
   const backend = createBackend(trained, trainData, options.optimizer, threads, batchSize, { seed, augment: options.augment, evaluation: validation ? [validation] : [] });
   try {
     const result = await train(trained, trainData, {
       epochs: options.epochs, batchSize, seed, optimizer: options.optimizer, backend, validation, augment: options.augment,
       onEpoch: options.onEpoch, shouldStop: options.signal ? () => options.signal!.aborted : undefined,
     });
-    const config = runConfig(trained, options, batchSize, validation?.count ?? 0);
-    return { history: result.history, stopped: result.stopped, record: { config, seed, epochsCompleted: result.state.epochsDone, sampler: result.state.sampler, optimizer: options.optimizer } };
+    const optimizerState = Object.fromEntries(Object.entries(options.optimizer.state()).map(([k, v]) => [k, v.slice()]));
+    const record = { config: runConfig(trained, options, batchSize, data), seed, epochsCompleted: result.state.epochsDone, sampler: result.state.sampler, optimizer: options.optimizer.name, optimizerState };
+    return { history: result.history, stopped: result.stopped, record };
   } finally {
     await backend.close();
     if (trained !== model) model.params.set(trained.params);

@@ -12,7 +12,8 @@ export { saveModel, loadModel, type SaveModelOptions, type LoadModelOptions } fr
 export { loadMnist, loadMnistTest, readIdxFile, resolveDataDir, bundledDataDir, MNIST_FILES, type LoadOptions, type LoadedMnist } from './mnist-files.js';
 export { saveCheckpointFile, loadCheckpointFile } from './checkpoint-file.js';
 export { writeFileAtomic } from './atomic-write.js';
-export { createBackend, startGradientWorkers, defaultThreads, type BackendOptions } from './create-backend.js';
+export { createBackend, startGradientWorkers, type BackendOptions } from './create-backend.js';
+export { defaultThreads } from './threads.js';
 export { PoolBackend, WorkerError, type PoolOptions } from './pool-backend.js';
 export { GradientWorkers } from './gradient-workers.js';
 export { InferencePool } from './inference-pool.js';

@@ -22,7 +22,7 @@ import type { TrainingData } from '../train/training-data.js';
 import { evenRange } from '../train/even-range.js';
 import type { LayerSpec } from '../engine/layers/layer.js';
 import type { KernelPath } from '../engine/kernels/kernel-set.js';
-import { optionError } from '../engine/errors.js';
+import { checkThreads } from './threads.js';
 import { destroyWhenLoaded } from './worker-loaded.js';
 import { workerModule } from './worker-files.js';
 
@@ -53,7 +53,7 @@ export class InferencePool {
 
   /** `threads` threads in all, this one included; 1 starts no workers. */
   constructor(readonly threads: number) {
-    if (!(Number.isInteger(threads) && threads >= 1 && threads <= 256)) throw optionError('threads', `${threads}, expected a whole number from 1 to 256`);
+    checkThreads(threads);
     const workers = threads - 1;
     this.pool = workers > 0 ? new Piscina({ ...workerModule('inference-worker'), minThreads: workers, maxThreads: workers }) : undefined;
   }

@@ -2,14 +2,15 @@
  * `saveModel` and `loadModel`: a model and what is known of its training in one file each way,
  * the checkpoint `mnist-ts train` writes (so `evaluate`, `predict`, `serve` and `--resume` read it).
  */
-import { resolveKernelPath } from '../engine/kernels/kernel-select.js';
+import { kernelsFor, resolveKernelPath } from '../engine/kernels/kernel-select.js';
+import type { KernelChoice } from '../engine/kernels/kernel-set.js';
+import { DEFAULT_VALIDATION_SIZE } from '../data/dataset.js';
 import { optionError } from '../engine/errors.js';
 import { formatLayers } from '../engine/layers/layers-text.js';
 import type { Sequential } from '../engine/model/sequential.js';
 import { encodeCheckpoint, NO_TRAINING_RUN, type Checkpoint, type CheckpointMeta } from '../train/checkpoint.js';
 import { loadCheckpointFile, saveCheckpointFile } from './checkpoint-file.js';
 import type { FitResult } from './fit.js';
-import { onKernels } from './kernel-choice.js';
 
 export interface SaveModelOptions {
   /** What fit returned: its settings, history, optimiser state and batch order go into the file. */
@@ -21,12 +22,14 @@ export interface SaveModelOptions {
 function metaOf(model: Sequential, o: SaveModelOptions): Omit<CheckpointMeta, 'format' | 'architecture'> {
   const testAccuracy = o.testAccuracy ?? null;
   if (testAccuracy !== null && !(testAccuracy >= 0 && testAccuracy <= 1)) throw optionError('testAccuracy', `${testAccuracy}, expected a number from 0 to 1`);
+  const layers = formatLayers(model.spec());
   if (o.fit) {
     const r = o.fit.record;
+    if (r.config.layers !== layers) throw optionError('fit', `the result of training ${r.config.layers}, but this model is ${layers}`);
     const epochs = o.fit.history.map((e) => ({ epoch: e.epoch, cost: e.cost, validationAccuracy: e.validationAccuracy ?? null }));
-    return { training: r.config, epochsCompleted: r.epochsCompleted, seed: r.seed, sampler: r.sampler, metrics: { epochs, testAccuracy }, optimizer: r.optimizer.name };
+    return { training: r.config, epochsCompleted: r.epochsCompleted, seed: r.seed, sampler: r.sampler, metrics: { epochs, testAccuracy }, optimizer: r.optimizer };
   }
-  const training = { model: 'layers', layers: formatLayers(model.spec()), optimizer: NO_TRAINING_RUN, lr: 0, momentum: 0, batchSize: 1, init: 'custom', initStd: 1, validationSize: 0, epochs: 0, kernels: model.kernels.path };
+  const training = { model: 'layers', layers, optimizer: NO_TRAINING_RUN, lr: 0, momentum: 0, batchSize: 1, init: 'custom', initStd: 1, validationSize: DEFAULT_VALIDATION_SIZE, epochs: 0, kernels: model.kernels.path };
   return { training, epochsCompleted: 0, seed: 0, sampler: { epoch: 0, position: 0 }, metrics: { epochs: [], testAccuracy }, optimizer: NO_TRAINING_RUN };
 }
 
@@ -36,18 +39,18 @@ function metaOf(model: Sequential, o: SaveModelOptions): Omit<CheckpointMeta, 'f
  * continues the run exactly.
  */
 export async function saveModel(model: Sequential, path: string, options: SaveModelOptions = {}): Promise<void> {
-  const state = options.fit ? options.fit.record.optimizer.state() : {};
-  saveCheckpointFile(path, encodeCheckpoint(model, state, metaOf(model, options)));
+  const meta = metaOf(model, options);
+  saveCheckpointFile(path, encodeCheckpoint(model, options.fit?.record.optimizerState ?? {}, meta));
 }
 
 export interface LoadModelOptions {
   /** The kernels the model computes with: 'auto' (default: SIMD where it runs), 'simd' or 'js'. */
-  kernels?: string;
+  kernels?: KernelChoice;
 }
 
 /** A checkpoint's model (on `kernels`), its metadata and its optimiser's state. Bad files throw one-line errors naming `path`. */
 export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<Checkpoint> {
-  const kernels = resolveKernelPath(options.kernels ?? 'auto');
+  const kernels = kernelsFor(resolveKernelPath(options.kernels ?? 'auto'));
   const checkpoint = loadCheckpointFile(path);
-  return { ...checkpoint, model: onKernels(checkpoint.model, kernels) };
+  return { ...checkpoint, model: checkpoint.model.withKernels(kernels) };
 }

@@ -3,7 +3,8 @@
  * were (what `mnist-ts predict` and the page do), and `predictPixels` under it, which `predict`
  * also runs on data-set digits.
  */
-import { OptionError, ShapeError } from '../engine/errors.js';
+import { OptionError } from '../engine/errors.js';
+import type { KernelChoice } from '../engine/kernels/kernel-set.js';
 import { softmax } from '../engine/model/loss.js';
 import { argmax } from '../engine/model/metrics.js';
 import type { Sequential } from '../engine/model/sequential.js';
@@ -12,7 +13,7 @@ import { pixelScale } from '../data/dataset.js';
 import { grayFromRgba, MNIST_SIDE, prepareDigit, type Gray } from '../data/preprocess.js';
 import { EVALUATION_CHUNK, logitsData } from '../train/evaluate-data.js';
 import type { DenseData } from '../train/training-data.js';
-import { defaultThreads } from './create-backend.js';
+import { checkThreads } from './threads.js';
 import { readDigitImage } from './digit-images.js';
 import { InferencePool } from './inference-pool.js';
 import { onKernels } from './kernel-choice.js';
@@ -64,7 +65,7 @@ export interface PredictImagesOptions {
   /** Threads running the model (default: the cores); used from POOL_MIN_IMAGES images on. */
   threads?: number;
   /** The kernels to compute with: 'auto' (default: SIMD where it runs), 'simd' or 'js', as fit's. */
-  kernels?: string;
+  kernels?: KernelChoice;
 }
 
 /** A decoded image as grayscale on white paper; `source` names it in errors. */
@@ -82,8 +83,10 @@ function grayOf(img: DecodedImage, source: string): Gray {
  * An image that cannot be read throws a DataError naming it.
  */
 export async function predictImages(model: Sequential, images: readonly (string | DecodedImage)[], options: PredictImagesOptions = {}): Promise<Prediction[]> {
+  const threads = checkThreads(options.threads);
+  const onChosen = onKernels(model, options.kernels);
   if (model.inputSize !== MNIST_SIDE * MNIST_SIDE) {
-    throw new ShapeError(`model takes ${model.inputSize} inputs, but images are prepared as ${MNIST_SIDE}×${MNIST_SIDE} = ${MNIST_SIDE * MNIST_SIDE}`);
+    throw new OptionError(`model takes ${model.inputSize} inputs, but images are prepared as ${MNIST_SIDE}×${MNIST_SIDE} = ${MNIST_SIDE * MNIST_SIDE}`);
   }
   const inputs: DigitInput[] = [];
   for (const [i, img] of images.entries()) {
@@ -91,9 +94,9 @@ export async function predictImages(model: Sequential, images: readonly (string 
     const digit = typeof img === 'string' ? await readDigitImage(img) : await prepareDigit(grayOf(img, source), source);
     inputs.push({ source, pixels: digit.image.pixels, label: null });
   }
-  const pool = new InferencePool(inputs.length >= POOL_MIN_IMAGES ? (options.threads ?? defaultThreads()) : 1);
+  const pool = new InferencePool(inputs.length >= POOL_MIN_IMAGES ? threads : 1);
   try {
-    return await predictPixels(onKernels(model, options.kernels), inputs, pool);
+    return await predictPixels(onChosen, inputs, pool);
   } finally {
     await pool.close();
   }

@@ -66,7 +66,7 @@ function weightsCaption(p: WeightPicture, meta: CheckpointMeta): string {
 
 async function writeWeights(dir: string, input: ReportInput): Promise<Section> {
   const { model, meta, test } = input;
-  const initial = model.entries[0].shape.length === 2 ? initialParameters(meta.architecture, meta.seed) : undefined;
+  const initial = model.entries[0].shape.length === 2 ? initialParameters(meta.architecture, meta.seed, meta.training.init) : undefined;
   const picture = weightMaps(model, test.rows, test.cols, { initial });
   const { maps } = picture;
   // MNIST-sized maps at 5× (140 px); a convolution's small filters drawn as large.

@@ -126,7 +126,9 @@ export function weightMaps(model: Sequential, rows: number, cols: number, o: Wei
  * The parameters a model started from, when they can be made again: its architecture records each
  * layer's initialiser, the checkpoint the seed, and the initialiser is a random one.
  */
-export function initialParameters(architecture: LayerSpec[], seed: number): Float32Array | undefined {
+export function initialParameters(architecture: LayerSpec[], seed: number, init?: string): Float32Array | undefined {
+  // A model initialised by the caller's own code (fit): its seed is the batch order's, not its weights'.
+  if (init === 'custom') return undefined;
   const first = architecture.find((s) => s.type === 'dense' || s.type === 'conv2d') as { init?: { kind: string } } | undefined;
   if (!first?.init || first.init.kind === 'zeros') return undefined;
   return Sequential.fromSpec(architecture).initialize(seed).params;

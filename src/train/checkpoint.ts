@@ -41,6 +41,8 @@ export interface TrainingConfig {
   augmentShift?: number;
   /** The kernels the run computed with (js or simd): the same path resumes bit for bit. */
   kernels?: string;
+  /** Trained from code (fit) on data other than MNIST's training split: `train --resume` cannot continue it. */
+  ownData?: boolean;
 }
 
 export interface EpochRecord {

@@ -95,7 +95,10 @@ export function csrFromSplit(split: Split, classes: number, alloc: Allocator = s
  * (the model's kernel memory, say), or training data as it is. Labels must be below `classes`.
  */
 export function asTrainingData(data: Split | TrainingData, classes: number, alloc: Allocator = sharedAllocator): TrainingData {
-  if (!('pixels' in data)) return data;
+  if (!('pixels' in data)) {
+    if (data.classes !== classes) throw new DataError(`training data: ${data.classes} classes, but the model predicts ${classes}`);
+    return data;
+  }
   const largest = data.labels.reduce((m, l) => Math.max(m, l), 0);
   if (largest >= classes) throw new DataError(`${data.name}: label ${largest}, but the model predicts ${classes} classes (0..${classes - 1})`);
   return csrFromSplit(data, classes, alloc);

@@ -149,7 +149,7 @@ async function loadModel(entry: ModelEntry): Promise<void> {
   }
   const { model, meta } = decoded;
   const withKernels = model.withKernels(kernels);
-  const picture = model.entries[0].shape.length === 2 ? weightMaps(model, 28, 28, { initial: initialParameters(meta.architecture, meta.seed) }) : null;
+  const picture = model.entries[0].shape.length === 2 ? weightMaps(model, 28, 28, { initial: initialParameters(meta.architecture, meta.seed, meta.training.init) }) : null;
   current = { entry, model: withKernels, meta, templates: picture?.kind === 'digit templates' ? picture : null };
   $('model-info').textContent = `${entry.description} · ${kernelsLabel(kernels)}`;
   await refresh();

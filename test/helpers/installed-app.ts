@@ -17,7 +17,7 @@ export interface InstalledApp {
 
 /**
  * The environment for the installed app's processes: without c8's NODE_V8_COVERAGE, since their
- * code lies outside the checkout, where coverage is not counted (writing it cost seconds a file).
+ * code lies outside the checkout, where coverage is not counted, and writing it is slow.
  */
 export function appEnv(): NodeJS.ProcessEnv {
   const { NODE_V8_COVERAGE: _coverage, ...env } = process.env;
@@ -33,7 +33,9 @@ export function sh(cwd: string, command: string, args: string[], timeout = 120_0
 
 export function installedApp(options: { omitOptional: boolean }): InstalledApp {
   const dir = mkdtempSync(join(tmpdir(), 'mnist-ts-app-'));
-  const tarball = sh(ROOT, 'npm', ['pack', '--pack-destination', dir]).trim().split('\n').at(-1)!;
+  // --ignore-scripts: npm test has built dist/ already, and prepack's build would rewrite it under
+  // the tests running beside this one.
+  const tarball = sh(ROOT, 'npm', ['pack', '--ignore-scripts', '--pack-destination', dir]).trim().split('\n').at(-1)!;
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', type: 'module', private: true }));
   const flags = ['--prefer-offline', '--no-audit', '--no-fund', ...(options.omitOptional ? ['--omit=optional'] : [])];
   const r = spawnSync('npm', ['install', `./${tarball}`, ...flags], { cwd: dir, encoding: 'utf8', timeout: 180_000, env: appEnv() });
