@@ -140,6 +140,7 @@ export function resolveTrainSettings(args: TrainArgs, resumed: Checkpoint | unde
   let seed: number;
   if (resumed) {
     if (resumed.meta.optimizer === NO_TRAINING_RUN) throw new OptionError(`--resume ${args.resume}: saved without its training run (saveModel with no fit result), so there is no run to continue`);
+    if (resumed.meta.training.ownData) throw new OptionError(`--resume ${args.resume}: trained from code on data of its own, not on MNIST's training split, so train cannot continue it (fit can)`);
     config = { ...resumed.meta.training };
     schedule = { name: config.schedule?.kind ?? 'constant' };
     seed = resumed.meta.seed;
