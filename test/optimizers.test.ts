@@ -75,6 +75,23 @@ test('schedules: step multiplies by gamma every N steps; cosine falls from lr to
   assert.ok(Math.abs(p[0] + 0.55) < 1e-7);
 });
 
+test("onecycle: PyTorch's OneCycleLR (cosine, no momentum cycling) step for step, and refused when out of range", () => {
+  // torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.01, total_steps=20, pct_start=0.3,
+  // cycle_momentum=False), the rate of each of the 20 steps, printed by PyTorch 1.13.
+  const torch = [
+    0.0003999999999999993, 0.0013167184270002508, 0.003716718427000252, 0.006683281572999748, 0.009083281572999747, 0.01,
+    0.009874640062350875, 0.009504846320134737, 0.0089091617757105, 0.008117456539497631, 0.007169430017913008, 0.0061126202193628925,
+    0.00500002, 0.003887419780637108, 0.0028306099820869924, 0.00188258346050237, 0.0010908782242895004, 0.0004951936798652628,
+    0.00012539993764912555, 4e-8,
+  ];
+  const onecycle = { kind: 'onecycle', total: 20, warmup: 0.3, div: 25, finalDiv: 1e4 } as const;
+  torch.forEach((expected, i) => assert.ok(Math.abs(learningRateAt(0.01, onecycle, i + 1) - expected) <= 1e-15, `step ${i + 1}: ${learningRateAt(0.01, onecycle, i + 1)} against ${expected}`));
+  assert.is(learningRateAt(0.01, onecycle, 40), learningRateAt(0.01, onecycle, 20), 'stays at its end');
+  for (const bad of [{ ...onecycle, warmup: 1 }, { ...onecycle, total: 1 }, { ...onecycle, div: 0.5 }]) {
+    assert.throws(() => new Adam(0.01, { schedule: bad }), (e: Error) => e instanceof OptionError && /^schedule: onecycle: /.test(e.message));
+  }
+});
+
 test('an update split into ranges equals the whole update; a config rebuilds the same optimiser', () => {
   for (const make of [() => new Adam(0.01, { weightDecay: 0.01, schedule: { kind: 'cosine', total: 20, floor: 0 } }), () => new AdamW(0.01, { weightDecay: 0 }), () => new Momentum(0.1, 0.8, { schedule: { kind: 'step', every: 5, gamma: 0.1 } })]) {
     const whole = make();

@@ -17,8 +17,12 @@ export interface Recipe {
   lr: number;
   optimizer: string;
   batchSize: number;
-  schedule: 'constant' | 'step' | 'cosine';
+  schedule: 'constant' | 'step' | 'cosine' | 'onecycle';
   augmentShift: number;
+  /** With the onecycle schedule: the fraction of the steps spent warming up. */
+  warmup?: number;
+  /** Adam's moment decays, when not (0.9, 0.999). */
+  betas?: [number, number];
 }
 
 const TUTORIAL: Recipe = { epochs: 25, lr: 0.01, optimizer: 'sgd', batchSize: 100, schedule: 'constant', augmentShift: 0 };

@@ -29,6 +29,8 @@ export interface PreparedRun {
 function scheduleInSteps(flags: ScheduleFlags, epochs: number, perEpoch: number): Schedule {
   switch (flags.name) {
     case 'cosine': return { kind: 'cosine', total: Math.max(1, epochs * perEpoch), floor: flags.floor ?? 0 };
+    // PyTorch's OneCycleLR defaults: from lr/25, down to lr/25/1e4.
+    case 'onecycle': return { kind: 'onecycle', total: Math.max(2, epochs * perEpoch), warmup: flags.warmup ?? 0.3, div: 25, finalDiv: 1e4 };
     case 'step': return { kind: 'step', every: (flags.stepEpochs ?? 10) * perEpoch, gamma: flags.gamma ?? 0.1 };
     default: return { kind: 'constant' };
   }

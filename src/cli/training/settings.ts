@@ -30,6 +30,8 @@ export interface TrainArgs {
   lrStepEpochs?: number;
   lrGamma?: number;
   lrFloor?: number;
+  lrWarmup?: number;
+  betas?: string;
   augmentShift?: number;
   init?: string;
   initStd?: number;
@@ -54,13 +56,13 @@ export interface TrainArgs {
   interruptAfter?: number;
 }
 
-export const DEFAULTS = { model: 'softmax', ...SHARED_DEFAULTS, lrStepEpochs: 10, lrGamma: 0.1, lrFloor: 0, seed: 0, validationSize: 5000, displayStep: 1 } as const;
+export const DEFAULTS = { model: 'softmax', ...SHARED_DEFAULTS, lrStepEpochs: 10, lrGamma: 0.1, lrFloor: 0, lrWarmup: 0.3, seed: 0, validationSize: 5000, displayStep: 1 } as const;
 
 /** The flags a checkpoint's own settings replace on --resume, as typed. */
 const RESUME_FIXED: [keyof TrainArgs, string][] = [
   ['model', 'model'], ['layers', 'layers'], ['hidden', 'hidden'], ['init', 'init'], ['initStd', 'init-std'], ['seed', 'seed'],
   ['optimizer', 'optimizer'], ['lr', 'lr'], ['momentum', 'momentum'], ['weightDecay', 'weight-decay'], ['batchSize', 'batch-size'],
-  ['lrSchedule', 'lr-schedule'], ['lrStepEpochs', 'lr-step-epochs'], ['lrGamma', 'lr-gamma'], ['lrFloor', 'lr-floor'],
+  ['lrSchedule', 'lr-schedule'], ['lrStepEpochs', 'lr-step-epochs'], ['lrGamma', 'lr-gamma'], ['lrFloor', 'lr-floor'], ['lrWarmup', 'lr-warmup'], ['betas', 'betas'],
   ['augmentShift', 'augment-shift'], ['validationSize', 'validation-size'],
 ];
 
@@ -70,6 +72,7 @@ export interface ScheduleFlags {
   stepEpochs?: number;
   gamma?: number;
   floor?: number;
+  warmup?: number;
 }
 
 export interface TrainSettings {
@@ -107,6 +110,8 @@ function freshConfig(args: TrainArgs): { config: TrainingConfig; schedule: Sched
     [given(args.momentum) && optimizer !== 'momentum', 'momentum', `applies to --optimizer momentum; this run's optimiser is ${optimizer}`],
     [(given(args.lrStepEpochs) || given(args.lrGamma)) && scheduleName !== 'step', given(args.lrStepEpochs) ? 'lr-step-epochs' : 'lr-gamma', `applies to --lr-schedule step; this run's schedule is ${scheduleName}`],
     [given(args.lrFloor) && scheduleName !== 'cosine', 'lr-floor', `applies to --lr-schedule cosine; this run's schedule is ${scheduleName}`],
+    [given(args.lrWarmup) && scheduleName !== 'onecycle', 'lr-warmup', `applies to --lr-schedule onecycle; this run's schedule is ${scheduleName}`],
+    [given(args.betas) && optimizer !== 'adam' && optimizer !== 'adamw', 'betas', `applies to --optimizer adam and adamw; this run's optimiser is ${optimizer}`],
   ];
   for (const [wrong, flag, why] of needs) if (wrong) throw new OptionError(`--${flag}: ${why}`);
   const config: TrainingConfig = {
@@ -123,14 +128,32 @@ function freshConfig(args: TrainArgs): { config: TrainingConfig; schedule: Sched
   };
   if (given(args.layers)) config.layers = String(lastGiven(args.layers));
   if (given(args.weightDecay)) config.weightDecay = nonNegativeNumberFlag('weight-decay', args.weightDecay);
+  const betas = given(args.betas) ? betasFlag(String(lastGiven(args.betas))) : optimizer === recipe.optimizer ? recipe.betas : undefined;
+  if (betas) [config.beta1, config.beta2] = betas;
   const schedule: ScheduleFlags = { name: scheduleName };
   if (scheduleName === 'step') {
     schedule.stepEpochs = intFlag('lr-step-epochs', args.lrStepEpochs ?? DEFAULTS.lrStepEpochs, 1);
     schedule.gamma = positiveNumberFlag('lr-gamma', args.lrGamma ?? DEFAULTS.lrGamma);
   } else if (scheduleName === 'cosine') {
     schedule.floor = fractionFlag('lr-floor', args.lrFloor ?? DEFAULTS.lrFloor);
+  } else if (scheduleName === 'onecycle') {
+    schedule.warmup = openFractionFlag('lr-warmup', args.lrWarmup ?? recipe.warmup ?? DEFAULTS.lrWarmup);
   }
   return { config, schedule };
+}
+
+/** `--betas B1,B2`: two numbers in [0, 1). */
+function betasFlag(text: string): [number, number] {
+  const parts = text.split(',').map((t) => Number(t.trim()));
+  if (parts.length !== 2 || parts.some((b) => !(Number.isFinite(b) && b >= 0 && b < 1))) throw new OptionError(`--betas: '${text}', expected two numbers in [0, 1) separated by a comma, for example 0.9,0.999`);
+  return [parts[0], parts[1]];
+}
+
+/** A fraction strictly between 0 and 1. */
+function openFractionFlag(name: string, value: unknown): number {
+  const v = Number(value);
+  if (!(v > 0 && v < 1)) throw new OptionError(`--${name}: ${String(value)}, expected a number between 0 and 1 (not either)`);
+  return v;
 }
 
 export function resolveTrainSettings(args: TrainArgs, resumed: Checkpoint | undefined, note: Print): TrainSettings {
