@@ -76,7 +76,7 @@ net.layers.forEach((layer, i) => {
 wrap(optimizer, 'stepRange', 'optimiser update (stepRange)');
 const backend = threads === 1
   ? new InProcessBackend(net, data, optimizer, { seed: 0 })
-  : new PoolBackend(net, data, optimizer, { threads, maxBatch: batch, randomness: { seed: 0 } });
+  : new PoolBackend(net, data, optimizer, { threads, maxBatch: batch, stepSettings: { seed: 0 } });
 if (threads > 1) {
   // The main thread's own pieces, in a data-parallel step (the other strategies compute no pieces).
   const gradient = (backend as unknown as { part: { gradient?: object } }).part.gradient;

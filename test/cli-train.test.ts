@@ -46,6 +46,8 @@ test('flags are validated: each names the flag, what was expected and what was f
     [{ lrSchedule: 'onecycle', lrWarmup: 1 }, /^--lr-warmup: 1, expected a number between 0 and 1 \(not either\)$/],
     [{ optimizer: 'adam', betas: '0.9' }, /^--betas: '0.9', expected two numbers in \[0, 1\) separated by a comma, for example 0.9,0.999$/],
     [{ optimizer: 'adam', betas: '0.9,1' }, /^--betas: '0.9,1', expected two numbers in \[0, 1\)/],
+    [{ labelSmoothing: 1 }, /^--label-smoothing: 1, expected a number in \[0, 1\)$/],
+    [{ labelSmoothing: -0.1 }, /^--label-smoothing: -0.1, expected a number in \[0, 1\)$/],
     [{ weightDecay: -0.1 }, /^--weight-decay: -0.1, expected a number >= 0$/],
     [{ augmentShift: 30 }, /^--augment-shift: 30, expected a whole number of pixels from 0 to 27$/],
     [{ augmentShift: 1.5 }, /^--augment-shift: 1.5, expected a whole number >= 0$/],

@@ -92,8 +92,8 @@ test('--lr-schedule step end to end: the rate recorded and applied is lr × gamm
   assert.is(ckpt.meta.metrics.epochs.length, 3);
 });
 
-test('--lr-schedule onecycle and --betas: recorded in the checkpoint, and resume is bit-identical', () => {
-  const run = [...data, '--model', 'mlp', '--hidden', '16', '--validation-size', '1000', '--optimizer', 'adam', '--betas', '0.7,0.9', '--lr', '0.01', '--lr-schedule', 'onecycle', '--lr-warmup', '0.25', '--threads', '2', '--json'];
+test('--lr-schedule onecycle, --betas and --label-smoothing: recorded in the checkpoint, and resume is bit-identical', () => {
+  const run = [...data, '--model', 'mlp', '--hidden', '16', '--validation-size', '1000', '--optimizer', 'adam', '--betas', '0.7,0.9', '--lr', '0.01', '--lr-schedule', 'onecycle', '--lr-warmup', '0.25', '--label-smoothing', '0.1', '--threads', '2', '--json'];
   const full = runCli(['train', '--epochs', '2', '--save', join(dir, 'cycle-full.safetensors'), ...run]);
   assert.is(full.code, 0, full.stderr);
   const planned = runCli(['train', '--epochs', '2', '--interrupt-after', '60', '--save', join(dir, 'cycle-planned.safetensors'), ...run]);
@@ -103,7 +103,7 @@ test('--lr-schedule onecycle and --betas: recorded in the checkpoint, and resume
   const a = loadCheckpointFile(join(dir, 'cycle-full.safetensors'));
   const b = loadCheckpointFile(join(dir, 'cycle-resumed.safetensors'));
   assert.equal(a.meta.training.schedule, { kind: 'onecycle', total: 100, warmup: 0.25, div: 25, finalDiv: 1e4 });
-  assert.equal([a.meta.training.beta1, a.meta.training.beta2], [0.7, 0.9]);
+  assert.equal([a.meta.training.beta1, a.meta.training.beta2, a.meta.training.labelSmoothing], [0.7, 0.9, 0.1]);
   assertSameBits(b.model.params, a.model.params, 'parameters');
   assertSameBits(b.optimizerState.m, a.optimizerState.m, "Adam's m");
   assertSameBits(b.optimizerState.v, a.optimizerState.v, "Adam's v");

@@ -55,7 +55,7 @@ test('a convolutional model\'s range goes through the layers in passes of 32 exa
   assert.is(passSize(cnn()), 32);
   assert.is(passSize(mlp({ hidden: [32] })), Infinity);
   // The preset has dropout, whose masks depend on an example's position in the batch; the shifts too.
-  const randomness = { seed: 5, augment: { shift: 1, channels: 1, height: 28, width: 28 } };
+  const stepSettings = { seed: 5, augment: { shift: 1, channels: 1, height: 28, width: 28 } };
   const indices = Int32Array.from({ length: 70 }, (_, i) => 3 * i + 1);
   const run = (pass?: number) => {
     const model = cnn({}, { kernels }).initialize(2);
@@ -63,7 +63,7 @@ test('a convolutional model\'s range goes through the layers in passes of 32 exa
     const forward = model.forward.bind(model);
     model.forward = (x, batch, ...rest) => (sizes.push(batch), forward(x, batch, ...rest));
     model.zeroGrad();
-    const loss = new BatchGradient(model, data, randomness, pass).compute(indices, 3, 70, 80, 7);
+    const loss = new BatchGradient(model, data, stepSettings, pass).compute(indices, 3, 70, 80, 7);
     return { loss, grads: Float32Array.from(model.grads), sizes };
   };
   const passes = run();

@@ -34,7 +34,7 @@ function setUp(task: WorkerTask): { part: Part; evaluation: TrainingData[] } {
     firstWord: strategyWords(task.threads),
     indices: new Int32Array(task.indices),
     data: fromTask<TrainingData>(task.data, memory),
-    randomness: task.randomness,
+    stepSettings: task.stepSettings,
     kernels,
     optimizer,
     optimizerConfig: task.optimizer,

@@ -4,12 +4,12 @@ import type { Sequential } from '../engine/model/sequential.js';
 import { InProcessBackend, type GradientBackend } from '../train/gradient-backend.js';
 import type { TrainingData } from '../train/training-data.js';
 import type { InjectedFault } from '../train/pool/task.js';
-import type { StepRandomness } from '../train/batch-gradient.js';
+import { checkLabelSmoothing, type StepSettings } from '../train/batch-gradient.js';
 import { PoolBackend } from './pool-backend.js';
 import { GradientWorkers } from './gradient-workers.js';
 import { checkThreads } from './threads.js';
 
-export interface BackendOptions extends Partial<StepRandomness> {
+export interface BackendOptions extends Partial<StepSettings> {
   /** For tests only: make a pool worker throw or exit at a step. */
   testFault?: InjectedFault;
   /** Data sets the backend will be asked to evaluate (a pool splits them across its threads). */
@@ -30,11 +30,13 @@ export function startGradientWorkers(threads: number): GradientWorkers | undefin
 
 /**
  * `threads` threads computing gradients for batches of up to `maxBatch` examples. `seed` and
- * `augment` drive dropout masks and shifts (default: seed 0, no shifts).
+ * `augment` drive dropout masks and shifts (default: seed 0, no shifts); `labelSmoothing` smooths
+ * the loss's targets (default 0).
  */
 export function createBackend(model: Sequential, data: TrainingData, optimizer: Optimizer, threads: number, maxBatch: number, options: BackendOptions = {}): GradientBackend {
   checkThreads(threads);
-  const randomness: StepRandomness = { seed: options.seed ?? 0, augment: options.augment };
-  if (threads === 1) return new InProcessBackend(model, data, optimizer, randomness);
-  return new PoolBackend(model, data, optimizer, { threads, maxBatch, randomness, testFault: options.testFault, evaluation: options.evaluation, workers: options.workers, adaptSpin: options.adaptSpin });
+  if (options.labelSmoothing !== undefined) checkLabelSmoothing(options.labelSmoothing);
+  const stepSettings: StepSettings = { seed: options.seed ?? 0, augment: options.augment, labelSmoothing: options.labelSmoothing };
+  if (threads === 1) return new InProcessBackend(model, data, optimizer, stepSettings);
+  return new PoolBackend(model, data, optimizer, { threads, maxBatch, stepSettings, testFault: options.testFault, evaluation: options.evaluation, workers: options.workers, adaptSpin: options.adaptSpin });
 }

@@ -37,6 +37,8 @@ export interface FitOptions {
   validation?: Split | TrainingData;
   /** Seeded random shifts of the training images. */
   augment?: Augmentation;
+  /** Label smoothing ε: the loss's target is (1 − ε)·one-hot + ε/classes (default 0). */
+  labelSmoothing?: number;
   onEpoch?: (info: EpochInfo) => void | Promise<void>;
   /** Aborting stops training before the next step; the unfinished epoch is dropped. */
   signal?: AbortSignal;
@@ -70,7 +72,8 @@ function runConfig(model: Sequential, o: FitOptions, batchSize: number, data: Sp
     // 'custom': the weights were initialised by the caller's code, not by one of train's --init.
     model: 'layers', layers: formatLayers(model.spec()), optimizer: c.name, lr: c.lr, momentum: c.momentum ?? 0.9, batchSize, init: 'custom', initStd: 1,
     validationSize: mnistTrain ? data.first : DEFAULT_VALIDATION_SIZE, epochs: o.epochs, weightDecay: c.weightDecay, schedule: c.schedule,
-    beta1: c.beta1, beta2: c.beta2, eps: c.eps, augmentShift: o.augment?.shift ?? 0, kernels: model.kernels.path, ...(mnistTrain ? {} : { ownData: true }),
+    beta1: c.beta1, beta2: c.beta2, eps: c.eps, augmentShift: o.augment?.shift ?? 0, kernels: model.kernels.path,
+    ...(o.labelSmoothing ? { labelSmoothing: o.labelSmoothing } : {}), ...(mnistTrain ? {} : { ownData: true }),
   };
 }
 
@@ -95,7 +98,7 @@ export async function fit(model: Sequential, data: Split | TrainingData, options
   const trained = model.withKernels(kernelsFor(resolveKernelPath(options.kernels ?? 'auto')));
   const trainData = asTrainingData(data, model.outputSize, trained.kernels.allocator);
   const validation = options.validation ? asTrainingData(options.validation, model.outputSize, trained.kernels.allocator) : undefined;
-  const backend = createBackend(trained, trainData, options.optimizer, threads, batchSize, { seed, augment: options.augment, evaluation: validation ? [validation] : [] });
+  const backend = createBackend(trained, trainData, options.optimizer, threads, batchSize, { seed, augment: options.augment, labelSmoothing: options.labelSmoothing, evaluation: validation ? [validation] : [] });
   try {
     const result = await train(trained, trainData, {
       epochs: options.epochs, batchSize, seed, optimizer: options.optimizer, backend, validation, augment: options.augment,

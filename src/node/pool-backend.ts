@@ -14,7 +14,7 @@ import { fromPartial, type GradientBackend } from '../train/gradient-backend.js'
 import type { TrainingData } from '../train/training-data.js';
 import { evaluateRange } from '../train/evaluate-data.js';
 import { evenRange } from '../train/even-range.js';
-import type { StepRandomness } from '../train/batch-gradient.js';
+import type { StepSettings } from '../train/batch-gradient.js';
 import { COMMAND_STOP, CTRL, POOL_PHASE, controlWords, strategyWords } from '../train/pool/control.js';
 import { SpinPolicy } from '../train/pool/spin-policy.js';
 import { pickStrategy } from '../train/pool/strategies.js';
@@ -41,7 +41,7 @@ export interface PoolOptions {
   /** Pieces a thread's range of a batch is cut into, for the data-parallel strategy (default: its choice for the model). */
   piecesPerThread?: number;
   /** Seed (and augmentation) of dropout masks and shifts. */
-  randomness?: StepRandomness;
+  stepSettings?: StepSettings;
   /** Data sets `evaluate` may be asked for, which the threads then split; any other set is evaluated on this thread. */
   evaluation?: TrainingData[];
   /** Workers started earlier for this backend, which it takes over; else it starts its own. */
@@ -96,9 +96,9 @@ export class PoolBackend implements GradientBackend {
     this.evaluation = o.evaluation ?? [];
     // With SIMD kernels, everything the workers' kernels touch lives in the model's kernel memory.
     const memory = model.kernels.memory ?? undefined;
-    const randomness = o.randomness ?? { seed: 0 };
+    const stepSettings = o.stepSettings ?? { seed: 0 };
     const floats = (length: number) => (memory ? memory.f32(length) : new Float32Array(new SharedArrayBuffer(length * 4)));
-    const { strategy, plan } = pickStrategy({ model, data, threads: o.threads, maxBatch: o.maxBatch, randomness, piecesPerThread: o.piecesPerThread, floats });
+    const { strategy, plan } = pickStrategy({ model, data, threads: o.threads, maxBatch: o.maxBatch, stepSettings, piecesPerThread: o.piecesPerThread, floats });
     this.strategy = strategy.name;
     const control = new SharedArrayBuffer(controlWords(o.threads, plan.wordCount) * 4);
     const indices = new SharedArrayBuffer(o.maxBatch * 4);
@@ -108,14 +108,14 @@ export class PoolBackend implements GradientBackend {
     this.results = new Float64Array(results);
     this.publishSpin();
     this.part = strategy.part({
-      thread: 0, threads: o.threads, ctrl: this.ctrl, firstWord: strategyWords(o.threads), indices: this.indices, data, randomness,
+      thread: 0, threads: o.threads, ctrl: this.ctrl, firstWord: strategyWords(o.threads), indices: this.indices, data, stepSettings,
       kernels: model.kernels, optimizer, optimizerConfig: optimizer.config(), state, model: (p, g) => mainModel(model, p, g),
     }, plan.buffers);
     // Made before the workers are taken: a buffer that cannot travel is refused with no worker started.
     const common = {
       threads: o.threads, layers: model.spec(), kernelMemory: memory?.memory, strategy: strategy.name, buffers: toTask(plan.buffers, memory),
       data: toTask(data, memory), evaluation: this.evaluation.map((d) => toTask(d, memory)), control, indices, results,
-      optimizer: optimizer.config(), optimizerState: toTask(state, memory), randomness, fault: o.testFault,
+      optimizer: optimizer.config(), optimizerState: toTask(state, memory), stepSettings, fault: o.testFault,
     };
     this.workers = o.workers ?? new GradientWorkers(o.threads);
     const piscina = this.workers.take(o.threads);

@@ -3,6 +3,7 @@
  * buffer. The same function runs on the main thread and in pool workers, so the training loop
  * never needs to know whether threads exist.
  */
+import { optionError } from '../engine/errors.js';
 import { Scratch } from '../engine/layers/layer.js';
 import type { Sequential } from '../engine/model/sequential.js';
 import type { KernelSet } from '../engine/kernels/kernel-set.js';
@@ -11,18 +12,44 @@ import { BatchBuffers, gatherBatch, type TrainingData } from './training-data.js
 import { shiftCsr, shiftDense, type Augmentation } from './augment.js';
 
 /**
- * What makes a training step random beyond its batch: the seed of dropout masks and of the
- * augmentation's shifts. Both are drawn from (seed, step, position in the batch), never from a
- * thread's own stream, so a seed gives the same run whatever the thread count.
+ * What a training step does beyond its batch. The seed of dropout masks and of the augmentation's
+ * shifts: both are drawn from (seed, step, position in the batch), never from a thread's own
+ * stream, so a seed gives the same run whatever the thread count. And the loss's label smoothing.
  */
-export interface StepRandomness {
+export interface StepSettings {
   seed: number;
   augment?: Augmentation;
+  /** ε: the loss's target is (1 − ε)·one-hot + ε/classes, as PyTorch's CrossEntropyLoss(label_smoothing=ε). 0 or absent: none. */
+  labelSmoothing?: number;
 }
 
-/** The summed softmax cross-entropy of `batch` rows of logits, and its gradient × `scale` into `grad`. */
-export function softmaxLoss(kernels: KernelSet, logits: Float32Array, labels: Int32Array, batch: number, classes: number, grad: Float32Array, scale: number): number {
-  return kernels.softmaxCrossEntropy(logits, labels, batch, classes, grad, scale);
+/**
+ * The summed softmax cross-entropy of `batch` rows of logits, and its gradient × `scale` into
+ * `grad`, against labels smoothed by ε. The kernels compute it for one-hot targets; smoothing then
+ * adds ε·Σ(z_label − mean z) to the loss (the max of each row cancels) and scale·ε·(one-hot − 1/K)
+ * to the gradient: a pass over the logits, too small to be worth a SIMD kernel.
+ */
+export function softmaxLoss(kernels: KernelSet, logits: Float32Array, labels: Int32Array, batch: number, classes: number, grad: Float32Array, scale: number, smoothing = 0): number {
+  let loss = kernels.softmaxCrossEntropy(logits, labels, batch, classes, grad, scale);
+  if (smoothing === 0) return loss;
+  const shift = scale * smoothing;
+  for (let r = 0; r < batch; r++) {
+    const off = r * classes;
+    let sum = 0;
+    for (let j = 0; j < classes; j++) {
+      sum += logits[off + j];
+      grad[off + j] -= shift / classes;
+    }
+    grad[off + labels[r]] += shift;
+    loss += smoothing * (logits[off + labels[r]] - sum / classes);
+  }
+  return loss;
+}
+
+/** ε, refused unless in [0, 1). */
+export function checkLabelSmoothing(smoothing: number): number {
+  if (!(smoothing >= 0 && smoothing < 1)) throw optionError('labelSmoothing', `${smoothing}, expected a number in [0, 1)`);
+  return smoothing;
 }
 
 /**
@@ -45,7 +72,7 @@ export class BatchGradient {
   private stampStep = 0;
 
   /** `pass`: the most examples a pass through the layers takes (passSize's choice for the model by default). */
-  constructor(readonly model: Sequential, readonly data: TrainingData, readonly randomness: StepRandomness = { seed: 0 }, private readonly pass = passSize(model)) {
+  constructor(readonly model: Sequential, readonly data: TrainingData, readonly stepSettings: StepSettings = { seed: 0 }, private readonly pass = passSize(model)) {
     this.buf = new BatchBuffers(model.kernels);
     this.dlogits.allocator = model.kernels.allocator;
   }
@@ -74,7 +101,7 @@ export class BatchGradient {
     const model = this.model;
     const size = end - start;
     const x = gatherBatch(this.data, indices, start, end, this.buf);
-    const { seed, augment } = this.randomness;
+    const { seed, augment } = this.stepSettings;
     if (augment && augment.shift > 0) {
       if (x instanceof CsrMatrix) shiftCsr(x, augment, seed, step, start);
       else shiftDense(x, size, augment, seed, step, start);
@@ -83,7 +110,7 @@ export class BatchGradient {
     const dlogits = this.dlogits.get(logits.length);
     const labels = this.buf.labels;
     const classes = model.outputSize;
-    const loss = softmaxLoss(model.kernels, logits, labels, size, classes, dlogits, 1 / batchTotal);
+    const loss = softmaxLoss(model.kernels, logits, labels, size, classes, dlogits, 1 / batchTotal, this.stepSettings.labelSmoothing);
     model.backward(dlogits, size);
     return loss;
   }

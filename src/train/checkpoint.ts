@@ -39,6 +39,8 @@ export interface TrainingConfig {
   schedule?: Schedule;
   /** Random shifts of up to this many pixels (0: none). */
   augmentShift?: number;
+  /** The loss's label smoothing ε (absent: none). */
+  labelSmoothing?: number;
   /** The kernels the run computed with (js or simd): the same path resumes bit for bit. */
   kernels?: string;
   /** Trained from code (fit) on data other than MNIST's training split: `train --resume` cannot continue it. */

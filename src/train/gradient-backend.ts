@@ -3,7 +3,7 @@ import type { Optimizer } from '../engine/optim/optimizers.js';
 import { evaluateRange } from './evaluate-data.js';
 import type { Sequential } from '../engine/model/sequential.js';
 import type { TrainingData } from './training-data.js';
-import { BatchGradient, type StepRandomness } from './batch-gradient.js';
+import { BatchGradient, type StepSettings } from './batch-gradient.js';
 
 export interface GradientBackend {
   readonly threads: number;
@@ -40,8 +40,8 @@ export class InProcessBackend implements GradientBackend {
   /** Whether model.grads is known to be zero: after a whole step (the update clears it), not before the first. */
   private gradsClear = false;
 
-  constructor(readonly model: Sequential, data: TrainingData, readonly optimizer: Optimizer, randomness?: StepRandomness) {
-    this.gradient = new BatchGradient(model, data, randomness);
+  constructor(readonly model: Sequential, data: TrainingData, readonly optimizer: Optimizer, stepSettings?: StepSettings) {
+    this.gradient = new BatchGradient(model, data, stepSettings);
     optimizer.useKernels(model.kernels);
     optimizer.ensureState(model.paramCount);
   }

@@ -5,7 +5,7 @@
  */
 export { train, stepsPerEpoch, type TrainOptions, type TrainResult, type TrainState, type EpochInfo, type StepInfo } from './trainer.js';
 export { csrFromSplit, denseData, asTrainingData, type TrainingData, type CsrBytesData, type DenseData } from './training-data.js';
-export { BatchGradient, type StepRandomness } from './batch-gradient.js';
+export { BatchGradient, type StepSettings } from './batch-gradient.js';
 export { InProcessBackend, type GradientBackend } from './gradient-backend.js';
 export { evaluateData, logitsData, type DataEvaluation } from './evaluate-data.js';
 export { encodeCheckpoint, decodeCheckpoint, CHECKPOINT_FORMAT, NO_TRAINING_RUN, WEIGHT_LAYOUT, type Checkpoint, type CheckpointMeta, type TrainingConfig, type EpochRecord } from './checkpoint.js';

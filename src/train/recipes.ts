@@ -23,6 +23,8 @@ export interface Recipe {
   warmup?: number;
   /** Adam's moment decays, when not (0.9, 0.999). */
   betas?: [number, number];
+  /** The loss's label smoothing ε. */
+  labelSmoothing?: number;
 }
 
 const TUTORIAL: Recipe = { epochs: 25, lr: 0.01, optimizer: 'sgd', batchSize: 100, schedule: 'constant', augmentShift: 0 };

@@ -11,6 +11,7 @@ import { BatchSampler, type SamplerState } from '../data/batches.js';
 import { InProcessBackend, type GradientBackend } from './gradient-backend.js';
 import type { TrainingData } from './training-data.js';
 import { checkAugmentation, type Augmentation } from './augment.js';
+import { checkLabelSmoothing } from './batch-gradient.js';
 
 export interface StepInfo {
   epoch: number;
@@ -43,6 +44,8 @@ export interface TrainOptions {
   backend?: GradientBackend;
   /** Augmentation for the default backend (a backend given in `backend` has its own). */
   augment?: Augmentation;
+  /** Label smoothing ε for the default backend (a backend given in `backend` has its own). */
+  labelSmoothing?: number;
   validation?: TrainingData;
   /** Continue from a saved state (epochs done and batch order position). */
   resume?: TrainState;
@@ -79,7 +82,8 @@ export async function train(model: Sequential, data: TrainingData, o: TrainOptio
   if (data.features !== model.inputSize) throw new OptionError(`model takes ${model.inputSize} inputs, but the data has ${data.features} per example`);
   if (o.backend && o.backend.optimizer !== o.optimizer) throw new OptionError('train: the backend was made with another optimizer than options.optimizer');
   if (o.augment) checkAugmentation(o.augment, data.features);
-  const backend = o.backend ?? new InProcessBackend(model, data, o.optimizer, { seed: o.seed, augment: o.augment });
+  if (o.labelSmoothing !== undefined) checkLabelSmoothing(o.labelSmoothing);
+  const backend = o.backend ?? new InProcessBackend(model, data, o.optimizer, { seed: o.seed, augment: o.augment, labelSmoothing: o.labelSmoothing });
   const steps = stepsPerEpoch(data.count, o.batchSize);
   const sampler = new BatchSampler(data.count, o.seed, o.batchSize, o.resume?.sampler);
   const history: EpochInfo[] = [];

@@ -52,6 +52,7 @@ export function trainingFlags<T>(y: Argv<T>) {
     .option('lr-floor', numeric(`with --lr-schedule cosine: the final rate, as a fraction of --lr (default: ${DEFAULTS.lrFloor})`))
     .option('lr-warmup', numeric(`with --lr-schedule onecycle: the fraction of the steps spent rising from lr/25 to lr, before falling to lr/25/1e4 (default: ${DEFAULTS.lrWarmup})`))
     .option('betas', { type: 'string', requiresArg: true, describe: "Adam's and AdamW's moment decays β1,β2 (default: 0.9,0.999)" })
+    .option('label-smoothing', numeric(`ε: train towards (1 − ε)·one-hot + ε/10 instead of one-hot (${byModel(tutorial.labelSmoothing ?? 0, cnn.labelSmoothing ?? 0)})`))
     .option('augment-shift', numeric(`shift each training image by a seeded random -N..+N pixels along each axis (${byModel(tutorial.augmentShift, cnn.augmentShift)})`))
     .option('init', { type: 'string', requiresArg: true, describe: `weight initialiser for softmax and mlp: ${INIT_NAMES.join(' | ')} (default: normal for softmax, he for mlp)` })
     .option('init-std', numeric(`standard deviation for --init normal (default: ${DEFAULTS.initStd})`))
@@ -169,7 +170,7 @@ async function runEpochs(ctx: RunContext, hooks: ReturnType<typeof testHooks>, w
   // The test set is made before the backend, so that a pool is given it and splits its evaluation too.
   const testData = csrFromSplit(mnist.test, mnist.classes, run.model.kernels.allocator);
   const evaluation = run.validation.count > 0 ? [run.validation, testData] : [testData];
-  const backend = createBackend(run.model, run.train, run.optimizer, settings.threads, settings.config.batchSize, { seed: settings.seed, augment: run.augment, testFault: hooks.fault, evaluation, workers });
+  const backend = createBackend(run.model, run.train, run.optimizer, settings.threads, settings.config.batchSize, { seed: settings.seed, augment: run.augment, labelSmoothing: settings.config.labelSmoothing, testFault: hooks.fault, evaluation, workers });
   let test: Score = { accuracy: 0, loss: 0 };
   try {
     const result = await train(run.model, run.train, {

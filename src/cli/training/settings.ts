@@ -32,6 +32,7 @@ export interface TrainArgs {
   lrFloor?: number;
   lrWarmup?: number;
   betas?: string;
+  labelSmoothing?: number;
   augmentShift?: number;
   init?: string;
   initStd?: number;
@@ -62,7 +63,7 @@ export const DEFAULTS = { model: 'softmax', ...SHARED_DEFAULTS, lrStepEpochs: 10
 const RESUME_FIXED: [keyof TrainArgs, string][] = [
   ['model', 'model'], ['layers', 'layers'], ['hidden', 'hidden'], ['init', 'init'], ['initStd', 'init-std'], ['seed', 'seed'],
   ['optimizer', 'optimizer'], ['lr', 'lr'], ['momentum', 'momentum'], ['weightDecay', 'weight-decay'], ['batchSize', 'batch-size'],
-  ['lrSchedule', 'lr-schedule'], ['lrStepEpochs', 'lr-step-epochs'], ['lrGamma', 'lr-gamma'], ['lrFloor', 'lr-floor'], ['lrWarmup', 'lr-warmup'], ['betas', 'betas'],
+  ['lrSchedule', 'lr-schedule'], ['lrStepEpochs', 'lr-step-epochs'], ['lrGamma', 'lr-gamma'], ['lrFloor', 'lr-floor'], ['lrWarmup', 'lr-warmup'], ['betas', 'betas'], ['labelSmoothing', 'label-smoothing'],
   ['augmentShift', 'augment-shift'], ['validationSize', 'validation-size'],
 ];
 
@@ -128,6 +129,8 @@ function freshConfig(args: TrainArgs): { config: TrainingConfig; schedule: Sched
   };
   if (given(args.layers)) config.layers = String(lastGiven(args.layers));
   if (given(args.weightDecay)) config.weightDecay = nonNegativeNumberFlag('weight-decay', args.weightDecay);
+  const smoothing = args.labelSmoothing ?? recipe.labelSmoothing;
+  if (smoothing !== undefined && smoothing !== 0) config.labelSmoothing = smoothingFlag(smoothing);
   const betas = given(args.betas) ? betasFlag(String(lastGiven(args.betas))) : optimizer === recipe.optimizer ? recipe.betas : undefined;
   if (betas) [config.beta1, config.beta2] = betas;
   const schedule: ScheduleFlags = { name: scheduleName };
@@ -147,6 +150,13 @@ function betasFlag(text: string): [number, number] {
   const parts = text.split(',').map((t) => Number(t.trim()));
   if (parts.length !== 2 || parts.some((b) => !(Number.isFinite(b) && b >= 0 && b < 1))) throw new OptionError(`--betas: '${text}', expected two numbers in [0, 1) separated by a comma, for example 0.9,0.999`);
   return [parts[0], parts[1]];
+}
+
+/** `--label-smoothing ε`: a number in [0, 1). */
+function smoothingFlag(value: unknown): number {
+  const v = Number(value);
+  if (!(v >= 0 && v < 1)) throw new OptionError(`--label-smoothing: ${String(value)}, expected a number in [0, 1)`);
+  return v;
 }
 
 /** A fraction strictly between 0 and 1. */

@@ -98,7 +98,7 @@ class DataParallelPart implements Part {
     this.groups = groupSlabs(b.slabs, threads);
     // Its own gradient buffer is the slab of its first piece.
     this.model = setup.model(this.params, b.slabs[this.order[0]]);
-    this.gradient = new BatchGradient(this.model, setup.data, setup.randomness);
+    this.gradient = new BatchGradient(this.model, setup.data, setup.stepSettings);
     this.add = setup.kernels.addInto.bind(setup.kernels);
     this.layout = layout(setup.firstWord, threads, b.slabs.length);
     if (sharesUpdate(this.params.length, threads)) this.chunks = chunkWork(setup.ctrl, this.layout.chunks, threads, b.slabs, thread, this.add);

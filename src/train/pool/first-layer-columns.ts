@@ -173,7 +173,7 @@ class FirstLayerColumns implements Part {
   /** Phase 0: this block of the first layer's outputs for the whole batch. */
   private forward(batch: number, step: number): void {
     this.own.ensureLoaded();
-    const x = (this.x = gatherWholeBatch(this.setup.data, this.setup.indices, batch, this.buf, this.setup.randomness, step));
+    const x = (this.x = gatherWholeBatch(this.setup.data, this.setup.indices, batch, this.buf, this.setup.stepSettings, step));
     const h = this.b.H[this.setup.thread].subarray(0, batch * this.width);
     const own = this.own.values;
     const at = this.inputs * this.width;
@@ -194,9 +194,9 @@ class FirstLayerColumns implements Part {
       for (let r = 0; r < size; r++) h.set(src.subarray((start + r) * w, (start + r + 1) * w), r * n + c0);
     });
     const labels = this.buf.labels.subarray(start, end);
-    const logits = this.model.forwardFrom(1, h, size, true, { seed: this.setup.randomness.seed, step, offset: start });
+    const logits = this.model.forwardFrom(1, h, size, true, { seed: this.setup.stepSettings.seed, step, offset: start });
     const dlogits = this.dlogits.get(logits.length);
-    const loss = softmaxLoss(this.setup.kernels, logits, labels, size, this.model.outputSize, dlogits, 1 / batch);
+    const loss = softmaxLoss(this.setup.kernels, logits, labels, size, this.model.outputSize, dlogits, 1 / batch, this.setup.stepSettings.labelSmoothing);
     const dh = this.model.backwardTo(1, dlogits, size);
     this.blocks.forEach(([c0, c1], j) => {
       const w = c1 - c0, dst = this.b.dH[j];

@@ -130,8 +130,8 @@ class HiddenUnitBlock implements ShareSplit {
 
   forward(batch: number, step: number, share: Float32Array): void {
     this.own.ensureLoaded();
-    const { kernels, data, indices, randomness } = this.setup;
-    const x = (this.x = gatherWholeBatch(data, indices, batch, this.buf, randomness, step));
+    const { kernels, data, indices, stepSettings } = this.setup;
+    const x = (this.x = gatherWholeBatch(data, indices, batch, this.buf, stepSettings, step));
     const { inputs, classes } = this.shape;
     const w = this.width;
     const { w1, b1, w2 } = this.parts(this.own.values);
@@ -150,7 +150,7 @@ class HiddenUnitBlock implements ShareSplit {
     const { b2, w2 } = this.parts(this.own.values);
     kernels.addBias(z, b2, batch, classes);
     const dz = this.dLogits.get(n);
-    const loss = softmaxLoss(kernels, z, this.buf.labels.subarray(0, batch), batch, classes, dz, 1 / batch);
+    const loss = softmaxLoss(kernels, z, this.buf.labels.subarray(0, batch), batch, classes, dz, 1 / batch, this.setup.stepSettings.labelSmoothing);
     const g = this.parts(this.own.grad);
     const a = this.activations.get(batch * w);
     denseParamGrads(kernels, a, dz, g.w2, g.b2, batch, w, classes);

@@ -18,7 +18,7 @@ import type { RowBounds } from '../../engine/kernels/gather-js.js';
 import { Scratch } from '../../engine/layers/layer.js';
 import { denseForward, denseParamGrads } from '../../engine/layers/dense-math.js';
 import { BatchBuffers, gatherBatch, type CsrBytesData, type TrainingData } from '../training-data.js';
-import { softmaxLoss, type StepRandomness } from '../batch-gradient.js';
+import { softmaxLoss, type StepSettings } from '../batch-gradient.js';
 import { shareBuffers, SharePart, sumShares, type ShareSplit } from './logit-shares.js';
 import type { Plan, PoolPlan, Strategy, ThreadSetup } from './strategy.js';
 
@@ -27,9 +27,9 @@ import type { Plan, PoolPlan, Strategy, ThreadSetup } from './strategy.js';
  * then bias) on sparse data with no shifted digits (a shift moves pixels between the threads'
  * columns).
  */
-export function splitsByInputRows(model: Sequential, data: TrainingData, threads: number, randomness: StepRandomness): boolean {
+export function splitsByInputRows(model: Sequential, data: TrainingData, threads: number, stepSettings: StepSettings): boolean {
   if (threads < 2 || data.kind !== 'bytes-csr' || model.layers.length !== 1 || model.layers[0].type !== 'dense') return false;
-  if (randomness.augment && randomness.augment.shift > 0) return false;
+  if (stepSettings.augment && stepSettings.augment.shift > 0) return false;
   const inputs = model.inputSize, classes = model.outputSize;
   const [w, b] = model.entries;
   if (w?.offset !== 0 || w.size !== inputs * classes || b?.offset !== w.size || b.size !== classes) return false;
@@ -85,7 +85,7 @@ export const inputRows: Strategy<InputRowBuffers> = {
   name: 'input-rows',
   plan(pool: PoolPlan): Plan<InputRowBuffers> | undefined {
     const { model, data, threads } = pool;
-    if (!splitsByInputRows(model, data, threads, pool.randomness) || data.kind !== 'bytes-csr') return undefined;
+    if (!splitsByInputRows(model, data, threads, pool.stepSettings) || data.kind !== 'bytes-csr') return undefined;
     const slabs = [model.grads, ...Array.from({ length: threads - 1 }, () => pool.floats(model.paramCount))];
     return { buffers: { params: model.params, slabs, shares: shareBuffers(pool), cuts: columnCuts(data, threads) }, wordCount: threads };
   },
@@ -131,7 +131,7 @@ class InputRowBlock implements ShareSplit {
     const n = batch * classes;
     const z = sumShares(kernels, shares, n, this.logits.get(n));
     const dz = this.dLogits.get(n);
-    const loss = softmaxLoss(kernels, z, this.buf.labels.subarray(0, batch), batch, classes, dz, 1 / batch);
+    const loss = softmaxLoss(kernels, z, this.buf.labels.subarray(0, batch), batch, classes, dz, 1 / batch, this.setup.stepSettings.labelSmoothing);
     // x holds only this thread's columns, so the product writes only its rows of the gradient.
     const at = inputs * classes;
     const mine = this.setup.thread === 0;

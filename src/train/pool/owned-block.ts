@@ -11,7 +11,7 @@ import type { CsrMatrix } from '../../engine/kernels/csr.js';
 import { optimizerFromConfig, type Optimizer, type OptimizerConfig } from '../../engine/optim/optimizers.js';
 import { gatherBatch, type BatchBuffers, type TrainingData } from '../training-data.js';
 import { shiftCsr } from '../augment.js';
-import type { StepRandomness } from '../batch-gradient.js';
+import type { StepSettings } from '../batch-gradient.js';
 
 /** Copies between `flat` (laid out as the parameters) and `block` (a block's own layout), in the direction asked. */
 export type BlockCopy = (flat: Float32Array, block: Float32Array, toBlock: boolean) => void;
@@ -60,9 +60,9 @@ export class OwnedBlock {
 }
 
 /** The whole batch gathered into `buf` (bytes-csr data), shifted as one thread shifts it. */
-export function gatherWholeBatch(data: TrainingData, indices: ArrayLike<number>, batch: number, buf: BatchBuffers, randomness: StepRandomness, step: number): CsrMatrix {
+export function gatherWholeBatch(data: TrainingData, indices: ArrayLike<number>, batch: number, buf: BatchBuffers, stepSettings: StepSettings, step: number): CsrMatrix {
   const x = gatherBatch(data, indices, 0, batch, buf) as CsrMatrix;
-  const { seed, augment } = randomness;
+  const { seed, augment } = stepSettings;
   if (augment && augment.shift > 0) shiftCsr(x, augment, seed, step, 0);
   return x;
 }

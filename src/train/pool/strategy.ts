@@ -10,7 +10,7 @@ import type { Sequential } from '../../engine/model/sequential.js';
 import type { KernelSet } from '../../engine/kernels/kernel-set.js';
 import type { Optimizer, OptimizerConfig } from '../../engine/optim/optimizers.js';
 import type { TrainingData } from '../training-data.js';
-import type { StepRandomness } from '../batch-gradient.js';
+import type { StepSettings } from '../batch-gradient.js';
 
 /** What the main thread knows when it picks a strategy. */
 export interface PoolPlan {
@@ -19,7 +19,7 @@ export interface PoolPlan {
   threads: number;
   /** The most examples a batch holds. */
   maxBatch: number;
-  randomness: StepRandomness;
+  stepSettings: StepSettings;
   /** Pieces a thread's range of a batch is cut into, when a test or benchmark chooses (data-parallel). */
   piecesPerThread?: number;
   /** New zeroed floats that every thread can see: in the kernel memory with SIMD kernels, else in a SharedArrayBuffer. */
@@ -42,7 +42,7 @@ export interface ThreadSetup {
   /** The batch's example indices, written by the main thread before each step. */
   indices: Int32Array;
   data: TrainingData;
-  randomness: StepRandomness;
+  stepSettings: StepSettings;
   kernels: KernelSet;
   /** This thread's optimiser, over the state every thread shares (`state`). */
   optimizer: Optimizer;

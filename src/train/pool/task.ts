@@ -8,7 +8,7 @@ import type { LayerSpec } from '../../engine/layers/layer.js';
 import type { WasmMemory } from '../../engine/wasm/runtime.js';
 import type { KernelMemory } from '../../engine/wasm/kernel-memory.js';
 import type { OptimizerConfig } from '../../engine/optim/optimizers.js';
-import type { StepRandomness } from '../batch-gradient.js';
+import type { StepSettings } from '../batch-gradient.js';
 
 /**
  * A fault to inject, for tests: throw, or end the thread, at a step (the failure path); or stall,
@@ -42,7 +42,7 @@ export interface WorkerTask {
   optimizer: OptimizerConfig;
   /** The optimiser's state (momentum's velocity, Adam's moments), shared by all threads. */
   optimizerState: Shared;
-  randomness: StepRandomness;
+  stepSettings: StepSettings;
   fault?: InjectedFault;
 }
 
