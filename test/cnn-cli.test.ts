@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import { runCli } from './helpers/cli.js';
 import { writeMnistSubset } from './helpers/synthetic-mnist.js';
 import { loadCheckpointFile } from '../src/node/checkpoint-file.js';
-import { buildModel, recipeFor } from '../src/train/recipes.js';
+import { buildModel, FAST_LAYERS, recipeFor } from '../src/train/recipes.js';
 import { CNN_LAYERS } from '../src/engine/index.js';
 import { assertSameBits } from './helpers/bits.js';
 
@@ -134,6 +134,20 @@ test('--model cnn through the CLI: the preset with its recipe, on the pool, save
   assert.ok(accuracy > 0.5, `accuracy ${accuracy} after one epoch on 5000 images`);
   const ev = runCli(['evaluate', '--checkpoint', path, ...data, '--json']);
   assert.is(ev.code, 0, ev.stderr);
+  assert.is(JSON.parse(ev.stdout).accuracy.toFixed(4), accuracy.toFixed(4));
+});
+
+test('--model fast through the CLI: its layers and recipe, saved in log/fast.safetensors by default, and evaluated', () => {
+  const home = mkdtempSync(join(tmpdir(), 'fast-'));
+  const r = runCli(['train', '--model', 'fast', ...data, '--validation-size', '1000', '--threads', '2'], { cwd: home });
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, `Training fast CNN ${FAST_LAYERS} (37610 parameters) on 5000 images: adam lr 0.015, onecycle schedule (warm-up 0.25), label smoothing 0.1, batch 64, 2 epochs of 78 steps, 2 threads`);
+  assert.match(r.stdout, 'Model saved in file: log/fast.safetensors');
+  const ckpt = loadCheckpointFile(join(home, 'log', 'fast.safetensors'));
+  assert.equal([ckpt.meta.training.model, ckpt.meta.training.labelSmoothing, ckpt.meta.training.schedule?.kind], ['fast', 0.1, 'onecycle']);
+  const accuracy = Number(/Accuracy: ([\d.]+)/.exec(r.stdout)?.[1]);
+  assert.ok(accuracy > 0.9, `accuracy ${accuracy} after two epochs on 5000 images`);
+  const ev = runCli(['evaluate', '--checkpoint', join(home, 'log', 'fast.safetensors'), ...data, '--json']);
   assert.is(JSON.parse(ev.stdout).accuracy.toFixed(4), accuracy.toFixed(4));
 });
 

@@ -1,7 +1,8 @@
 /**
- * The models `train` (and the draw-a-digit page) can build, and each one's training recipe: the settings used for a flag the
- * user leaves out. softmax and mlp keep the tutorial's (SGD 0.01, 25 epochs, batch 100); the CNN
- * preset's were chosen by measurement (scripts/BENCHMARKS.md, "Choosing the CNN").
+ * The models `train` (and the draw-a-digit page) can build, and each one's training recipe: the
+ * settings used for a flag the user leaves out. softmax and mlp keep the tutorial's (SGD 0.01, 25
+ * epochs, batch 100); the presets' were chosen by measurement (scripts/BENCHMARKS.md, "Choosing
+ * the CNN" and "Choosing --model fast").
  */
 import { OptionError } from '../engine/errors.js';
 import { initializerFromName } from '../engine/model/init.js';
@@ -10,7 +11,7 @@ import { formatLayers } from '../engine/layers/layers-text.js';
 import type { Sequential } from '../engine/model/sequential.js';
 import type { KernelSet } from '../engine/kernels/kernel-set.js';
 
-export const MODEL_NAMES = ['softmax', 'mlp', 'cnn'] as const;
+export const MODEL_NAMES = ['softmax', 'mlp', 'cnn', 'fast'] as const;
 
 export interface Recipe {
   epochs: number;
@@ -31,6 +32,25 @@ const TUTORIAL: Recipe = { epochs: 25, lr: 0.01, optimizer: 'sgd', batchSize: 10
 
 export const CNN_RECIPE: Recipe = { epochs: 16, lr: 0.002, optimizer: 'adam', batchSize: 64, schedule: 'cosine', augmentShift: 1 };
 
+/**
+ * `--model fast`: the soonest way to a 99% model here, a small CNN trained two epochs with a
+ * one-cycle rate and smoothed labels; chosen on the validation split (scripts/BENCHMARKS.md,
+ * "Choosing --model fast").
+ */
+export const FAST_LAYERS = 'conv:8:5,pool:2,relu,conv:16:5,pool:2,relu,flatten,dense:128,relu,dense:10';
+export const FAST_RECIPE: Recipe = { epochs: 2, lr: 0.015, optimizer: 'adam', batchSize: 64, schedule: 'onecycle', warmup: 0.25, augmentShift: 0, labelSmoothing: 0.1 };
+
+/** The presets: architectures given as layers text, each with its recipe and a name for people. */
+const PRESETS: Record<string, { layers: string; recipe: Recipe; name: string }> = {
+  cnn: { layers: CNN_LAYERS, recipe: CNN_RECIPE, name: 'CNN' },
+  fast: { layers: FAST_LAYERS, recipe: FAST_RECIPE, name: 'fast CNN' },
+};
+
+/** The layers text of a preset (cnn, fast), or undefined for the other models. */
+export function presetLayers(model: string): string | undefined {
+  return PRESETS[model]?.layers;
+}
+
 /** Settings every recipe shares unless told otherwise: momentum's μ (--optimizer momentum), the spread of --init normal, the MLP's hidden layer. */
 export const SHARED_DEFAULTS = { momentum: 0.9, initStd: 1, hidden: '256' } as const;
 
@@ -39,9 +59,9 @@ export function defaultInit(model: string): string {
   return model === 'softmax' ? 'normal' : 'he';
 }
 
-/** `--layers` models train like the CNN preset unless told otherwise. */
+/** A preset's own recipe; `--layers` models train like the CNN preset unless told otherwise. */
 export function recipeFor(model: string): Recipe {
-  return model === 'cnn' || model === 'layers' ? CNN_RECIPE : TUTORIAL;
+  return PRESETS[model]?.recipe ?? (model === 'layers' ? CNN_RECIPE : TUTORIAL);
 }
 
 export function parseHidden(text: string): number[] {
@@ -70,10 +90,11 @@ export interface BuiltModel {
 /** Builds the model for images of rows × cols pixels and `classes` classes, on `kernels` (default JS). */
 export function buildModel(choice: ModelChoice, rows: number, cols: number, classes: number, kernels?: KernelSet): BuiltModel {
   const inputs = rows * cols;
-  if (choice.model === 'layers' || choice.model === 'cnn') {
-    const model = fromLayers(choice.layers ?? CNN_LAYERS, [1, rows, cols], { kernels });
+  const preset = PRESETS[choice.model];
+  if (choice.model === 'layers' || preset) {
+    const model = fromLayers(choice.layers ?? preset.layers, [1, rows, cols], { kernels });
     if (model.outputSize !== classes) throw new OptionError(`--layers: the last layer gives ${model.outputSize} outputs, expected ${classes} (one per class), for example end with dense:${classes}`);
-    return { model, description: `${choice.model === 'cnn' ? 'CNN' : 'layers'} ${formatLayers(model.spec())}` };
+    return { model, description: `${preset?.name ?? 'layers'} ${formatLayers(model.spec())}` };
   }
   const init = initializerFromName(choice.init, choice.initStd);
   if (choice.model === 'softmax') return { model: softmaxRegression({ inputs, classes, init }, { kernels }), description: `softmax regression ${inputs}→${classes}` };

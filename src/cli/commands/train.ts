@@ -17,7 +17,7 @@ import { csrFromSplit } from '../../train/training-data.js';
 import { train, type EpochInfo, type TrainResult, type TrainState } from '../../train/trainer.js';
 import { DEFAULT_SAVE_PATH } from '../defaults.js';
 import { checkSaveTarget } from '../training/save-guard.js';
-import { MODEL_NAMES, recipeFor } from '../../train/recipes.js';
+import { MODEL_NAMES, presetLayers, recipeFor, type Recipe } from '../../train/recipes.js';
 import { kernelsOption, lastGiven, numeric } from '../options.js';
 import { noteLine, printLine, type Print } from '../output.js';
 import { ProgressBar } from '../progress.js';
@@ -29,31 +29,32 @@ import { DEFAULTS, resolveTrainSettings, type TrainArgs, type TrainSettings } fr
 export type { TrainArgs } from '../training/settings.js';
 export { DEFAULT_SAVE_PATH } from '../defaults.js';
 
-const tutorial = recipeFor('softmax');
-const cnn = recipeFor('cnn');
-/** "default: 25; cnn and --layers: 14" */
-const byModel = (a: unknown, b: unknown) => `default: ${a}; cnn and --layers: ${b}`;
+/** A recipe setting for each kind of model: "default: 25; cnn and --layers: 16; fast: 2". */
+function byModel(setting: keyof Recipe, none: unknown = 'none'): string {
+  const [tutorial, cnn, fast] = ['softmax', 'cnn', 'fast'].map((m) => recipeFor(m)[setting] ?? none);
+  return `default: ${tutorial}; cnn and --layers: ${cnn}; fast: ${fast}`;
+}
 
 /** What training takes, shared by `train` and `tutorial`. */
 export function trainingFlags<T>(y: Argv<T>) {
   return y
-    .option('model', { type: 'string', requiresArg: true, describe: `architecture: ${MODEL_NAMES.join(' | ')} (default: ${DEFAULTS.model}; cnn: ${CNN_LAYERS})` })
+    .option('model', { type: 'string', requiresArg: true, describe: `architecture: ${MODEL_NAMES.join(' | ')} (default: ${DEFAULTS.model}; cnn: ${CNN_LAYERS}; fast: ${presetLayers('fast')})` })
     .option('layers', { type: 'string', requiresArg: true, describe: 'an architecture of your own instead of --model, e.g. "conv:8:5,relu,pool:2,flatten,dense:128,relu,dense:10" (items: conv:F:K[:same], pool:S, relu, flatten, dense:N, dropout:R)' })
     .option('hidden', { type: 'string', requiresArg: true, describe: `MLP hidden layer sizes, comma-separated, with --model mlp (default: ${DEFAULTS.hidden}; or 256,128)` })
-    .option('epochs', numeric(`passes over the training set (${byModel(tutorial.epochs, cnn.epochs)})`))
-    .option('batch-size', numeric(`examples per step (${byModel(tutorial.batchSize, cnn.batchSize)}); an epoch is floor(55000 / batch) steps and a batch that runs past the end of the data is completed from the next epoch (next_batch)`))
-    .option('lr', numeric(`learning rate (${byModel(tutorial.lr, cnn.lr)})`))
-    .option('optimizer', { type: 'string', requiresArg: true, describe: `${OPTIMIZER_NAMES.join(' | ')} (${byModel(tutorial.optimizer, cnn.optimizer)})` })
+    .option('epochs', numeric(`passes over the training set (${byModel('epochs')})`))
+    .option('batch-size', numeric(`examples per step (${byModel('batchSize')}); an epoch is floor(55000 / batch) steps and a batch that runs past the end of the data is completed from the next epoch (next_batch)`))
+    .option('lr', numeric(`learning rate (${byModel('lr')})`))
+    .option('optimizer', { type: 'string', requiresArg: true, describe: `${OPTIMIZER_NAMES.join(' | ')} (${byModel('optimizer')})` })
     .option('momentum', numeric(`momentum coefficient, with --optimizer momentum (default: ${DEFAULTS.momentum})`))
     .option('weight-decay', numeric('weight decay λ: an L2 term λ·p in the gradient (sgd, momentum, adam), or decoupled (adamw, default 0.01); default 0'))
-    .option('lr-schedule', { type: 'string', requiresArg: true, describe: `constant | step | cosine | onecycle (${byModel(tutorial.schedule, cnn.schedule)})` })
+    .option('lr-schedule', { type: 'string', requiresArg: true, describe: `constant | step | cosine | onecycle (${byModel('schedule')})` })
     .option('lr-step-epochs', numeric(`with --lr-schedule step: multiply the rate by --lr-gamma every N epochs (default: ${DEFAULTS.lrStepEpochs})`))
     .option('lr-gamma', numeric(`with --lr-schedule step: the factor (default: ${DEFAULTS.lrGamma})`))
     .option('lr-floor', numeric(`with --lr-schedule cosine: the final rate, as a fraction of --lr (default: ${DEFAULTS.lrFloor})`))
     .option('lr-warmup', numeric(`with --lr-schedule onecycle: the fraction of the steps spent rising from lr/25 to lr, before falling to lr/25/1e4 (default: ${DEFAULTS.lrWarmup})`))
     .option('betas', { type: 'string', requiresArg: true, describe: "Adam's and AdamW's moment decays β1,β2 (default: 0.9,0.999)" })
-    .option('label-smoothing', numeric(`ε: train towards (1 − ε)·one-hot + ε/10 instead of one-hot (${byModel(tutorial.labelSmoothing ?? 0, cnn.labelSmoothing ?? 0)})`))
-    .option('augment-shift', numeric(`shift each training image by a seeded random -N..+N pixels along each axis (${byModel(tutorial.augmentShift, cnn.augmentShift)})`))
+    .option('label-smoothing', numeric(`ε: train towards (1 − ε)·one-hot + ε/10 instead of one-hot (${byModel('labelSmoothing', 0)})`))
+    .option('augment-shift', numeric(`shift each training image by a seeded random -N..+N pixels along each axis (${byModel('augmentShift')})`))
     .option('init', { type: 'string', requiresArg: true, describe: `weight initialiser for softmax and mlp: ${INIT_NAMES.join(' | ')} (default: normal for softmax, he for mlp)` })
     .option('init-std', numeric(`standard deviation for --init normal (default: ${DEFAULTS.initStd})`))
     .option('seed', numeric(`seed for weights, batch order, dropout masks and shifts (default: ${DEFAULTS.seed})`))
@@ -77,6 +78,7 @@ export function trainOptions<T>(y: Argv<T>) {
     .example('$0 train', 'the tutorial: softmax regression, SGD 0.01, 25 epochs, batch 100')
     .example('$0 train --model mlp --epochs 10', 'the MLP 784-256-10, saved in log/mlp.safetensors')
     .example('$0 train --model cnn --report log/report', 'the CNN preset with its recipe, then the report')
+    .example('$0 train --model fast', 'the fast preset: a small CNN, two epochs, the soonest to 99%')
     .example('$0 train --resume FILE --epochs 30', "FILE's run continued to 30 epochs in all, saved back into FILE");
 }
 

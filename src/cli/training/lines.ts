@@ -8,8 +8,10 @@ import type { TrainSettings } from './settings.js';
 export function headline(run: PreparedRun, settings: TrainSettings, resumedAfter?: number): string {
   const { config, model, optimizer } = run;
   const extras = [
-    config.schedule && config.schedule.kind !== 'constant' ? `${config.schedule.kind} schedule` : '',
+    config.schedule && config.schedule.kind !== 'constant' ? `${config.schedule.kind} schedule${config.schedule.kind === 'onecycle' ? ` (warm-up ${config.schedule.warmup})` : ''}` : '',
+    config.beta1 !== undefined ? `betas ${config.beta1},${config.beta2}` : '',
     config.weightDecay ? `weight decay ${config.weightDecay}` : '',
+    config.labelSmoothing ? `label smoothing ${config.labelSmoothing}` : '',
     run.augment ? `shifts of up to ±${run.augment.shift} px` : '',
   ].filter(Boolean);
   const from = resumedAfter !== undefined ? `, resuming after epoch ${resumedAfter}` : '';
