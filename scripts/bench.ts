@@ -15,6 +15,7 @@
  *   npm run bench -- --rounds 3            the whole sequence three times over: each figure is then the
  *                                          median of its rounds, with their range (on a shared machine
  *                                          the load changes from one round to the next)
+ *   npm run bench -- --to-accuracy         each preset's whole run against PyTorch's (bench-to-accuracy.ts)
  *   npm run bench -- --no-scaling          without the in-process comparison of 1 and 2 threads that
  *                                          each round runs for each model (bench-scaling.ts), which
  *                                          --json gives as "scaling"
@@ -23,6 +24,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+
+// Time to accuracy is a benchmark of its own (bench-to-accuracy.ts), whole runs rather than epochs.
+if (process.argv.includes('--to-accuracy')) {
+  const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(new URL('./bench-to-accuracy.ts', import.meta.url)), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
 import { bundledDataDir } from '../src/node/mnist-files.js';
 import { CNN_LAYERS } from '../src/engine/model/models.js';
 import { BENCH_KERNELS, BENCH_MODELS, checkChoices, refuse } from './bench-job.js';

@@ -27,6 +27,7 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = str(threads)
 
 import numpy as np  # noqa: E402
+from torch_layers import torch_layers  # noqa: E402  (next to this script)
 
 
 def read_idx(name):
@@ -87,37 +88,6 @@ def run_numpy():
                 b1 -= lr * gh.sum(axis=0)
         seconds.append(time.perf_counter() - t0)
     return seconds, f"numpy {np.__version__}"
-
-
-def torch_layers(torch, text):
-    """The torch.nn layers of an architecture text, for [1, 28, 28] images."""
-    nn = torch.nn
-    mods, (c, h, w), flat = [], (1, 28, 28), None
-    for item in text.split(","):
-        name, *args = item.strip().split(":")
-        if name == "conv":
-            f, k = int(args[0]), int(args[1])
-            same = len(args) > 2 and args[2] == "same"
-            mods.append(nn.Conv2d(c, f, k, padding="same" if same else 0))
-            c, h, w = f, (h if same else h - k + 1), (w if same else w - k + 1)
-        elif name == "pool":
-            s = int(args[0])
-            mods.append(nn.MaxPool2d(s))
-            h, w = h // s, w // s
-        elif name == "relu":
-            mods.append(nn.ReLU())
-        elif name == "dropout":
-            mods.append(nn.Dropout(float(args[0])))
-        elif name in ("flatten", "dense"):
-            if flat is None:
-                mods.append(nn.Flatten())
-                flat = c * h * w
-            if name == "dense":
-                mods.append(nn.Linear(flat, int(args[0])))
-                flat = int(args[0])
-        else:
-            sys.exit(f"peer_epochs.py: layer '{item}' is not known here")
-    return nn.Sequential(*mods)
 
 
 def run_torch():

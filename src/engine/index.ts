@@ -16,6 +16,7 @@ export * from './layers/relu.js';
 export { Conv2D, type Conv2DOptions } from './layers/conv2d.js';
 export * from './layers/maxpool2d.js';
 export * from './layers/flatten.js';
+export * from './layers/global-avg-pool.js';
 export * from './layers/dropout.js';
 export * from './layers/layers-text.js';
 export * from './model/sequential.js';

@@ -26,7 +26,7 @@ export interface PreparedRun {
 }
 
 /** The schedule in steps, for `epochs` epochs of `perEpoch` steps. */
-function scheduleInSteps(flags: ScheduleFlags, epochs: number, perEpoch: number): Schedule {
+export function scheduleInSteps(flags: ScheduleFlags, epochs: number, perEpoch: number): Schedule {
   switch (flags.name) {
     case 'cosine': return { kind: 'cosine', total: Math.max(1, epochs * perEpoch), floor: flags.floor ?? 0 };
     // PyTorch's OneCycleLR defaults: from lr/25, down to lr/25/1e4.

@@ -29,6 +29,8 @@ export type LayerSpec =
   /** Non-overlapping windows of size × size (stride = size); a partial window at the edge is dropped. */
   | { type: 'maxpool2d'; input: number[]; size: number }
   | { type: 'flatten'; input: number[] }
+  /** Each channel's mean: [channels, height, width] → [channels]. */
+  | { type: 'globalavgpool'; input: number[] }
   /** Zeroes each activation with probability `rate` in training, scaling the rest by 1/(1-rate). */
   | { type: 'dropout'; rate: number; shape: number[] };
 

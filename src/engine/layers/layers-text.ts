@@ -4,6 +4,7 @@
  * Items, separated by commas:
  *   conv:F:K[:same|valid]  F filters of K×K, stride 1 (valid padding unless said)
  *   pool:S                 max-pooling over S×S windows
+ *   gap                    global average pooling: each channel's mean
  *   relu, flatten
  *   dense:N                N outputs (an image before it is flattened implicitly)
  *   dropout:R              drop rate R in [0, 1)
@@ -97,12 +98,17 @@ function parseItem(item: Item, name: string, shape: number[]): Parsed {
     case 'flatten':
       noArgs(item);
       return { spec: { type: 'flatten', input: [...shape] }, shape: [size(shape)] };
+    case 'gap': {
+      noArgs(item);
+      const [c, h, w] = imageInput(item, shape);
+      return { spec: { type: 'globalavgpool', input: [c, h, w] }, shape: [c] };
+    }
     case 'dense':
       return parseDense(item, shape);
     case 'dropout':
       return parseDropout(item, shape);
     default:
-      return fail(item, 'is not a layer; expected conv:F:K[:same], pool:S, relu, flatten, dense:N or dropout:R');
+      return fail(item, 'is not a layer; expected conv:F:K[:same], pool:S, gap, relu, flatten, dense:N or dropout:R');
   }
 }
 
@@ -141,6 +147,7 @@ export function formatLayers(specs: readonly LayerSpec[]): string {
       switch (s.type) {
         case 'conv2d': return `conv:${s.filters}:${s.kernel}${s.padding === 'same' ? ':same' : ''}`;
         case 'maxpool2d': return `pool:${s.size}`;
+        case 'globalavgpool': return 'gap';
         case 'dense': return `dense:${s.outputs}`;
         case 'dropout': return `dropout:${s.rate}`;
         default: return s.type;

@@ -12,6 +12,7 @@ import { ReLU } from '../layers/relu.js';
 import { Conv2D } from '../layers/conv2d.js';
 import { MaxPool2D } from '../layers/maxpool2d.js';
 import { Flatten } from '../layers/flatten.js';
+import { GlobalAvgPool } from '../layers/global-avg-pool.js';
 import { Dropout } from '../layers/dropout.js';
 import { Rng } from '../rng.js';
 import { Scratch } from '../layers/layer.js';
@@ -49,6 +50,7 @@ export function layerFromSpec(spec: LayerSpec): Layer {
     case 'conv2d': return new Conv2D(spec.input, spec.filters, spec.kernel, { padding: spec.padding, init: spec.init, bias: spec.biasInit });
     case 'maxpool2d': return new MaxPool2D(spec.input, spec.size);
     case 'flatten': return new Flatten(spec.input);
+    case 'globalavgpool': return new GlobalAvgPool(spec.input);
     case 'dropout': return new Dropout(spec.rate, spec.shape);
     default: throw new ShapeError(`unknown layer type '${(spec as { type: unknown }).type}'`);
   }

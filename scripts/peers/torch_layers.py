@@ -1,0 +1,36 @@
+"""The torch.nn layers of an mnist-ts architecture text, shared by the peer scripts."""
+import sys
+
+
+def torch_layers(torch, text):
+    """The torch.nn layers of an architecture text, for [1, 28, 28] images."""
+    nn = torch.nn
+    mods, (c, h, w), flat = [], (1, 28, 28), None
+    for item in text.split(","):
+        name, *args = item.strip().split(":")
+        if name == "conv":
+            f, k = int(args[0]), int(args[1])
+            same = len(args) > 2 and args[2] == "same"
+            mods.append(nn.Conv2d(c, f, k, padding="same" if same else 0))
+            c, h, w = f, (h if same else h - k + 1), (w if same else w - k + 1)
+        elif name == "pool":
+            s = int(args[0])
+            mods.append(nn.MaxPool2d(s))
+            h, w = h // s, w // s
+        elif name == "gap":
+            mods += [nn.AdaptiveAvgPool2d(1), nn.Flatten()]
+            h, w, flat = 1, 1, c
+        elif name == "relu":
+            mods.append(nn.ReLU())
+        elif name == "dropout":
+            mods.append(nn.Dropout(float(args[0])))
+        elif name in ("flatten", "dense"):
+            if flat is None:
+                mods.append(nn.Flatten())
+                flat = c * h * w
+            if name == "dense":
+                mods.append(nn.Linear(flat, int(args[0])))
+                flat = int(args[0])
+        else:
+            sys.exit(f"peer_epochs.py: layer '{item}' is not known here")
+    return nn.Sequential(*mods)
