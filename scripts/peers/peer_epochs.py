@@ -27,15 +27,12 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = str(threads)
 
 import numpy as np  # noqa: E402
-from torch_layers import torch_layers  # noqa: E402  (next to this script)
+import peer_common  # noqa: E402  (next to this script)
+from peer_common import torch_layers  # noqa: E402
 
 
 def read_idx(name):
-    with open(os.path.join(data_dir, name), "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+    return peer_common.read_idx(data_dir, name)
 
 
 images = read_idx("train-images-idx3-ubyte").reshape(-1, 784)[5000:].astype(np.float32) / np.float32(255)

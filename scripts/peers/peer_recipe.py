@@ -26,18 +26,15 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-from torch_layers import torch_layers  # noqa: E402  (next to this script, as peer_epochs.py uses it)
+import peer_common  # noqa: E402  (next to this script, as peer_epochs.py uses it)
+from peer_common import torch_layers  # noqa: E402
 
 torch.set_num_threads(threads)
 torch.manual_seed(seed)
 
 
 def read_idx(name):
-    with open(os.path.join(data_dir, name), "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+    return peer_common.read_idx(data_dir, name)
 
 
 def split(images, labels, start, end):

@@ -1,5 +1,18 @@
-"""The torch.nn layers of an mnist-ts architecture text, shared by the peer scripts."""
+"""What the peer scripts share: reading MNIST's IDX files, and the torch.nn layers of an mnist-ts
+architecture text."""
+import os
 import sys
+
+import numpy as np
+
+
+def read_idx(data_dir, name):
+    """An IDX file as a uint8 array of its declared shape."""
+    with open(os.path.join(data_dir, name), "rb") as f:
+        data = f.read()
+    dims = data[3]
+    shape = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
 def torch_layers(torch, text):
