@@ -12,8 +12,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { bundledDataDir } from '../src/node/mnist-files.js';
 import { resolveTrainSettings } from '../src/cli/training/settings.js';
-import { scheduleInSteps } from '../src/cli/training/prepare.js';
-import { presetLayers } from '../src/train/recipes.js';
+import { presetLayers, scheduleInSteps } from '../src/train/recipes.js';
 import { stepsPerEpoch } from '../src/train/trainer.js';
 import { checkChoices, refuse } from './bench-job.js';
 

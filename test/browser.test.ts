@@ -7,7 +7,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -15,7 +15,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { cnn, mlp, softmaxRegression, SGD, Adam, trainStep, type Sequential } from '../src/engine/index.js';
 import { fillBatch } from '../src/data/dataset.js';
 import { BatchSampler } from '../src/data/batches.js';
-import { encodeCheckpoint } from '../src/train/checkpoint.js';
+import { decodeCheckpoint, encodeCheckpoint } from '../src/train/checkpoint.js';
 import { saveCheckpointFile } from '../src/node/checkpoint-file.js';
 import { loadMnist } from '../src/node/mnist-files.js';
 import { readDigitImage } from '../src/node/digit-images.js';
@@ -195,6 +195,27 @@ async function browserTests() {
     assert.is(evaluated.code, 0, evaluated.stderr);
     assert.is(JSON.parse(evaluated.stdout).accuracy, shown, 'mnist-ts evaluate reads the downloaded model with the accuracy the page showed');
     assert.match((await page.locator('#model-select option:checked').textContent())!, /^softmax trained here \(1 epoch\)$/);
+  });
+
+  test("one epoch of the fast preset trained in the page (one cycle, smoothed labels): Node's validation accuracy", async () => {
+    await page.selectOption('#train-model', 'fast');
+    assert.is(await page.inputValue('#train-epochs'), '2', "the preset's own epochs");
+    await page.fill('#train-epochs', '1');
+    await page.click('#train-button');
+    await page.waitForFunction(() => document.getElementById('model-select')!.textContent!.includes('fast CNN trained here'), null, { timeout: 90_000 });
+    const shown = Number(await page.getAttribute('#train-accuracy', 'data-validation-accuracy'));
+    const nodeRun = runCli(['train', '--model', 'fast', '--epochs', '1', '--threads', '1', '--kernels', 'simd', '--json', '--save', join(dir, 'fast.safetensors')]);
+    assert.is(nodeRun.code, 0, nodeRun.stderr);
+    // The page trained the recipe train records: one cycle over the epoch's steps, smoothed labels.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#train-download')]);
+    await download.saveAs(join(dir, 'fast-page.safetensors'));
+    const training = (file: string) => decodeCheckpoint(readFileSync(join(dir, file)), file).meta.training;
+    assert.equal(training('fast-page.safetensors'), training('fast.safetensors'));
+    const epoch = JSON.parse(nodeRun.stdout.split('\n').find((l) => l.includes('validation_accuracy'))!);
+    // Chromium has relaxed SIMD, so the page's convolutions fuse their multiply-adds and Node 20's
+    // do not: the same recipe within rounding, a few of the 5000 images apart, not bit for bit.
+    if ((await page.textContent('#kernels'))!.includes('fused')) assert.ok(Math.abs(shown - epoch.validation_accuracy) <= 0.002, `page ${shown}, Node ${epoch.validation_accuracy}`);
+    else assert.is(shown, epoch.validation_accuracy, 'the same seed and recipe give the same validation accuracy as mnist-ts train');
   });
 
   test('a phone-sized screen: no sideways scrolling, and a pen stroke reads', async () => {

@@ -10,6 +10,7 @@ import { CNN_LAYERS, fromLayers, mlp, softmaxRegression } from '../engine/model/
 import { formatLayers } from '../engine/layers/layers-text.js';
 import type { Sequential } from '../engine/model/sequential.js';
 import type { KernelSet } from '../engine/kernels/kernel-set.js';
+import type { Schedule } from '../engine/optim/schedule.js';
 
 export const MODEL_NAMES = ['softmax', 'mlp', 'cnn', 'fast'] as const;
 
@@ -62,6 +63,26 @@ export function defaultInit(model: string): string {
 /** A preset's own recipe; `--layers` models train like the CNN preset unless told otherwise. */
 export function recipeFor(model: string): Recipe {
   return PRESETS[model]?.recipe ?? (model === 'layers' ? CNN_RECIPE : TUTORIAL);
+}
+
+/** A schedule by name and settings (the --lr-schedule flags), before it is fixed in steps. */
+export interface ScheduleFlags {
+  name: string;
+  stepEpochs?: number;
+  gamma?: number;
+  floor?: number;
+  warmup?: number;
+}
+
+/** The schedule in steps, for `epochs` epochs of `perEpoch` steps: fixed when a run starts, so a resume continues the same curve. */
+export function scheduleInSteps(flags: ScheduleFlags, epochs: number, perEpoch: number): Schedule {
+  switch (flags.name) {
+    case 'cosine': return { kind: 'cosine', total: Math.max(1, epochs * perEpoch), floor: flags.floor ?? 0 };
+    // PyTorch's OneCycleLR defaults: from lr/25, down to lr/25/1e4.
+    case 'onecycle': return { kind: 'onecycle', total: Math.max(2, epochs * perEpoch), warmup: flags.warmup ?? 0.3, div: 25, finalDiv: 1e4 };
+    case 'step': return { kind: 'step', every: (flags.stepEpochs ?? 10) * perEpoch, gamma: flags.gamma ?? 0.1 };
+    default: return { kind: 'constant' };
+  }
 }
 
 export function parseHidden(text: string): number[] {

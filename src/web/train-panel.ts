@@ -13,7 +13,8 @@ interface TrainedModel {
   testAccuracy: number;
 }
 
-const DEFAULT_EPOCHS: Record<TrainableModel, number> = { softmax: 25, mlp: 5 };
+const DEFAULT_EPOCHS: Record<TrainableModel, number> = { softmax: 25, mlp: 5, fast: 2 };
+const NAMES: Record<TrainableModel, string> = { softmax: 'softmax', mlp: 'MLP', fast: 'fast CNN' };
 
 function $<T extends HTMLElement>(root: ParentNode, selector: string): T {
   return root.querySelector<T>(selector)!;
@@ -109,7 +110,7 @@ export class TrainPanel {
         this.accuracy.dataset.validationAccuracy = String(m.validationAccuracy);
         break;
       case 'done': {
-        const name = `${model === 'softmax' ? 'softmax' : 'MLP'} trained here (${m.epochs} epoch${m.epochs === 1 ? '' : 's'})`;
+        const name = `${NAMES[model]} trained here (${m.epochs} epoch${m.epochs === 1 ? '' : 's'})`;
         this.trained = { name, checkpoint: m.checkpoint, validationAccuracy: m.validationAccuracy, testAccuracy: m.testAccuracy };
         this.progress.value = 1;
         this.download.disabled = false;

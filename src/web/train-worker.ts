@@ -1,7 +1,7 @@
 /**
- * Trains the tutorial's softmax regression (or the MLP) in a Web Worker, with the engine's own
- * training loop and the same recipe as `mnist-ts train --model softmax|mlp --threads 1`: the same
- * seed gives the same model as in Node on the same kernels. Reports each step and epoch, and sends
+ * Trains the tutorial's softmax regression (or the MLP, or the fast CNN) in a Web Worker, with the
+ * engine's own training loop and the recipe of `mnist-ts train --model softmax|mlp|fast --threads
+ * 1`: the same seed gives the same model as in Node on the same kernels. Reports each step and epoch, and sends
  * the trained model as checkpoint bytes that `mnist-ts evaluate` reads.
  */
 import { kernelsFor, resolveKernelPath } from '../engine/kernels/kernel-select.js';
@@ -9,7 +9,7 @@ import { makeOptimizer } from '../engine/optim/optimizers.js';
 import { DEFAULT_VALIDATION_SIZE } from '../data/dataset.js';
 import { encodeCheckpoint, type EpochRecord, type TrainingConfig } from '../train/checkpoint.js';
 import { evaluateData } from '../train/evaluate-data.js';
-import { buildModel, defaultInit, recipeFor, SHARED_DEFAULTS } from '../train/recipes.js';
+import { buildModel, defaultInit, recipeFor, scheduleInSteps, SHARED_DEFAULTS } from '../train/recipes.js';
 import { csrFromSplit } from '../train/training-data.js';
 import { stepsPerEpoch, train } from '../train/trainer.js';
 import { fetchMnist } from './mnist-fetch.js';
@@ -28,22 +28,26 @@ async function run(request: TrainRequest): Promise<void> {
   const mnist = await fetchMnist(DEFAULT_VALIDATION_SIZE);
   const recipe = recipeFor(request.model);
   const init = defaultInit(request.model);
+  const data = csrFromSplit(mnist.train, mnist.classes, kernels.allocator);
+  const validation = csrFromSplit(mnist.validation, mnist.classes, kernels.allocator);
+  const steps = stepsPerEpoch(data.count, recipe.batchSize);
+  // What `mnist-ts train --model X --epochs N` records: the recipe, its schedule fixed in steps.
   const config: TrainingConfig = {
     model: request.model, optimizer: recipe.optimizer, lr: recipe.lr, momentum: SHARED_DEFAULTS.momentum, batchSize: recipe.batchSize,
-    init, initStd: SHARED_DEFAULTS.initStd, validationSize: DEFAULT_VALIDATION_SIZE, epochs: request.epochs,
-    augmentShift: 0, schedule: { kind: 'constant' }, kernels: kernels.path,
+    init, initStd: SHARED_DEFAULTS.initStd, validationSize: DEFAULT_VALIDATION_SIZE, epochs: request.epochs, augmentShift: recipe.augmentShift,
+    schedule: scheduleInSteps({ name: recipe.schedule, warmup: recipe.warmup }, request.epochs, steps), kernels: kernels.path,
+    ...(recipe.labelSmoothing ? { labelSmoothing: recipe.labelSmoothing } : {}),
   };
   const { model, description } = buildModel({ model: request.model, hidden: SHARED_DEFAULTS.hidden, init, initStd: config.initStd }, mnist.train.rows, mnist.train.cols, mnist.classes, kernels);
   model.initialize(request.seed);
   const optimizer = makeOptimizer(config.optimizer, config.lr, config.momentum, { schedule: config.schedule });
-  const data = csrFromSplit(mnist.train, mnist.classes, kernels.allocator);
-  const validation = csrFromSplit(mnist.validation, mnist.classes, kernels.allocator);
-  const steps = stepsPerEpoch(data.count, config.batchSize);
+  const shift = config.augmentShift ?? 0;
+  const augment = shift > 0 ? { shift, channels: 1, height: mnist.train.rows, width: mnist.train.cols } : undefined;
   post({ type: 'started', kernels: kernelsLabel(kernels), description, stepsPerEpoch: steps });
   const history: EpochRecord[] = [];
   let lastStepPost = 0;
   const result = await train(model, data, {
-    epochs: request.epochs, batchSize: config.batchSize, seed: request.seed, optimizer, validation,
+    epochs: request.epochs, batchSize: config.batchSize, seed: request.seed, optimizer, validation, augment, labelSmoothing: config.labelSmoothing,
     shouldStop: () => stopRequested,
     onStep: (s) => {
       const now = performance.now();

@@ -2,15 +2,14 @@
 import { OptionError } from '../../engine/errors.js';
 import { kernelsFor } from '../../engine/kernels/kernel-select.js';
 import { makeOptimizer, type Optimizer } from '../../engine/optim/optimizers.js';
-import type { Schedule } from '../../engine/optim/schedule.js';
 import type { Sequential } from '../../engine/model/sequential.js';
 import type { LoadedMnist } from '../../node/mnist-files.js';
 import { checkAugmentation, type Augmentation } from '../../train/augment.js';
 import type { Checkpoint, TrainingConfig } from '../../train/checkpoint.js';
 import { csrFromSplit, type CsrBytesData } from '../../train/training-data.js';
 import { stepsPerEpoch } from '../../train/trainer.js';
-import { buildModel } from '../../train/recipes.js';
-import type { ScheduleFlags, TrainSettings } from './settings.js';
+import { buildModel, scheduleInSteps } from '../../train/recipes.js';
+import type { TrainSettings } from './settings.js';
 
 export interface PreparedRun {
   model: Sequential;
@@ -23,17 +22,6 @@ export interface PreparedRun {
   train: CsrBytesData;
   validation: CsrBytesData;
   stepsPerEpoch: number;
-}
-
-/** The schedule in steps, for `epochs` epochs of `perEpoch` steps. */
-export function scheduleInSteps(flags: ScheduleFlags, epochs: number, perEpoch: number): Schedule {
-  switch (flags.name) {
-    case 'cosine': return { kind: 'cosine', total: Math.max(1, epochs * perEpoch), floor: flags.floor ?? 0 };
-    // PyTorch's OneCycleLR defaults: from lr/25, down to lr/25/1e4.
-    case 'onecycle': return { kind: 'onecycle', total: Math.max(2, epochs * perEpoch), warmup: flags.warmup ?? 0.3, div: 25, finalDiv: 1e4 };
-    case 'step': return { kind: 'step', every: (flags.stepEpochs ?? 10) * perEpoch, gamma: flags.gamma ?? 0.1 };
-    default: return { kind: 'constant' };
-  }
 }
 
 export function prepareRun(settings: TrainSettings, resumed: Checkpoint | undefined, resumePath: string | undefined, mnist: LoadedMnist): PreparedRun {

@@ -11,7 +11,7 @@ import { SCHEDULE_NAMES } from '../../engine/optim/schedule.js';
 import { resolveKernelPath, type KernelPath } from '../../engine/kernels/kernel-select.js';
 import { NO_TRAINING_RUN, type Checkpoint, type TrainingConfig } from '../../train/checkpoint.js';
 import { defaultSavePath } from '../defaults.js';
-import { defaultInit, MODEL_NAMES, recipeFor, SHARED_DEFAULTS } from '../../train/recipes.js';
+import { defaultInit, MODEL_NAMES, recipeFor, SHARED_DEFAULTS, type ScheduleFlags } from '../../train/recipes.js';
 import { choiceFlag, fractionFlag, intFlag, lastGiven, nonNegativeNumberFlag, plural, positiveNumberFlag } from '../options.js';
 import type { Print } from '../output.js';
 
@@ -67,14 +67,6 @@ const RESUME_FIXED: [keyof TrainArgs, string][] = [
   ['augmentShift', 'augment-shift'], ['validationSize', 'validation-size'],
 ];
 
-/** The --lr-schedule flags, turned into steps once the data (and so the epoch length) is known. */
-export interface ScheduleFlags {
-  name: string;
-  stepEpochs?: number;
-  gamma?: number;
-  floor?: number;
-  warmup?: number;
-}
 
 export interface TrainSettings {
   /** What the checkpoint records as the run's configuration. */
