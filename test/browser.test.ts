@@ -21,6 +21,7 @@ import { loadMnist } from '../src/node/mnist-files.js';
 import { readDigitImage } from '../src/node/digit-images.js';
 import { startPageServer, type PageServer } from '../src/node/page-server.js';
 import { ROOT, runCli } from './helpers/cli.js';
+import { writeMnistSubset } from './helpers/synthetic-mnist.js';
 
 const CHROMIUM = process.env.MNIST_TS_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(ROOT, 'log', 'screenshots');
@@ -72,6 +73,7 @@ async function browserTests() {
   };
 
   let server: PageServer;
+  let dataDir: string;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -114,7 +116,9 @@ async function browserTests() {
   }
 
   test.before(async () => {
-    server = await startPageServer({ host: '127.0.0.1', port: 0, checkpoints: [models.softmax, models.mlp, models.cnn] });
+    // The page trains on a tenth of MNIST (5000 images after its 5000 held out), so that an epoch is quick.
+    dataDir = await writeMnistSubset(10_000, 1000);
+    server = await startPageServer({ host: '127.0.0.1', port: 0, checkpoints: [models.softmax, models.mlp, models.cnn], dataDir });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run'] });
     context = await browser.newContext({ viewport: { width: 1100, height: 1000 }, acceptDownloads: true });
     context.on('request', (r) => requests.push(r.url()));
@@ -184,14 +188,14 @@ async function browserTests() {
     await page.waitForFunction(() => !(document.getElementById('train-download') as HTMLButtonElement).disabled, null, { timeout: 90_000 });
     const shown = Number(await page.getAttribute('#train-accuracy', 'data-validation-accuracy'));
     assert.ok(shown > 0.1 && shown < 1, `a validation accuracy was shown (${shown})`);
-    const nodeRun = runCli(['train', '--model', 'softmax', '--epochs', '1', '--threads', '1', '--kernels', 'simd', '--json', '--save', join(dir, 'node.safetensors')]);
+    const nodeRun = runCli(['train', '--model', 'softmax', '--epochs', '1', '--threads', '1', '--kernels', 'simd', '--json', '--data-dir', dataDir, '--save', join(dir, 'node.safetensors')]);
     assert.is(nodeRun.code, 0, nodeRun.stderr);
     const epoch = JSON.parse(nodeRun.stdout.split('\n').find((l) => l.includes('validation_accuracy'))!);
     assert.is(shown, epoch.validation_accuracy, 'the same seed and recipe give the same validation accuracy as mnist-ts train');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#train-download')]);
     const saved = join(dir, download.suggestedFilename());
     await download.saveAs(saved);
-    const evaluated = runCli(['evaluate', '--checkpoint', saved, '--split', 'validation', '--json']);
+    const evaluated = runCli(['evaluate', '--checkpoint', saved, '--split', 'validation', '--data-dir', dataDir, '--json']);
     assert.is(evaluated.code, 0, evaluated.stderr);
     assert.is(JSON.parse(evaluated.stdout).accuracy, shown, 'mnist-ts evaluate reads the downloaded model with the accuracy the page showed');
     assert.match((await page.locator('#model-select option:checked').textContent())!, /^softmax trained here \(1 epoch\)$/);
@@ -204,7 +208,7 @@ async function browserTests() {
     await page.click('#train-button');
     await page.waitForFunction(() => document.getElementById('model-select')!.textContent!.includes('fast CNN trained here'), null, { timeout: 90_000 });
     const shown = Number(await page.getAttribute('#train-accuracy', 'data-validation-accuracy'));
-    const nodeRun = runCli(['train', '--model', 'fast', '--epochs', '1', '--threads', '1', '--kernels', 'simd', '--json', '--save', join(dir, 'fast.safetensors')]);
+    const nodeRun = runCli(['train', '--model', 'fast', '--epochs', '1', '--threads', '1', '--kernels', 'simd', '--json', '--data-dir', dataDir, '--save', join(dir, 'fast.safetensors')]);
     assert.is(nodeRun.code, 0, nodeRun.stderr);
     // The page trained the recipe train records: one cycle over the epoch's steps, smoothed labels.
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#train-download')]);
