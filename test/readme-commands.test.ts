@@ -1,7 +1,8 @@
 /**
  * The package as a CLI user installs it (`npm install <tarball>` with npm's defaults, sharp
  * included), and every command of the README's shell blocks run there as written, in the
- * README's order: each later block reads what the earlier ones wrote (log/cnn.safetensors, out/).
+ * README's order: each later block reads what the earlier ones wrote (log/cnn.safetensors, out/);
+ * then that CNN reads a PNG and a JPEG.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -61,7 +62,7 @@ test('npm start is mnist-ts tutorial, once the build is there', () => {
   assert.is(pkg.scripts.start, 'node scripts/build-if-stale.mjs && node dist/src/cli/main.js tutorial');
 });
 
-test("every command of the README's shell blocks runs as written, in order, and succeeds", async () => {
+test("every command of the README's shell blocks runs as written, in order, and succeeds; predict reads PNG and JPEG", async () => {
   const blocks = readmeCommands();
   assert.ok(blocks.length >= 7, `${blocks.length} blocks`);
   const ran: string[] = [];
@@ -79,16 +80,14 @@ test("every command of the README's shell blocks runs as written, in order, and 
     ran.push(command);
   }
   assert.ok(ran.some((c) => c.includes('--model cnn')) && ran.some((c) => c.includes('predict out/previews/')), ran.join('\n'));
-});
 
-test('the default install predicts PNG and JPEG files (sharp reads the JPEG)', async () => {
-  // Test image 0 (a 7) as dark ink on white paper, 4× larger, with a margin.
+  // Then the install's predict reads a PNG and a JPEG (sharp reads that one) of test image 0, a 7
+  // drawn dark on white paper, 4× larger, with a margin, through the model the commands trained.
   const ink = Buffer.from(loadMnistTest().test.pixels.subarray(0, 784).map((p) => 255 - p));
   const image = sharp(ink, { raw: { width: 28, height: 28, channels: 1 } }).resize(112, 112, { kernel: 'nearest' }).extend({ top: 20, bottom: 20, left: 30, right: 30, background: '#ffffff' });
   writeFileSync(join(app, 'seven.png'), await image.clone().png().toBuffer());
   writeFileSync(join(app, 'seven.jpg'), await image.clone().jpeg({ quality: 92 }).toBuffer());
-  sh(app, 'npx', ['mnist-ts', 'train', '--epochs', '3', '--save', 'seven-model.safetensors']);
-  const rows = JSON.parse(sh(app, 'npx', ['mnist-ts', 'predict', '--checkpoint', 'seven-model.safetensors', 'seven.png', 'seven.jpg', '--json']));
+  const rows = JSON.parse(sh(app, 'npx', ['mnist-ts', 'predict', '--checkpoint', 'log/cnn.safetensors', 'seven.png', 'seven.jpg', '--json']));
   assert.equal(rows.map((r: { source: string; predicted: number }) => [r.source, r.predicted]), [['seven.png', 7], ['seven.jpg', 7]]);
 });
 
