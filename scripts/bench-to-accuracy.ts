@@ -33,6 +33,9 @@ checkChoices('--models', models, PRESETS);
 const seeds = argList('--seeds', ['0', '1', '2']).map(Number);
 if (seeds.some((s) => !(Number.isInteger(s) && s >= 0))) refuse(`--seeds: ${argList('--seeds', [])}, expected whole numbers >= 0`);
 const threads = Number(argList('--threads', [String(availableParallelism())])[0]);
+if (!(Number.isInteger(threads) && threads >= 1 && threads <= 256)) refuse(`--threads: ${argList('--threads', [])[0]}, expected a whole number from 1 to 256`);
+// The runs time the built CLI, as a user runs it: build it first if a source is newer.
+if (spawnSync(process.execPath, [fileURLToPath(new URL('./build-if-stale.mjs', import.meta.url))], { stdio: 'inherit' }).status !== 0) refuse('bench: the build failed');
 const json = process.argv.includes('--json');
 const withPeer = !process.argv.includes('--no-peer');
 

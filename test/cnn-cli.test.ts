@@ -107,6 +107,15 @@ test('--lr-schedule onecycle, --betas and --label-smoothing: recorded in the che
   assertSameBits(b.model.params, a.model.params, 'parameters');
   assertSameBits(b.optimizerState.m, a.optimizerState.m, "Adam's m");
   assertSameBits(b.optimizerState.v, a.optimizerState.v, "Adam's v");
+  // Each flag reaches the training, not just the checkpoint: without it, other weights.
+  for (const [flag, value] of [['--label-smoothing', '0.1'], ['--betas', '0.7,0.9']]) {
+    const at = run.indexOf(flag);
+    const without = [...run.slice(0, at), ...run.slice(at + 2)];
+    const other = runCli(['train', '--epochs', '2', '--save', join(dir, 'cycle-without.safetensors'), ...without]);
+    assert.is(other.code, 0, other.stderr);
+    const c = loadCheckpointFile(join(dir, 'cycle-without.safetensors'));
+    assert.ok(c.model.params.some((v, i) => v !== a.model.params[i]), `${flag} ${value} changed nothing`);
+  }
 });
 
 test('bad --layers: one line naming the item, exit code 2', () => {

@@ -9,6 +9,7 @@ import { softmaxLoss, checkLabelSmoothing } from '../src/train/batch-gradient.js
 import { csrFromSplit } from '../src/train/training-data.js';
 import { train } from '../src/train/trainer.js';
 import { createBackend } from '../src/node/create-backend.js';
+import { PoolBackend } from '../src/node/pool-backend.js';
 import { loadMnist } from '../src/node/mnist-files.js';
 import { OptionError } from '../src/engine/errors.js';
 
@@ -55,9 +56,10 @@ const data = csrFromSplit(mnist.train, 10, kernelsFor('js').allocator);
 
 /**
  * 10 steps of 100 on `threads` threads (1: in-process), with smoothing ε. Few: over more steps a
- * max-pooling tie can fall the other way on another thread count, and the runs part by 1e-3.
+ * max-pooling tie can fall the other way on another thread count, and the runs then part by far
+ * more than rounding.
  */
-async function trained(make: () => Sequential, threads: number, eps: number): Promise<Float32Array> {
+async function trained(make: () => Sequential, threads: number, eps: number): Promise<{ params: Float32Array; strategy?: string }> {
   const model = make().initialize(7);
   const optimizer = new SGD(0.1);
   const backend = createBackend(model, data, optimizer, threads, 100, { seed: 1, labelSmoothing: eps });
@@ -66,24 +68,36 @@ async function trained(make: () => Sequential, threads: number, eps: number): Pr
   } finally {
     await backend.close();
   }
-  return model.params.slice();
+  return { params: model.params.slice(), strategy: backend instanceof PoolBackend ? backend.strategy : undefined };
 }
 
 const largest = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
 for (const [split, make] of [
-  ['input rows (784-10)', () => softmaxRegression()],
-  ['hidden units (784-128-10)', () => mlp({ hidden: [128] })],
-  ['first-layer columns (784-128-16-10)', () => mlp({ hidden: [128, 16] })],
-  ['data parallel (a CNN)', () => fromLayers('conv:4:5,pool:4,relu,flatten,dense:10', [1, 28, 28])],
+  ['input-rows', () => softmaxRegression()],
+  ['hidden-units', () => mlp({ hidden: [128] })],
+  ['first-layer-columns', () => mlp({ hidden: [128, 16] })],
+  ['data-parallel', () => fromLayers('conv:4:5,pool:4,relu,flatten,dense:10', [1, 28, 28])],
 ] as const) {
   test(`smoothing in the pool, split by ${split}: 2 threads within 1e-5 of 1, and far from the run without it`, async () => {
     const one = await trained(make, 1, 0.1);
     const two = await trained(make, 2, 0.1);
     const plain = await trained(make, 1, 0);
-    assert.ok(largest(one, two) <= 1e-5, `1 and 2 threads differ by ${largest(one, two)}`);
-    assert.ok(largest(two, plain) > 1e-4, `smoothing changed the weights by only ${largest(two, plain)}`);
+    assert.is(two.strategy, split);
+    assert.ok(largest(one.params, two.params) <= 1e-5, `1 and 2 threads differ by ${largest(one.params, two.params)}`);
+    assert.ok(largest(two.params, plain.params) > 1e-4, `smoothing changed the weights by only ${largest(two.params, plain.params)}`);
   });
 }
+
+test("train() refuses labelSmoothing beside a backend of the caller's, which has its own", async () => {
+  const model = softmaxRegression().initialize(1);
+  const optimizer = new SGD(0.1);
+  const backend = createBackend(model, data, optimizer, 1, 100);
+  await train(model, data, { epochs: 1, batchSize: 100, seed: 0, optimizer, backend, labelSmoothing: 0.1 }).then(
+    () => assert.unreachable('accepted'),
+    (e: Error) => assert.is(e.message, "train: labelSmoothing and augment are the default backend's; a backend given in options.backend has its own (createBackend's options)"),
+  );
+  await backend.close();
+});
 
 test.run();

@@ -20,8 +20,8 @@ let shimmed: NodeJS.ProcessEnv = {};
 
 test.before(() => {
   app = installedApp({ omitOptional: false }).dir;
-  // What npx does for a package installed in the app, without starting npm each time (half a
-  // second of CPU a command, of the suite's budget): run node_modules/.bin's entry. The first
+  // What npx does for a package installed in the app, without starting npm for each command
+  // (npm's start-up is a large share of a short command): run node_modules/.bin's entry. The first
   // command goes through the real npx, which shows it finds the installed package.
   const shim = join(app, '.npx-shim');
   mkdirSync(shim);

@@ -45,5 +45,5 @@ def torch_layers(torch, text):
                 mods.append(nn.Linear(flat, int(args[0])))
                 flat = int(args[0])
         else:
-            sys.exit(f"peer_epochs.py: layer '{item}' is not known here")
+            sys.exit(f"peers: layer '{item}' is not known here")
     return nn.Sequential(*mods)

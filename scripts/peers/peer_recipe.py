@@ -48,6 +48,8 @@ x_train, y_train = split(train_images, train_labels, held_out, len(train_labels)
 x_val, y_val = split(train_images, train_labels, 0, held_out)
 x_test, y_test = split(read_idx("t10k-images-idx3-ubyte"), read_idx("t10k-labels-idx1-ubyte"), 0, 10000)
 
+if recipe["optimizer"] != "adam" or recipe.get("weightDecay") or recipe.get("eps") not in (None, 1e-8):
+    sys.exit(f"peer_recipe.py: only Adam without weight decay is done here, not {recipe['optimizer']} {recipe.get('weightDecay')}")
 net = torch_layers(torch, recipe["layers"])
 batch = recipe["batchSize"]
 steps = len(y_train) // batch

@@ -55,6 +55,14 @@ export function fractionFlag(name: string, value: unknown): number {
   return n;
 }
 
+/** A number in [0, 1), or strictly between 0 and 1 with `open`. */
+export function unitIntervalFlag(name: string, value: unknown, open = false): number {
+  const v = lastGiven(value);
+  const n = asNumber(v);
+  if (!(n >= 0 && n < 1) || (open && n === 0)) throw new OptionError(`--${name}: ${String(v)}, expected a number ${open ? 'between 0 and 1 (not either)' : 'in [0, 1)'}`);
+  return n;
+}
+
 /** One of `choices`, named as typed. */
 export function choiceFlag<T extends string>(name: string, value: unknown, choices: readonly T[]): T {
   const v = String(lastGiven(value));

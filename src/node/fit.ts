@@ -12,7 +12,8 @@ import type { Optimizer } from '../engine/optim/optimizers.js';
 import type { Sequential } from '../engine/model/sequential.js';
 import type { SamplerState } from '../data/batches.js';
 import { DEFAULT_VALIDATION_SIZE, type Split } from '../data/dataset.js';
-import type { Augmentation } from '../train/augment.js';
+import { checkAugmentation, type Augmentation } from '../train/augment.js';
+import { checkLabelSmoothing } from '../train/batch-gradient.js';
 import type { TrainingConfig } from '../train/checkpoint.js';
 import { asTrainingData, type TrainingData } from '../train/training-data.js';
 import { train, type EpochInfo } from '../train/trainer.js';
@@ -84,6 +85,7 @@ function checkedOptions(o: FitOptions): { batchSize: number; seed: number; threa
   if (!(Number.isInteger(o.epochs) && o.epochs >= 0)) throw optionError('epochs', `${o.epochs}, expected a whole number >= 0`);
   if (!(Number.isInteger(batchSize) && batchSize > 0)) throw optionError('batchSize', `${batchSize}, expected a whole number > 0`);
   if (!(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff)) throw optionError('seed', `${seed}, expected a whole number from 0 to ${0xffffffff}`);
+  if (o.labelSmoothing !== undefined) checkLabelSmoothing(o.labelSmoothing);
   return { batchSize, seed, threads: checkThreads(o.threads) };
 }
 
@@ -93,6 +95,7 @@ function checkedOptions(o: FitOptions): { batchSize: number; seed: number; threa
  */
 export async function fit(model: Sequential, data: Split | TrainingData, options: FitOptions): Promise<FitResult> {
   const { batchSize, seed, threads } = checkedOptions(options);
+  if (options.augment) checkAugmentation(options.augment, data.features);
   // Always a copy on kernels of its own: a SIMD kernel memory only grows, so the data and the
   // pool's buffers go into one that is dropped after the run, not into the model's.
   const trained = model.withKernels(kernelsFor(resolveKernelPath(options.kernels ?? 'auto')));
@@ -101,7 +104,7 @@ export async function fit(model: Sequential, data: Split | TrainingData, options
   const backend = createBackend(trained, trainData, options.optimizer, threads, batchSize, { seed, augment: options.augment, labelSmoothing: options.labelSmoothing, evaluation: validation ? [validation] : [] });
   try {
     const result = await train(trained, trainData, {
-      epochs: options.epochs, batchSize, seed, optimizer: options.optimizer, backend, validation, augment: options.augment,
+      epochs: options.epochs, batchSize, seed, optimizer: options.optimizer, backend, validation,
       onEpoch: options.onEpoch, shouldStop: options.signal ? () => options.signal!.aborted : undefined,
     });
     const optimizerState = Object.fromEntries(Object.entries(options.optimizer.state()).map(([k, v]) => [k, v.slice()]));

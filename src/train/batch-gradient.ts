@@ -73,6 +73,7 @@ export class BatchGradient {
 
   /** `pass`: the most examples a pass through the layers takes (passSize's choice for the model by default). */
   constructor(readonly model: Sequential, readonly data: TrainingData, readonly stepSettings: StepSettings = { seed: 0 }, private readonly pass = passSize(model)) {
+    if (stepSettings.labelSmoothing !== undefined) checkLabelSmoothing(stepSettings.labelSmoothing);
     this.buf = new BatchBuffers(model.kernels);
     this.dlogits.allocator = model.kernels.allocator;
   }

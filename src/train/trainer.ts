@@ -42,9 +42,9 @@ export interface TrainOptions {
   optimizer: Optimizer;
   /** Default: in-process (one thread). A backend is made with the same optimizer. */
   backend?: GradientBackend;
-  /** Augmentation for the default backend (a backend given in `backend` has its own). */
+  /** Augmentation for the default backend; refused with `backend`, which has its own (createBackend's options). */
   augment?: Augmentation;
-  /** Label smoothing ε for the default backend (a backend given in `backend` has its own). */
+  /** Label smoothing ε for the default backend; refused with `backend`, as `augment` is. */
   labelSmoothing?: number;
   validation?: TrainingData;
   /** Continue from a saved state (epochs done and batch order position). */
@@ -83,6 +83,7 @@ export async function train(model: Sequential, data: TrainingData, o: TrainOptio
   if (o.backend && o.backend.optimizer !== o.optimizer) throw new OptionError('train: the backend was made with another optimizer than options.optimizer');
   if (o.augment) checkAugmentation(o.augment, data.features);
   if (o.labelSmoothing !== undefined) checkLabelSmoothing(o.labelSmoothing);
+  if (o.backend && (o.labelSmoothing !== undefined || o.augment)) throw new OptionError('train: labelSmoothing and augment are the default backend\'s; a backend given in options.backend has its own (createBackend\'s options)');
   const backend = o.backend ?? new InProcessBackend(model, data, o.optimizer, { seed: o.seed, augment: o.augment, labelSmoothing: o.labelSmoothing });
   const steps = stepsPerEpoch(data.count, o.batchSize);
   const sampler = new BatchSampler(data.count, o.seed, o.batchSize, o.resume?.sampler);

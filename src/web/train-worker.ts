@@ -37,10 +37,11 @@ async function run(request: TrainRequest): Promise<void> {
     init, initStd: SHARED_DEFAULTS.initStd, validationSize: DEFAULT_VALIDATION_SIZE, epochs: request.epochs, augmentShift: recipe.augmentShift,
     schedule: scheduleInSteps({ name: recipe.schedule, warmup: recipe.warmup }, request.epochs, steps), kernels: kernels.path,
     ...(recipe.labelSmoothing ? { labelSmoothing: recipe.labelSmoothing } : {}),
+    ...(recipe.betas ? { beta1: recipe.betas[0], beta2: recipe.betas[1] } : {}),
   };
   const { model, description } = buildModel({ model: request.model, hidden: SHARED_DEFAULTS.hidden, init, initStd: config.initStd }, mnist.train.rows, mnist.train.cols, mnist.classes, kernels);
   model.initialize(request.seed);
-  const optimizer = makeOptimizer(config.optimizer, config.lr, config.momentum, { schedule: config.schedule });
+  const optimizer = makeOptimizer(config.optimizer, config.lr, config.momentum, { schedule: config.schedule, beta1: config.beta1, beta2: config.beta2 });
   const shift = config.augmentShift ?? 0;
   const augment = shift > 0 ? { shift, channels: 1, height: mnist.train.rows, width: mnist.train.cols } : undefined;
   post({ type: 'started', kernels: kernelsLabel(kernels), description, stepsPerEpoch: steps });

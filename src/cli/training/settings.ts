@@ -12,7 +12,7 @@ import { resolveKernelPath, type KernelPath } from '../../engine/kernels/kernel-
 import { NO_TRAINING_RUN, type Checkpoint, type TrainingConfig } from '../../train/checkpoint.js';
 import { defaultSavePath } from '../defaults.js';
 import { defaultInit, MODEL_NAMES, recipeFor, SHARED_DEFAULTS, type ScheduleFlags } from '../../train/recipes.js';
-import { choiceFlag, fractionFlag, intFlag, lastGiven, nonNegativeNumberFlag, plural, positiveNumberFlag } from '../options.js';
+import { choiceFlag, fractionFlag, intFlag, lastGiven, nonNegativeNumberFlag, plural, positiveNumberFlag, unitIntervalFlag } from '../options.js';
 import type { Print } from '../output.js';
 
 /** The flags of `train`; a flag left out is undefined, so that "given" can be told from "default". */
@@ -121,8 +121,8 @@ function freshConfig(args: TrainArgs): { config: TrainingConfig; schedule: Sched
   };
   if (given(args.layers)) config.layers = String(lastGiven(args.layers));
   if (given(args.weightDecay)) config.weightDecay = nonNegativeNumberFlag('weight-decay', args.weightDecay);
-  const smoothing = args.labelSmoothing ?? recipe.labelSmoothing;
-  if (smoothing !== undefined && smoothing !== 0) config.labelSmoothing = smoothingFlag(smoothing);
+  const smoothing = unitIntervalFlag('label-smoothing', args.labelSmoothing ?? recipe.labelSmoothing ?? 0);
+  if (smoothing > 0) config.labelSmoothing = smoothing;
   const betas = given(args.betas) ? betasFlag(String(lastGiven(args.betas))) : optimizer === recipe.optimizer ? recipe.betas : undefined;
   if (betas) [config.beta1, config.beta2] = betas;
   const schedule: ScheduleFlags = { name: scheduleName };
@@ -132,7 +132,7 @@ function freshConfig(args: TrainArgs): { config: TrainingConfig; schedule: Sched
   } else if (scheduleName === 'cosine') {
     schedule.floor = fractionFlag('lr-floor', args.lrFloor ?? DEFAULTS.lrFloor);
   } else if (scheduleName === 'onecycle') {
-    schedule.warmup = openFractionFlag('lr-warmup', args.lrWarmup ?? recipe.warmup ?? DEFAULTS.lrWarmup);
+    schedule.warmup = unitIntervalFlag('lr-warmup', args.lrWarmup ?? recipe.warmup ?? DEFAULTS.lrWarmup, true);
   }
   return { config, schedule };
 }
@@ -142,20 +142,6 @@ function betasFlag(text: string): [number, number] {
   const parts = text.split(',').map((t) => Number(t.trim()));
   if (parts.length !== 2 || parts.some((b) => !(Number.isFinite(b) && b >= 0 && b < 1))) throw new OptionError(`--betas: '${text}', expected two numbers in [0, 1) separated by a comma, for example 0.9,0.999`);
   return [parts[0], parts[1]];
-}
-
-/** `--label-smoothing ε`: a number in [0, 1). */
-function smoothingFlag(value: unknown): number {
-  const v = Number(value);
-  if (!(v >= 0 && v < 1)) throw new OptionError(`--label-smoothing: ${String(value)}, expected a number in [0, 1)`);
-  return v;
-}
-
-/** A fraction strictly between 0 and 1. */
-function openFractionFlag(name: string, value: unknown): number {
-  const v = Number(value);
-  if (!(v > 0 && v < 1)) throw new OptionError(`--${name}: ${String(value)}, expected a number between 0 and 1 (not either)`);
-  return v;
 }
 
 export function resolveTrainSettings(args: TrainArgs, resumed: Checkpoint | undefined, note: Print): TrainSettings {
@@ -173,6 +159,10 @@ export function resolveTrainSettings(args: TrainArgs, resumed: Checkpoint | unde
     epochs = args.epochs === undefined ? config.epochs : intFlag('epochs', args.epochs, 1);
     if (epochs <= done) {
       throw new OptionError(`--epochs: ${epochs}, but ${args.resume} has done ${plural(done, 'epoch')} already; give the new total, more than ${done}${args.epochs === undefined ? ` (it was trained for the ${plural(config.epochs, 'epoch')} it asked for)` : ''}`);
+    }
+    const kind = config.schedule?.kind;
+    if (epochs > config.epochs && (kind === 'cosine' || kind === 'onecycle')) {
+      note(`--epochs ${epochs}: ${args.resume}'s ${kind} schedule was fixed for ${plural(config.epochs, 'epoch')} when it started; the epochs after those train at its final rate`);
     }
     const ignored = RESUME_FIXED.filter(([key]) => given(args[key])).map(([key, flag]) => `--${flag} ${String(lastGiven(args[key] as unknown))}`);
     if (ignored.length > 0) note(`--resume continues with the checkpoint's own settings; ignored: ${ignored.join(', ')}`);
