@@ -12,6 +12,7 @@ import { sharedArray } from '../engine/shared-memory.js';
 import { pixelScale } from '../data/dataset.js';
 import { grayFromRgba, MNIST_SIDE, prepareDigit, type Gray } from '../data/preprocess.js';
 import { EVALUATION_CHUNK, logitsData } from '../train/evaluate-data.js';
+import { averagedLogProbabilities, shiftImages, TTA_SHIFTS } from '../train/test-time-augmentation.js';
 import type { DenseData } from '../train/training-data.js';
 import { checkThreads } from './threads.js';
 import { readDigitImage } from './digit-images.js';
@@ -32,21 +33,33 @@ export interface DigitInput {
  */
 export const POOL_MIN_IMAGES = 2 * EVALUATION_CHUNK;
 
-/**
- * The model's prediction for each input: the engine's own inference and argmax, on the pool's
- * threads when one is given (the same probabilities, bit for bit).
- */
-export async function predictPixels(model: Sequential, inputs: DigitInput[], pool?: InferencePool): Promise<Prediction[]> {
+/** The model's logits for `count` digits of bytes, on the pool's threads when one is given. */
+async function logitsOf(model: Sequential, pixels: Uint8Array, count: number, pool?: InferencePool): Promise<Float32Array> {
   const f = model.inputSize;
-  const classes = model.outputSize;
   const scale = pixelScale();
-  const count = inputs.length;
   // In shared memory, where the pool's workers read it. The labels are not read: only logits are computed.
   const x = sharedArray(Float32Array, count * f);
-  inputs.forEach((inp, r) => inp.pixels.forEach((p, j) => (x[r * f + j] = scale[p])));
-  const rowsData: DenseData = { kind: 'dense', count, features: f, classes, x, labels: sharedArray(Int32Array, count) };
-  const logits = pool ? await pool.logits(model, rowsData) : logitsData(model, rowsData);
-  const probs = softmax(logits, count, classes);
+  for (let i = 0; i < x.length; i++) x[i] = scale[pixels[i]];
+  const rows: DenseData = { kind: 'dense', count, features: f, classes: model.outputSize, x, labels: sharedArray(Int32Array, count) };
+  return pool ? pool.logits(model, rows) : logitsData(model, rows);
+}
+
+/**
+ * The model's prediction for each input: the engine's own inference and argmax, on the pool's
+ * threads when one is given (the same probabilities, bit for bit); with `tta`, the mean over the
+ * input and its four one-pixel shifts.
+ */
+export async function predictPixels(model: Sequential, inputs: DigitInput[], pool?: InferencePool, tta = false): Promise<Prediction[]> {
+  const classes = model.outputSize;
+  const count = inputs.length;
+  if (tta && model.inputSize !== MNIST_SIDE * MNIST_SIDE) throw new OptionError(`tta: shifts ${MNIST_SIDE}×${MNIST_SIDE} digits, but the model takes ${model.inputSize} inputs`);
+  const pixels = new Uint8Array(count * model.inputSize);
+  inputs.forEach((inp, r) => pixels.set(inp.pixels, r * model.inputSize));
+  const views = tta ? TTA_SHIFTS.map(([dx, dy]) => shiftImages(pixels, count, MNIST_SIDE, MNIST_SIDE, dx, dy)) : [pixels];
+  const viewLogits: Float32Array[] = [];
+  for (const view of views) viewLogits.push(await logitsOf(model, view, count, pool));
+  // With views, their averaged log-probabilities, whose softmax is the views' mean probability.
+  const probs = softmax(tta ? averagedLogProbabilities(viewLogits, count, classes) : viewLogits[0], count, classes);
   const predicted = argmax(probs, inputs.length, classes);
   return inputs.map((inp, r) => {
     const p = Array.from(probs.subarray(r * classes, (r + 1) * classes));
@@ -66,6 +79,8 @@ export interface PredictImagesOptions {
   threads?: number;
   /** The kernels to compute with: 'auto' (default: SIMD where it runs), 'simd' or 'js', as fit's. */
   kernels?: KernelChoice;
+  /** Test-time augmentation: average each digit's probabilities with its four one-pixel shifts', as evaluateModel's. */
+  tta?: boolean;
 }
 
 /** A decoded image as grayscale on white paper; `source` names it in errors. */
@@ -96,7 +111,7 @@ export async function predictImages(model: Sequential, images: readonly (string 
   }
   const pool = new InferencePool(inputs.length >= POOL_MIN_IMAGES ? threads : 1);
   try {
-    return await predictPixels(onChosen, inputs, pool);
+    return await predictPixels(onChosen, inputs, pool, options.tta === true);
   } finally {
     await pool.close();
   }

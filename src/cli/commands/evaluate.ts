@@ -6,6 +6,7 @@ import { loadMnist, loadMnistTest } from '../../node/mnist-files.js';
 import { MNIST_CLASSES } from '../../data/dataset.js';
 import { OptionError } from '../../engine/errors.js';
 import { csrFromSplit } from '../../train/training-data.js';
+import { evaluateViews } from '../../node/evaluate-model.js';
 import { checkModelFits } from '../check-model-fits.js';
 import { inferenceThreads, threadsOption, withInferencePool, type ThreadsArgs } from '../inference-threads.js';
 import { checkpointOption, readCheckpoint, type CheckpointArgs } from '../checkpoint-flag.js';
@@ -17,6 +18,7 @@ export interface EvaluateArgs extends CheckpointArgs, ThreadsArgs {
   dataDir?: string;
   validationSize?: number;
   json?: boolean;
+  tta?: boolean;
 }
 
 export function evaluateOptions<T>(y: Argv<T>) {
@@ -25,6 +27,7 @@ export function evaluateOptions<T>(y: Argv<T>) {
     .option('data-dir', { type: 'string', requiresArg: true, describe: 'folder with the four MNIST IDX files (raw or .gz)' })
     .option('validation-size', numeric("validation images, with --split validation (default: the checkpoint's training setting)"))
     .option('json', { type: 'boolean', describe: 'one JSON object instead of text' })
+    .option('tta', { type: 'boolean', describe: "test-time augmentation: average each image's probabilities with its four one-pixel shifts'" })
     .option('threads', threadsOption)
     .example('$0 evaluate', `the model npm start saved, on the 10000 test images`)
     .example('$0 evaluate --split validation', 'on the validation images (--checkpoint FILE for another model)')
@@ -52,7 +55,7 @@ export async function runEvaluate(args: EvaluateArgs, print: Print = printLine, 
       : loadMnist({ dataDir: args.dataDir, validationSize: validationSize ?? ckpt.meta.training.validationSize }).validation;
     checkModelFits(ckpt.model, split.features, MNIST_CLASSES, path);
     // In shared memory (csrFromSplit's default), where the pool's workers read it too.
-    const ev = await pool.evaluate(ckpt.model, csrFromSplit(split, MNIST_CLASSES));
+    const ev = args.tta ? await evaluateViews(pool, ckpt.model, split) : await pool.evaluate(ckpt.model, csrFromSplit(split, MNIST_CLASSES));
     return { path, ckpt, split, ev };
   });
   const matrix = confusionMatrix(ev.predictions, ev.labels, ckpt.model.outputSize);
@@ -61,10 +64,10 @@ export async function runEvaluate(args: EvaluateArgs, print: Print = printLine, 
     return total ? row[d] / total : 0;
   });
   if (args.json) {
-    print(JSON.stringify({ checkpoint: path, split: splitName, examples: split.count, accuracy: ev.accuracy, loss: ev.loss, per_digit_accuracy: perDigit, confusion: matrix }));
+    print(JSON.stringify({ checkpoint: path, split: splitName, examples: split.count, tta: args.tta === true, accuracy: ev.accuracy, loss: ev.loss, per_digit_accuracy: perDigit, confusion: matrix }));
     return;
   }
-  print(`${path}: ${describeArchitecture(ckpt.meta.architecture)}, ${plural(ckpt.meta.epochsCompleted, 'epoch')} of ${ckpt.meta.optimizer}; ${split.count} ${splitName} images`);
+  print(`${path}: ${describeArchitecture(ckpt.meta.architecture)}, ${plural(ckpt.meta.epochsCompleted, 'epoch')} of ${ckpt.meta.optimizer}; ${split.count} ${splitName} images${args.tta ? ', each read with its four one-pixel shifts (--tta)' : ''}`);
   print(`Accuracy: ${ev.accuracy.toFixed(4)}`);
   print(`Loss: ${ev.loss.toFixed(6)}`);
   print('');

@@ -30,6 +30,7 @@ export interface PredictArgs extends CheckpointArgs, ThreadsArgs {
   dataDir?: string;
   validationSize?: number;
   json?: boolean;
+  tta?: boolean;
 }
 
 const IMAGE_EXTENSIONS = /\.(png|jpe?g|webp|gif|tiff?|avif|heic|heif|svg)$/i;
@@ -47,6 +48,7 @@ export function predictOptions<T>(y: Argv<T>) {
     .option('data-dir', { type: 'string', requiresArg: true, describe: 'folder with the four MNIST IDX files (with --from)' })
     .option('validation-size', numeric("validation images, with --from train or validation (default: the checkpoint's setting)"))
     .option('json', { type: 'boolean', describe: 'print the predictions as JSON instead of a table' })
+    .option('tta', { type: 'boolean', describe: "test-time augmentation: average each digit's probabilities with its four one-pixel shifts'" })
     .option('threads', threadsOption)
     .example('$0 predict my-digits/ photo.jpg --out out/', 'your own images, with previews and a contact sheet in out/')
     .example('$0 predict --from test --count 10 --random', 'ten random test images, beside their labels')
@@ -175,7 +177,7 @@ export async function runPredict(args: PredictArgs, print: Print = printLine, wa
   if (args.from) {
     const validationSize = args.validationSize === undefined ? ckpt.meta.training.validationSize : intFlag('validation-size', args.validationSize, 0);
     const planned = args.index !== undefined ? String(args.index).split(',').length : Number(args.count ?? 2);
-    rows = await withInferencePool(poolFor(planned), (pool) => predictPixels(model, datasetInputs(args, checkpointPath, validationSize, model.inputSize), pool));
+    rows = await withInferencePool(poolFor(planned), (pool) => predictPixels(model, datasetInputs(args, checkpointPath, validationSize, model.inputSize), pool, args.tta === true));
   } else {
     if (model.inputSize !== MNIST_SIDE * MNIST_SIDE) {
       throw new ShapeError(`${checkpointPath}: the model takes ${model.inputSize} inputs, but images are prepared as ${MNIST_SIDE}×${MNIST_SIDE} = ${MNIST_SIDE * MNIST_SIDE}`);
@@ -185,7 +187,7 @@ export async function runPredict(args: PredictArgs, print: Print = printLine, wa
     rows = await withInferencePool(poolFor(paths.length), async (pool) => {
       const read = await readImageFiles(paths, warn);
       failures = read.failures;
-      return predictPixels(model, read.inputs, pool);
+      return predictPixels(model, read.inputs, pool, args.tta === true);
     });
   }
   if (args.json) print(JSON.stringify(rows.map(({ pixels: _p, ...r }) => r)));
