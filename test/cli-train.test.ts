@@ -43,7 +43,7 @@ test('flags are validated: each names the flag, what was expected and what was f
     [{ lrSchedule: 'linear' }, /^--lr-schedule: 'linear', expected one of constant, step, cosine, onecycle$/],
     [{ lrSchedule: 'step', lrStepEpochs: 0 }, /^--lr-step-epochs: 0, expected a whole number >= 1$/],
     [{ lrSchedule: 'cosine', lrFloor: 1.5 }, /^--lr-floor: 1.5, expected a number from 0 to 1$/],
-    [{ lrSchedule: 'onecycle', lrWarmup: 1 }, /^--lr-warmup: 1, expected a number between 0 and 1 \(not either\)$/],
+    [{ lrSchedule: 'onecycle', lrWarmup: 1 }, /^--lr-warmup: 1, expected a number in \(0, 1\): above 0 and below 1$/],
     [{ optimizer: 'adam', betas: '0.9' }, /^--betas: '0.9', expected two numbers in \[0, 1\) separated by a comma, for example 0.9,0.999$/],
     [{ optimizer: 'adam', betas: '0.9,1' }, /^--betas: '0.9,1', expected two numbers in \[0, 1\)/],
     [{ labelSmoothing: 1 }, /^--label-smoothing: 1, expected a number in \[0, 1\)$/],
@@ -90,6 +90,9 @@ test('a bad flag on the command line: one line, exit code 2, no stack trace', ()
   assert.is(swapped.code, 2);
   assert.is(swapped.stderr, 'mnist-ts: unknown flag --modle (did you mean --model?); see mnist-ts train --help\n');
   assert.is(runCli(['predict', '--form', 'test']).stderr, 'mnist-ts: unknown flag --form (did you mean --from?); see mnist-ts predict --help\n');
+  // A misspelt flag with a dash is named once (yargs adds a camelCase copy of it).
+  assert.is(runCli(['train', '--lables-smoothing', '0.1']).stderr, 'mnist-ts: unknown flag --lables-smoothing (did you mean --label-smoothing?); see mnist-ts train --help\n');
+  assert.is(runCli(['evalute']).stderr, 'mnist-ts: did you mean evaluate? (see mnist-ts --help)\n');
   const far = runCli(['evaluate', '--colour', 'red']);
   assert.is(far.stderr, 'mnist-ts: unknown flag --colour; see mnist-ts evaluate --help\n');
   const validation = runCli(['inspect', '--validation-size', '70000']);

@@ -52,7 +52,9 @@ export async function main(argv: string[]): Promise<void> {
     .fail((msg, err) => {
       if (err) throw err;
       const known = command !== undefined && COMMANDS.includes(command) ? command : undefined;
-      const line = unknownFlagLine(msg, known, known ? (flagsOf[known] ?? []) : []) ?? `${msg.split('\n')[0]} (see mnist-ts ${known ? `${known} ` : ''}--help)`;
+      // yargs' own messages start with a capital ("Did you mean evaluate?"); ours do not.
+      const first = msg.split('\n')[0];
+      const line = unknownFlagLine(msg, known, known ? (flagsOf[known] ?? []) : []) ?? `${first.charAt(0).toLowerCase()}${first.slice(1)} (see mnist-ts ${known ? `${known} ` : ''}--help)`;
       process.stderr.write(`mnist-ts: ${line}\n`);
       process.exit(EXIT_USAGE);
     })

@@ -59,7 +59,7 @@ export function fractionFlag(name: string, value: unknown): number {
 export function unitIntervalFlag(name: string, value: unknown, open = false): number {
   const v = lastGiven(value);
   const n = asNumber(v);
-  if (!(n >= 0 && n < 1) || (open && n === 0)) throw new OptionError(`--${name}: ${String(v)}, expected a number ${open ? 'between 0 and 1 (not either)' : 'in [0, 1)'}`);
+  if (!(n >= 0 && n < 1) || (open && n === 0)) throw new OptionError(`--${name}: ${String(v)}, expected a number ${open ? 'in (0, 1): above 0 and below 1' : 'in [0, 1)'}`);
   return n;
 }
 

@@ -40,7 +40,10 @@ export function unknownFlagLine(message: string, command: string | undefined, fl
   const m = /^Unknown arguments?: (.+)$/.exec(message);
   if (!m) return undefined;
   const help = command ? `mnist-ts ${command} --help` : 'mnist-ts --help';
-  const names = m[1].split(', ');
+  // yargs names an unknown --kebab-case flag twice, the second time camelCased: name it once.
+  const given = m[1].split(', ');
+  const kebab = new Set(given.filter((n) => n.includes('-')).map((n) => n.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())));
+  const names = given.filter((n) => !kebab.has(n));
   const parts = names.map((name) => {
     const near = command ? nearestFlag(name, flags) : undefined;
     const shown = command ? `--${name}` : `'${name}'`;
