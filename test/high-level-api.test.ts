@@ -20,6 +20,7 @@ import { denseData } from '../src/train/training-data.js';
 import { kernelsFor } from '../src/engine/kernels/kernel-select.js';
 import { assertSameBits } from './helpers/bits.js';
 import { runCli } from './helpers/cli.js';
+import { photoPng } from './helpers/photo.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mnist-ts-api-'));
 const mnist = loadMnist();
@@ -31,20 +32,6 @@ const fitMlp = (epochs: number, validation: boolean) => {
 /** One epoch with validation, shared by the tests that only read it. */
 let oneEpoch: ReturnType<typeof fitMlp> | undefined;
 const fitted = () => (oneEpoch ??= fitMlp(1, true));
-
-/** Test digit `index` drawn as a photo would show it: dark ink on white paper, 6× larger, off-centre. */
-function photoPng(index: number): Buffer {
-  const png = new pngjs.PNG({ width: 240, height: 200 });
-  png.data.fill(255);
-  for (let y = 0; y < 168; y++) {
-    for (let x = 0; x < 168; x++) {
-      const ink = mnist.test.pixels[index * 784 + Math.floor(y / 6) * 28 + Math.floor(x / 6)];
-      const at = ((y + 20) * 240 + x + 50) * 4;
-      png.data[at] = png.data[at + 1] = png.data[at + 2] = 255 - ink;
-    }
-  }
-  return pngjs.PNG.sync.write(png);
-}
 
 test('fit on 2 threads gives the bits of mnist-ts train with the same settings, and the model is whole', async () => {
   const { model, result } = await fitted();

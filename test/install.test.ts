@@ -9,9 +9,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pngjs from 'pngjs';
 import { loadMnistTest } from '../src/node/mnist-files.js';
 import { installedApp, readmeExamples, sh } from './helpers/installed-app.js';
+import { photoPng } from './helpers/photo.js';
 
 const TSX = import.meta.resolve('tsx');
 let app = '';
@@ -27,21 +27,6 @@ function runExample(name: string, suffix = ''): string {
   assert.ok(example, `README has the ${name} example`);
   writeFileSync(join(app, `${name}.ts`), example!.code + suffix);
   return sh(app, process.execPath, ['--import', TSX, `${name}.ts`]);
-}
-
-/** Test image `index` as a photo shows a digit: dark ink on white paper, 6× larger, off-centre. */
-function photoPng(index: number): Buffer {
-  const test = loadMnistTest().test;
-  const png = new pngjs.PNG({ width: 240, height: 200 });
-  png.data.fill(255);
-  for (let y = 0; y < 168; y++) {
-    for (let x = 0; x < 168; x++) {
-      const ink = test.pixels[index * 784 + Math.floor(y / 6) * 28 + Math.floor(x / 6)];
-      const at = ((y + 20) * 240 + x + 50) * 4;
-      png.data[at] = png.data[at + 1] = png.data[at + 2] = 255 - ink;
-    }
-  }
-  return pngjs.PNG.sync.write(png);
 }
 
 test('--omit=optional installs no native binary (no .node file, no shared library) and npm warns of no install script', () => {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { DataError } from '../engine/errors.js';
 import { decodeCheckpoint, type Checkpoint } from '../train/checkpoint.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { whyUnreadable } from './unreadable.js';
 
 /** Atomic: a temporary file, fsync, rename. The previous checkpoint survives any crash. */
 export function saveCheckpointFile(path: string, bytes: Uint8Array): void {
@@ -14,8 +15,7 @@ export function loadCheckpointFile(path: string): Checkpoint {
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(`${path}: cannot read the model (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder, expected a .safetensors file' : code ?? (e as Error).message})`);
+    throw new DataError(`${path}: cannot read the model (${whyUnreadable(e, 'a .safetensors file')})`);
   }
   return decodeCheckpoint(bytes, path);
 }

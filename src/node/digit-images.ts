@@ -9,14 +9,14 @@ import { DataError } from '../engine/errors.js';
 import { grayFromRgba, prepareDigit, type Gray, type PreparedDigit } from '../data/preprocess.js';
 import { loadSharp } from './images.js';
 import { decodePng, isPng } from './png.js';
+import { whyUnreadable } from './unreadable.js';
 
 function readBytes(path: string): Uint8Array {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(`${path}: cannot read (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder, expected an image file' : (e as Error).message})`);
+    throw new DataError(`${path}: cannot read (${whyUnreadable(e, 'an image file')})`);
   }
   if (bytes.length === 0) throw new DataError(`${path}: empty file, expected an image`);
   return bytes;

@@ -64,18 +64,26 @@ export interface FitResult {
   record: FitRecord;
 }
 
+/**
+ * What a checkpoint records of a model from code: its architecture as layers text, and 'custom'
+ * weights (initialised by the caller's code, not by one of train's --init). fit fills in its run;
+ * saveModel without one keeps the rest empty.
+ */
+export function fromCode(model: Sequential, run: Omit<TrainingConfig, 'model' | 'layers' | 'init' | 'initStd' | 'kernels'>): TrainingConfig {
+  return { model: 'layers', layers: formatLayers(model.spec()), init: 'custom', initStd: 1, kernels: model.kernels.path, ...run };
+}
+
 /** The settings `mnist-ts train` records, for a run from code; `data` says what it trained on. */
 function runConfig(model: Sequential, o: FitOptions, batchSize: number, data: Split | TrainingData): TrainingConfig {
   const c = o.optimizer.config();
   // MNIST's training split starts after the validation images; anything else is the caller's own data.
   const mnistTrain = 'pixels' in data && data.name === 'train';
-  return {
-    // 'custom': the weights were initialised by the caller's code, not by one of train's --init.
-    model: 'layers', layers: formatLayers(model.spec()), optimizer: c.name, lr: c.lr, momentum: c.momentum ?? 0.9, batchSize, init: 'custom', initStd: 1,
+  return fromCode(model, {
+    optimizer: c.name, lr: c.lr, momentum: c.momentum ?? 0.9, batchSize,
     validationSize: mnistTrain ? data.first : DEFAULT_VALIDATION_SIZE, epochs: o.epochs, weightDecay: c.weightDecay, schedule: c.schedule,
-    beta1: c.beta1, beta2: c.beta2, eps: c.eps, augmentShift: o.augment?.shift ?? 0, kernels: model.kernels.path,
+    beta1: c.beta1, beta2: c.beta2, eps: c.eps, augmentShift: o.augment?.shift ?? 0,
     ...(o.labelSmoothing ? { labelSmoothing: o.labelSmoothing } : {}), ...(mnistTrain ? {} : { ownData: true }),
-  };
+  });
 }
 
 /** The options as given or defaulted, each checked before anything is allocated. */

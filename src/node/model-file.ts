@@ -10,7 +10,7 @@ import { formatLayers } from '../engine/layers/layers-text.js';
 import type { Sequential } from '../engine/model/sequential.js';
 import { encodeCheckpoint, NO_TRAINING_RUN, type Checkpoint, type CheckpointMeta } from '../train/checkpoint.js';
 import { loadCheckpointFile, saveCheckpointFile } from './checkpoint-file.js';
-import type { FitResult } from './fit.js';
+import { fromCode, type FitResult } from './fit.js';
 
 export interface SaveModelOptions {
   /** What fit returned: its settings, history, optimiser state and batch order go into the file. */
@@ -29,7 +29,7 @@ function metaOf(model: Sequential, o: SaveModelOptions): Omit<CheckpointMeta, 'f
     const epochs = o.fit.history.map((e) => ({ epoch: e.epoch, cost: e.cost, validationAccuracy: e.validationAccuracy ?? null }));
     return { training: r.config, epochsCompleted: r.epochsCompleted, seed: r.seed, sampler: r.sampler, metrics: { epochs, testAccuracy }, optimizer: r.optimizer };
   }
-  const training = { model: 'layers', layers, optimizer: NO_TRAINING_RUN, lr: 0, momentum: 0, batchSize: 1, init: 'custom', initStd: 1, validationSize: DEFAULT_VALIDATION_SIZE, epochs: 0, kernels: model.kernels.path };
+  const training = fromCode(model, { optimizer: NO_TRAINING_RUN, lr: 0, momentum: 0, batchSize: 1, validationSize: DEFAULT_VALIDATION_SIZE, epochs: 0 });
   return { training, epochsCompleted: 0, seed: 0, sampler: { epoch: 0, position: 0 }, metrics: { epochs: [], testAccuracy }, optimizer: NO_TRAINING_RUN };
 }
 

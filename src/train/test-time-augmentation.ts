@@ -5,6 +5,7 @@
  * is the average itself, so accuracy and loss come out of the usual path.
  */
 import type { Split } from '../data/dataset.js';
+import { softmax } from '../engine/model/loss.js';
 
 /** The views, as (dx, dy) moves of the image: itself, right, left, down, up. */
 export const TTA_SHIFTS: readonly (readonly [number, number])[] = [[0, 0], [1, 0], [-1, 0], [0, 1], [0, -1]];
@@ -31,15 +32,6 @@ export function shiftedSplit(split: Split, dx: number, dy: number): Split {
 /** log of the mean of the views' softmax probabilities, for `count` rows of `classes` logits each. */
 export function averagedLogProbabilities(views: readonly Float32Array[], count: number, classes: number): Float32Array {
   const mean = new Float64Array(count * classes);
-  for (const logits of views) {
-    for (let r = 0; r < count; r++) {
-      const off = r * classes;
-      let max = -Infinity;
-      for (let j = 0; j < classes; j++) max = Math.max(max, logits[off + j]);
-      let sum = 0;
-      for (let j = 0; j < classes; j++) sum += Math.exp(logits[off + j] - max);
-      for (let j = 0; j < classes; j++) mean[off + j] += Math.exp(logits[off + j] - max) / sum / views.length;
-    }
-  }
+  for (const logits of views) softmax(logits, count, classes).forEach((p, i) => (mean[i] += p / views.length));
   return Float32Array.from(mean, (p) => Math.log(p));
 }
