@@ -27,6 +27,7 @@ function setUp(task: WorkerTask): { part: Part; evaluation: TrainingData[] } {
   optimizer.useKernels(kernels);
   optimizer.attachState(state);
   const strategy = strategyNamed(task.strategy);
+  const { state: modelState, batchStats } = fromTask<{ state: Float32Array; batchStats: Float32Array }>(task.modelState, memory);
   const part = strategy.part({
     thread: task.thread,
     threads: task.threads,
@@ -39,7 +40,7 @@ function setUp(task: WorkerTask): { part: Part; evaluation: TrainingData[] } {
     optimizer,
     optimizerConfig: task.optimizer,
     state,
-    model: (params, grads) => Sequential.fromSpec(task.layers, { params, grads, kernels }),
+    model: (params, grads) => Sequential.fromSpec(task.layers, { params, grads, state: modelState, batchStats, kernels }),
   }, fromTask(task.buffers, memory));
   return { part, evaluation: task.evaluation.map((d) => fromTask<TrainingData>(d, memory)) };
 }

@@ -11,7 +11,7 @@ export default function inferenceWorker(task: InferenceTask | null): void {
   // The no-op task: the pool only asks whether this module has loaded (src/node/worker-loaded.ts).
   if (task === null) return;
   const model = Sequential.fromSpec(task.layers, { kernels: kernelsFor(task.kernels) });
-  model.params.set(task.params);
+  model.assign(task);
   model.sparseInput = task.sparseInput;
   logitsRange(model, task.data, task.start, task.end, task.out, task.chunk);
 }

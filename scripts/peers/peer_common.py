@@ -15,6 +15,25 @@ def read_idx(data_dir, name):
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
+# mnist-ts takes batch normalisation's statistics over each run of this many examples
+# (GHOST_BATCH in src/engine/layers/batch-norm.ts).
+GHOST_BATCH = 16
+
+
+def ghost_batch_norm(torch, base, size):
+    """A BatchNorm (base: nn.BatchNorm1d or nn.BatchNorm2d) that in training normalises each run of
+    GHOST_BATCH examples by its own statistics, moving the running ones ghost batch by ghost batch,
+    as mnist-ts does. A subclass, so its state_dict is a BatchNorm's."""
+
+    class GhostBatchNorm(base):
+        def forward(self, x):
+            if not self.training:
+                return super().forward(x)
+            return torch.cat([super(GhostBatchNorm, self).forward(c) for c in x.split(GHOST_BATCH)])
+
+    return GhostBatchNorm(size)
+
+
 def torch_layers(torch, text):
     """The torch.nn layers of an architecture text, for [1, 28, 28] images."""
     nn = torch.nn
@@ -33,6 +52,8 @@ def torch_layers(torch, text):
         elif name == "gap":
             mods += [nn.AdaptiveAvgPool2d(1), nn.Flatten()]
             h, w, flat = 1, 1, c
+        elif name == "bn":
+            mods.append(ghost_batch_norm(torch, nn.BatchNorm1d, flat) if flat is not None else ghost_batch_norm(torch, nn.BatchNorm2d, c))
         elif name == "relu":
             mods.append(nn.ReLU())
         elif name == "dropout":

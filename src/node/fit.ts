@@ -120,6 +120,6 @@ export async function fit(model: Sequential, data: Split | TrainingData, options
     return { history: result.history, stopped: result.stopped, record };
   } finally {
     await backend.close();
-    if (trained !== model) model.params.set(trained.params);
+    if (trained !== model) model.assign(trained);
   }
 }

@@ -97,6 +97,8 @@ export class PoolBackend implements GradientBackend {
     // With SIMD kernels, everything the workers' kernels touch lives in the model's kernel memory.
     const memory = model.kernels.memory ?? undefined;
     const stepSettings = o.stepSettings ?? { seed: 0 };
+    // Every thread's model writes its ghost batches' statistics into the main thread's buffer.
+    model.batchStats.reserve(o.maxBatch);
     const floats = (length: number) => (memory ? memory.f32(length) : new Float32Array(new SharedArrayBuffer(length * 4)));
     const { strategy, plan } = pickStrategy({ model, data, threads: o.threads, maxBatch: o.maxBatch, stepSettings, piecesPerThread: o.piecesPerThread, floats });
     this.strategy = strategy.name;
@@ -116,6 +118,7 @@ export class PoolBackend implements GradientBackend {
       threads: o.threads, layers: model.spec(), kernelMemory: memory?.memory, strategy: strategy.name, buffers: toTask(plan.buffers, memory),
       data: toTask(data, memory), evaluation: this.evaluation.map((d) => toTask(d, memory)), control, indices, results,
       optimizer: optimizer.config(), optimizerState: toTask(state, memory), stepSettings, fault: o.testFault,
+      modelState: toTask({ state: model.state, batchStats: model.batchStats.values }, memory),
     };
     this.workers = o.workers ?? new GradientWorkers(o.threads);
     const piscina = this.workers.take(o.threads);
@@ -190,6 +193,7 @@ export class PoolBackend implements GradientBackend {
     Atomics.store(this.ctrl, CTRL.BATCH, batch);
     Atomics.store(this.ctrl, CTRL.STEP, t);
     const loss = await this.part.step(this.phases, batch, t);
+    this.model.batchStats.fold(batch);
     this.clean = true;
     if (this.steps > 0 && this.adaptSpin) {
       const mode = this.spin.waitMode;

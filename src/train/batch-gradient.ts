@@ -92,6 +92,8 @@ export class BatchGradient {
       this.stamp = ++lastStamp;
       this.stampStep = step;
     }
+    // Room for the whole batch's ghost-batch statistics before the first pass: growing later would drop the earlier passes'.
+    this.model.batchStats.reserve(batchTotal);
     let loss = 0;
     for (let from = start; from < end; from += this.pass) loss += this.computePass(indices, from, Math.min(end, from + this.pass), batchTotal, step);
     return loss;

@@ -78,6 +78,7 @@ function splitByParam(model: Sequential, key: string, flat: Float32Array): Named
 
 export function encodeCheckpoint(model: Sequential, optimizerState: Record<string, Float32Array>, meta: Omit<CheckpointMeta, 'format' | 'architecture'>): Uint8Array {
   const tensors: NamedTensor[] = model.entries.map((e) => ({ name: e.name, shape: e.shape, data: model.params.subarray(e.offset, e.offset + e.size) }));
+  for (const e of model.stateEntries) tensors.push({ name: e.name, shape: e.shape, data: model.state.subarray(e.offset, e.offset + e.size) });
   for (const [key, flat] of Object.entries(optimizerState)) tensors.push(...splitByParam(model, key, flat));
   const full: CheckpointMeta = { format: CHECKPOINT_FORMAT, architecture: model.spec(), ...meta };
   const metadata: Record<string, string> = {
@@ -125,12 +126,15 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): Checkpoint 
     throw new FormatError(`${source}: architecture cannot be built: ${(e as Error).message}`);
   }
   const known = new Set<string>();
-  for (const e of model.entries) {
-    known.add(e.name);
-    const t = tensors.get(e.name);
-    if (!t) throw new FormatError(`${source}: tensor ${e.name} is missing; the architecture needs ${model.entries.map((x) => x.name).join(', ')}`);
-    if (t.shape.join(',') !== e.shape.join(',')) throw new ShapeError(`${source}: tensor ${e.name} has shape [${t.shape.join(', ')}], the architecture needs [${e.shape.join(', ')}]`);
-    model.params.set(t.data, e.offset);
+  const needed = [...model.entries, ...model.stateEntries].map((e) => e.name).join(', ');
+  for (const [entries, into] of [[model.entries, model.params], [model.stateEntries, model.state]] as const) {
+    for (const e of entries) {
+      known.add(e.name);
+      const t = tensors.get(e.name);
+      if (!t) throw new FormatError(`${source}: tensor ${e.name} is missing; the architecture needs ${needed}`);
+      if (t.shape.join(',') !== e.shape.join(',')) throw new ShapeError(`${source}: tensor ${e.name} has shape [${t.shape.join(', ')}], the architecture needs [${e.shape.join(', ')}]`);
+      into.set(t.data, e.offset);
+    }
   }
   const optimizerState: Record<string, Float32Array> = {};
   for (const name of tensors.keys()) {
@@ -138,7 +142,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): Checkpoint 
     const rest = name.startsWith(OPTIMIZER_PREFIX) ? name.slice(OPTIMIZER_PREFIX.length) : '';
     const dot = rest.indexOf('.');
     const entry = dot > 0 ? model.entries.find((e) => e.name === rest.slice(dot + 1)) : undefined;
-    if (!entry) throw new FormatError(`${source}: unknown tensor ${name}; expected ${model.entries.map((x) => x.name).join(', ')} and optimizer.<buffer>.<parameter>`);
+    if (!entry) throw new FormatError(`${source}: unknown tensor ${name}; expected ${needed} and optimizer.<buffer>.<parameter>`);
     const key = rest.slice(0, dot);
     optimizerState[key] ??= new Float32Array(model.paramCount);
     optimizerState[key].set(tensors.get(name)!.data, entry.offset);

@@ -50,6 +50,7 @@ export class InProcessBackend implements GradientBackend {
     if (!this.gradsClear) this.model.zeroGrad();
     this.gradsClear = false;
     const loss = this.gradient.compute(indices, 0, batch, batch, t);
+    this.model.batchStats.fold(batch);
     this.optimizer.stepRange(this.model.params, this.model.grads, 0, this.model.paramCount, t, true);
     this.gradsClear = true;
     return loss;

@@ -8,8 +8,9 @@ export function relError(a: number, b: number): number {
   return Math.abs(a - b) / Math.max(1e-3, Math.abs(a) + Math.abs(b));
 }
 
-export function checkModel(model: Sequential, x: Float32Array, labels: number[], batch: number, label: string, h = H) {
-  const loss = () => softmaxCrossEntropy(model.forward(x, batch), labels, batch, model.outputSize) / batch;
+/** `training`: the loss as training computes it (batch normalisation by the batch's statistics). */
+export function checkModel(model: Sequential, x: Float32Array, labels: number[], batch: number, label: string, h = H, training = false) {
+  const loss = () => softmaxCrossEntropy(model.forward(x, batch, training), labels, batch, model.outputSize) / batch;
   model.zeroGrad();
   accumulateGradients(model, x, labels, batch);
   const analytic = Float32Array.from(model.grads);

@@ -19,6 +19,15 @@ export interface ParamSpec {
   fanOut: number;
 }
 
+/** A value a layer keeps that is not trained (batch normalisation's running statistics): the model's state. */
+export interface StateSpec {
+  /** `running_mean`, ...; the model prefixes the layer's name: `batchnorm0.running_mean`. */
+  name: string;
+  shape: number[];
+  /** Its every value before training. */
+  fill: number;
+}
+
 export type Padding = 'valid' | 'same';
 
 export type LayerSpec =
@@ -32,7 +41,9 @@ export type LayerSpec =
   /** Each channel's mean: [channels, height, width] → [channels]. */
   | { type: 'globalavgpool'; input: number[] }
   /** Zeroes each activation with probability `rate` in training, scaling the rest by 1/(1-rate). */
-  | { type: 'dropout'; rate: number; shape: number[] };
+  | { type: 'dropout'; rate: number; shape: number[] }
+  /** Normalises each channel of [channels, height, width] (or feature of [features]) by ghost-batch statistics in training. */
+  | { type: 'batchnorm'; shape: number[] };
 
 /**
  * What a forward pass in training may need beyond its input: the seeds of random layers
@@ -76,6 +87,17 @@ export interface Layer {
    */
   backward(dy: Float32Array, batch: number, needInputGrad: boolean): Float32Array | null;
   spec(): LayerSpec;
+  /** Values the layer keeps that are not trained, and views of them in the model's state, in that order. */
+  state?(): StateSpec[];
+  bindState?(values: Float32Array[]): void;
+  /**
+   * A layer that takes statistics of each ghost batch in training (batch normalisation): the floats
+   * it writes per ghost batch, a view of the model's batch statistics for them, and the update of
+   * its state from those of a whole batch of `batch` examples.
+   */
+  readonly statsPerGhost?: number;
+  bindBatchStats?(view: Float32Array): void;
+  foldBatchStats?(batch: number): void;
   /** The kernels to run on, for a layer that has SIMD versions of its own (the JS ones otherwise). */
   useKernels?(kernels: KernelSet): void;
 }

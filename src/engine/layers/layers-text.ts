@@ -8,6 +8,7 @@
  *   relu, flatten
  *   dense:N                N outputs (an image before it is flattened implicitly)
  *   dropout:R              drop rate R in [0, 1)
+ *   bn                     batch normalisation of each channel (or feature)
  * Shapes are worked out from the input's: [1, 28, 28] for MNIST. Weights start He-normal, except
  * the last Dense layer's (Glorot uniform), as in `mlp()`.
  */
@@ -107,8 +108,12 @@ function parseItem(item: Item, name: string, shape: number[]): Parsed {
       return parseDense(item, shape);
     case 'dropout':
       return parseDropout(item, shape);
+    case 'bn':
+    case 'batchnorm':
+      noArgs(item);
+      return { spec: { type: 'batchnorm', shape: [...shape] }, shape };
     default:
-      return fail(item, 'is not a layer; expected conv:F:K[:same], pool:S, gap, relu, flatten, dense:N or dropout:R');
+      return fail(item, 'is not a layer; expected conv:F:K[:same], pool:S, gap, bn, relu, flatten, dense:N or dropout:R');
   }
 }
 
@@ -150,6 +155,7 @@ export function formatLayers(specs: readonly LayerSpec[]): string {
         case 'globalavgpool': return 'gap';
         case 'dense': return `dense:${s.outputs}`;
         case 'dropout': return `dropout:${s.rate}`;
+        case 'batchnorm': return 'bn';
         default: return s.type;
       }
     })

@@ -4,6 +4,8 @@ import type { Rng } from '../rng.js';
 
 export type Initializer =
   | { kind: 'zeros' }
+  /** Batch normalisation's scale. */
+  | { kind: 'ones' }
   | { kind: 'normal'; std: number }
   /** Glorot/Xavier uniform: U(±√(6/(fanIn+fanOut))), Keras's default for Dense. */
   | { kind: 'glorot' }
@@ -14,6 +16,7 @@ export type InitName = Initializer['kind'];
 export const INIT_NAMES: readonly InitName[] = ['normal', 'zeros', 'glorot', 'he'];
 
 export const zeros = (): Initializer => ({ kind: 'zeros' });
+export const ones = (): Initializer => ({ kind: 'ones' });
 export const normal = (std = 1): Initializer => ({ kind: 'normal', std });
 export const glorot = (): Initializer => ({ kind: 'glorot' });
 export const he = (): Initializer => ({ kind: 'he' });
@@ -33,6 +36,9 @@ export function initialize(out: Float32Array, init: Initializer, fanIn: number, 
   switch (init.kind) {
     case 'zeros':
       out.fill(0);
+      return;
+    case 'ones':
+      out.fill(1);
       return;
     case 'normal':
       for (let i = 0; i < out.length; i++) out[i] = rng.normal(0, init.std);

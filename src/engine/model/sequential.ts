@@ -14,22 +14,23 @@ import { MaxPool2D } from '../layers/maxpool2d.js';
 import { Flatten } from '../layers/flatten.js';
 import { GlobalAvgPool } from '../layers/global-avg-pool.js';
 import { Dropout } from '../layers/dropout.js';
+import { BatchNorm } from '../layers/batch-norm.js';
 import { Rng } from '../rng.js';
+import { BatchStats } from './batch-stats.js';
+import { layerEntries, layerNames, layOut, type ParamEntry } from './param-entries.js';
 import { Scratch } from '../layers/layer.js';
 import type { KernelSet } from '../kernels/kernel-set.js';
 import { jsKernels } from '../kernels/js-kernels.js';
 
-export interface ParamEntry {
-  /** `dense0.weight`, `dense0.bias`, `dense1.weight`, ...: layer type and its index among that type. */
-  name: string;
-  shape: number[];
-  offset: number;
-  size: number;
-}
+export type { ParamEntry } from './param-entries.js';
 
 export interface ModelBuffers {
   params?: Float32Array;
   grads?: Float32Array;
+  /** The layers' untrained values (stateEntries): batch normalisation's running statistics. */
+  state?: Float32Array;
+  /** Where training passes write each ghost batch's statistics (batch-stats.ts), for a pool's threads to share. */
+  batchStats?: Float32Array;
   /**
    * The kernels to run on (default: the JS ones). With SIMD kernels, parameters, gradients,
    * activations and the model's own batch buffers are allocated in their kernel memory.
@@ -52,6 +53,7 @@ export function layerFromSpec(spec: LayerSpec): Layer {
     case 'flatten': return new Flatten(spec.input);
     case 'globalavgpool': return new GlobalAvgPool(spec.input);
     case 'dropout': return new Dropout(spec.rate, spec.shape);
+    case 'batchnorm': return new BatchNorm(spec.shape);
     default: throw new ShapeError(`unknown layer type '${(spec as { type: unknown }).type}'`);
   }
 }
@@ -61,6 +63,14 @@ export class Sequential {
   readonly params: Float32Array;
   readonly grads: Float32Array;
   readonly entries: ParamEntry[];
+  /** The layers' untrained values, flat, named as parameters are: `batchnorm0.running_mean`. Empty for most models. */
+  readonly state: Float32Array;
+  readonly stateEntries: ParamEntry[];
+  /**
+   * Each ghost batch's statistics of the last training step (none without batch normalisation):
+   * after a whole step, `batchStats.fold(batch)` moves the state through them.
+   */
+  readonly batchStats: BatchStats;
   /** Convert sparse dense inputs to CSR for the first layer (on by default when it can take them). */
   sparseInput: boolean;
   readonly kernels: KernelSet;
@@ -91,31 +101,38 @@ export class Sequential {
       layer.useKernels?.(this.kernels);
     }
     this.sparseInput = layers[0].acceptsSparse === true;
-    this.entries = [];
-    const counters = new Map<string, number>();
-    let offset = 0;
-    const perLayer: ParamEntry[][] = layers.map((layer) => {
-      const specs = layer.params();
-      if (specs.length === 0) return [];
-      const index = counters.get(layer.type) ?? 0;
-      counters.set(layer.type, index + 1);
-      return specs.map((p) => {
-        const size = p.shape.reduce((a, b) => a * b, 1);
-        const e = { name: `${layer.type}${index}.${p.name}`, shape: p.shape, offset, size };
-        offset += size;
-        this.entries.push(e);
-        return e;
-      });
-    });
-    this.params = buffers.params ?? alloc.f32(offset);
-    this.grads = buffers.grads ?? alloc.f32(offset);
+    const names = layerNames(layers);
+    const perLayer = layers.map((layer, l) => layerEntries(layer.params(), names[l]));
+    this.entries = perLayer.flat();
+    const paramCount = layOut(this.entries);
+    this.params = buffers.params ?? alloc.f32(paramCount);
+    this.grads = buffers.grads ?? alloc.f32(paramCount);
     for (const [what, buf] of [['params', this.params], ['grads', this.grads]] as const) {
-      if (buf.length !== offset) throw new ShapeError(`Sequential: ${what} buffer has ${buf.length} values, expected ${offset}`);
+      if (buf.length !== paramCount) throw new ShapeError(`Sequential: ${what} buffer has ${buf.length} values, expected ${paramCount}`);
     }
     this.perLayer = perLayer;
     this.paramViews = layers.map((_, l) => this.views(this.params, l));
     this.gradTarget = this.grads;
     layers.forEach((layer, l) => layer.bind(this.paramViews[l], this.views(this.grads, l)));
+    const statePerLayer = layers.map((layer, l) => layerEntries(layer.state?.() ?? [], names[l]));
+    this.stateEntries = statePerLayer.flat();
+    const stateSize = layOut(this.stateEntries);
+    this.state = buffers.state ?? this.initialState(alloc.f32(stateSize));
+    if (this.state.length !== stateSize) throw new ShapeError(`Sequential: state buffer has ${this.state.length} values, expected ${stateSize}`);
+    layers.forEach((layer, l) => layer.bindState?.(statePerLayer[l].map((e) => this.state.subarray(e.offset, e.offset + e.size))));
+    this.batchStats = new BatchStats(layers, alloc, buffers.batchStats);
+  }
+
+  /** `state` filled with each value's starting fill. */
+  private initialState(state: Float32Array): Float32Array {
+    let e = 0;
+    for (const layer of this.layers) {
+      for (const s of layer.state?.() ?? []) {
+        const entry = this.stateEntries[e++];
+        state.fill(s.fill, entry.offset, entry.offset + entry.size);
+      }
+    }
+    return state;
   }
 
   private views(buf: Float32Array, l: number): Float32Array[] {
@@ -141,9 +158,15 @@ export class Sequential {
   withKernels(kernels: KernelSet): Sequential {
     if (kernels === this.kernels) return this;
     const copy = Sequential.fromSpec(this.spec(), { kernels });
-    copy.params.set(this.params);
+    copy.assign(this);
     copy.sparseInput = this.sparseInput;
     return copy;
+  }
+
+  /** Takes the parameters and state of a model of the same architecture (or copies of them). */
+  assign(from: { params: Float32Array; state: Float32Array }): void {
+    this.params.set(from.params);
+    this.state.set(from.state);
   }
 
   get inputSize(): number {
@@ -207,6 +230,7 @@ export class Sequential {
       }
       if (this.sparseInput && denseToCsr(x, batch, this.inputSize, this.csr, SPARSE_INPUT_DENSITY)) input = this.csr;
     }
+    if (training) this.batchStats.reserve((context?.offset ?? 0) + batch);
     return this.forwardFrom(0, input, batch, training, context);
   }
 

@@ -15,6 +15,7 @@ export function accumulateGradients(model: Sequential, x: Float32Array, labels: 
   const dlogits = new Float32Array(logits.length);
   const loss = softmaxCrossEntropy(logits, labels, batch, model.outputSize, dlogits, scale);
   model.backward(dlogits, batch);
+  model.batchStats.fold(batch);
   return loss;
 }
 

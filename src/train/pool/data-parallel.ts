@@ -13,7 +13,7 @@
 import type { Sequential } from '../../engine/model/sequential.js';
 import { MnistTsError } from '../../engine/errors.js';
 import { BatchGradient } from '../batch-gradient.js';
-import { evenRange } from '../even-range.js';
+import { evenUnitRange } from '../even-range.js';
 import { claim, unknownPhase } from './control.js';
 import { chunkCount, chunkWork, groupSlabs, pieceDone, resetGroups, sharesUpdate, spreadRange, sumGroupsInto, updateChunks, type AddInto, type ChunkWork } from './slab-sums.js';
 import type { Part, Phases, Plan, PoolPlan, Strategy, ThreadSetup } from './strategy.js';
@@ -155,7 +155,8 @@ class DataParallelPart implements Part {
     try {
       for (const p of this.order) {
         if (!claim(ctrl, this.layout.claims + p, seq)) continue;
-        const [start, end] = evenRange(batch, slabs.length, p);
+        // Cut at ghost batches, so that batch statistics do not depend on the cut.
+        const [start, end] = evenUnitRange(batch, slabs.length, p, this.model.batchStats.ghostBatch);
         this.model.gradientsInto(slabs[p]);
         losses[p] = this.gradient.compute(indices, start, end, batch, step);
         pieceDone(ctrl, this.layout.groups, slabs, threads, p, this.add);

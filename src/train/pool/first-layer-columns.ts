@@ -39,6 +39,8 @@ const PHASE = { FIRST_FORWARD: 0, UPPER: 1, FIRST_BACKWARD: 2, SYNC: 3 } as cons
 export function splitFirstLayer(model: Sequential, data: TrainingData, threads: number): { inputs: number; outputs: number; upperStart: number } | undefined {
   const first = model.layers[0];
   if (threads < 2 || first.type !== 'dense' || data.kind !== 'bytes-csr' || model.layers.length < 2) return undefined;
+  // The layers above run on each thread's range of the batch, which is not cut at ghost batches.
+  if (model.batchStats.perGhost > 0) return undefined;
   const [w, b] = model.entries;
   const inputs = first.inputSize, outputs = first.outputSize;
   if (!w || !b || w.offset !== 0 || w.size !== inputs * outputs || b.offset !== w.size || b.size !== outputs) return undefined;

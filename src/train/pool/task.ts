@@ -43,6 +43,8 @@ export interface WorkerTask {
   /** The optimiser's state (momentum's velocity, Adam's moments), shared by all threads. */
   optimizerState: Shared;
   stepSettings: StepSettings;
+  /** The model's state (running statistics, which the main thread updates) and its batch statistics, which every thread writes. */
+  modelState: Shared;
   fault?: InjectedFault;
 }
 

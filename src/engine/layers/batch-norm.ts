@@ -1,0 +1,205 @@
+/**
+ * Batch normalisation over each channel of an image (channels, height, width) or each feature of
+ * a vector: in training, y = γ·(x − μ)/√(σ² + ε) + β with μ and σ² taken over a **ghost batch**
+ * (GHOST_BATCH consecutive examples by position in the whole batch, and every pixel of them); in
+ * inference, over the running statistics. A ghost batch depends on the batch alone, never on how
+ * a pool cuts it, so a seed gives the same model on any thread count (src/train/README.md, "Batch
+ * statistics"). Training writes each ghost batch's μ and σ² at its index in the model's batch
+ * statistics; `foldBatchStats` then moves the running statistics through them in index order, as
+ * PyTorch's BatchNorm would if called on each ghost batch in turn (momentum 0.1, unbiased σ²).
+ * A few passes over the activations a step: against the convolutions around it, too cheap to be
+ * worth a SIMD kernel.
+ */
+import { ShapeError } from '../errors.js';
+import type { CsrMatrix } from '../kernels/csr.js';
+import { ones, zeros } from '../model/init.js';
+import { Scratch, type ForwardContext, type Layer, type LayerSpec, type ParamSpec, type StateSpec } from './layer.js';
+
+/** Examples a ghost batch holds: the batch's statistics are taken over each run of this many. */
+export const GHOST_BATCH = 16;
+/** PyTorch's defaults. */
+export const BN_EPSILON = 1e-5;
+export const BN_MOMENTUM = 0.1;
+
+export class BatchNorm implements Layer {
+  readonly type = 'batchnorm' as const;
+  readonly inputShape: readonly number[];
+  readonly outputShape: readonly number[];
+  readonly inputSize: number;
+  readonly outputSize: number;
+  readonly channels: number;
+  /** Values per channel per example: height × width, or 1 for a vector. */
+  private readonly pixels: number;
+  private gamma: Float32Array = new Float32Array(0);
+  private beta: Float32Array = new Float32Array(0);
+  private dGamma: Float32Array = new Float32Array(0);
+  private dBeta: Float32Array = new Float32Array(0);
+  private runningMean: Float32Array = new Float32Array(0);
+  private runningVar: Float32Array = new Float32Array(0);
+  /** Each ghost batch's μ (channels values) then σ² (channels values), at its index in the batch. */
+  private stats: Float32Array = new Float32Array(0);
+  private readonly out = new Scratch();
+  private readonly xhat = new Scratch();
+  private readonly dx = new Scratch();
+  /** 1/√(σ² + ε) of each ghost batch of the last training pass, by channel. */
+  private invStd = new Float64Array(0);
+  private training = false;
+
+  constructor(shape: readonly number[]) {
+    if (shape.length !== 1 && shape.length !== 3) throw new ShapeError(`BatchNorm: input shape [${shape.join(', ')}], expected [features] or [channels, height, width]`);
+    if (!shape.every((d) => Number.isInteger(d) && d > 0)) throw new ShapeError(`BatchNorm: input shape [${shape.join(', ')}], expected whole numbers > 0`);
+    this.inputShape = [...shape];
+    this.outputShape = this.inputShape;
+    this.channels = shape[0];
+    this.pixels = shape.length === 3 ? shape[1] * shape[2] : 1;
+    this.inputSize = this.channels * this.pixels;
+    this.outputSize = this.inputSize;
+  }
+
+  params(): ParamSpec[] {
+    const c = this.channels;
+    return [
+      { name: 'weight', shape: [c], init: ones(), fanIn: c, fanOut: c },
+      { name: 'bias', shape: [c], init: zeros(), fanIn: c, fanOut: c },
+    ];
+  }
+
+  bind(values: Float32Array[], grads: Float32Array[]): void {
+    [this.gamma, this.beta] = values;
+    [this.dGamma, this.dBeta] = grads;
+  }
+
+  state(): StateSpec[] {
+    return [
+      { name: 'running_mean', shape: [this.channels], fill: 0 },
+      { name: 'running_var', shape: [this.channels], fill: 1 },
+    ];
+  }
+
+  bindState(values: Float32Array[]): void {
+    [this.runningMean, this.runningVar] = values;
+  }
+
+  /** Floats of batch statistics a training pass writes per ghost batch. */
+  get statsPerGhost(): number {
+    return 2 * this.channels;
+  }
+
+  bindBatchStats(view: Float32Array): void {
+    this.stats = view;
+  }
+
+  forward(x: Float32Array | CsrMatrix, batch: number, training: boolean, context?: ForwardContext): Float32Array {
+    if (!(x instanceof Float32Array)) throw new ShapeError('BatchNorm: sparse input is not supported; put a Dense layer first');
+    if (x.length !== batch * this.inputSize) throw new ShapeError(`BatchNorm: input has ${x.length} values, expected [${batch}, ${this.inputShape.join(', ')}]`);
+    const y = this.out.get(x.length);
+    this.training = training;
+    if (!training) {
+      this.normaliseByRunningStats(x, y, batch);
+      return y;
+    }
+    const offset = context?.offset ?? 0;
+    if (offset % GHOST_BATCH !== 0) throw new ShapeError(`BatchNorm: a training pass starts at example ${offset} of its batch, expected a multiple of the ghost batch (${GHOST_BATCH})`);
+    const ghosts = Math.ceil(batch / GHOST_BATCH);
+    const firstGhost = offset / GHOST_BATCH;
+    if ((firstGhost + ghosts) * this.statsPerGhost > this.stats.length) throw new ShapeError(`BatchNorm: a training pass reaches example ${offset + batch} of its batch, beyond the room reserved for its batch statistics (model.batchStats.reserve)`);
+    if (this.invStd.length < ghosts * this.channels) this.invStd = new Float64Array(ghosts * this.channels);
+    const xhat = this.xhat.get(x.length);
+    for (let k = 0; k < ghosts; k++) this.normaliseGhost(x, xhat, y, k, Math.min(batch, (k + 1) * GHOST_BATCH), firstGhost + k);
+    return y;
+  }
+
+  /** Ghost batch k of this pass (rows k·GHOST_BATCH..end), which is ghost batch `index` of the whole batch. */
+  private normaliseGhost(x: Float32Array, xhat: Float32Array, y: Float32Array, k: number, end: number, index: number): void {
+    const { channels: C, pixels: P } = this;
+    const start = k * GHOST_BATCH;
+    const count = (end - start) * P;
+    for (let c = 0; c < C; c++) {
+      let sum = 0;
+      for (let r = start; r < end; r++) for (let i = (r * C + c) * P, e = i + P; i < e; i++) sum += x[i];
+      const mean = sum / count;
+      let squares = 0;
+      for (let r = start; r < end; r++) {
+        for (let i = (r * C + c) * P, e = i + P; i < e; i++) {
+          const d = x[i] - mean;
+          squares += d * d;
+        }
+      }
+      const variance = squares / count;
+      const inv = 1 / Math.sqrt(variance + BN_EPSILON);
+      this.invStd[k * C + c] = inv;
+      this.stats[index * 2 * C + c] = mean;
+      this.stats[index * 2 * C + C + c] = variance;
+      const g = this.gamma[c];
+      const b = this.beta[c];
+      for (let r = start; r < end; r++) {
+        for (let i = (r * C + c) * P, e = i + P; i < e; i++) {
+          const h = (x[i] - mean) * inv;
+          xhat[i] = h;
+          y[i] = g * h + b;
+        }
+      }
+    }
+  }
+
+  private normaliseByRunningStats(x: Float32Array, y: Float32Array, batch: number): void {
+    const { channels: C, pixels: P } = this;
+    for (let c = 0; c < C; c++) {
+      const scale = this.gamma[c] / Math.sqrt(this.runningVar[c] + BN_EPSILON);
+      const shift = this.beta[c] - this.runningMean[c] * scale;
+      for (let r = 0; r < batch; r++) for (let i = (r * C + c) * P, e = i + P; i < e; i++) y[i] = x[i] * scale + shift;
+    }
+  }
+
+  /**
+   * Adds dγ = Σ dy·x̂ and dβ = Σ dy, and gives dx = γ/(σ·n)·(n·dy − Σdy − x̂·Σdy·x̂) per ghost batch
+   * of n values a channel. Only after a training pass: inference has no gradient here.
+   */
+  backward(dy: Float32Array, batch: number, needInputGrad: boolean): Float32Array | null {
+    if (!this.training) throw new ShapeError('BatchNorm: backward after an inference pass; train with forward(x, batch, true)');
+    const { channels: C, pixels: P } = this;
+    const xhat = this.xhat.get(dy.length);
+    const dx = needInputGrad ? this.dx.get(dy.length) : null;
+    for (let k = 0, start = 0; start < batch; k++, start += GHOST_BATCH) {
+      const end = Math.min(batch, start + GHOST_BATCH);
+      const count = (end - start) * P;
+      for (let c = 0; c < C; c++) {
+        let sumDy = 0;
+        let sumDyXhat = 0;
+        for (let r = start; r < end; r++) {
+          for (let i = (r * C + c) * P, e = i + P; i < e; i++) {
+            sumDy += dy[i];
+            sumDyXhat += dy[i] * xhat[i];
+          }
+        }
+        this.dGamma[c] += sumDyXhat;
+        this.dBeta[c] += sumDy;
+        if (!dx) continue;
+        const a = (this.gamma[c] * this.invStd[k * C + c]) / count;
+        for (let r = start; r < end; r++) for (let i = (r * C + c) * P, e = i + P; i < e; i++) dx[i] = a * (count * dy[i] - sumDy - xhat[i] * sumDyXhat);
+      }
+    }
+    return dx;
+  }
+
+  /**
+   * Moves the running statistics through the ghost batches of a whole batch of `batch` examples,
+   * in index order: r ← (1 − m)·r + m·s, with σ² unbiased (× n/(n − 1)) as PyTorch keeps it.
+   */
+  foldBatchStats(batch: number): void {
+    const { channels: C, pixels: P } = this;
+    const m = BN_MOMENTUM;
+    for (let g = 0, start = 0; start < batch; g++, start += GHOST_BATCH) {
+      const n = (Math.min(batch, start + GHOST_BATCH) - start) * P;
+      const unbias = n > 1 ? n / (n - 1) : 1;
+      for (let c = 0; c < C; c++) {
+        this.runningMean[c] = (1 - m) * this.runningMean[c] + m * this.stats[g * 2 * C + c];
+        this.runningVar[c] = (1 - m) * this.runningVar[c] + m * this.stats[g * 2 * C + C + c] * unbias;
+      }
+    }
+  }
+
+  spec(): LayerSpec {
+    return { type: 'batchnorm', shape: [...this.inputShape] };
+  }
+}
