@@ -17,6 +17,7 @@ import { checkLabelSmoothing } from '../train/batch-gradient.js';
 import type { TrainingConfig } from '../train/checkpoint.js';
 import { asTrainingData, type TrainingData } from '../train/training-data.js';
 import { train, type EpochInfo } from '../train/trainer.js';
+import { WeightAverage } from '../train/weight-average.js';
 import { createBackend } from './create-backend.js';
 import { checkThreads } from './threads.js';
 
@@ -40,6 +41,11 @@ export interface FitOptions {
   augment?: Augmentation;
   /** Label smoothing ε: the loss's target is (1 − ε)·one-hot + ε/classes (default 0). */
   labelSmoothing?: number;
+  /**
+   * The decay of an exponential moving average of the weights (e.g. 0.999): the average is what
+   * the validation scores and what the model holds at the end (default: none).
+   */
+  ema?: number;
   onEpoch?: (info: EpochInfo) => void | Promise<void>;
   /** Aborting stops training before the next step; the unfinished epoch is dropped. */
   signal?: AbortSignal;
@@ -82,7 +88,7 @@ function runConfig(model: Sequential, o: FitOptions, batchSize: number, data: Sp
     optimizer: c.name, lr: c.lr, momentum: c.momentum ?? 0.9, batchSize,
     validationSize: mnistTrain ? data.first : DEFAULT_VALIDATION_SIZE, epochs: o.epochs, weightDecay: c.weightDecay, schedule: c.schedule,
     beta1: c.beta1, beta2: c.beta2, eps: c.eps, augmentShift: o.augment?.shift ?? 0,
-    ...(o.labelSmoothing ? { labelSmoothing: o.labelSmoothing } : {}), ...(mnistTrain ? {} : { ownData: true }),
+    ...(o.labelSmoothing ? { labelSmoothing: o.labelSmoothing } : {}), ...(o.ema ? { ema: o.ema } : {}), ...(mnistTrain ? {} : { ownData: true }),
   });
 }
 
@@ -109,17 +115,21 @@ export async function fit(model: Sequential, data: Split | TrainingData, options
   const trained = model.withKernels(kernelsFor(resolveKernelPath(options.kernels ?? 'auto')));
   const trainData = asTrainingData(data, model.outputSize, trained.kernels.allocator);
   const validation = options.validation ? asTrainingData(options.validation, model.outputSize, trained.kernels.allocator) : undefined;
+  const average = options.ema ? WeightAverage.of(trained, options.ema) : undefined;
   const backend = createBackend(trained, trainData, options.optimizer, threads, batchSize, { seed, augment: options.augment, labelSmoothing: options.labelSmoothing, evaluation: validation ? [validation] : [] });
   try {
     const result = await train(trained, trainData, {
-      epochs: options.epochs, batchSize, seed, optimizer: options.optimizer, backend, validation,
+      epochs: options.epochs, batchSize, seed, optimizer: options.optimizer, backend, validation, average,
       onEpoch: options.onEpoch, shouldStop: options.signal ? () => options.signal!.aborted : undefined,
     });
     const optimizerState = Object.fromEntries(Object.entries(options.optimizer.state()).map(([k, v]) => [k, v.slice()]));
+    if (average) Object.assign(optimizerState, average.checkpointState(trained.params.slice()));
     const record = { config: runConfig(trained, options, batchSize, data), seed, epochsCompleted: result.state.epochsDone, sampler: result.state.sampler, optimizer: options.optimizer.name, optimizerState };
     return { history: result.history, stopped: result.stopped, record };
   } finally {
     await backend.close();
     if (trained !== model) model.assign(trained);
+    // With an average, it is the model (the trained weights are in record.optimizerState.raw).
+    average?.averageInto(model.params);
   }
 }

@@ -210,6 +210,10 @@ export class PoolBackend implements GradientBackend {
     await this.part.sync(this.phases);
   }
 
+  paramsWritten(): void {
+    this.clean = false;
+  }
+
   /** Pieces the main thread computed that were a worker's own, over the run (data-parallel). */
   get piecesTakenOver(): number {
     return this.part.takenOver;

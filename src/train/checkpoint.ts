@@ -41,6 +41,8 @@ export interface TrainingConfig {
   augmentShift?: number;
   /** The loss's label smoothing ε (absent: none). */
   labelSmoothing?: number;
+  /** The decay of the average of the weights that is evaluated and saved (absent: none; weight-average.ts). */
+  ema?: number;
   /** The kernels the run computed with (js or simd): the same path resumes bit for bit. */
   kernels?: string;
   /** Trained from code (fit) on data other than MNIST's training split: `train --resume` cannot continue it. */

@@ -29,6 +29,12 @@ export interface GradientBackend {
    * the first step: such a pool reads its blocks from the model once, then keeps them.
    */
   sync?(): Promise<void>;
+  /**
+   * Says that the model's parameters were written between steps (an average of the weights put
+   * in for an evaluation, then taken out): a pool refreshes its threads' copies of them before its
+   * next step or evaluation.
+   */
+  paramsWritten?(): void;
   /** Releases threads; always safe to call, also after a failure. */
   close(): Promise<void>;
 }

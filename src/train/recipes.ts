@@ -27,6 +27,8 @@ export interface Recipe {
   betas?: [number, number];
   /** The loss's label smoothing ε. */
   labelSmoothing?: number;
+  /** The decay of the average of the weights that is evaluated and saved. */
+  ema?: number;
 }
 
 const TUTORIAL: Recipe = { epochs: 25, lr: 0.01, optimizer: 'sgd', batchSize: 100, schedule: 'constant', augmentShift: 0 };

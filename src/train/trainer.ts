@@ -12,6 +12,7 @@ import { InProcessBackend, type GradientBackend } from './gradient-backend.js';
 import type { TrainingData } from './training-data.js';
 import { checkAugmentation, type Augmentation } from './augment.js';
 import { checkLabelSmoothing } from './batch-gradient.js';
+import type { WeightAverage } from './weight-average.js';
 
 export interface StepInfo {
   epoch: number;
@@ -47,6 +48,8 @@ export interface TrainOptions {
   /** Label smoothing ε for the default backend; refused with `backend`, as `augment` is. */
   labelSmoothing?: number;
   validation?: TrainingData;
+  /** An average of the weights to move after every step, which the validation then scores (weight-average.ts). */
+  average?: WeightAverage;
   /** Continue from a saved state (epochs done and batch order position). */
   resume?: TrainState;
   onStep?: (info: StepInfo) => void;
@@ -70,6 +73,12 @@ const YIELD_MS = 100;
  */
 const setImmediateHere = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
 const yieldToEvents = (): Promise<void> => new Promise((r) => (setImmediateHere ? setImmediateHere(r) : setTimeout(r, 0)));
+
+/** The model's score on a data set, on the backend: of the average of its weights when there is one. */
+export function scoreOnBackend(model: Sequential, backend: GradientBackend, data: TrainingData, average?: WeightAverage): Promise<{ accuracy: number; loss: number }> {
+  if (!average) return backend.evaluate(data);
+  return average.withAverage(model, () => backend.evaluate(data), () => backend.paramsWritten?.());
+}
 
 export function stepsPerEpoch(count: number, batchSize: number): number {
   return Math.max(1, Math.floor(count / batchSize));
@@ -109,6 +118,11 @@ export async function train(model: Sequential, data: TrainingData, o: TrainOptio
         const indices = sampler.next(o.batchSize);
         const t = epochsDone * steps + s + 1;
         const loss = (await backend.step(indices, o.batchSize, t)) / o.batchSize;
+        if (o.average) {
+          // The model as the step left it (a pool may keep part of it in its threads).
+          await backend.sync?.();
+          o.average.update(model.params);
+        }
         cost += loss / steps;
         o.onStep?.({ epoch: epochsDone + 1, step: s + 1, stepsPerEpoch: steps, loss });
       }
@@ -119,7 +133,7 @@ export async function train(model: Sequential, data: TrainingData, o: TrainOptio
       epochsDone++;
       const info: EpochInfo = { epoch: epochsDone, cost, seconds, samplesPerSecond: (steps * o.batchSize) / seconds };
       // On the backend: a pool given the validation set splits it across its threads.
-      if (o.validation && o.validation.count > 0) info.validationAccuracy = (await backend.evaluate(o.validation)).accuracy;
+      if (o.validation && o.validation.count > 0) info.validationAccuracy = (await scoreOnBackend(model, backend, o.validation, o.average)).accuracy;
       history.push(info);
       await o.onEpoch?.(info, { epochsDone, sampler: sampler.getState() });
     }

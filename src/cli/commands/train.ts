@@ -14,7 +14,7 @@ import { writeReport } from '../../node/report-writer.js';
 import { CHECKPOINT_FORMAT, encodeCheckpoint, type Checkpoint, type CheckpointMeta, type EpochRecord } from '../../train/checkpoint.js';
 import type { InjectedFault } from '../../train/pool/task.js';
 import { csrFromSplit } from '../../train/training-data.js';
-import { train, type EpochInfo, type TrainResult, type TrainState } from '../../train/trainer.js';
+import { scoreOnBackend, train, type EpochInfo, type TrainResult, type TrainState } from '../../train/trainer.js';
 import { DEFAULT_SAVE_PATH } from '../defaults.js';
 import { checkSaveTarget } from '../training/save-guard.js';
 import { MODEL_NAMES, presetLayers, recipeFor, type Recipe } from '../../train/recipes.js';
@@ -54,6 +54,7 @@ export function trainingFlags<T>(y: Argv<T>) {
     .option('lr-warmup', numeric(`with --lr-schedule onecycle: the fraction of the steps spent rising from lr/25 to lr, before falling to lr/25/1e4 (default: ${DEFAULTS.lrWarmup})`))
     .option('betas', { type: 'string', requiresArg: true, describe: "Adam's and AdamW's moment decays β1,β2 (default: 0.9,0.999)" })
     .option('label-smoothing', numeric(`ε: train towards (1 − ε)·one-hot + ε/10 instead of one-hot (${byModel('labelSmoothing', 0)})`))
+    .option('ema', numeric(`evaluate and save an exponential moving average of the weights with this decay, e.g. 0.999 (${byModel('ema', 0)})`))
     .option('augment-shift', numeric(`shift each training image by a seeded random -N..+N pixels along each axis (${byModel('augmentShift')})`))
     .option('init', { type: 'string', requiresArg: true, describe: `weight initialiser for softmax and mlp: ${INIT_NAMES.join(' | ')} (default: normal for softmax, he for mlp)` })
     .option('init-std', numeric(`standard deviation for --init normal (default: ${DEFAULTS.initStd})`))
@@ -157,8 +158,11 @@ async function trainWith(args: TrainArgs, settings: TrainSettings, hooks: Return
 }
 
 /** The checkpoint of the model as it is now, after `epochs` epochs. */
-function checkpointAt(ctx: RunContext, epochs: number, sampler: SamplerState, testAccuracy: number | null): Uint8Array {
-  return encodeCheckpoint(ctx.run.model, ctx.run.optimizer.state(), metadataAt(ctx.run, ctx.settings, ctx.history, epochs, sampler, testAccuracy));
+function checkpointAt(ctx: RunContext, epochs: number, sampler: SamplerState, testAccuracy: number | null): Promise<Uint8Array> {
+  const { model, optimizer, average } = ctx.run;
+  const meta = metadataAt(ctx.run, ctx.settings, ctx.history, epochs, sampler, testAccuracy);
+  if (!average) return Promise.resolve(encodeCheckpoint(model, optimizer.state(), meta));
+  return average.withAverage(model, async (raw) => encodeCheckpoint(model, { ...optimizer.state(), ...average.checkpointState(raw) }, meta));
 }
 
 /** Trains for the run's epochs on a new backend, then scores the test set unless interrupted. */
@@ -182,6 +186,7 @@ async function runEpochs(ctx: RunContext, hooks: ReturnType<typeof testHooks>, w
       optimizer: run.optimizer,
       backend,
       validation: run.validation,
+      average: run.average,
       resume: resumed ? { epochsDone: resumed.meta.epochsCompleted, sampler: resumed.meta.sampler } : undefined,
       shouldStop: interrupt.stop,
       onStep: (s) => {
@@ -189,14 +194,14 @@ async function runEpochs(ctx: RunContext, hooks: ReturnType<typeof testHooks>, w
         if (s.step === 1) bar.begin();
         bar.update(s.step, s.stepsPerEpoch, `Epoch ${s.epoch}/${settings.epochs}`);
       },
-      onEpoch: (e, state) => {
+      onEpoch: async (e, state) => {
         bar.clear();
         ctx.history.push({ epoch: e.epoch, cost: e.cost, validationAccuracy: e.validationAccuracy ?? null });
-        if (savePath) lastComplete = keepEpoch(ctx, savePath, e.epoch, state);
+        if (savePath) lastComplete = await keepEpoch(ctx, savePath, e.epoch, state);
         printEpoch(e);
       },
     });
-    if (!result.stopped) test = await backend.evaluate(testData);
+    if (!result.stopped) test = await scoreOnBackend(run.model, backend, testData, run.average);
     return { result, test, lastComplete };
   } finally {
     bar.clear();
@@ -206,8 +211,8 @@ async function runEpochs(ctx: RunContext, hooks: ReturnType<typeof testHooks>, w
 }
 
 /** Encodes a finished epoch's checkpoint, and writes it too every --checkpoint-every epochs. */
-function keepEpoch(ctx: RunContext, savePath: string, epoch: number, state: TrainState): CompleteEpoch {
-  const kept = { epoch, bytes: checkpointAt(ctx, state.epochsDone, state.sampler, null) };
+async function keepEpoch(ctx: RunContext, savePath: string, epoch: number, state: TrainState): Promise<CompleteEpoch> {
+  const kept = { epoch, bytes: await checkpointAt(ctx, state.epochsDone, state.sampler, null) };
   if (ctx.settings.checkpointEvery > 0 && epoch % ctx.settings.checkpointEvery === 0) saveCheckpointFile(savePath, kept.bytes);
   return kept;
 }
@@ -236,9 +241,11 @@ async function finish(ctx: RunContext, result: TrainResult, test: Score): Promis
     print(`Accuracy: ${test.accuracy.toFixed(4)}`);
   }
   if (savePath) {
-    saveCheckpointFile(savePath, checkpointAt(ctx, result.state.epochsDone, result.state.sampler, test.accuracy));
+    saveCheckpointFile(savePath, await checkpointAt(ctx, result.state.epochsDone, result.state.sampler, test.accuracy));
     if (!settings.json) print(`Model saved in file: ${savePath}`);
   }
+  // From here on the model is the one that was scored and saved.
+  run.average?.averageInto(run.model.params);
   if (ctx.args.report) await writeRunReport(ctx, ctx.args.report, result.state, test.accuracy);
   return { model: run.model, history: result.history, testAccuracy: test.accuracy, testLoss: test.loss, savePath, description: run.description };
 }

@@ -12,6 +12,7 @@ export function headline(run: PreparedRun, settings: TrainSettings, resumedAfter
     config.beta1 !== undefined ? `betas ${config.beta1},${config.beta2}` : '',
     config.weightDecay ? `weight decay ${config.weightDecay}` : '',
     config.labelSmoothing ? `label smoothing ${config.labelSmoothing}` : '',
+    config.ema ? `average of the weights (decay ${config.ema})` : '',
     run.augment ? `shifts of up to ±${run.augment.shift} px` : '',
   ].filter(Boolean);
   const from = resumedAfter !== undefined ? `, resuming after epoch ${resumedAfter}` : '';

@@ -9,6 +9,7 @@ import type { Checkpoint, TrainingConfig } from '../../train/checkpoint.js';
 import { csrFromSplit, type CsrBytesData } from '../../train/training-data.js';
 import { stepsPerEpoch } from '../../train/trainer.js';
 import { buildModel, scheduleInSteps } from '../../train/recipes.js';
+import { splitAverageState, WeightAverage } from '../../train/weight-average.js';
 import type { TrainSettings } from './settings.js';
 
 export interface PreparedRun {
@@ -19,6 +20,8 @@ export interface PreparedRun {
   /** The recorded configuration, with the schedule fixed in steps. */
   config: TrainingConfig;
   augment?: Augmentation;
+  /** The average of the weights that is evaluated and saved, with --ema. */
+  average?: WeightAverage;
   train: CsrBytesData;
   validation: CsrBytesData;
   stepsPerEpoch: number;
@@ -34,10 +37,18 @@ export function prepareRun(settings: TrainSettings, resumed: Checkpoint | undefi
   const optimizer = makeOptimizer(config.optimizer, config.lr, config.momentum, { weightDecay: config.weightDecay, schedule: config.schedule, beta1: config.beta1, beta2: config.beta2, eps: config.eps });
   let model: Sequential;
   let description: string;
+  let average: WeightAverage | undefined;
   const kernels = kernelsFor(settings.kernels);
   if (resumed) {
     model = resumed.model.withKernels(kernels);
-    optimizer.loadState(resumed.optimizerState);
+    // With an average, the checkpoint's parameters are the average; the trained weights are kept beside it.
+    const saved = splitAverageState(resumed.optimizerState);
+    optimizer.loadState(saved.optimizer);
+    if (config.ema) {
+      if (!saved.raw || !saved.ema) throw new OptionError(`--resume ${resumePath}: trained with an average of the weights, but the checkpoint lacks optimizer.raw and optimizer.ema`);
+      model.params.set(saved.raw);
+      average = new WeightAverage(config.ema, saved.ema.slice(), resumed.meta.epochsCompleted * perEpoch);
+    }
     description = `${config.model} from ${resumePath} (epoch ${resumed.meta.epochsCompleted})`;
     if (model.inputSize !== mnist.train.features) {
       throw new OptionError(`--resume ${resumePath}: the model takes ${model.inputSize} inputs, but the images have ${mnist.train.features} pixels`);
@@ -45,6 +56,7 @@ export function prepareRun(settings: TrainSettings, resumed: Checkpoint | undefi
   } else {
     ({ model, description } = buildModel({ ...config, hidden: settings.hidden }, mnist.train.rows, mnist.train.cols, mnist.classes, kernels));
     model.initialize(settings.seed);
+    if (config.ema) average = WeightAverage.of(model, config.ema);
   }
   const shift = config.augmentShift ?? 0;
   const augment = shift > 0 ? checkAugmentation({ shift, channels: 1, height: mnist.train.rows, width: mnist.train.cols }, mnist.train.features) : undefined;
@@ -54,6 +66,7 @@ export function prepareRun(settings: TrainSettings, resumed: Checkpoint | undefi
     optimizer,
     config,
     augment,
+    average,
     // On the SIMD kernels the data set's nonzeros live in the model's kernel memory, where the
     // SIMD gather reads them.
     train: csrFromSplit(mnist.train, mnist.classes, kernels.allocator),

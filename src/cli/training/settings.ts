@@ -33,6 +33,7 @@ export interface TrainArgs {
   lrWarmup?: number;
   betas?: string;
   labelSmoothing?: number;
+  ema?: number;
   augmentShift?: number;
   init?: string;
   initStd?: number;
@@ -63,7 +64,7 @@ export const DEFAULTS = { model: 'softmax', ...SHARED_DEFAULTS, lrStepEpochs: 10
 const RESUME_FIXED: [keyof TrainArgs, string][] = [
   ['model', 'model'], ['layers', 'layers'], ['hidden', 'hidden'], ['init', 'init'], ['initStd', 'init-std'], ['seed', 'seed'],
   ['optimizer', 'optimizer'], ['lr', 'lr'], ['momentum', 'momentum'], ['weightDecay', 'weight-decay'], ['batchSize', 'batch-size'],
-  ['lrSchedule', 'lr-schedule'], ['lrStepEpochs', 'lr-step-epochs'], ['lrGamma', 'lr-gamma'], ['lrFloor', 'lr-floor'], ['lrWarmup', 'lr-warmup'], ['betas', 'betas'], ['labelSmoothing', 'label-smoothing'],
+  ['lrSchedule', 'lr-schedule'], ['lrStepEpochs', 'lr-step-epochs'], ['lrGamma', 'lr-gamma'], ['lrFloor', 'lr-floor'], ['lrWarmup', 'lr-warmup'], ['betas', 'betas'], ['labelSmoothing', 'label-smoothing'], ['ema', 'ema'],
   ['augmentShift', 'augment-shift'], ['validationSize', 'validation-size'],
 ];
 
@@ -123,6 +124,8 @@ function freshConfig(args: TrainArgs): { config: TrainingConfig; schedule: Sched
   if (given(args.weightDecay)) config.weightDecay = nonNegativeNumberFlag('weight-decay', args.weightDecay);
   const smoothing = unitIntervalFlag('label-smoothing', args.labelSmoothing ?? recipe.labelSmoothing ?? 0);
   if (smoothing > 0) config.labelSmoothing = smoothing;
+  const ema = unitIntervalFlag('ema', args.ema ?? recipe.ema ?? 0);
+  if (ema > 0) config.ema = ema;
   const betas = given(args.betas) ? betasFlag(String(lastGiven(args.betas))) : optimizer === recipe.optimizer ? recipe.betas : undefined;
   if (betas) [config.beta1, config.beta2] = betas;
   const schedule: ScheduleFlags = { name: scheduleName };
