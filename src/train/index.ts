@@ -10,4 +10,5 @@ export { InProcessBackend, type GradientBackend } from './gradient-backend.js';
 export { evaluateData, logitsData, type DataEvaluation } from './evaluate-data.js';
 export { encodeCheckpoint, decodeCheckpoint, CHECKPOINT_FORMAT, NO_TRAINING_RUN, WEIGHT_LAYOUT, type Checkpoint, type CheckpointMeta, type TrainingConfig, type EpochRecord } from './checkpoint.js';
 export { type Augmentation } from './augment.js';
+export { WeightAverage } from './weight-average.js';
 export { buildModel, recipeFor, MODEL_NAMES, CNN_RECIPE, type Recipe, type ModelChoice, type BuiltModel } from './recipes.js';
