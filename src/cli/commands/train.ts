@@ -39,7 +39,7 @@ function byModel(setting: keyof Recipe, none: unknown = 'none'): string {
 export function trainingFlags<T>(y: Argv<T>) {
   return y
     .option('model', { type: 'string', requiresArg: true, describe: `architecture: ${MODEL_NAMES.join(' | ')} (default: ${DEFAULTS.model}; cnn: ${CNN_LAYERS}; fast: ${presetLayers('fast')})` })
-    .option('layers', { type: 'string', requiresArg: true, describe: 'an architecture of your own instead of --model, e.g. "conv:8:5,relu,pool:2,flatten,dense:128,relu,dense:10" (items: conv:F:K[:same], pool:S, gap, relu, flatten, dense:N, dropout:R)' })
+    .option('layers', { type: 'string', requiresArg: true, describe: 'an architecture of your own instead of --model, e.g. "conv:8:5,relu,pool:2,flatten,dense:128,relu,dense:10" (items: conv:F:K[:same], pool:S, gap, bn, relu, flatten, dense:N, dropout:R)' })
     .option('hidden', { type: 'string', requiresArg: true, describe: `MLP hidden layer sizes, comma-separated, with --model mlp (default: ${DEFAULTS.hidden}; or 256,128)` })
     .option('epochs', numeric(`passes over the training set (${byModel('epochs')})`))
     .option('batch-size', numeric(`examples per step (${byModel('batchSize')}); an epoch is floor(55000 / batch) steps and a batch that runs past the end of the data is completed from the next epoch (next_batch)`))

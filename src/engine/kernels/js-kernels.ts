@@ -10,6 +10,7 @@ import { adamUpdate, momentumUpdate, sgdUpdate } from './optimizer-js.js';
 import { gatherCsrRows } from './gather-js.js';
 import { convBackwardJs, convValidJs } from './conv-js.js';
 import { maxPool2BackwardJs, maxPool2Js } from './maxpool-js.js';
+import { bnAffine, bnBackward, bnMoments, bnNormalise } from './batchnorm-js.js';
 import type { KernelSet } from './kernel-set.js';
 import { softmaxCrossEntropy } from '../model/loss.js';
 import { sharedAllocator } from '../shared-memory.js';
@@ -37,4 +38,8 @@ export const jsKernels: KernelSet = {
   softmaxCrossEntropy,
   maxPool2: maxPool2Js,
   maxPool2Backward: maxPool2BackwardJs,
+  bnMoments,
+  bnNormalise,
+  bnBackward,
+  bnAffine,
 };

@@ -10,6 +10,7 @@ import type { CsrMatrix } from './csr.js';
 import type { MatmulOptions } from './matmul.js';
 import type { AdamStep } from './optimizer-js.js';
 import type { CsrBytes, RowBounds } from './gather-js.js';
+import type { BnShape } from './batchnorm-js.js';
 import type { Allocator } from '../allocator.js';
 import type { KernelMemory } from '../wasm/kernel-memory.js';
 
@@ -76,4 +77,10 @@ export interface KernelSet {
   maxPool2(x: Float32Array, planes: number, h: number, w: number, y: Float32Array, arg: Int32Array): void;
   /** Its gradient: dx = dy at each window's arg, 0 elsewhere in the window (dx outside every window is left alone). */
   maxPool2Backward(dy: Float32Array, arg: Int32Array, planes: number, h: number, w: number, dx: Float32Array): void;
+  /** Batch normalisation over one ghost batch (batchnorm-js.ts has the layout and the formulas). */
+  bnMoments(x: Float32Array, s: BnShape, mean: Float32Array, variance: Float32Array): void;
+  bnNormalise(x: Float32Array, s: BnShape, mean: Float32Array, invStd: Float32Array, gamma: Float32Array, beta: Float32Array, xhat: Float32Array, y: Float32Array): void;
+  bnBackward(dy: Float32Array, xhat: Float32Array, s: BnShape, gamma: Float32Array, invStd: Float32Array, dGamma: Float32Array, dBeta: Float32Array, dx: Float32Array | null): void;
+  /** Inference: y = x·scale + shift, per channel. */
+  bnAffine(x: Float32Array, s: BnShape, scale: Float32Array, shift: Float32Array, y: Float32Array): void;
 }

@@ -1,14 +1,16 @@
 /**
  * The SIMD set's image kernels: the valid convolution and its backward pass (conv-simd.ts,
- * conv-backward-simd.ts), 2×2 max-pooling (maxpool-simd.ts) and softmax cross-entropy
- * (softmax-simd.ts). These check shapes, instantiate and stage; each file named holds its
- * kernels' emitter and says how they work.
+ * conv-backward-simd.ts), 2×2 max-pooling (maxpool-simd.ts), batch normalisation
+ * (batchnorm-simd.ts) and softmax cross-entropy (softmax-simd.ts). These check shapes,
+ * instantiate and stage; each file named holds its kernels' emitter and says how they work.
  */
 import { convForwardModule } from './conv-simd.js';
 import { convBackwardModule } from './conv-backward-simd.js';
 import { convValidJs } from './conv-js.js';
 import { maxPool2Module } from './maxpool-simd.js';
 import { softmaxModule } from './softmax-simd.js';
+import { batchNormModule } from './batchnorm-simd.js';
+import type { BnShape } from './batchnorm-js.js';
 import type { ConvShape } from './kernel-set.js';
 import { SimdCore, first, type Span } from './simd-core.js';
 import { ShapeError } from '../errors.js';
@@ -17,6 +19,12 @@ type ConvKernel = (x: number, batch: number, weights: number, bias: number, y: n
 type ConvBackwardKernel = (x: number, batch: number, dy: number, w: number, dw: number, db: number, dx: number, values: number, positions: number) => void;
 type PoolKernels = { max_pool2: (x: number, planes: number, y: number, arg: number) => void; max_pool2_backward: (dy: number, arg: number, planes: number, dx: number) => void };
 type SoftmaxKernel = (logits: number, labels: number, rows: number, grad: number, scale: number, stats: number) => void;
+interface BatchNormKernels {
+  bn_moments(x: number, rows: number, channels: number, size: number, mean: number, variance: number): void;
+  bn_normalise(x: number, rows: number, channels: number, size: number, mean: number, invStd: number, gamma: number, beta: number, xhat: number, y: number): void;
+  bn_backward(dy: number, xhat: number, rows: number, channels: number, size: number, gamma: number, invStd: number, dGamma: number, dBeta: number, dx: number): void;
+  bn_affine(x: number, rows: number, channels: number, size: number, scale: number, shift: number, y: number): void;
+}
 
 /** The image kernels of the SIMD set over one kernel memory. */
 export class SimdImageKernels extends SimdCore {
@@ -24,6 +32,42 @@ export class SimdImageKernels extends SimdCore {
   private listValues: Float32Array = new Float32Array(0);
   private listPositions: Int32Array = new Int32Array(0);
   private softmaxStats: Float32Array = new Float32Array(0);
+
+  private get batchNorm(): BatchNormKernels {
+    return this.instantiate('batchnorm', batchNormModule) as unknown as BatchNormKernels;
+  }
+
+  bnMoments(x: Float32Array, s: BnShape, mean: Float32Array, variance: Float32Array): void {
+    const n = s.rows * s.channels * s.size;
+    const { addresses: [xa, ma, va], restore } = this.resident([first(x, n), first(mean, s.channels), first(variance, s.channels)]);
+    this.batchNorm.bn_moments(xa, s.rows, s.channels, s.size, ma, va);
+    restore();
+  }
+
+  bnNormalise(x: Float32Array, s: BnShape, mean: Float32Array, invStd: Float32Array, gamma: Float32Array, beta: Float32Array, xhat: Float32Array, y: Float32Array): void {
+    const n = s.rows * s.channels * s.size;
+    const c = s.channels;
+    const { addresses: [xa, ma, ia, ga, ba, ha, ya], restore } = this.resident([first(x, n), first(mean, c), first(invStd, c), first(gamma, c), first(beta, c), first(xhat, n), first(y, n)]);
+    this.batchNorm.bn_normalise(xa, s.rows, c, s.size, ma, ia, ga, ba, ha, ya);
+    restore();
+  }
+
+  bnBackward(dy: Float32Array, xhat: Float32Array, s: BnShape, gamma: Float32Array, invStd: Float32Array, dGamma: Float32Array, dBeta: Float32Array, dx: Float32Array | null): void {
+    const n = s.rows * s.channels * s.size;
+    const c = s.channels;
+    const spans: Span[] = [first(dy, n), first(xhat, n), first(gamma, c), first(invStd, c), first(dGamma, c), first(dBeta, c)];
+    if (dx) spans.push(first(dx, n));
+    const { addresses: [da, ha, ga, ia, dga, dba, dxa = 0], restore } = this.resident(spans);
+    this.batchNorm.bn_backward(da, ha, s.rows, c, s.size, ga, ia, dga, dba, dxa);
+    restore();
+  }
+
+  bnAffine(x: Float32Array, s: BnShape, scale: Float32Array, shift: Float32Array, y: Float32Array): void {
+    const n = s.rows * s.channels * s.size;
+    const { addresses: [xa, sa, ta, ya], restore } = this.resident([first(x, n), first(scale, s.channels), first(shift, s.channels), first(y, n)]);
+    this.batchNorm.bn_affine(xa, s.rows, s.channels, s.size, sa, ta, ya);
+    restore();
+  }
 
   /** Outputs narrower than 4 (less than a vector) go to the JS kernel. */
   convValid(x: Float32Array, batch: number, s: ConvShape, weights: Float32Array, bias: Float32Array, y: Float32Array): void {

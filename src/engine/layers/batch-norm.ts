@@ -7,12 +7,14 @@
  * statistics"). Training writes each ghost batch's μ and σ² at its index in the model's batch
  * statistics; `foldBatchStats` then moves the running statistics through them in index order, as
  * PyTorch's BatchNorm would if called on each ghost batch in turn (momentum 0.1, unbiased σ²).
- * A few passes over the activations a step: against the convolutions around it, too cheap to be
- * worth a SIMD kernel.
+ * The arithmetic is the kernel set's (batchnorm-js.ts, batchnorm-simd.ts).
  */
 import { ShapeError } from '../errors.js';
 import type { CsrMatrix } from '../kernels/csr.js';
 import { ones, zeros } from '../model/init.js';
+import type { BnShape } from '../kernels/batchnorm-js.js';
+import type { KernelSet } from '../kernels/kernel-set.js';
+import { jsKernels } from '../kernels/js-kernels.js';
 import { Scratch, type ForwardContext, type Layer, type LayerSpec, type ParamSpec, type StateSpec } from './layer.js';
 
 /** Examples a ghost batch holds: the batch's statistics are taken over each run of this many. */
@@ -42,7 +44,11 @@ export class BatchNorm implements Layer {
   private readonly xhat = new Scratch();
   private readonly dx = new Scratch();
   /** 1/√(σ² + ε) of each ghost batch of the last training pass, by channel. */
-  private invStd = new Float64Array(0);
+  private readonly invStd = new Scratch();
+  /** Inference's per-channel y = x·scale + shift. */
+  private readonly scale = new Scratch();
+  private readonly shift = new Scratch();
+  private kernels: KernelSet = jsKernels;
   private training = false;
 
   constructor(shape: readonly number[]) {
@@ -89,6 +95,10 @@ export class BatchNorm implements Layer {
     this.stats = view;
   }
 
+  useKernels(kernels: KernelSet): void {
+    this.kernels = kernels;
+  }
+
   forward(x: Float32Array | CsrMatrix, batch: number, training: boolean, context?: ForwardContext): Float32Array {
     if (!(x instanceof Float32Array)) throw new ShapeError('BatchNorm: sparse input is not supported; put a Dense layer first');
     if (x.length !== batch * this.inputSize) throw new ShapeError(`BatchNorm: input has ${x.length} values, expected [${batch}, ${this.inputShape.join(', ')}]`);
@@ -103,52 +113,37 @@ export class BatchNorm implements Layer {
     const ghosts = Math.ceil(batch / GHOST_BATCH);
     const firstGhost = offset / GHOST_BATCH;
     if ((firstGhost + ghosts) * this.statsPerGhost > this.stats.length) throw new ShapeError(`BatchNorm: a training pass reaches example ${offset + batch} of its batch, beyond the room reserved for its batch statistics (model.batchStats.reserve)`);
-    if (this.invStd.length < ghosts * this.channels) this.invStd = new Float64Array(ghosts * this.channels);
+    const C = this.channels;
     const xhat = this.xhat.get(x.length);
-    for (let k = 0; k < ghosts; k++) this.normaliseGhost(x, xhat, y, k, Math.min(batch, (k + 1) * GHOST_BATCH), firstGhost + k);
+    const invStd = this.invStd.get(ghosts * C);
+    for (let k = 0; k < ghosts; k++) {
+      const [from, to, shape] = this.ghostRange(k, batch);
+      const at = (firstGhost + k) * 2 * C;
+      const mean = this.stats.subarray(at, at + C);
+      const variance = this.stats.subarray(at + C, at + 2 * C);
+      this.kernels.bnMoments(x.subarray(from, to), shape, mean, variance);
+      for (let c = 0; c < C; c++) invStd[k * C + c] = 1 / Math.sqrt(variance[c] + BN_EPSILON);
+      this.kernels.bnNormalise(x.subarray(from, to), shape, mean, invStd.subarray(k * C, (k + 1) * C), this.gamma, this.beta, xhat.subarray(from, to), y.subarray(from, to));
+    }
     return y;
   }
 
-  /** Ghost batch k of this pass (rows k·GHOST_BATCH..end), which is ghost batch `index` of the whole batch. */
-  private normaliseGhost(x: Float32Array, xhat: Float32Array, y: Float32Array, k: number, end: number, index: number): void {
-    const { channels: C, pixels: P } = this;
-    const start = k * GHOST_BATCH;
-    const count = (end - start) * P;
-    for (let c = 0; c < C; c++) {
-      let sum = 0;
-      for (let r = start; r < end; r++) for (let i = (r * C + c) * P, e = i + P; i < e; i++) sum += x[i];
-      const mean = sum / count;
-      let squares = 0;
-      for (let r = start; r < end; r++) {
-        for (let i = (r * C + c) * P, e = i + P; i < e; i++) {
-          const d = x[i] - mean;
-          squares += d * d;
-        }
-      }
-      const variance = squares / count;
-      const inv = 1 / Math.sqrt(variance + BN_EPSILON);
-      this.invStd[k * C + c] = inv;
-      this.stats[index * 2 * C + c] = mean;
-      this.stats[index * 2 * C + C + c] = variance;
-      const g = this.gamma[c];
-      const b = this.beta[c];
-      for (let r = start; r < end; r++) {
-        for (let i = (r * C + c) * P, e = i + P; i < e; i++) {
-          const h = (x[i] - mean) * inv;
-          xhat[i] = h;
-          y[i] = g * h + b;
-        }
-      }
-    }
+  /** Ghost batch k of a pass of `batch` examples: its first and last-plus-one value, and its shape for the kernels. */
+  private ghostRange(k: number, batch: number): [number, number, BnShape] {
+    const rows = Math.min(GHOST_BATCH, batch - k * GHOST_BATCH);
+    const from = k * GHOST_BATCH * this.inputSize;
+    return [from, from + rows * this.inputSize, { rows, channels: this.channels, size: this.pixels }];
   }
 
   private normaliseByRunningStats(x: Float32Array, y: Float32Array, batch: number): void {
-    const { channels: C, pixels: P } = this;
+    const C = this.channels;
+    const scale = this.scale.get(C);
+    const shift = this.shift.get(C);
     for (let c = 0; c < C; c++) {
-      const scale = this.gamma[c] / Math.sqrt(this.runningVar[c] + BN_EPSILON);
-      const shift = this.beta[c] - this.runningMean[c] * scale;
-      for (let r = 0; r < batch; r++) for (let i = (r * C + c) * P, e = i + P; i < e; i++) y[i] = x[i] * scale + shift;
+      scale[c] = this.gamma[c] / Math.sqrt(this.runningVar[c] + BN_EPSILON);
+      shift[c] = this.beta[c] - this.runningMean[c] * scale[c];
     }
+    this.kernels.bnAffine(x, { rows: batch, channels: C, size: this.pixels }, scale, shift, y);
   }
 
   /**
@@ -157,27 +152,13 @@ export class BatchNorm implements Layer {
    */
   backward(dy: Float32Array, batch: number, needInputGrad: boolean): Float32Array | null {
     if (!this.training) throw new ShapeError('BatchNorm: backward after an inference pass; train with forward(x, batch, true)');
-    const { channels: C, pixels: P } = this;
+    const C = this.channels;
     const xhat = this.xhat.get(dy.length);
+    const invStd = this.invStd.get(Math.ceil(batch / GHOST_BATCH) * C);
     const dx = needInputGrad ? this.dx.get(dy.length) : null;
-    for (let k = 0, start = 0; start < batch; k++, start += GHOST_BATCH) {
-      const end = Math.min(batch, start + GHOST_BATCH);
-      const count = (end - start) * P;
-      for (let c = 0; c < C; c++) {
-        let sumDy = 0;
-        let sumDyXhat = 0;
-        for (let r = start; r < end; r++) {
-          for (let i = (r * C + c) * P, e = i + P; i < e; i++) {
-            sumDy += dy[i];
-            sumDyXhat += dy[i] * xhat[i];
-          }
-        }
-        this.dGamma[c] += sumDyXhat;
-        this.dBeta[c] += sumDy;
-        if (!dx) continue;
-        const a = (this.gamma[c] * this.invStd[k * C + c]) / count;
-        for (let r = start; r < end; r++) for (let i = (r * C + c) * P, e = i + P; i < e; i++) dx[i] = a * (count * dy[i] - sumDy - xhat[i] * sumDyXhat);
-      }
+    for (let k = 0; k * GHOST_BATCH < batch; k++) {
+      const [from, to, shape] = this.ghostRange(k, batch);
+      this.kernels.bnBackward(dy.subarray(from, to), xhat.subarray(from, to), shape, this.gamma, invStd.subarray(k * C, (k + 1) * C), this.dGamma, this.dBeta, dx ? dx.subarray(from, to) : null);
     }
     return dx;
   }
