@@ -4,7 +4,7 @@
  * (peers/peer_recipe.py: the same architecture, epochs, batch, optimiser, schedule, smoothing and
  * shifts, on the same threads), interleaved seed by seed so both see the same load.
  *
- *   npm run bench -- --to-accuracy                       fast and cnn, seeds 0, 1, 2
+ *   npm run bench -- --to-accuracy                       fast, cnn and best, seeds 0, 1, 2
  *   npm run bench -- --to-accuracy --models fast --seeds 0,1,2,3,4 [--threads 2] [--no-peer] [--json]
  */
 import { spawnSync } from 'node:child_process';
@@ -16,7 +16,7 @@ import { presetLayers, scheduleInSteps } from '../src/train/recipes.js';
 import { stepsPerEpoch } from '../src/train/trainer.js';
 import { checkChoices, refuse } from './bench-job.js';
 
-const PRESETS = ['fast', 'cnn'];
+const PRESETS = ['fast', 'cnn', 'best'];
 const CLI = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
 const PEER = fileURLToPath(new URL('./peers/peer_recipe.py', import.meta.url));
 const TRAIN_IMAGES = 55000;

@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import { runCli } from './helpers/cli.js';
 import { writeMnistSubset } from './helpers/synthetic-mnist.js';
 import { loadCheckpointFile } from '../src/node/checkpoint-file.js';
-import { buildModel, FAST_LAYERS, recipeFor } from '../src/train/recipes.js';
+import { BEST_LAYERS, buildModel, FAST_LAYERS, recipeFor } from '../src/train/recipes.js';
 import { CNN_LAYERS } from '../src/engine/index.js';
 import { assertSameBits } from './helpers/bits.js';
 
@@ -158,6 +158,17 @@ test('--model fast through the CLI: its layers and recipe, saved in log/fast.saf
   assert.ok(accuracy > 0.9, `accuracy ${accuracy} after two epochs on 5000 images`);
   const ev = runCli(['evaluate', '--checkpoint', join(home, 'log', 'fast.safetensors'), ...data, '--json']);
   assert.is(JSON.parse(ev.stdout).accuracy.toFixed(4), accuracy.toFixed(4));
+});
+
+test('--model best through the CLI: its batch-normalised layers and recipe, with the running statistics in the checkpoint', () => {
+  const path = join(dir, 'best.safetensors');
+  const r = runCli(['train', '--model', 'best', '--epochs', '1', ...data, '--validation-size', '1000', '--threads', '2', '--save', path]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, `Training best CNN ${BEST_LAYERS} (80298 parameters) on 5000 images: adam lr 0.003, onecycle schedule (warm-up 0.3), label smoothing 0.1, shifts of up to ±2 px, batch 64, 1 epoch of 78 steps, 2 threads`);
+  const ckpt = loadCheckpointFile(path);
+  assert.equal(ckpt.model.stateEntries.map((e) => e.name), ['batchnorm0.running_mean', 'batchnorm0.running_var', 'batchnorm1.running_mean', 'batchnorm1.running_var']);
+  const accuracy = Number(/Accuracy: ([\d.]+)/.exec(r.stdout)?.[1]);
+  assert.ok(accuracy > 0.9, `accuracy ${accuracy} after one epoch on 5000 images`);
 });
 
 test('--model cnn builds the preset and trains with its recipe', () => {

@@ -89,7 +89,7 @@ export class PoolBackend implements GradientBackend {
 
   constructor(private readonly model: Sequential, data: TrainingData, readonly optimizer: Optimizer, o: PoolOptions) {
     if (!(o.threads >= 2)) throw new MnistTsError(`PoolBackend: ${o.threads} threads, expected 2 or more (1 runs in-process)`);
-    const state = sharedState(model, optimizer);
+    const state = sharedState(model, optimizer, o.maxBatch);
     this.threads = o.threads;
     this.spin = new SpinPolicy(o.threads, o.spinMs ?? (o.threads <= availableParallelism() ? 5 : 0));
     this.adaptSpin = o.adaptSpin ?? true;
@@ -97,8 +97,6 @@ export class PoolBackend implements GradientBackend {
     // With SIMD kernels, everything the workers' kernels touch lives in the model's kernel memory.
     const memory = model.kernels.memory ?? undefined;
     const stepSettings = o.stepSettings ?? { seed: 0 };
-    // Every thread's model writes its ghost batches' statistics into the main thread's buffer.
-    model.batchStats.reserve(o.maxBatch);
     const floats = (length: number) => (memory ? memory.f32(length) : new Float32Array(new SharedArrayBuffer(length * 4)));
     const { strategy, plan } = pickStrategy({ model, data, threads: o.threads, maxBatch: o.maxBatch, stepSettings, piecesPerThread: o.piecesPerThread, floats });
     this.strategy = strategy.name;
@@ -117,8 +115,7 @@ export class PoolBackend implements GradientBackend {
     const common = {
       threads: o.threads, layers: model.spec(), kernelMemory: memory?.memory, strategy: strategy.name, buffers: toTask(plan.buffers, memory),
       data: toTask(data, memory), evaluation: this.evaluation.map((d) => toTask(d, memory)), control, indices, results,
-      optimizer: optimizer.config(), optimizerState: toTask(state, memory), stepSettings, fault: o.testFault,
-      modelState: toTask({ state: model.state, batchStats: model.batchStats.values }, memory),
+      optimizer: optimizer.config(), optimizerState: toTask(state, memory), stepSettings, fault: o.testFault, modelState: toTask({ state: model.state, batchStats: model.batchStats.values }, memory),
     };
     this.workers = o.workers ?? new GradientWorkers(o.threads);
     const piscina = this.workers.take(o.threads);
@@ -210,9 +207,8 @@ export class PoolBackend implements GradientBackend {
     await this.part.sync(this.phases);
   }
 
-  paramsWritten(): void {
-    this.clean = false;
-  }
+  /** The threads' copies are set from the model before the next step or evaluation. */
+  paramsWritten(): void { this.clean = false; }
 
   /** Pieces the main thread computed that were a worker's own, over the run (data-parallel). */
   get piecesTakenOver(): number {

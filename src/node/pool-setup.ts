@@ -6,11 +6,16 @@ import { MnistTsError } from '../engine/errors.js';
 import type { Optimizer } from '../engine/optim/optimizers.js';
 import type { Sequential } from '../engine/model/sequential.js';
 
-/** The optimiser's state for the model, checked (with the model's buffers) to live where every thread sees it. */
-export function sharedState(model: Sequential, optimizer: Optimizer): Record<string, Float32Array> {
+/**
+ * The optimiser's state for the model, checked (with the model's buffers) to live where every
+ * thread sees it; and room in the model's batch statistics for a batch of `maxBatch`, which every
+ * thread's model writes into.
+ */
+export function sharedState(model: Sequential, optimizer: Optimizer, maxBatch: number): Record<string, Float32Array> {
   if (!(model.params.buffer instanceof SharedArrayBuffer) || !(model.grads.buffer instanceof SharedArrayBuffer)) {
     throw new MnistTsError('PoolBackend: the model parameters must live in a SharedArrayBuffer');
   }
+  model.batchStats.reserve(maxBatch);
   optimizer.useKernels(model.kernels);
   const state = optimizer.ensureState(model.paramCount);
   for (const [key, buf] of Object.entries(state)) {

@@ -155,7 +155,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): Checkpoint 
 /** "softmax regression 784→10 · 25 epochs · test accuracy 0.9212". */
 export function describeCheckpoint(meta: CheckpointMeta): string {
   const t = meta.training;
-  const names: Record<string, string> = { softmax: 'softmax regression', mlp: 'MLP', cnn: 'CNN', fast: 'fast CNN' };
+  const names: Record<string, string> = { softmax: 'softmax regression', mlp: 'MLP', cnn: 'CNN', fast: 'fast CNN', best: 'best CNN' };
   const what = names[t.model] ?? 'layers';
   const parts = [what, `${meta.epochsCompleted} epoch${meta.epochsCompleted === 1 ? '' : 's'}`];
   if (meta.metrics.testAccuracy !== null) parts.push(`test accuracy ${meta.metrics.testAccuracy.toFixed(4)}`);

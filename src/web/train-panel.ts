@@ -5,6 +5,7 @@
  */
 import { curveSvg } from '../report/charts.js';
 import type { FromWorker, ToWorker, TrainableModel } from './train-protocol.js';
+import { BEST_RECIPE, FAST_RECIPE } from '../train/recipes.js';
 
 interface TrainedModel {
   name: string;
@@ -13,8 +14,8 @@ interface TrainedModel {
   testAccuracy: number;
 }
 
-const DEFAULT_EPOCHS: Record<TrainableModel, number> = { softmax: 25, mlp: 5, fast: 2 };
-const NAMES: Record<TrainableModel, string> = { softmax: 'softmax', mlp: 'MLP', fast: 'fast CNN' };
+const DEFAULT_EPOCHS: Record<TrainableModel, number> = { softmax: 25, mlp: 5, fast: FAST_RECIPE.epochs, best: BEST_RECIPE.epochs };
+const NAMES: Record<TrainableModel, string> = { softmax: 'softmax', mlp: 'MLP', fast: 'fast CNN', best: 'best CNN' };
 
 function $<T extends HTMLElement>(root: ParentNode, selector: string): T {
   return root.querySelector<T>(selector)!;

@@ -1,6 +1,6 @@
 /** The messages between the page and its training worker. */
 
-export type TrainableModel = 'softmax' | 'mlp' | 'fast';
+export type TrainableModel = 'softmax' | 'mlp' | 'fast' | 'best';
 
 export interface TrainRequest {
   type: 'train';

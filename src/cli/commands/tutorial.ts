@@ -36,7 +36,7 @@ function modelKind(args: TrainArgs): string {
 /** The training chapter's title, for the model and optimiser asked for. */
 function chapterTitle(args: TrainArgs): string {
   const model = modelKind(args);
-  const what = { softmax: 'Softmax regression', mlp: 'A multi-layer perceptron', cnn: 'The CNN preset', fast: 'The fast preset', layers: 'Your --layers network' }[model] ?? `--model ${model}`;
+  const what = { softmax: 'Softmax regression', mlp: 'A multi-layer perceptron', cnn: 'The CNN preset', fast: 'The fast preset', best: 'The best preset', layers: 'Your --layers network' }[model] ?? `--model ${model}`;
   const optimizer = String(lastGiven(args.optimizer ?? recipeFor(model).optimizer));
   return `${what}, trained with ${OPTIMIZER_TITLES[optimizer] ?? optimizer}`;
 }
