@@ -9,7 +9,7 @@ import { BatchNorm, BN_EPSILON, BN_MOMENTUM, Conv2D, Dense, GHOST_BATCH, GlobalA
 import { decodeCheckpoint, encodeCheckpoint } from '../src/train/checkpoint.js';
 import { loadMnist, bundledDataDir } from '../src/node/mnist-files.js';
 import { PoolBackend } from '../src/node/pool-backend.js';
-import { InProcessBackend } from '../src/train/gradient-backend.js';
+import { InProcessBackend, type GradientBackend } from '../src/train/gradient-backend.js';
 import { csrFromSplit } from '../src/train/training-data.js';
 import { kernelsFor } from '../src/engine/kernels/kernel-select.js';
 import { assertSameBits } from './helpers/bits.js';
@@ -59,10 +59,10 @@ test('the running statistics move through the ghost batches in order, as PyTorch
       mean = (1 - m) * mean + m * mu;
       variance = (1 - m) * variance + (m * v * (to - from)) / (to - from - 1);
     }
-    const [rm, rv] = [model.state[c], model.state[C + c]];
+    const [rm, rv] = [model.runningStats[c], model.runningStats[C + c]];
     assert.ok(Math.abs(rm - mean) < 1e-6 && Math.abs(rv - variance) < 1e-5, `channel ${c}: ${rm}, ${rv} against ${mean}, ${variance}`);
   }
-  assert.equal(model.stateEntries.map((e) => e.name), ['batchnorm0.running_mean', 'batchnorm0.running_var']);
+  assert.equal(model.runningStatEntries.map((e) => e.name), ['batchnorm0.running_mean', 'batchnorm0.running_var']);
 });
 
 /**
@@ -118,10 +118,10 @@ test('`bn` in --layers, after a convolution or a dense layer; a checkpoint keeps
   assert.is(formatLayers(model.spec()), 'conv:4:5,bn,relu,pool:2,flatten,dense:8,bn,relu,dense:10');
   assert.throws(() => fromLayers('conv:4:5,bn:2,dense:10', [1, 28, 28]), /item 2 'bn:2' takes no arguments/);
   model.initialize(3);
-  model.state.set(input(1, model.state.length, new Rng(4)).map((v) => Math.abs(v)));
+  model.runningStats.set(input(1, model.runningStats.length, new Rng(4)).map((v) => Math.abs(v)));
   const meta = { training: {} as never, epochsCompleted: 0, seed: 3, sampler: {} as never, metrics: { epochs: [], testAccuracy: null }, optimizer: 'sgd' };
   const loaded = decodeCheckpoint(encodeCheckpoint(model, {}, meta), 'bn.safetensors').model;
-  assertSameBits(loaded.state, model.state, 'running statistics');
+  assertSameBits(loaded.runningStats, model.runningStats, 'running statistics');
   assertSameBits(loaded.params, model.params, 'parameters');
 });
 
@@ -130,32 +130,46 @@ const kernels = kernelsFor('simd');
 const data = csrFromSplit(loadMnist({ dataDir: bundledDataDir() }).train, 10, kernels.allocator);
 const LAYERS = 'conv:4:5,bn,relu,pool:2,flatten,dense:16,bn,relu,dense:10';
 
-/** One step of batch 72 (4 full ghost batches and a short one) on `threads` threads cut into `perThread` pieces each. */
-async function oneStep(threads: number, perThread: number) {
+/**
+ * Four steps of batch 72 (4 full ghost batches and a short one) on `threads` threads cut into
+ * `perThread` pieces each, the weights put back after each step (paramsWritten), so that each
+ * step's statistics depend on its batch alone. Returns the running statistics at the end, the
+ * weights after the first step, and the pieces the main thread took from the workers.
+ */
+async function fourSteps(threads: number, perThread: number) {
   const model = fromLayers(LAYERS, [1, 28, 28], { kernels }).initialize(7);
   const optimizer = new Momentum(0.05, 0.9);
-  const backend = threads === 1 ? new InProcessBackend(model, data, optimizer) : new PoolBackend(model, data, optimizer, { threads, maxBatch: 72, piecesPerThread: perThread });
+  const pool = threads > 1 ? new PoolBackend(model, data, optimizer, { threads, maxBatch: 72, piecesPerThread: perThread }) : undefined;
+  const backend: GradientBackend = pool ?? new InProcessBackend(model, data, optimizer);
+  const initial = Float32Array.from(model.params);
+  let afterFirst = initial;
   try {
-    await backend.step(Int32Array.from({ length: 72 }, (_, i) => 11 * i + 3), 72, 1);
-    await backend.sync?.();
-    return { state: Float32Array.from(model.state), params: Float32Array.from(model.params) };
+    for (let t = 1; t <= 4; t++) {
+      await backend.step(Int32Array.from({ length: 72 }, (_, i) => (11 * i + 997 * t) % data.count), 72, t);
+      await backend.sync?.();
+      if (t === 1) afterFirst = Float32Array.from(model.params);
+      model.params.set(initial);
+      backend.paramsWritten?.();
+    }
+    return { runningStats: Float32Array.from(model.runningStats), afterFirst, takenOver: pool?.piecesTakenOver ?? 0 };
   } finally {
     await backend.close();
   }
 }
 
-test('a pool cuts its pieces at ghost batches: the running statistics of a step are the same bits on 1 or 2 threads, in 1 or 3 pieces a thread', async () => {
-  const one = await oneStep(1, 1);
+test('a pool cuts its pieces at ghost batches: the running statistics are the same bits on 1 or 2 threads, in 1 or 3 pieces a thread', async () => {
+  const one = await fourSteps(1, 1);
   for (const perThread of [1, 3]) {
-    const pool = await oneStep(2, perThread);
-    assertSameBits(pool.state, one.state, `state, 2 threads × ${perThread} pieces`);
+    const pool = await fourSteps(2, perThread);
+    assertSameBits(pool.runningStats, one.runningStats, `running statistics, 2 threads × ${perThread} pieces`);
+    assert.ok(pool.takenOver < 4 * perThread, 'the worker computed pieces of its own, into the shared statistics');
     // The gradient sums are cut differently, so the weights agree to rounding only.
     let worst = 0;
-    for (let i = 0; i < one.params.length; i++) worst = Math.max(worst, Math.abs(pool.params[i] - one.params[i]));
-    assert.ok(worst < 1e-6, `weights differ by ${worst}`);
+    for (let i = 0; i < one.afterFirst.length; i++) worst = Math.max(worst, Math.abs(pool.afterFirst[i] - one.afterFirst[i]));
+    assert.ok(worst < 1e-6, `weights after a step differ by ${worst}`);
   }
-  const fresh = fromLayers(LAYERS).state;
-  assert.ok(one.state.every((v, i) => v !== fresh[i]), 'the step moved every statistic');
+  const fresh = fromLayers(LAYERS).runningStats;
+  assert.ok(one.runningStats.every((v, i) => v !== fresh[i]), 'the steps moved every statistic');
 });
 
 test.run();

@@ -73,7 +73,7 @@ test('the JS kernels follow the definition: per channel mean and biased variance
       }
     }
     assert.ok(Math.abs(r.dBeta2[c] - sumDy) < 1e-4 && Math.abs(r.dGamma2[c] - sumDyXhat) < 1e-4, `channel ${c} sums`);
-    assert.ok(Math.abs(r.dBeta[c] - (sumDy - 0.5)) < 1e-4, `channel ${c}: dβ is added to`);
+    assert.ok(Math.abs(r.dBeta[c] - (sumDy - 0.5)) < 1e-4 && Math.abs(r.dGamma[c] - (sumDyXhat + 0.5)) < 1e-4, `channel ${c}: dγ and dβ are added to`);
     // x̂ has mean 0 and variance 1 over the channel; dx follows the formula.
     const n = 20;
     for (let row = 0; row < 4; row++) {
@@ -101,6 +101,7 @@ test('the SIMD kernels follow the JS ones within float32 rounding: every tail, o
       close(v.dGamma, js.dGamma, 1e-4, `${label} dγ`);
       close(v.dBeta, js.dBeta, 1e-4, `${label} dβ`);
       close(v.dGamma2, js.dGamma2, 1e-4, `${label} dγ without dx`);
+      close(v.dBeta2, js.dBeta2, 1e-4, `${label} dβ without dx`);
       close(v.dx, js.dx, 1e-4, `${label} dx`);
       close(v.affine, js.affine, 1e-6, `${label} affine`);
     }

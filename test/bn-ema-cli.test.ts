@@ -33,15 +33,15 @@ test('batch normalisation and --ema on 2 threads: a resumed run gives the same a
   const a = loadCheckpointFile(full);
   const b = loadCheckpointFile(join(dir, 'resumed.safetensors'));
   assertSameBits(b.model.params, a.model.params, 'the average (the saved model)');
-  assertSameBits(b.model.state, a.model.state, 'running statistics');
-  assert.equal(Object.keys(a.optimizerState).sort(), ['ema', 'm', 'raw', 'v']);
-  for (const key of ['raw', 'ema', 'm']) assertSameBits(b.optimizerState[key], a.optimizerState[key], key);
+  assertSameBits(b.model.runningStats, a.model.runningStats, 'running statistics');
+  assert.equal(Object.keys(a.optimizerState).sort(), ['average', 'm', 'trained', 'v']);
+  for (const key of ['trained', 'average', 'm', 'v']) assertSameBits(b.optimizerState[key], a.optimizerState[key], key);
   // The saved model is the bias-corrected accumulator after 80 steps, not the trained weights.
   const correction = 1 - 0.95 ** 80;
-  assert.ok(a.model.params.every((p, i) => p === Math.fround(a.optimizerState.ema[i] / correction)), "params = ema / (1 − 0.95^80)");
-  assert.ok(a.model.params.some((p, i) => p !== a.optimizerState.raw[i]), 'the average differs from the trained weights');
+  assert.ok(a.model.params.every((p, i) => p === Math.fround(a.optimizerState.average[i] / correction)), 'params = accumulator / (1 − 0.95^80)');
+  assert.ok(a.model.params.some((p, i) => p !== a.optimizerState.trained[i]), 'the average differs from the trained weights');
   const model = a.model;
-  assert.equal(model.stateEntries.map((e) => e.name), ['batchnorm0.running_mean', 'batchnorm0.running_var', 'batchnorm1.running_mean', 'batchnorm1.running_var']);
+  assert.equal(model.runningStatEntries.map((e) => e.name), ['batchnorm0.running_mean', 'batchnorm0.running_var', 'batchnorm1.running_mean', 'batchnorm1.running_var']);
 });
 
 test('the checkpoint scores the same in a fresh process, and numpy alone reads it the same', () => {

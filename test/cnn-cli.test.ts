@@ -166,7 +166,7 @@ test('--model best through the CLI: its batch-normalised layers and recipe, with
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, `Training best CNN ${BEST_LAYERS} (80298 parameters) on 5000 images: adam lr 0.003, onecycle schedule (warm-up 0.3), label smoothing 0.1, shifts of up to ±2 px, batch 64, 1 epoch of 78 steps, 2 threads`);
   const ckpt = loadCheckpointFile(path);
-  assert.equal(ckpt.model.stateEntries.map((e) => e.name), ['batchnorm0.running_mean', 'batchnorm0.running_var', 'batchnorm1.running_mean', 'batchnorm1.running_var']);
+  assert.equal(ckpt.model.runningStatEntries.map((e) => e.name), ['batchnorm0.running_mean', 'batchnorm0.running_var', 'batchnorm1.running_mean', 'batchnorm1.running_var']);
   const accuracy = Number(/Accuracy: ([\d.]+)/.exec(r.stdout)?.[1]);
   assert.ok(accuracy > 0.9, `accuracy ${accuracy} after one epoch on 5000 images`);
 });

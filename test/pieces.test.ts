@@ -8,7 +8,7 @@ import { train } from '../src/train/trainer.js';
 import { claimOrder, piecesPerThread } from '../src/train/pool/data-parallel.js';
 import { passSize, BatchGradient } from '../src/train/batch-gradient.js';
 import { claim } from '../src/train/pool/control.js';
-import { cnn, Momentum, mlp, softmaxRegression } from '../src/engine/index.js';
+import { cnn, fromLayers, Momentum, mlp, softmaxRegression } from '../src/engine/index.js';
 import type { InjectedFault } from '../src/train/pool/task.js';
 import { kernelsFor } from '../src/engine/kernels/kernel-select.js';
 import { assertSameBits } from './helpers/bits.js';
@@ -49,6 +49,9 @@ test('convolutional models are cut into four pieces a thread, of at least 8 exam
   assert.is(piecesPerThread(cnn(), 2, 20), 1);
   assert.is(piecesPerThread(mlp({ hidden: [32] }), 2, 100), 1);
   assert.is(piecesPerThread(softmaxRegression(), 2, 100), 1);
+  // With batch normalisation a piece is at least a ghost batch of 16: 64 = 2 threads × 2 pieces × 16.
+  assert.is(piecesPerThread(fromLayers('conv:4:5,pool:2,relu,bn,flatten,dense:10'), 2, 64), 2);
+  assert.is(piecesPerThread(fromLayers('conv:4:5,pool:2,relu,bn,flatten,dense:10'), 2, 128), 4);
 });
 
 test('a convolutional model\'s range goes through the layers in passes of 32 examples, with the whole range\'s gradient and loss', () => {

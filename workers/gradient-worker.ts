@@ -27,7 +27,7 @@ function setUp(task: WorkerTask): { part: Part; evaluation: TrainingData[] } {
   optimizer.useKernels(kernels);
   optimizer.attachState(state);
   const strategy = strategyNamed(task.strategy);
-  const { state: modelState, batchStats } = fromTask<{ state: Float32Array; batchStats: Float32Array }>(task.modelState, memory);
+  const statistics = fromTask<{ running: Float32Array; batch: Float32Array }>(task.statistics, memory);
   const part = strategy.part({
     thread: task.thread,
     threads: task.threads,
@@ -40,7 +40,7 @@ function setUp(task: WorkerTask): { part: Part; evaluation: TrainingData[] } {
     optimizer,
     optimizerConfig: task.optimizer,
     state,
-    model: (params, grads) => Sequential.fromSpec(task.layers, { params, grads, state: modelState, batchStats, kernels }),
+    model: (params, grads) => Sequential.fromSpec(task.layers, { params, grads, runningStats: statistics.running, batchStats: statistics.batch, kernels }),
   }, fromTask(task.buffers, memory));
   return { part, evaluation: task.evaluation.map((d) => fromTask<TrainingData>(d, memory)) };
 }

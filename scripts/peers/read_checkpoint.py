@@ -1,6 +1,7 @@
 """An independent reading of an mnist-ts checkpoint with numpy alone: the safetensors file parsed
 from its specification, the architecture from its metadata, every layer's inference written
-here from the layout in the metadata's "weight_layout", and the test set scored.
+here (for the layouts the metadata's "weight_layout" states: a dense weight [inputs, outputs],
+a conv2d weight [filters, channels, kh, kw]), and the test set scored.
 
     python3 read_checkpoint.py CHECKPOINT DATA_DIR
 

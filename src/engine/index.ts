@@ -10,7 +10,7 @@ export { matmulRaw, density, type MatmulOptions } from './kernels/matmul.js';
 export { matmulNaive } from './kernels/matmul-naive.js';
 export { CsrMatrix, denseToCsr, csrMatmul, csrTransposeMatmul } from './kernels/csr.js';
 export * from './model/init.js';
-export type { Layer, LayerSpec, ParamSpec, StateSpec, ForwardContext, Padding } from './layers/layer.js';
+export type { Layer, LayerSpec, ParamSpec, RunningStatSpec, ForwardContext, Padding } from './layers/layer.js';
 export * from './layers/dense.js';
 export * from './layers/relu.js';
 export { Conv2D, type Conv2DOptions } from './layers/conv2d.js';

@@ -129,7 +129,7 @@ export async function fit(model: Sequential, data: Split | TrainingData, options
   } finally {
     await backend.close();
     if (trained !== model) model.assign(trained);
-    // With an average, it is the model (the trained weights are in record.optimizerState.raw).
+    // With an average, it is the model (the trained weights are in record.optimizerState.trained).
     average?.averageInto(model.params);
   }
 }

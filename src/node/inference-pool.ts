@@ -31,8 +31,8 @@ export interface InferenceTask {
   layers: LayerSpec[];
   /** A copy of the parameters: the model's own may live in a kernel memory the worker cannot share. */
   params: Float32Array;
-  /** Likewise of its state (batch normalisation's running statistics). */
-  state: Float32Array;
+  /** Likewise of its running statistics (batch normalisation's). */
+  runningStats: Float32Array;
   sparseInput: boolean;
   kernels: KernelPath;
   /** In SharedArrayBuffers, so no example is copied. */
@@ -80,7 +80,7 @@ export class InferencePool {
     }
     const out = sharedArray(Float32Array, data.count * classes);
     const range = (s: number) => evenRange(chunks, shares, s).map((c) => Math.min(c * chunk, data.count));
-    const base = { layers: model.spec(), params: model.params.slice(), state: model.state.slice(), sparseInput: model.sparseInput, kernels: model.kernels.path, data, out, chunk };
+    const base = { layers: model.spec(), params: model.params.slice(), runningStats: model.runningStats.slice(), sparseInput: model.sparseInput, kernels: model.kernels.path, data, out, chunk };
     const tasks: Promise<unknown>[] = [];
     for (let s = 1; s < shares; s++) {
       const [start, end] = range(s);

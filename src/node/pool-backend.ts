@@ -115,7 +115,7 @@ export class PoolBackend implements GradientBackend {
     const common = {
       threads: o.threads, layers: model.spec(), kernelMemory: memory?.memory, strategy: strategy.name, buffers: toTask(plan.buffers, memory),
       data: toTask(data, memory), evaluation: this.evaluation.map((d) => toTask(d, memory)), control, indices, results,
-      optimizer: optimizer.config(), optimizerState: toTask(state, memory), stepSettings, fault: o.testFault, modelState: toTask({ state: model.state, batchStats: model.batchStats.values }, memory),
+      optimizer: optimizer.config(), optimizerState: toTask(state, memory), stepSettings, fault: o.testFault, statistics: toTask({ running: model.runningStats, batch: model.batchStats.values }, memory),
     };
     this.workers = o.workers ?? new GradientWorkers(o.threads);
     const piscina = this.workers.take(o.threads);

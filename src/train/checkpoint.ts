@@ -80,7 +80,7 @@ function splitByParam(model: Sequential, key: string, flat: Float32Array): Named
 
 export function encodeCheckpoint(model: Sequential, optimizerState: Record<string, Float32Array>, meta: Omit<CheckpointMeta, 'format' | 'architecture'>): Uint8Array {
   const tensors: NamedTensor[] = model.entries.map((e) => ({ name: e.name, shape: e.shape, data: model.params.subarray(e.offset, e.offset + e.size) }));
-  for (const e of model.stateEntries) tensors.push({ name: e.name, shape: e.shape, data: model.state.subarray(e.offset, e.offset + e.size) });
+  for (const e of model.runningStatEntries) tensors.push({ name: e.name, shape: e.shape, data: model.runningStats.subarray(e.offset, e.offset + e.size) });
   for (const [key, flat] of Object.entries(optimizerState)) tensors.push(...splitByParam(model, key, flat));
   const full: CheckpointMeta = { format: CHECKPOINT_FORMAT, architecture: model.spec(), ...meta };
   const metadata: Record<string, string> = {
@@ -128,8 +128,8 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): Checkpoint 
     throw new FormatError(`${source}: architecture cannot be built: ${(e as Error).message}`);
   }
   const known = new Set<string>();
-  const needed = [...model.entries, ...model.stateEntries].map((e) => e.name).join(', ');
-  for (const [entries, into] of [[model.entries, model.params], [model.stateEntries, model.state]] as const) {
+  const needed = [...model.entries, ...model.runningStatEntries].map((e) => e.name).join(', ');
+  for (const [entries, into] of [[model.entries, model.params], [model.runningStatEntries, model.runningStats]] as const) {
     for (const e of entries) {
       known.add(e.name);
       const t = tensors.get(e.name);

@@ -27,8 +27,6 @@ export interface Recipe {
   betas?: [number, number];
   /** The loss's label smoothing ε. */
   labelSmoothing?: number;
-  /** The decay of the average of the weights that is evaluated and saved. */
-  ema?: number;
 }
 
 const TUTORIAL: Recipe = { epochs: 25, lr: 0.01, optimizer: 'sgd', batchSize: 100, schedule: 'constant', augmentShift: 0 };
@@ -44,10 +42,10 @@ export const FAST_LAYERS = 'conv:8:5,pool:2,relu,conv:16:5,pool:2,relu,flatten,d
 export const FAST_RECIPE: Recipe = { epochs: 2, lr: 0.015, optimizer: 'adam', batchSize: 64, schedule: 'onecycle', warmup: 0.25, augmentShift: 0, labelSmoothing: 0.1 };
 
 /**
- * `--model best`: the most accurate model in a couple of minutes here, two convolutions each
- * pooled and batch-normalised, trained twenty epochs with a one-cycle rate, smoothed labels and
- * shifts of up to 2 pixels; chosen on the validation split (scripts/BENCHMARKS.md, "Choosing
- * --model best").
+ * `--model best`: the most accurate preset, two convolutions each pooled and batch-normalised,
+ * trained twenty epochs with a one-cycle rate, smoothed labels and shifts of up to 2 pixels;
+ * chosen on the validation split among runs that fit the issue's time budget (scripts/BENCHMARKS.md,
+ * "Choosing --model best").
  */
 export const BEST_LAYERS = 'conv:16:5,pool:2,relu,bn,conv:32:5,pool:2,relu,bn,flatten,dense:128,relu,dropout:0.25,dense:10';
 export const BEST_RECIPE: Recipe = { epochs: 20, lr: 0.003, optimizer: 'adam', batchSize: 64, schedule: 'onecycle', warmup: 0.3, augmentShift: 2, labelSmoothing: 0.1 };

@@ -2,16 +2,17 @@
  * An exponential moving average of a model's parameters (`--ema`): after every step
  * a ← d·a + (1 − d)·p, from a = 0, read bias-corrected as a/(1 − dᵗ) as Adam reads its moments,
  * so that no starting copy of the weights is needed. With it on, the average is the model that is
- * evaluated and saved; the weights being trained and the accumulator travel in the checkpoint's
- * optimiser state (`raw`, `ema`), so that a resume continues exactly. Batch normalisation's
+ * evaluated and saved; the weights being trained and the accumulator travel beside the
+ * optimiser's own state in the checkpoint (`optimizer.trained.*`, `optimizer.average.*`), so that a
+ * resume continues exactly. Batch normalisation's
  * running statistics are the trained model's: they are not averaged.
  */
 import { OptionError } from '../engine/errors.js';
 import type { Sequential } from '../engine/model/sequential.js';
 
 /** The optimiser-state keys under which a checkpoint keeps the trained weights and the accumulator. */
-export const RAW_KEY = 'raw';
-export const EMA_KEY = 'ema';
+export const TRAINED_KEY = 'trained';
+export const AVERAGE_KEY = 'average';
 
 export class WeightAverage {
   /** `steps`: the steps averaged so far (a resumed run's). */
@@ -43,21 +44,21 @@ export class WeightAverage {
    * the trained weights back. `written` is called after each write, for a pool to refresh its
    * threads' copies (GradientBackend.paramsWritten).
    */
-  async withAverage<T>(model: Sequential, read: (raw: Float32Array) => Promise<T>, written?: () => void): Promise<T> {
-    const raw = model.params.slice();
+  async withAverage<T>(model: Sequential, read: (trained: Float32Array) => Promise<T>, written?: () => void): Promise<T> {
+    const trained = model.params.slice();
     this.averageInto(model.params);
     written?.();
     try {
-      return await read(raw);
+      return await read(trained);
     } finally {
-      model.params.set(raw);
+      model.params.set(trained);
       written?.();
     }
   }
 
-  /** The optimiser state to save beside the average: the trained weights and the accumulator. */
-  checkpointState(raw: Float32Array): Record<string, Float32Array> {
-    return { [RAW_KEY]: raw, [EMA_KEY]: this.accumulator };
+  /** What to save beside the optimiser's state when the average is the saved model: the trained weights and the accumulator. */
+  checkpointState(trained: Float32Array): Record<string, Float32Array> {
+    return { [TRAINED_KEY]: trained, [AVERAGE_KEY]: this.accumulator };
   }
 }
 
@@ -65,7 +66,7 @@ export class WeightAverage {
  * A checkpoint's optimiser state split into the optimiser's own and, for a run with an average,
  * the trained weights and the accumulator.
  */
-export function splitAverageState(state: Record<string, Float32Array>): { optimizer: Record<string, Float32Array>; raw?: Float32Array; ema?: Float32Array } {
-  const { [RAW_KEY]: raw, [EMA_KEY]: ema, ...optimizer } = state;
-  return { optimizer, raw, ema };
+export function splitAverageState(state: Record<string, Float32Array>): { optimizer: Record<string, Float32Array>; trained?: Float32Array; accumulator?: Float32Array } {
+  const { [TRAINED_KEY]: trained, [AVERAGE_KEY]: accumulator, ...optimizer } = state;
+  return { optimizer, trained, accumulator };
 }

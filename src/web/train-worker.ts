@@ -1,8 +1,9 @@
 /**
  * Trains the tutorial's softmax regression (or the MLP, or the fast or best CNN) in a Web Worker,
  * with the engine's own training loop and the recipe of `mnist-ts train --model
- * softmax|mlp|fast|best --threads 1`: the same seed gives the same model as in Node on the same kernels. Reports each step and epoch, and sends
- * the trained model as checkpoint bytes that `mnist-ts evaluate` reads.
+ * softmax|mlp|fast|best --threads 1`: the same seed gives the same model as in Node on the same
+ * kernels. Reports each step and epoch, and sends the trained model as checkpoint bytes that
+ * `mnist-ts evaluate` reads. (No preset keeps an average of the weights, so neither does this.)
  */
 import { kernelsFor, resolveKernelPath } from '../engine/kernels/kernel-select.js';
 import { makeOptimizer } from '../engine/optim/optimizers.js';
@@ -12,7 +13,6 @@ import { evaluateData } from '../train/evaluate-data.js';
 import { buildModel, defaultInit, recipeFor, scheduleInSteps, SHARED_DEFAULTS } from '../train/recipes.js';
 import { csrFromSplit } from '../train/training-data.js';
 import { stepsPerEpoch, train } from '../train/trainer.js';
-import { WeightAverage } from '../train/weight-average.js';
 import { fetchMnist } from './mnist-fetch.js';
 import { kernelsLabel } from './kernels-label.js';
 import type { FromWorker, ToWorker, TrainRequest } from './train-protocol.js';
@@ -38,7 +38,6 @@ async function run(request: TrainRequest): Promise<void> {
     init, initStd: SHARED_DEFAULTS.initStd, validationSize: DEFAULT_VALIDATION_SIZE, epochs: request.epochs, augmentShift: recipe.augmentShift,
     schedule: scheduleInSteps({ name: recipe.schedule, warmup: recipe.warmup }, request.epochs, steps), kernels: kernels.path,
     ...(recipe.labelSmoothing ? { labelSmoothing: recipe.labelSmoothing } : {}),
-    ...(recipe.ema ? { ema: recipe.ema } : {}),
     ...(recipe.betas ? { beta1: recipe.betas[0], beta2: recipe.betas[1] } : {}),
   };
   const { model, description } = buildModel({ model: request.model, hidden: SHARED_DEFAULTS.hidden, init, initStd: config.initStd }, mnist.train.rows, mnist.train.cols, mnist.classes, kernels);
@@ -46,12 +45,11 @@ async function run(request: TrainRequest): Promise<void> {
   const optimizer = makeOptimizer(config.optimizer, config.lr, config.momentum, { schedule: config.schedule, beta1: config.beta1, beta2: config.beta2 });
   const shift = config.augmentShift ?? 0;
   const augment = shift > 0 ? { shift, channels: 1, height: mnist.train.rows, width: mnist.train.cols } : undefined;
-  const average = config.ema ? WeightAverage.of(model, config.ema) : undefined;
   post({ type: 'started', kernels: kernelsLabel(kernels), description, stepsPerEpoch: steps });
   const history: EpochRecord[] = [];
   let lastStepPost = 0;
   const result = await train(model, data, {
-    epochs: request.epochs, batchSize: config.batchSize, seed: request.seed, optimizer, validation, augment, labelSmoothing: config.labelSmoothing, average,
+    epochs: request.epochs, batchSize: config.batchSize, seed: request.seed, optimizer, validation, augment, labelSmoothing: config.labelSmoothing,
     shouldStop: () => stopRequested,
     onStep: (s) => {
       const now = performance.now();
@@ -69,11 +67,8 @@ async function run(request: TrainRequest): Promise<void> {
     post({ type: 'status', text: 'stopped before the first epoch ended: nothing to keep' });
     return;
   }
-  // With an average of the weights, it is the model: scored and saved, the trained weights kept beside it.
-  const raw = model.params.slice();
-  average?.averageInto(model.params);
   const testAccuracy = evaluateData(model, csrFromSplit(mnist.test, mnist.classes, kernels.allocator)).accuracy;
-  const checkpoint = encodeCheckpoint(model, { ...optimizer.state(), ...average?.checkpointState(raw) }, {
+  const checkpoint = encodeCheckpoint(model, optimizer.state(), {
     training: { ...config, epochs }, epochsCompleted: epochs, seed: request.seed, sampler: result.state.sampler,
     metrics: { epochs: history, testAccuracy }, optimizer: optimizer.name,
   });

@@ -54,7 +54,7 @@ export function trainingFlags<T>(y: Argv<T>) {
     .option('lr-warmup', numeric(`with --lr-schedule onecycle: the fraction of the steps spent rising from lr/25 to lr, before falling to lr/25/1e4 (default: ${DEFAULTS.lrWarmup})`))
     .option('betas', { type: 'string', requiresArg: true, describe: "Adam's and AdamW's moment decays β1,β2 (default: 0.9,0.999)" })
     .option('label-smoothing', numeric(`ε: train towards (1 − ε)·one-hot + ε/10 instead of one-hot (${byModel('labelSmoothing', 0)})`))
-    .option('ema', numeric(`evaluate and save an exponential moving average of the weights with this decay, e.g. 0.999 (${byModel('ema', 0)})`))
+    .option('ema', numeric('evaluate and save an exponential moving average of the weights with this decay, e.g. 0.999 (default: none)'))
     .option('augment-shift', numeric(`shift each training image by a seeded random -N..+N pixels along each axis (${byModel('augmentShift')})`))
     .option('init', { type: 'string', requiresArg: true, describe: `weight initialiser for softmax and mlp: ${INIT_NAMES.join(' | ')} (default: normal for softmax, he for mlp)` })
     .option('init-std', numeric(`standard deviation for --init normal (default: ${DEFAULTS.initStd})`))
@@ -80,7 +80,7 @@ export function trainOptions<T>(y: Argv<T>) {
     .example('$0 train --model mlp --epochs 10', 'the MLP 784-256-10, saved in log/mlp.safetensors')
     .example('$0 train --model cnn --report log/report', 'the CNN preset with its recipe, then the report')
     .example('$0 train --model fast', 'the fast preset: a small CNN, two epochs, the soonest to 99%')
-    .example('$0 train --model best', 'the best preset: a batch-normalised CNN, twenty epochs, the most accurate in two minutes')
+    .example('$0 train --model best', 'the best preset: a batch-normalised CNN trained twenty epochs, the most accurate')
     .example('$0 train --resume FILE --epochs 30', "FILE's run continued to 30 epochs in all, saved back into FILE");
 }
 
@@ -163,7 +163,7 @@ function checkpointAt(ctx: RunContext, epochs: number, sampler: SamplerState, te
   const { model, optimizer, average } = ctx.run;
   const meta = metadataAt(ctx.run, ctx.settings, ctx.history, epochs, sampler, testAccuracy);
   if (!average) return Promise.resolve(encodeCheckpoint(model, optimizer.state(), meta));
-  return average.withAverage(model, async (raw) => encodeCheckpoint(model, { ...optimizer.state(), ...average.checkpointState(raw) }, meta));
+  return average.withAverage(model, async (trained) => encodeCheckpoint(model, { ...optimizer.state(), ...average.checkpointState(trained) }, meta));
 }
 
 /** Trains for the run's epochs on a new backend, then scores the test set unless interrupted. */

@@ -45,9 +45,9 @@ export function prepareRun(settings: TrainSettings, resumed: Checkpoint | undefi
     const saved = splitAverageState(resumed.optimizerState);
     optimizer.loadState(saved.optimizer);
     if (config.ema) {
-      if (!saved.raw || !saved.ema) throw new OptionError(`--resume ${resumePath}: trained with an average of the weights, but the checkpoint lacks optimizer.raw and optimizer.ema`);
-      model.params.set(saved.raw);
-      average = new WeightAverage(config.ema, saved.ema.slice(), resumed.meta.epochsCompleted * perEpoch);
+      if (!saved.trained || !saved.accumulator) throw new OptionError(`--resume ${resumePath}: trained with an average of the weights, but the checkpoint lacks optimizer.trained and optimizer.average`);
+      model.params.set(saved.trained);
+      average = new WeightAverage(config.ema, saved.accumulator.slice(), resumed.meta.epochsCompleted * perEpoch);
     }
     description = `${config.model} from ${resumePath} (epoch ${resumed.meta.epochsCompleted})`;
     if (model.inputSize !== mnist.train.features) {

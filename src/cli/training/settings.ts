@@ -124,7 +124,7 @@ function freshConfig(args: TrainArgs): { config: TrainingConfig; schedule: Sched
   if (given(args.weightDecay)) config.weightDecay = nonNegativeNumberFlag('weight-decay', args.weightDecay);
   const smoothing = unitIntervalFlag('label-smoothing', args.labelSmoothing ?? recipe.labelSmoothing ?? 0);
   if (smoothing > 0) config.labelSmoothing = smoothing;
-  const ema = unitIntervalFlag('ema', args.ema ?? recipe.ema ?? 0);
+  const ema = unitIntervalFlag('ema', args.ema ?? 0);
   if (ema > 0) config.ema = ema;
   const betas = given(args.betas) ? betasFlag(String(lastGiven(args.betas))) : optimizer === recipe.optimizer ? recipe.betas : undefined;
   if (betas) [config.beta1, config.beta2] = betas;

@@ -15,7 +15,7 @@ import { ones, zeros } from '../model/init.js';
 import type { BnShape } from '../kernels/batchnorm-js.js';
 import type { KernelSet } from '../kernels/kernel-set.js';
 import { jsKernels } from '../kernels/js-kernels.js';
-import { Scratch, type ForwardContext, type Layer, type LayerSpec, type ParamSpec, type StateSpec } from './layer.js';
+import { Scratch, type ForwardContext, type Layer, type LayerSpec, type ParamSpec, type RunningStatSpec } from './layer.js';
 
 /** Examples a ghost batch holds: the batch's statistics are taken over each run of this many. */
 export const GHOST_BATCH = 16;
@@ -75,14 +75,14 @@ export class BatchNorm implements Layer {
     [this.dGamma, this.dBeta] = grads;
   }
 
-  state(): StateSpec[] {
+  runningStats(): RunningStatSpec[] {
     return [
       { name: 'running_mean', shape: [this.channels], fill: 0 },
       { name: 'running_var', shape: [this.channels], fill: 1 },
     ];
   }
 
-  bindState(values: Float32Array[]): void {
+  bindRunningStats(values: Float32Array[]): void {
     [this.runningMean, this.runningVar] = values;
   }
 

@@ -20,7 +20,7 @@ export interface ParamSpec {
 }
 
 /** A value a layer keeps that is not trained (batch normalisation's running statistics): the model's state. */
-export interface StateSpec {
+export interface RunningStatSpec {
   /** `running_mean`, ...; the model prefixes the layer's name: `batchnorm0.running_mean`. */
   name: string;
   shape: number[];
@@ -88,8 +88,8 @@ export interface Layer {
   backward(dy: Float32Array, batch: number, needInputGrad: boolean): Float32Array | null;
   spec(): LayerSpec;
   /** Values the layer keeps that are not trained, and views of them in the model's state, in that order. */
-  state?(): StateSpec[];
-  bindState?(values: Float32Array[]): void;
+  runningStats?(): RunningStatSpec[];
+  bindRunningStats?(values: Float32Array[]): void;
   /**
    * A layer that takes statistics of each ghost batch in training (batch normalisation): the floats
    * it writes per ghost batch, a view of the model's batch statistics for them, and the update of

@@ -27,8 +27,8 @@ export type { ParamEntry } from './param-entries.js';
 export interface ModelBuffers {
   params?: Float32Array;
   grads?: Float32Array;
-  /** The layers' untrained values (stateEntries): batch normalisation's running statistics. */
-  state?: Float32Array;
+  /** The layers' running statistics (runningStatEntries): batch normalisation's. */
+  runningStats?: Float32Array;
   /** Where training passes write each ghost batch's statistics (batch-stats.ts), for a pool's threads to share. */
   batchStats?: Float32Array;
   /**
@@ -64,8 +64,8 @@ export class Sequential {
   readonly grads: Float32Array;
   readonly entries: ParamEntry[];
   /** The layers' untrained values, flat, named as parameters are: `batchnorm0.running_mean`. Empty for most models. */
-  readonly state: Float32Array;
-  readonly stateEntries: ParamEntry[];
+  readonly runningStats: Float32Array;
+  readonly runningStatEntries: ParamEntry[];
   /**
    * Each ghost batch's statistics of the last training step (none without batch normalisation):
    * after a whole step, `batchStats.fold(batch)` moves the state through them.
@@ -114,25 +114,25 @@ export class Sequential {
     this.paramViews = layers.map((_, l) => this.views(this.params, l));
     this.gradTarget = this.grads;
     layers.forEach((layer, l) => layer.bind(this.paramViews[l], this.views(this.grads, l)));
-    const statePerLayer = layers.map((layer, l) => layerEntries(layer.state?.() ?? [], names[l]));
-    this.stateEntries = statePerLayer.flat();
-    const stateSize = layOut(this.stateEntries);
-    this.state = buffers.state ?? this.initialState(alloc.f32(stateSize));
-    if (this.state.length !== stateSize) throw new ShapeError(`Sequential: state buffer has ${this.state.length} values, expected ${stateSize}`);
-    layers.forEach((layer, l) => layer.bindState?.(statePerLayer[l].map((e) => this.state.subarray(e.offset, e.offset + e.size))));
+    const statsPerLayer = layers.map((layer, l) => layerEntries(layer.runningStats?.() ?? [], names[l]));
+    this.runningStatEntries = statsPerLayer.flat();
+    const statsSize = layOut(this.runningStatEntries);
+    this.runningStats = buffers.runningStats ?? alloc.f32(statsSize);
+    if (this.runningStats.length !== statsSize) throw new ShapeError(`Sequential: running statistics buffer has ${this.runningStats.length} values, expected ${statsSize}`);
+    layers.forEach((layer, l) => layer.bindRunningStats?.(statsPerLayer[l].map((e) => this.runningStats.subarray(e.offset, e.offset + e.size))));
+    if (!buffers.runningStats) this.resetRunningStats();
     this.batchStats = new BatchStats(layers, alloc, buffers.batchStats);
   }
 
-  /** `state` filled with each value's starting fill. */
-  private initialState(state: Float32Array): Float32Array {
+  /** Sets every running statistic to its starting value (a mean 0, a variance 1). */
+  resetRunningStats(): void {
     let e = 0;
     for (const layer of this.layers) {
-      for (const s of layer.state?.() ?? []) {
-        const entry = this.stateEntries[e++];
-        state.fill(s.fill, entry.offset, entry.offset + entry.size);
+      for (const spec of layer.runningStats?.() ?? []) {
+        const entry = this.runningStatEntries[e++];
+        this.runningStats.fill(spec.fill, entry.offset, entry.offset + entry.size);
       }
     }
-    return state;
   }
 
   private views(buf: Float32Array, l: number): Float32Array[] {
@@ -164,9 +164,9 @@ export class Sequential {
   }
 
   /** Takes the parameters and state of a model of the same architecture (or copies of them). */
-  assign(from: { params: Float32Array; state: Float32Array }): void {
+  assign(from: { params: Float32Array; runningStats: Float32Array }): void {
     this.params.set(from.params);
-    this.state.set(from.state);
+    this.runningStats.set(from.runningStats);
   }
 
   get inputSize(): number {
@@ -190,7 +190,7 @@ export class Sequential {
     return this.layers.map((l) => l.spec());
   }
 
-  /** Draws every parameter from its initialiser, in layer order, from one seeded stream. */
+  /** Draws every parameter from its initialiser, in layer order, from one seeded stream; the running statistics start afresh. */
   initialize(seed: number | Rng): this {
     const rng = typeof seed === 'number' ? new Rng(seed) : seed;
     let e = 0;
@@ -200,6 +200,7 @@ export class Sequential {
         initialize(this.params.subarray(entry.offset, entry.offset + entry.size), p.init, p.fanIn, p.fanOut, rng);
       }
     }
+    this.resetRunningStats();
     return this;
   }
 

@@ -31,11 +31,13 @@ export const MIN_PIECE = 8;
  * (other work can slow one core and not the other), but every piece costs a pass through
  * every layer's fixed costs and a slab more to add up: only a convolutional model, whose step is
  * long against those costs, is cut finer than one piece a thread, into at most four, and never
- * into pieces of fewer than MIN_PIECE examples.
+ * into pieces of fewer than MIN_PIECE examples, nor of less than a ghost batch (pieces are cut at
+ * ghost batches, so smaller ones would be empty).
  */
 export function piecesPerThread(model: Sequential, threads: number, batch: number): number {
   if (!model.layers.some((l) => l.type === 'conv2d')) return 1;
-  return Math.max(1, Math.min(4, Math.floor(batch / (threads * MIN_PIECE))));
+  const smallest = Math.max(MIN_PIECE, model.batchStats.ghostBatch);
+  return Math.max(1, Math.min(4, Math.floor(batch / (threads * smallest))));
 }
 
 /** The order in which thread w claims the pieces: its own, then the others' from the last down. */

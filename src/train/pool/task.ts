@@ -43,8 +43,8 @@ export interface WorkerTask {
   /** The optimiser's state (momentum's velocity, Adam's moments), shared by all threads. */
   optimizerState: Shared;
   stepSettings: StepSettings;
-  /** The model's state (running statistics, which the main thread updates) and its batch statistics, which every thread writes. */
-  modelState: Shared;
+  /** The model's running statistics, which the main thread moves after each step, and its batch statistics, which every thread writes. */
+  statistics: Shared;
   fault?: InjectedFault;
 }
 
