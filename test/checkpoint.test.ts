@@ -7,6 +7,7 @@ import { encodeSafetensors, decodeSafetensors, mlp, Momentum, FormatError, Shape
 import { encodeCheckpoint, decodeCheckpoint } from '../src/train/checkpoint.js';
 import { loadCheckpointFile, saveCheckpointFile } from '../src/node/checkpoint-file.js';
 import { runCli } from './helpers/cli.js';
+import { writeMnistSubset } from './helpers/synthetic-mnist.js';
 import { assertSameBits } from './helpers/bits.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ckpt-'));
@@ -149,15 +150,17 @@ test('files: atomic save leaves no temporary behind; a missing file is one line'
   assert.throws(() => loadCheckpointFile(join(dir, 'nope.safetensors')), /nope\.safetensors: cannot read the model \(no such file\)/);
 });
 
-test('resume equals an uninterrupted run, bit for bit, on either kernel path; evaluate in a fresh process prints the same accuracy', () => {
+test('resume equals an uninterrupted run, bit for bit, on either kernel path; evaluate in a fresh process prints the same accuracy', async () => {
+  // 5000 training, 1000 validation and 1000 test images of the real MNIST: 50 steps an epoch.
+  const data = ['--data-dir', await writeMnistSubset(6000, 1000)];
   let finalLine = '';
   for (const kernels of ['js', 'simd']) {
-    const common = ['--optimizer', 'momentum', '--lr', '0.005', '--threads', '2', '--json', '--kernels', kernels];
+    const common = [...data, '--validation-size', '1000', '--optimizer', 'momentum', '--lr', '0.005', '--threads', '2', '--json', '--kernels', kernels];
     const full = runCli(['train', '--epochs', '2', '--save', join(dir, `full-${kernels}.safetensors`), ...common]);
     assert.is(full.code, 0, full.stderr);
     const half = runCli(['train', '--epochs', '1', '--save', join(dir, `half-${kernels}.safetensors`), ...common]);
     assert.is(half.code, 0, half.stderr);
-    const resumed = runCli(['train', '--epochs', '2', '--resume', join(dir, `half-${kernels}.safetensors`), '--save', join(dir, `resumed-${kernels}.safetensors`), '--threads', '2', '--json', '--kernels', kernels]);
+    const resumed = runCli(['train', ...data, '--epochs', '2', '--resume', join(dir, `half-${kernels}.safetensors`), '--save', join(dir, `resumed-${kernels}.safetensors`), '--threads', '2', '--json', '--kernels', kernels]);
     assert.is(resumed.code, 0, resumed.stderr);
     assert.is(resumed.stderr, '', 'same path, nothing to note');
     const a = loadCheckpointFile(join(dir, `full-${kernels}.safetensors`));
@@ -168,14 +171,14 @@ test('resume equals an uninterrupted run, bit for bit, on either kernel path; ev
     assert.is(a.meta.training.kernels, kernels, 'the checkpoint records its kernel path');
     finalLine = full.stdout.trim().split('\n').at(-1)!;
   }
-  const other = runCli(['train', '--epochs', '3', '--resume', join(dir, 'half-js.safetensors'), '--no-save', '--threads', '1', '--kernels', 'simd', '--json']);
+  const other = runCli(['train', ...data, '--epochs', '3', '--resume', join(dir, 'half-js.safetensors'), '--no-save', '--threads', '1', '--kernels', 'simd', '--json']);
   assert.is(other.code, 0, other.stderr);
   assert.match(other.stderr, /^mnist-ts: note: .*half-js\.safetensors was trained on the js kernels and continues on the simd ones: the result agrees with an uninterrupted run within rounding, not bit for bit\n$/);
   const trainAccuracy = JSON.parse(finalLine).test_accuracy;
-  const ev = runCli(['evaluate', '--checkpoint', join(dir, 'full-simd.safetensors'), '--json']);
+  const ev = runCli(['evaluate', '--checkpoint', join(dir, 'full-simd.safetensors'), ...data, '--json']);
   assert.is(ev.code, 0, ev.stderr);
   assert.is(JSON.parse(ev.stdout).accuracy, trainAccuracy);
-  const text = runCli(['evaluate', '--checkpoint', join(dir, 'full-simd.safetensors')]);
+  const text = runCli(['evaluate', '--checkpoint', join(dir, 'full-simd.safetensors'), ...data]);
   assert.match(text.stdout, `Accuracy: ${trainAccuracy.toFixed(4)}`);
   assert.match(text.stdout, /confusion matrix/);
 });

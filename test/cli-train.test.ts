@@ -38,7 +38,7 @@ test('flags are validated: each names the flag, what was expected and what was f
     [{ batchSize: 60000 }, /^--batch-size: 60000, expected at most the 55000 training images$/],
     [{ lr: NaN }, /^--lr: NaN, expected a positive number$/],
     [{ lr: -0.1 }, /^--lr: -0.1, expected a positive number$/],
-    [{ model: 'cnn9' }, /^--model: 'cnn9', expected one of softmax, mlp, cnn, fast$/],
+    [{ model: 'cnn9' }, /^--model: 'cnn9', expected one of softmax, mlp, cnn, fast, best$/],
     [{ optimizer: 'adagrad' }, /^--optimizer: 'adagrad', expected one of sgd, momentum, adam, adamw$/],
     [{ lrSchedule: 'linear' }, /^--lr-schedule: 'linear', expected one of constant, step, cosine, onecycle$/],
     [{ lrSchedule: 'step', lrStepEpochs: 0 }, /^--lr-step-epochs: 0, expected a whole number >= 1$/],
