@@ -162,13 +162,13 @@ test('--model fast through the CLI: its layers and recipe, saved in log/fast.saf
 
 test('--model best through the CLI: its batch-normalised layers and recipe, with the running statistics in the checkpoint', () => {
   const path = join(dir, 'best.safetensors');
-  const r = runCli(['train', '--model', 'best', '--epochs', '1', ...data, '--validation-size', '1000', '--threads', '2', '--save', path]);
+  // 640 training images, 10 steps: the wiring, not the accuracy (bn-ema-cli.test.ts trains batch normalisation).
+  const r = runCli(['train', '--model', 'best', '--epochs', '1', ...data, '--validation-size', '5360', '--threads', '2', '--save', path]);
   assert.is(r.code, 0, r.stderr);
-  assert.match(r.stdout, `Training best CNN ${BEST_LAYERS} (80298 parameters) on 5000 images: adam lr 0.003, onecycle schedule (warm-up 0.3), label smoothing 0.1, shifts of up to ±2 px, batch 64, 1 epoch of 78 steps, 2 threads`);
+  assert.match(r.stdout, `Training best CNN ${BEST_LAYERS} (80298 parameters) on 640 images: adam lr 0.003, onecycle schedule (warm-up 0.3), label smoothing 0.1, shifts of up to ±2 px, batch 64, 1 epoch of 10 steps, 2 threads`);
   const ckpt = loadCheckpointFile(path);
   assert.equal(ckpt.model.runningStatEntries.map((e) => e.name), ['batchnorm0.running_mean', 'batchnorm0.running_var', 'batchnorm1.running_mean', 'batchnorm1.running_var']);
-  const accuracy = Number(/Accuracy: ([\d.]+)/.exec(r.stdout)?.[1]);
-  assert.ok(accuracy > 0.9, `accuracy ${accuracy} after one epoch on 5000 images`);
+  assert.ok(ckpt.model.runningStats.every((v) => v !== 0 && v !== 1), 'the running statistics moved from their start (means 0, variances 1)');
 });
 
 test('--model cnn builds the preset and trains with its recipe', () => {
