@@ -2,75 +2,37 @@
  * The draw-a-digit page in headless Chromium (Debian's, driven by playwright-core; no browser is
  * downloaded): strokes traced from MNIST digits read as `mnist-ts predict` reads the same pixels,
  * dropped images give predict's probabilities for softmax, MLP and CNN checkpoints, training in
- * the page matches training in Node, and no request leaves loopback. Without Chromium the tests
- * are skipped with one line, except under CI, where that is a failure.
+ * the page matches training in Node, Stop keeps the last whole epoch, and no request leaves
+ * loopback. How the page serves a person (drawings, messages, the picker, keyboard, phone) is
+ * page-people.test.ts's.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { cnn, mlp, softmaxRegression, SGD, Adam, trainStep, type Sequential } from '../src/engine/index.js';
-import { fillBatch } from '../src/data/dataset.js';
+import { decodeCheckpoint } from '../src/train/checkpoint.js';
 import { BatchSampler } from '../src/data/batches.js';
-import { decodeCheckpoint, encodeCheckpoint } from '../src/train/checkpoint.js';
-import { saveCheckpointFile } from '../src/node/checkpoint-file.js';
+import { stepsPerEpoch } from '../src/train/trainer.js';
 import { loadMnist } from '../src/node/mnist-files.js';
 import { readDigitImage } from '../src/node/digit-images.js';
 import { startPageServer, type PageServer } from '../src/node/page-server.js';
 import { ROOT, runCli } from './helpers/cli.js';
 import { writeMnistSubset } from './helpers/synthetic-mnist.js';
+import { launchChromium, reading as readingOf, smallCheckpoints, withChromium } from './helpers/page-session.js';
 
-const CHROMIUM = process.env.MNIST_TS_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(ROOT, 'log', 'screenshots');
 
-if (!existsSync(CHROMIUM)) {
-  const missing = `no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set MNIST_TS_CHROMIUM to a Chromium binary)`;
-  if (process.env.CI) {
-    test('Chromium is installed (CI never skips the browser tests)', () => assert.unreachable(missing));
-  } else {
-    console.log(`browser tests skipped: ${missing}`);
-    test.skip('the draw-a-digit page in Chromium', () => {});
-  }
-  test.run();
-} else {
-  await browserTests();
-}
+await withChromium(browserTests);
 
 async function browserTests() {
-  const { chromium } = await import('playwright-core');
   const dir = mkdtempSync(join(tmpdir(), 'browser-'));
-  // The checkpoints under log/ (ignored by git), named relative to the repository as a user would
-  // name them: the page shows the name, and the screenshot is the README's.
-  const checkpoints = join('log', 'browser-test');
   process.chdir(ROOT);
-  mkdirSync(join(ROOT, checkpoints), { recursive: true });
   const mnist = loadMnist();
   const digit = (i: number) => mnist.test.pixels.slice(i * 784, (i + 1) * 784);
-
-  /** A model trained for a few steps in-process, saved as a checkpoint `train` could have written. */
-  function checkpoint(name: string, model: Sequential, kind: string, steps: number, batch: number, optimizer: SGD | Adam): string {
-    const s = new BatchSampler(mnist.train.count, 0, batch);
-    const x = new Float32Array(batch * 784);
-    const y = new Int32Array(batch);
-    for (let i = 0; i < steps; i++) {
-      fillBatch(mnist.train, s.next(batch), 0, batch, x, y);
-      trainStep(model, optimizer, x, y, batch);
-    }
-    const path = join(checkpoints, `${name}.safetensors`);
-    saveCheckpointFile(join(ROOT, path), encodeCheckpoint(model, {}, {
-      training: { model: kind, optimizer: optimizer.name, lr: optimizer.lr, momentum: 0.9, batchSize: batch, init: 'normal', initStd: 1, validationSize: 5000, epochs: 1 },
-      epochsCompleted: 1, seed: 0, sampler: { epoch: 0, position: steps * batch }, metrics: { epochs: [], testAccuracy: null }, optimizer: optimizer.name,
-    }));
-    return path;
-  }
-  const models = {
-    softmax: checkpoint('softmax', softmaxRegression().initialize(0), 'softmax', 200, 100, new SGD(0.5)),
-    mlp: checkpoint('mlp', mlp({ hidden: [64] }).initialize(0), 'mlp', 150, 100, new SGD(0.1)),
-    cnn: checkpoint('cnn', cnn().initialize(0), 'cnn', 40, 64, new Adam(0.002)),
-  };
+  const models = smallCheckpoints(mnist, join('log', 'browser-test'));
 
   let server: PageServer;
   let dataDir: string;
@@ -86,10 +48,7 @@ async function browserTests() {
     return JSON.parse(r.stdout)[0];
   }
 
-  async function reading(p: Page = page) {
-    await p.evaluate(() => (window as unknown as { mnistPage: { settled(): Promise<void> } }).mnistPage.settled());
-    return p.evaluate(() => (window as unknown as { mnistPage: { reading: { predicted: number; probabilities: number[]; input: number[] } | null } }).mnistPage.reading);
-  }
+  const reading = (p: Page = page) => readingOf(p);
 
   async function useModel(index: number, file: string) {
     await page.selectOption('#model-select', String(index));
@@ -119,7 +78,7 @@ async function browserTests() {
     // The page trains on a tenth of MNIST (5000 images after its 5000 held out), so that an epoch is quick.
     dataDir = await writeMnistSubset(10_000, 1000);
     server = await startPageServer({ host: '127.0.0.1', port: 0, checkpoints: [models.softmax, models.mlp, models.cnn], dataDir });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run'] });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1100, height: 1000 }, acceptDownloads: true });
     context.on('request', (r) => requests.push(r.url()));
     page = await context.newPage();
@@ -140,15 +99,16 @@ async function browserTests() {
     assert.equal(await page.locator('#model-select option').allTextContents(), ['softmax.safetensors', 'mlp.safetensors', 'cnn.safetensors']);
   });
 
-  test('three MNIST digits drawn as strokes: the page reads what predict reads in the same pixels', async () => {
+  test('three MNIST digits drawn as strokes: the page reads what predict reads in the drawing as rendered for reading', async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     for (const i of [0, 1, 2]) {
       await traceDigit(digit(i));
       const got = (await reading())!;
       assert.ok(got, `digit ${i}: read`);
+      // What the page reads is the strokes rendered again (src/data/strokes.ts); predict reads that picture.
+      const drawn = (await page.evaluate(() => (window as unknown as { mnistPage: { drawn: { width: number; height: number; pixels: number[] } } }).mnistPage.drawn))!;
       const png = join(dir, `drawn-${i}.png`);
-      const dataUrl = await page.evaluate(() => (document.getElementById('pad') as HTMLCanvasElement).toDataURL('image/png'));
-      writeFileSync(png, Buffer.from(dataUrl.split(',')[1], 'base64'));
+      await sharp(Buffer.from(drawn.pixels), { raw: { width: drawn.width, height: drawn.height, channels: 1 } }).png().toFile(png);
       const node = await readDigitImage(png);
       assert.equal(got.input, Array.from(node.image.pixels), `digit ${i}: the page's 28×28 input is Node's, pixel for pixel`);
       const cli = cliPredict(png, models.softmax);
@@ -198,7 +158,10 @@ async function browserTests() {
     const evaluated = runCli(['evaluate', '--checkpoint', saved, '--split', 'validation', '--data-dir', dataDir, '--json']);
     assert.is(evaluated.code, 0, evaluated.stderr);
     assert.is(JSON.parse(evaluated.stdout).accuracy, shown, 'mnist-ts evaluate reads the downloaded model with the accuracy the page showed');
-    assert.match((await page.locator('#model-select option:checked').textContent())!, /^softmax trained here \(1 epoch\)$/);
+    // The model reading (cnn.safetensors) records no test accuracy: the new one joins the list and does not replace it.
+    assert.ok((await page.locator('#model-select option').allTextContents()).includes('softmax trained here (1 epoch)'));
+    assert.is(await page.locator('#model-select option:checked').textContent(), 'cnn.safetensors');
+    assert.match((await page.textContent('#train-status'))!, /joins the model list; cnn\.safetensors reads on/);
   });
 
   test("one epoch of the fast preset trained in the page (one cycle, smoothed labels): Node's validation accuracy", async () => {
@@ -222,28 +185,24 @@ async function browserTests() {
     else assert.is(shown, epoch.validation_accuracy, 'the same seed and recipe give the same validation accuracy as mnist-ts train');
   });
 
-  test('a phone-sized screen: no sideways scrolling, and a pen stroke reads', async () => {
-    const phone = await context.newPage();
-    await phone.setViewportSize({ width: 390, height: 844 });
-    await phone.goto(server.url);
-    await phone.waitForFunction(() => document.body.dataset.state === 'ready');
-    assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'fits the width');
-    const padWidth = (await phone.locator('#pad').boundingBox())!.width;
-    assert.ok(padWidth >= 300, `the pad is ${padWidth} px wide`);
-    // As text: a function here would be compiled with tsx's name helpers, which the page lacks.
-    await phone.evaluate(`(() => {
-      const pad = document.getElementById('pad');
-      const r = pad.getBoundingClientRect();
-      const send = (type, x, y) =>
-        pad.dispatchEvent(new PointerEvent(type, { pointerId: 7, pointerType: 'pen', pressure: 0.6, isPrimary: true, bubbles: true, clientX: r.left + x * r.width, clientY: r.top + y * r.height }));
-      send('pointerdown', 0.5, 0.15);
-      for (let t = 1; t <= 20; t++) send('pointermove', 0.5, 0.15 + (0.7 * t) / 20);
-      send('pointerup', 0.5, 0.85);
-    })()`);
-    const got = await reading(phone);
-    assert.ok(got, 'a pen stroke is read');
-    await phone.screenshot({ path: join(SCREENSHOTS, 'draw-a-digit-phone.png'), fullPage: true });
-    await phone.close();
+  test('Stop keeps the bar where the run was and the last whole epoch, which joins the list', async () => {
+    await page.selectOption('#train-model', 'best');
+    await page.fill('#train-epochs', '3');
+    await page.click('#train-button');
+    await page.waitForFunction(() => /^epoch 1:/.test(document.getElementById('train-accuracy')!.textContent!), null, { timeout: 90_000 });
+    await page.click('#train-button');
+    await page.waitForFunction(() => /^stopped; kept/.test(document.getElementById('train-status')!.textContent!), null, { timeout: 90_000 });
+    const bar = Number(await page.getAttribute('#train-progress', 'value'));
+    assert.ok(bar >= 1 / 3 && bar < 1, `the bar stays at ${bar} of 3 epochs`);
+    assert.match((await page.textContent('#train-status'))!, /^stopped; kept 1 epoch, test accuracy 0\.\d{4}; it joins the model list/);
+    assert.ok((await page.locator('#model-select option').allTextContents()).includes('best CNN trained here (1 epoch)'));
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#train-download')]);
+    await download.saveAs(join(dir, 'stopped.safetensors'));
+    const kept = decodeCheckpoint(readFileSync(join(dir, 'stopped.safetensors')), 'stopped').meta;
+    assert.is(kept.epochsCompleted, 1);
+    const order = new BatchSampler(5000, 0, 64);
+    for (let i = 0; i < stepsPerEpoch(5000, 64); i++) order.next(64);
+    assert.equal(kept.sampler, order.getState(), "the batch order where the first epoch ended: the second's steps are dropped");
   });
 
   test('no request left loopback', () => {

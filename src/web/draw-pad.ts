@@ -1,17 +1,22 @@
 /**
  * The drawing canvas: dark ink on white paper, from mouse, touch or pen (pointer events, with the
  * coalesced points of fast strokes). A pen's pressure widens its line as on paper. The canvas keeps
- * a fixed size in pixels (CSS scales it), so that a stroke gives the same pixels on every screen.
+ * a fixed size in pixels (CSS scales it). What is read is not these pixels but the strokes the pad
+ * records, rendered again at a width that follows the drawing's size (src/data/strokes.ts).
  */
-const PAD_SIZE = 336;
-/** About MNIST's stroke (2 to 3 pixels of the 20-pixel box) for a digit drawn across most of the pad. */
-const LINE_WIDTH = 30;
+import type { Point, Stroke } from '../data/strokes.js';
+
+export const PAD_SIZE = 336;
+/** The ink the person sees: a pen's line on the pad, whatever size the digit is drawn. */
+const LINE_WIDTH = 20;
 const INK = '#141414';
 const PAPER = '#ffffff';
 
 export class DrawPad {
   private readonly ctx: CanvasRenderingContext2D;
-  private last: { x: number; y: number } | null = null;
+  private last: Point | null = null;
+  /** The strokes drawn since the pad was last cleared, in pad pixels. */
+  private readonly drawn: Point[][] = [];
   private activePointer: number | null = null;
   /** A dropped image is on the pad: the next stroke starts on clean paper. */
   private showingImage = false;
@@ -28,13 +33,14 @@ export class DrawPad {
   }
 
   clear(): void {
+    this.drawn.length = 0;
     this.ctx.fillStyle = PAPER;
     this.ctx.fillRect(0, 0, PAD_SIZE, PAD_SIZE);
   }
 
-  /** The pad's pixels (RGBA), for reading. */
-  pixels(): ImageData {
-    return this.ctx.getImageData(0, 0, PAD_SIZE, PAD_SIZE);
+  /** The strokes drawn on clean paper so far (none while an image is shown). */
+  strokes(): readonly Stroke[] {
+    return this.drawn;
   }
 
   /** Shows an image (a dropped file) fitted into the pad; drawing afterwards starts on clean paper. */
@@ -46,7 +52,7 @@ export class DrawPad {
     this.showingImage = true;
   }
 
-  private point(e: PointerEvent): { x: number; y: number } {
+  private point(e: PointerEvent): Point {
     const r = this.canvas.getBoundingClientRect();
     return { x: ((e.clientX - r.left) * PAD_SIZE) / r.width, y: ((e.clientY - r.top) * PAD_SIZE) / r.height };
   }
@@ -70,6 +76,7 @@ export class DrawPad {
     }
     this.onStart();
     this.last = this.point(e);
+    this.drawn.push([this.last]);
     this.segment(this.last, this.last, this.width(e));
     this.onStroke(false);
   }
@@ -80,6 +87,7 @@ export class DrawPad {
     for (const ev of events.length > 0 ? events : [e]) {
       const p = this.point(ev);
       this.segment(this.last, p, this.width(ev));
+      this.drawn[this.drawn.length - 1].push(p);
       this.last = p;
     }
     this.onStroke(false);
@@ -92,7 +100,7 @@ export class DrawPad {
     this.onStroke(true);
   }
 
-  private segment(a: { x: number; y: number }, b: { x: number; y: number }, width: number): void {
+  private segment(a: Point, b: Point, width: number): void {
     const c = this.ctx;
     c.strokeStyle = INK;
     c.lineWidth = width;

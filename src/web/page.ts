@@ -5,34 +5,19 @@
  */
 import { MnistTsError } from '../engine/errors.js';
 import { kernelsFor, resolveKernelPath, type KernelSet } from '../engine/kernels/kernel-select.js';
-import type { Sequential } from '../engine/model/sequential.js';
 import { grayFromRgba, type Gray } from '../data/preprocess.js';
-import { initialParameters, weightMaps, type WeightPicture } from '../report/weights.js';
-import { decodeCheckpoint, type CheckpointMeta } from '../train/checkpoint.js';
+import { renderStrokes } from '../data/strokes.js';
 import { readDigit, type Reading } from './digit-reader.js';
-import { DrawPad } from './draw-pad.js';
+import { DrawPad, PAD_SIZE } from './draw-pad.js';
 import { kernelsLabel } from './kernels-label.js';
-import { TrainPanel } from './train-panel.js';
+import { ModelPicker } from './model-picker.js';
+import { TrainPanel, type TrainedModel } from './train-panel.js';
 import { drawGray, drawMap, ProbabilityBars } from './views.js';
 
 interface ServedCheckpoint {
   url: string;
   file: string;
   description: string;
-}
-
-interface ModelEntry {
-  name: string;
-  description: string;
-  bytes: () => Promise<Uint8Array>;
-}
-
-interface LoadedModel {
-  entry: ModelEntry;
-  model: Sequential;
-  meta: CheckpointMeta;
-  /** A softmax model's ten digit templates (the report's picture), else null. */
-  templates: WeightPicture | null;
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -42,39 +27,54 @@ const params = new URLSearchParams(location.search);
 const kernelChoice = params.get('kernels') ?? 'auto';
 let kernels: KernelSet;
 
-const entries: ModelEntry[] = [];
-let current: LoadedModel | null = null;
-/** The image being read: the pad's pixels or a dropped file's, before preprocessing. */
+const DRAWING = 'your drawing';
+/** Below this probability for the digit read, a drawing gets a hint: it is likely to be misread. */
+const UNSURE = 0.5;
+
+/** The image being read: the pad's strokes rendered for reading, or an opened file's pixels, before preprocessing. */
 let image: { gray: Gray; source: string } | null = null;
 let reading: Reading | null = null;
 let generation = 0;
 let pending: Promise<void> = Promise.resolve();
 
 const bars = new ProbabilityBars($('bars'));
-const pad = new DrawPad($<HTMLCanvasElement>('pad'), (done) => padChanged(done), () => setSource('your drawing'));
+const pad = new DrawPad($<HTMLCanvasElement>('pad'), (done) => padChanged(done), () => {
+  setSource(DRAWING);
+  $('hint').textContent = '';
+});
+const picker = new ModelPicker($<HTMLSelectElement>('model-select'), $('model-info'), () => kernels, () => void refresh(true), showMessage);
 
 function setSource(text: string): void {
   $('source').textContent = text;
 }
 
+/** A one-line message beside the reading, until the next reading or model succeeds. */
 function showMessage(text: string): void {
   $('message').textContent = text;
 }
 
-/** Reads the current image with the current model and shows the result; stale results are dropped. */
-function refresh(): Promise<void> {
+/**
+ * Reads the current image with the current model and shows the result; stale results are dropped.
+ * `settled`: the image will not change until the person acts again (a stroke ended, a file or a
+ * model arrived), so the reading is announced and a drawing likely to be misread gets its hint.
+ */
+function refresh(settled: boolean): Promise<void> {
   const mine = ++generation;
   const work = (async () => {
-    if (!current || !image) {
+    const model = picker.current;
+    if (picker.loading || !model || !image) {
       reading = null;
-      render(null);
+      render(null, picker.loading ? `loading ${picker.loading.name}…` : '');
+      if (settled) say(null);
       return;
     }
     try {
-      const r = await readDigit(current.model, image.gray, image.source);
+      const r = await readDigit(model.model, image.gray, image.source);
       if (mine !== generation) return;
       reading = r;
+      showMessage('');
       render(r);
+      if (settled) say(r);
     } catch (e) {
       if (mine !== generation) return;
       if (!(e instanceof MnistTsError)) throw e;
@@ -86,12 +86,20 @@ function refresh(): Promise<void> {
   return pending;
 }
 
+/** What a screen reader hears once a reading settles, and the hint for a drawing likely to be misread. */
+function say(r: Reading | null): void {
+  $('said').textContent = r ? `read as ${r.predicted}, ${(r.probabilities[r.predicted] * 100).toFixed(0)} percent sure` : '';
+  const second = r ? [...r.probabilities.keys()].sort((a, b) => r.probabilities[b] - r.probabilities[a])[1] : -1;
+  const unsure = r && image?.source === DRAWING && r.probabilities[r.predicted] < UNSURE;
+  $('hint').textContent = unsure ? `Not sure: it may be a ${second}. A digit written as on paper, in clear strokes, reads best.` : '';
+}
+
 function render(r: Reading | null, why = ''): void {
   $('top-digit').textContent = r ? String(r.predicted) : '?';
-  $('confidence').textContent = r ? `${(r.probabilities[r.predicted] * 100).toFixed(1)}% sure` : why || (current ? 'draw a digit' : 'no model yet');
+  $('confidence').textContent = r ? `${(r.probabilities[r.predicted] * 100).toFixed(1)}% sure` : why || (picker.current ? 'draw a digit' : 'no model yet');
   bars.show(r ? r.probabilities : null, r ? r.predicted : -1);
   drawGray($<HTMLCanvasElement>('input-28'), r ? r.input : null);
-  const templates = current?.templates;
+  const templates = picker.current?.templates;
   $('template-box').hidden = !templates;
   if (templates && r) {
     drawMap($<HTMLCanvasElement>('template'), templates.maps[r.predicted]);
@@ -105,9 +113,9 @@ let scheduled = false;
 function padChanged(done: boolean): void {
   const grab = () => {
     scheduled = false;
-    const px = pad.pixels();
-    image = { gray: grayFromRgba(px.data, px.width, px.height), source: 'your drawing' };
-    void refresh();
+    const drawn = renderStrokes(pad.strokes(), PAD_SIZE);
+    image = drawn && { gray: drawn, source: DRAWING };
+    void refresh(done);
   };
   if (done) grab();
   else if (!scheduled) {
@@ -117,12 +125,11 @@ function padChanged(done: boolean): void {
 }
 
 async function readFile(file: File): Promise<void> {
-  showMessage('');
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(file, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
   } catch {
-    showMessage(`${file.name}: not an image this browser can read`);
+    showMessage(`${file.name}: not an image this browser can read (expected a PNG, JPEG, WebP, GIF or BMP picture)`);
     return;
   }
   const canvas = document.createElement('canvas');
@@ -134,33 +141,7 @@ async function readFile(file: File): Promise<void> {
   pad.show(bitmap);
   setSource(file.name);
   image = { gray: grayFromRgba(px.data, px.width, px.height), source: file.name };
-  await refresh();
-}
-
-/** Loads a model for reading; a checkpoint that cannot be read is one line on the page, and the last model stays. */
-async function loadModel(entry: ModelEntry): Promise<void> {
-  showMessage('');
-  let decoded;
-  try {
-    decoded = decodeCheckpoint(await entry.bytes(), entry.name);
-  } catch (e) {
-    showMessage(`${entry.name}: ${e instanceof Error ? e.message : String(e)}`);
-    return;
-  }
-  const { model, meta } = decoded;
-  const withKernels = model.withKernels(kernels);
-  const picture = model.entries[0].shape.length === 2 ? weightMaps(model, 28, 28, { initial: initialParameters(meta.architecture, meta.seed, meta.training.init) }) : null;
-  current = { entry, model: withKernels, meta, templates: picture?.kind === 'digit templates' ? picture : null };
-  $('model-info').textContent = `${entry.description} · ${kernelsLabel(kernels)}`;
-  await refresh();
-}
-
-function addEntry(entry: ModelEntry, select: boolean): void {
-  entries.push(entry);
-  const option = new Option(entry.name, String(entries.length - 1));
-  $<HTMLSelectElement>('model-select').append(option);
-  $<HTMLSelectElement>('model-select').disabled = false;
-  if (select) $<HTMLSelectElement>('model-select').value = option.value;
+  await refresh(true);
 }
 
 async function fetchBytes(url: string): Promise<Uint8Array> {
@@ -169,31 +150,36 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-async function start(): Promise<void> {
-  try {
-    kernels = kernelsFor(resolveKernelPath(kernelChoice));
-  } catch (e) {
-    showMessage(`?kernels=${kernelChoice}: ${(e as Error).message.replace(/^kernels: /, '')}; using auto`);
-    kernels = kernelsFor(resolveKernelPath('auto'));
-  }
-  $('kernels').textContent = kernelsLabel(kernels);
+/** The served checkpoints in the picker, named by file name, or by path where two share a name. */
+async function addServed(): Promise<void> {
   const served = (await (await fetch('/checkpoints.json')).json()) as ServedCheckpoint[];
-  for (const c of served) addEntry({ name: c.file.split('/').pop()!, description: `${c.file}: ${c.description}`, bytes: () => fetchBytes(c.url) }, false);
-  $<HTMLSelectElement>('model-select').addEventListener('change', (e) => {
-    void loadModel(entries[Number((e.target as HTMLSelectElement).value)]);
-  });
-  if (entries.length > 0) await loadModel(entries[0]);
-  else {
-    $<HTMLSelectElement>('model-select').append(new Option('no model yet: train one below', ''));
-    $('model-info').textContent = 'mnist-ts serve found no checkpoint (npm start saves log/model.safetensors); train one below';
-    render(null);
+  const base = (c: ServedCheckpoint) => c.file.split('/').pop()!;
+  for (const c of served) {
+    const shared = served.filter((o) => base(o) === base(c)).length > 1;
+    picker.add({ name: shared ? c.file : base(c), description: `${c.file}: ${c.description}`, bytes: () => fetchBytes(c.url) });
   }
+}
 
+/** A model trained in the page joins the list; it reads only if it is better than the one reading, or none is. Says which. */
+function adopt(trained: TrainedModel): string {
+  const index = picker.add({ name: trained.name, description: `${trained.name}: validation accuracy ${trained.validationAccuracy?.toFixed(4) ?? '–'}, test ${trained.testAccuracy.toFixed(4)}`, bytes: async () => trained.checkpoint });
+  const now = picker.current;
+  const theirs = now?.meta.metrics.testAccuracy ?? null;
+  if (!now || (theirs !== null && trained.testAccuracy >= theirs)) {
+    void picker.choose(index);
+    return 'it reads your drawings now';
+  }
+  return theirs === null
+    ? `it joins the model list; ${now.entry.name} reads on until you pick it there`
+    : `it joins the model list; ${now.entry.name} reads on, with its higher test accuracy ${theirs.toFixed(4)}`;
+}
+
+function wireInputs(): void {
   $('clear').addEventListener('click', () => {
     pad.clear();
     image = null;
-    setSource('your drawing');
-    void refresh();
+    setSource(DRAWING);
+    void refresh(true);
   });
   const drop = $('drop-zone');
   document.addEventListener('dragover', (e) => {
@@ -211,11 +197,25 @@ async function start(): Promise<void> {
     const file = (e.target as HTMLInputElement).files?.[0];
     if (file) void readFile(file);
   });
+}
 
-  new TrainPanel($('train'), () => kernels.path, (trained) => {
-    addEntry({ name: trained.name, description: `${trained.name}: validation accuracy ${trained.validationAccuracy?.toFixed(4) ?? '–'}, test ${trained.testAccuracy.toFixed(4)}`, bytes: async () => trained.checkpoint }, true);
-    void loadModel(entries[entries.length - 1]);
-  });
+async function start(): Promise<void> {
+  try {
+    kernels = kernelsFor(resolveKernelPath(kernelChoice));
+  } catch (e) {
+    $('notice').textContent = `?kernels=${kernelChoice}: ${(e as Error).message.replace(/^kernels: /, '')}; using auto`;
+    kernels = kernelsFor(resolveKernelPath('auto'));
+  }
+  $('kernels').textContent = kernelsLabel(kernels);
+  await addServed();
+  if (picker.count > 0) await picker.choose(0);
+  else {
+    $<HTMLSelectElement>('model-select').append(new Option('no model yet: train one below', ''));
+    $('model-info').textContent = 'mnist-ts serve found no checkpoint (npm start saves log/model.safetensors); train one below';
+    render(null);
+  }
+  wireInputs();
+  new TrainPanel($('train'), () => kernels.path, adopt);
   document.body.dataset.state = 'ready';
 }
 
@@ -226,7 +226,11 @@ Object.assign(window, {
       return reading && { predicted: reading.predicted, probabilities: Array.from(reading.probabilities), input: Array.from(reading.input.pixels), inverted: reading.inverted };
     },
     get model() {
-      return current && { name: current.entry.name, description: current.entry.description };
+      return picker.current && { name: picker.current.entry.name, description: picker.current.entry.description };
+    },
+    /** The drawing as it is read: the strokes rendered (src/data/strokes.ts), before MNIST's preprocessing. */
+    get drawn() {
+      return image?.source === DRAWING ? { width: image.gray.width, height: image.gray.height, pixels: Array.from(image.gray.pixels) } : null;
     },
     get kernels() {
       return kernels.path;

@@ -7,7 +7,7 @@ import { curveSvg } from '../report/charts.js';
 import type { FromWorker, ToWorker, TrainableModel } from './train-protocol.js';
 import { BEST_RECIPE, FAST_RECIPE } from '../train/recipes.js';
 
-interface TrainedModel {
+export interface TrainedModel {
   name: string;
   checkpoint: Uint8Array;
   validationAccuracy: number | null;
@@ -36,7 +36,8 @@ export class TrainPanel {
   private readonly chart: HTMLElement;
   private readonly accuracy: HTMLElement;
 
-  constructor(root: HTMLElement, private readonly kernels: () => string, private readonly onTrained: (model: TrainedModel) => void) {
+  /** `onTrained` takes a finished model and says, in a few words, what the page did with it. */
+  constructor(root: HTMLElement, private readonly kernels: () => string, private readonly onTrained: (model: TrainedModel) => string) {
     this.modelSelect = $(root, '#train-model');
     this.epochsInput = $(root, '#train-epochs');
     this.button = $(root, '#train-button');
@@ -71,7 +72,8 @@ export class TrainPanel {
     this.chart.replaceChildren();
     this.worker = new Worker(new URL('./train-worker.js', import.meta.url), { type: 'module' });
     this.worker.onmessage = (e: MessageEvent<FromWorker>) => this.hear(e.data, model);
-    this.worker.onerror = (e) => this.finish(`the training worker failed: ${e.message}`);
+    // A worker whose script cannot be fetched fails with an event that has no message.
+    this.worker.onerror = (e) => this.finish(`training failed: ${e.message || 'the training worker could not start (is mnist-ts serve still running?)'}`);
     this.button.textContent = 'Stop';
     this.modelSelect.disabled = this.epochsInput.disabled = true;
     this.send({ type: 'train', model, epochs, seed: 0, kernels: this.kernels() });
@@ -113,11 +115,12 @@ export class TrainPanel {
       case 'done': {
         const name = `${NAMES[model]} trained here (${m.epochs} epoch${m.epochs === 1 ? '' : 's'})`;
         this.trained = { name, checkpoint: m.checkpoint, validationAccuracy: m.validationAccuracy, testAccuracy: m.testAccuracy };
-        this.progress.value = 1;
+        // Stopped, the bar stays where the run was; the model kept is its last whole epoch.
+        if (!m.stopped) this.progress.value = 1;
         this.download.disabled = false;
         this.download.dataset.file = `mnist-ts-${model}.safetensors`;
-        this.finish(`${m.stopped ? 'stopped; kept' : 'done:'} ${m.epochs} epoch${m.epochs === 1 ? '' : 's'}, test accuracy ${m.testAccuracy.toFixed(4)}; now reading your drawings`);
-        this.onTrained(this.trained);
+        const what = `${m.stopped ? 'stopped; kept' : 'done:'} ${m.epochs} epoch${m.epochs === 1 ? '' : 's'}, test accuracy ${m.testAccuracy.toFixed(4)}`;
+        this.finish(`${what}; ${this.onTrained(this.trained)}`);
         break;
       }
       case 'error':

@@ -12,13 +12,20 @@ import { encodeCheckpoint, type EpochRecord, type TrainingConfig } from '../trai
 import { evaluateData } from '../train/evaluate-data.js';
 import { buildModel, defaultInit, recipeFor, scheduleInSteps, SHARED_DEFAULTS } from '../train/recipes.js';
 import { csrFromSplit } from '../train/training-data.js';
-import { stepsPerEpoch, train } from '../train/trainer.js';
+import { stepsPerEpoch, train, type TrainState } from '../train/trainer.js';
 import { fetchMnist } from './mnist-fetch.js';
 import { kernelsLabel } from './kernels-label.js';
 import type { FromWorker, ToWorker, TrainRequest } from './train-protocol.js';
 
 const scope = self as unknown as { postMessage(message: FromWorker, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
 const post = (message: FromWorker, transfer: Transferable[] = []) => scope.postMessage(message, transfer);
+
+interface WholeEpoch {
+  params: Float32Array;
+  running: Float32Array;
+  state: Record<string, Float32Array>;
+  sampler: TrainState['sampler'];
+}
 
 let stopRequested = false;
 let running = false;
@@ -47,6 +54,8 @@ async function run(request: TrainRequest): Promise<void> {
   const augment = shift > 0 ? { shift, channels: 1, height: mnist.train.rows, width: mnist.train.cols } : undefined;
   post({ type: 'started', kernels: kernelsLabel(kernels), description, stepsPerEpoch: steps });
   const history: EpochRecord[] = [];
+  // The model as its last whole epoch left it: what Stop keeps (the unfinished epoch is dropped).
+  const last: { whole: WholeEpoch | null } = { whole: null };
   let lastStepPost = 0;
   const result = await train(model, data, {
     epochs: request.epochs, batchSize: config.batchSize, seed: request.seed, optimizer, validation, augment, labelSmoothing: config.labelSmoothing,
@@ -57,19 +66,24 @@ async function run(request: TrainRequest): Promise<void> {
       lastStepPost = now;
       post({ type: 'step', epoch: s.epoch, step: s.step, stepsPerEpoch: s.stepsPerEpoch, loss: s.loss });
     },
-    onEpoch: (e) => {
+    onEpoch: (e, state) => {
+      const copies = Object.entries(optimizer.state()).map(([k, v]) => [k, v.slice()]);
+      last.whole = { params: model.params.slice(), running: model.runningStats.slice(), state: Object.fromEntries(copies), sampler: state.sampler };
       history.push({ epoch: e.epoch, cost: e.cost, validationAccuracy: e.validationAccuracy ?? null });
       post({ type: 'epoch', epoch: e.epoch, cost: e.cost, validationAccuracy: e.validationAccuracy ?? null, seconds: e.seconds });
     },
   });
   const epochs = result.state.epochsDone;
-  if (epochs === 0) {
+  const kept = last.whole;
+  if (epochs === 0 || !kept) {
     post({ type: 'status', text: 'stopped before the first epoch ended: nothing to keep' });
     return;
   }
+  model.params.set(kept.params);
+  model.runningStats.set(kept.running);
   const testAccuracy = evaluateData(model, csrFromSplit(mnist.test, mnist.classes, kernels.allocator)).accuracy;
-  const checkpoint = encodeCheckpoint(model, optimizer.state(), {
-    training: { ...config, epochs }, epochsCompleted: epochs, seed: request.seed, sampler: result.state.sampler,
+  const checkpoint = encodeCheckpoint(model, kept.state, {
+    training: { ...config, epochs }, epochsCompleted: epochs, seed: request.seed, sampler: kept.sampler,
     metrics: { epochs: history, testAccuracy }, optimizer: optimizer.name,
   });
   post({ type: 'done', checkpoint, epochs, validationAccuracy: history.at(-1)?.validationAccuracy ?? null, testAccuracy, stopped: result.stopped }, [checkpoint.buffer]);

@@ -24,7 +24,8 @@ export class ProbabilityBars {
   show(probabilities: ArrayLike<number> | null, predicted = -1): void {
     this.rows.forEach((row, d) => {
       const p = probabilities ? probabilities[d] : 0;
-      this.bars[d].style.width = `${(p * 100).toFixed(2)}%`;
+      // A share, not a width: the bars lie down on a wide screen and stand up on a phone (style.css).
+      this.bars[d].style.setProperty('--p', p.toFixed(4));
       this.values[d].textContent = probabilities ? `${(p * 100).toFixed(p >= 0.995 || p < 0.0005 ? 0 : 1)}%` : '–';
       row.classList.toggle('best', d === predicted);
       row.setAttribute('aria-label', `digit ${d}: ${probabilities ? (p * 100).toFixed(1) : 0} percent`);

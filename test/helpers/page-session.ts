@@ -1,0 +1,112 @@
+/**
+ * What the page's browser tests share: Chromium (Debian's, driven by playwright-core; without it
+ * the tests are skipped with one line, except under CI, where that is a failure), checkpoints
+ * trained for a few steps, the page's reading, and strokes drawn on its pad.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { cnn, mlp, softmaxRegression, SGD, Adam, trainStep, type Sequential } from '../../src/engine/index.js';
+import { fillBatch, type MnistData } from '../../src/data/dataset.js';
+import { BatchSampler } from '../../src/data/batches.js';
+import { encodeCheckpoint } from '../../src/train/checkpoint.js';
+import { saveCheckpointFile } from '../../src/node/checkpoint-file.js';
+import type { Stroke } from '../../src/data/strokes.js';
+import { ROOT } from './cli.js';
+
+const CHROMIUM = process.env.MNIST_TS_CHROMIUM ?? '/usr/bin/chromium';
+
+/** Runs `tests` when Chromium is here; otherwise one skipped test (a failing one under CI). */
+export async function withChromium(tests: () => Promise<void>): Promise<void> {
+  if (existsSync(CHROMIUM)) return tests();
+  const missing = `no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set MNIST_TS_CHROMIUM to a Chromium binary)`;
+  if (process.env.CI) {
+    test('Chromium is installed (CI never skips the browser tests)', () => assert.unreachable(missing));
+  } else {
+    console.log(`browser tests skipped: ${missing}`);
+    test.skip('the draw-a-digit page in Chromium', () => {});
+  }
+  test.run();
+}
+
+export async function launchChromium(): Promise<Browser> {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run'] });
+}
+
+/**
+ * Softmax, MLP and CNN models trained for a few steps in-process, saved as checkpoints `train`
+ * could have written in `folder` (under the repository, named relative to it as a user would name
+ * them: the page shows the name).
+ */
+export function smallCheckpoints(mnist: MnistData, folder: string): { softmax: string; mlp: string; cnn: string } {
+  mkdirSync(join(ROOT, folder), { recursive: true });
+  function checkpoint(name: string, model: Sequential, steps: number, batch: number, optimizer: SGD | Adam): string {
+    const s = new BatchSampler(mnist.train.count, 0, batch);
+    const x = new Float32Array(batch * 784);
+    const y = new Int32Array(batch);
+    for (let i = 0; i < steps; i++) {
+      fillBatch(mnist.train, s.next(batch), 0, batch, x, y);
+      trainStep(model, optimizer, x, y, batch);
+    }
+    const path = join(folder, `${name}.safetensors`);
+    saveCheckpointFile(join(ROOT, path), encodeCheckpoint(model, {}, {
+      training: { model: name, optimizer: optimizer.name, lr: optimizer.lr, momentum: 0.9, batchSize: batch, init: 'normal', initStd: 1, validationSize: 5000, epochs: 1 },
+      epochsCompleted: 1, seed: 0, sampler: { epoch: 0, position: steps * batch }, metrics: { epochs: [], testAccuracy: null }, optimizer: optimizer.name,
+    }));
+    return path;
+  }
+  return {
+    softmax: checkpoint('softmax', softmaxRegression().initialize(0), 200, 100, new SGD(0.5)),
+    mlp: checkpoint('mlp', mlp({ hidden: [64] }).initialize(0), 150, 100, new SGD(0.1)),
+    cnn: checkpoint('cnn', cnn().initialize(0), 40, 64, new Adam(0.002)),
+  };
+}
+
+export interface PageReading {
+  predicted: number;
+  probabilities: number[];
+  input: number[];
+}
+
+/** What the page read last, once it has settled. */
+export async function reading(page: Page): Promise<PageReading | null> {
+  await page.evaluate(() => (window as unknown as { mnistPage: { settled(): Promise<void> } }).mnistPage.settled());
+  return page.evaluate(() => (window as unknown as { mnistPage: { reading: PageReading | null } }).mnistPage.reading);
+}
+
+export interface Placement {
+  /** Side of the drawing's unit square, as a share of the pad's width. */
+  size: number;
+  left: number;
+  top: number;
+  pointerType?: 'mouse' | 'pen' | 'touch';
+  pressure?: number;
+  /** Leave the last stroke unfinished (no pointerup). */
+  unfinished?: boolean;
+}
+
+/**
+ * Draws `strokes` (a unit square) on the pad as pointer events, placed in shares of the pad. As
+ * text: a function passed to evaluate would be compiled with tsx's name helpers, which the page lacks.
+ */
+export async function drawOnPad(page: Page, strokes: readonly Stroke[], at: Placement): Promise<void> {
+  const { size, left, top, pointerType = 'mouse', pressure = 0.5, unfinished = false } = at;
+  const lines = strokes.map((s) => s.map((p) => [left + p.x * size, top + p.y * size]));
+  await page.evaluate(`(() => {
+    const pad = document.getElementById('pad');
+    const r = pad.getBoundingClientRect();
+    const send = (type, [x, y]) => pad.dispatchEvent(new PointerEvent(type, {
+      pointerId: 3, pointerType: ${JSON.stringify(pointerType)}, pressure: ${pressure}, isPrimary: true, bubbles: true, button: 0,
+      clientX: r.left + x * r.width, clientY: r.top + y * r.height,
+    }));
+    const lines = ${JSON.stringify(lines)};
+    lines.forEach((line, i) => {
+      send('pointerdown', line[0]);
+      for (const p of line.slice(1)) send('pointermove', p);
+      if (i < lines.length - 1 || !${unfinished}) send('pointerup', line[line.length - 1]);
+    });
+  })()`);
+}

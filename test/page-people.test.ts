@@ -1,0 +1,205 @@
+/**
+ * The draw-a-digit page as a person uses it, in headless Chromium: digits drawn small, off-centre
+ * or pressed hard read as they do at full size; messages appear beside the reading and go with
+ * the next success; the picker shows the model that reads, keeps what it loaded and says why a load
+ * failed; every control works from the keyboard; a phone shows the pad, the reading, its bars and
+ * the 28×28 view at once; axe-core finds no serious or critical violation; nothing is logged as
+ * an error and no request leaves loopback.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { loadMnist } from '../src/node/mnist-files.js';
+import { startPageServer, type PageServer } from '../src/node/page-server.js';
+import { ROOT } from './helpers/cli.js';
+import { DRAWINGS } from './helpers/drawings.js';
+import { drawOnPad, launchChromium, reading, smallCheckpoints, withChromium } from './helpers/page-session.js';
+
+await withChromium(peopleTests);
+
+async function peopleTests() {
+  process.chdir(ROOT);
+  const mnist = loadMnist();
+  const models = smallCheckpoints(mnist, join('log', 'page-people-test'));
+  const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+  let server: PageServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let phone: Page;
+  const requests: string[] = [];
+  const errors: string[] = [];
+
+  async function open(viewport: { width: number; height: number }, query = ''): Promise<Page> {
+    const p = await context.newPage();
+    await p.setViewportSize(viewport);
+    p.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+    // A load this file makes fail on purpose is logged by Chromium; anything else is an error.
+    p.on('console', (m) => m.type() === 'error' && !m.location().url.includes('/checkpoints/1/') && errors.push(m.text()));
+    await p.goto(server.url + query);
+    await p.waitForFunction(() => document.body.dataset.state === 'ready');
+    return p;
+  }
+
+  const modelName = (p: Page) => p.evaluate(() => (window as unknown as { mnistPage: { model: { name: string } | null } }).mnistPage.model?.name);
+
+  async function useModel(p: Page, index: number, name: string) {
+    await p.selectOption('#model-select', String(index));
+    await p.waitForFunction((n) => (window as unknown as { mnistPage: { model: { name: string } | null } }).mnistPage.model?.name === n, name);
+  }
+
+  /** Whether the element is wholly inside the window as it stands. */
+  const inView = (p: Page, selector: string) => p.locator(selector).evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    return r.height > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth;
+  });
+
+  async function axeViolations(p: Page): Promise<string[]> {
+    await p.addScriptTag({ path: AXE });
+    const found = await p.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length })))`) as { id: string; impact: string; nodes: number }[];
+    return found.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}, ${v.nodes} elements)`);
+  }
+
+  /** Opens a file with the keyboard alone: Tab to "Open image", then Space, as a person would. */
+  async function openByKeyboard(p: Page, file: { name: string; mimeType: string; buffer: Buffer }) {
+    await p.focus('#clear');
+    await p.keyboard.press('Shift+Tab');
+    assert.is(await p.evaluate(() => document.activeElement?.id), 'open-file', 'Shift+Tab from Clear reaches Open image');
+    const [chooser] = await Promise.all([p.waitForEvent('filechooser'), p.keyboard.press('Space')]);
+    await chooser.setFiles(file);
+  }
+
+  test.before(async () => {
+    server = await startPageServer({ host: '127.0.0.1', port: 0, checkpoints: [models.softmax, models.cnn] });
+    browser = await launchChromium();
+    context = await browser.newContext();
+    context.on('request', (r) => requests.push(r.url()));
+    page = await open({ width: 1100, height: 1000 });
+  });
+
+  test.after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('22 drawings at full size, at a fifth of the pad in a corner, and pressed hard with a pen: the CNN reads each the same', async () => {
+    await useModel(page, 1, 'cnn.safetensors');
+    const right = { full: 0, small: 0 };
+    for (const [i, d] of DRAWINGS.entries()) {
+      const seen: { predicted: number; input: number[] }[] = [];
+      for (const at of [{ size: 0.8, left: 0.1, top: 0.1 }, { size: 0.2, left: 0.02, top: 0.76 }, { size: 0.35, left: 0.6, top: 0.05, pointerType: 'pen' as const, pressure: 1 }]) {
+        await page.click('#clear');
+        await drawOnPad(page, d.strokes, at);
+        seen.push((await reading(page))!);
+      }
+      right.full += Number(seen[0].predicted === d.digit);
+      right.small += Number(seen[1].predicted === d.digit);
+      for (const other of seen.slice(1)) {
+        assert.is(other.predicted, seen[0].predicted, `drawing ${i} (a ${d.digit}): read the same`);
+        const worst = Math.max(...other.input.map((v, k) => Math.abs(v - seen[0].input[k])));
+        assert.ok(worst <= 2, `drawing ${i}: the 28×28 inputs differ by ${worst} of 255 in a pixel`);
+      }
+    }
+    assert.is(right.small, right.full, 'as many read right at a fifth of the pad as at full size');
+    // A CNN trained 40 steps; `fast` (2 epochs) reads all 22.
+    assert.ok(right.full >= 17, `${right.full} of 22 drawings read right`);
+  });
+
+  test('a drawing likely to be misread gets a one-line hint; a clear one none', async () => {
+    await page.click('#clear');
+    await drawOnPad(page, DRAWINGS[15].strokes, { size: 0.8, left: 0.1, top: 0.1 });
+    await reading(page);
+    assert.is(await page.textContent('#hint'), '', 'a 7 read with confidence: no hint');
+    await page.click('#clear');
+    // A hash sign: no digit at all, which the CNN reads as one digit at under 50%.
+    const hash = [[0.1, 0.35, 0.9, 0.35], [0.1, 0.65, 0.9, 0.65], [0.35, 0.1, 0.35, 0.9], [0.65, 0.1, 0.65, 0.9]].map(([x0, y0, x1, y1]) => [{ x: x0, y: y0 }, { x: x1, y: y1 }]);
+    await drawOnPad(page, hash, { size: 0.8, left: 0.1, top: 0.1 });
+    const r = (await reading(page))!;
+    assert.ok(r.probabilities[r.predicted] < 0.5, `read as ${r.predicted} at ${r.probabilities[r.predicted]}`);
+    assert.match((await page.textContent('#hint'))!, /^Not sure: it may be a \d\. /);
+  });
+
+  test('the reading is announced once it settles, not while a stroke is drawn', async () => {
+    await page.click('#clear');
+    assert.is(await page.textContent('#said'), '');
+    await drawOnPad(page, DRAWINGS[2].strokes, { size: 0.8, left: 0.1, top: 0.1, unfinished: true });
+    assert.ok(await reading(page), 'read while drawing');
+    assert.is(await page.textContent('#said'), '', 'nothing said mid-stroke');
+    await page.evaluate(`document.getElementById('pad').dispatchEvent(new PointerEvent('pointerup', { pointerId: 3, bubbles: true }))`);
+    const r = (await reading(page))!;
+    assert.match((await page.textContent('#said'))!, new RegExp(`^read as ${r.predicted}, \\d+ percent sure$`));
+  });
+
+  test('by keyboard alone: every control is reached with Tab under a name of its own, and an image opens', async () => {
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    const reached = new Map<string, string>();
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.press('Tab');
+      const [id, name] = await page.evaluate(() => {
+        const el = document.activeElement as HTMLInputElement;
+        const label = el.labels?.[0]?.textContent ?? el.getAttribute('aria-label') ?? el.textContent ?? '';
+        return [el.id, label.replace(/\s+/g, ' ').trim()];
+      });
+      if (id) reached.set(id, name);
+    }
+    for (const id of ['model-select', 'open-file', 'clear', 'train-model', 'train-epochs', 'train-button']) assert.ok(reached.has(id), `Tab reaches #${id} (reached ${[...reached.keys()]})`);
+    const names = [...reached.values()];
+    assert.is(new Set(names).size, names.length, `unique names: ${names.join(' | ')}`);
+    await openByKeyboard(page, { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a picture') });
+    await page.waitForFunction(() => document.getElementById('message')!.textContent !== '');
+    assert.match((await page.textContent('#message'))!, /^notes\.txt: not an image this browser can read/);
+    assert.ok(await inView(page, '#message'), 'the message is where the eye is');
+    const png = await sharp(Buffer.from(mnist.test.pixels.slice(0, 784)), { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer();
+    await openByKeyboard(page, { name: 'seven.png', mimeType: 'image/png', buffer: png });
+    await page.waitForFunction(() => document.getElementById('source')!.textContent === 'seven.png');
+    assert.ok(await reading(page), 'the image is read');
+    assert.is(await page.textContent('#message'), '', 'a success clears the message');
+    assert.match((await page.textContent('#said'))!, /^read as \d, \d+ percent sure$/);
+  });
+
+  test('axe-core on the desktop page: no serious or critical violation', async () => {
+    assert.equal(await axeViolations(page), []);
+  });
+
+  test('a phone: a notice for ?kernels=bogus, a failed load reverts the picker and says why, loaded models are kept', async () => {
+    phone = await open({ width: 390, height: 844 }, '?kernels=bogus');
+    assert.match((await phone.textContent('#notice'))!, /^\?kernels=bogus: .*; using auto$/);
+    assert.ok(await inView(phone, '#notice'));
+    await phone.route('**/checkpoints/1/**', (route) => route.abort());
+    await phone.selectOption('#model-select', '1');
+    await phone.waitForFunction(() => document.getElementById('message')!.textContent !== '');
+    assert.match((await phone.textContent('#message'))!, /^cnn\.safetensors could not be loaded: the server did not answer \(is mnist-ts serve still running\?\); softmax\.safetensors reads on$/);
+    assert.is(await phone.inputValue('#model-select'), '0', 'the picker is back on the model that reads');
+    assert.is(await modelName(phone), 'softmax.safetensors');
+    await phone.unroute('**/checkpoints/1/**');
+    await useModel(phone, 1, 'cnn.safetensors');
+    await useModel(phone, 0, 'softmax.safetensors');
+    await useModel(phone, 1, 'cnn.safetensors');
+    const fetched = (n: number) => requests.filter((u) => u.includes(`/checkpoints/${n}/`)).length;
+    assert.is(fetched(0), 2, 'softmax fetched once by each page, not again when picked again');
+  });
+
+  test('a phone, after drawing: the pad, the reading, the ten bars and the 28×28 view all in view, and no sideways scrolling', async () => {
+    await drawOnPad(phone, DRAWINGS[7].strokes, { size: 0.7, left: 0.15, top: 0.15, pointerType: 'touch' });
+    assert.ok(await reading(phone), 'a touch stroke is read');
+    assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'fits the width');
+    const padWidth = (await phone.locator('#pad').boundingBox())!.width;
+    assert.ok(padWidth >= 300, `the pad is ${padWidth} px wide`);
+    for (const part of ['#pad', '#top-digit', '#confidence', '#bars', '#input-28']) assert.ok(await inView(phone, part), `${part} is in view`);
+    mkdirSync(join(ROOT, 'log', 'screenshots'), { recursive: true });
+    await phone.screenshot({ path: join(ROOT, 'log', 'screenshots', 'draw-a-digit-phone.png') });
+    assert.equal(await axeViolations(phone), [], 'axe-core on the phone: no serious or critical violation');
+  });
+
+  test('no error in the console, and no request left loopback', () => {
+    assert.equal(errors, []);
+    const origin = server.url.replace(/\/$/, '');
+    assert.equal(requests.filter((u) => !(u.startsWith(`${origin}/`) || u.startsWith('blob:') || u.startsWith('data:'))), []);
+  });
+
+  test.run();
+}
