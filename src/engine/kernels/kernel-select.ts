@@ -31,7 +31,10 @@ export function resolveKernelPath(choice: string): KernelPath {
   return 'js';
 }
 
-/** The kernel set for a path; SIMD kernels get a new memory unless one is given. */
-export function kernelsFor(path: KernelPath, memory?: KernelMemory): KernelSet {
-  return path === 'js' ? jsKernels : new SimdKernels(memory ?? new KernelMemory());
+/**
+ * The kernel set for a path; SIMD kernels get a new memory unless one is given. `fused: false`
+ * keeps SIMD from fusing multiply-adds where the platform could (the bits of a platform that cannot).
+ */
+export function kernelsFor(path: KernelPath, memory?: KernelMemory, options: { fused?: boolean } = {}): KernelSet {
+  return path === 'js' ? jsKernels : new SimdKernels(memory ?? new KernelMemory(), options);
 }

@@ -27,6 +27,8 @@ export interface WorkerTask {
   layers: LayerSpec[];
   /** With SIMD kernels: the model's kernel memory, where the worker instantiates the same kernels. */
   kernelMemory?: WasmMemory;
+  /** Whether the main thread's SIMD kernels fuse multiply-adds: every thread computes alike. */
+  fused: boolean;
   /** The strategy's name, and its buffers as `share` sent them. */
   strategy: string;
   buffers: Shared;

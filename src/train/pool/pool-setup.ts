@@ -2,9 +2,9 @@
  * What the pool checks and makes before it starts its workers: that the buffers every thread
  * reads live in shared memory, and the main thread's model for its strategy's part.
  */
-import { MnistTsError } from '../engine/errors.js';
-import type { Optimizer } from '../engine/optim/optimizers.js';
-import type { Sequential } from '../engine/model/sequential.js';
+import { MnistTsError } from '../../engine/errors.js';
+import type { Optimizer } from '../../engine/optim/optimizers.js';
+import type { Sequential } from '../../engine/model/sequential.js';
 
 /**
  * The optimiser's state for the model, checked (with the model's buffers) to live where every
