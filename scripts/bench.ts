@@ -16,6 +16,8 @@
  *                                          median of its rounds, with their range (on a shared machine
  *                                          the load changes from one round to the next)
  *   npm run bench -- --to-accuracy         each preset's whole run against PyTorch's (bench-to-accuracy.ts)
+ *   npm run bench -- --page                a preset trained in the page (Chromium, Web Workers) against
+ *                                          the CLI on the same threads (bench-page.ts)
  *   npm run bench -- --no-scaling          without the in-process comparison of 1 and 2 threads that
  *                                          each round runs for each model (bench-scaling.ts), which
  *                                          --json gives as "scaling"
@@ -25,9 +27,11 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-// Time to accuracy is a benchmark of its own (bench-to-accuracy.ts), whole runs rather than epochs.
-if (process.argv.includes('--to-accuracy')) {
-  const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(new URL('./bench-to-accuracy.ts', import.meta.url)), ...process.argv.slice(2)], { stdio: 'inherit' });
+// Time to accuracy (bench-to-accuracy.ts, whole runs rather than epochs) and the page against the
+// CLI (bench-page.ts) are benchmarks of their own.
+for (const [flag, script] of [['--to-accuracy', './bench-to-accuracy.ts'], ['--page', './bench-page.ts']]) {
+  if (!process.argv.includes(flag)) continue;
+  const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(new URL(script, import.meta.url)), ...process.argv.slice(2)], { stdio: 'inherit' });
   process.exit(r.status ?? 1);
 }
 import { bundledDataDir } from '../src/node/mnist-files.js';

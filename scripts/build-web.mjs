@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Builds the draw-a-digit page into dist/web: the page and its training worker bundled by esbuild
-// (one request each, pica and the engine included, nothing fetched from elsewhere), and the HTML
-// and CSS copied. Type-checking is tsc's job (tsc -p src/web/tsconfig.json runs first in `build`).
+// Builds the draw-a-digit page into dist/web: the page, its training worker and the training pool's
+// worker bundled by esbuild (one request each, pica and the engine included, nothing fetched from
+// elsewhere), and the HTML and CSS copied. Type-checking is tsc's job (tsc -p src/web/tsconfig.json runs first in `build`).
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ const out = `${root}dist/web/`;
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 await build({
-  entryPoints: [`${src}page.ts`, `${src}train-worker.ts`],
+  entryPoints: [`${src}page.ts`, `${src}train-worker.ts`, `${src}pool-worker.ts`],
   outdir: out,
   bundle: true,
   format: 'esm',

@@ -25,6 +25,8 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const params = new URLSearchParams(location.search);
 /** `?kernels=js` (or simd) picks the kernels, as `--kernels` does on the command line. */
 const kernelChoice = params.get('kernels') ?? 'auto';
+/** `?fused=off`: SIMD without fused multiply-adds, the bits of a platform that has none (Node 20). */
+const fused = params.get('fused') !== 'off';
 let kernels: KernelSet;
 
 const DRAWING = 'your drawing';
@@ -201,10 +203,10 @@ function wireInputs(): void {
 
 async function start(): Promise<void> {
   try {
-    kernels = kernelsFor(resolveKernelPath(kernelChoice));
+    kernels = kernelsFor(resolveKernelPath(kernelChoice), undefined, { fused });
   } catch (e) {
     $('notice').textContent = `?kernels=${kernelChoice}: ${(e as Error).message.replace(/^kernels: /, '')}; using auto`;
-    kernels = kernelsFor(resolveKernelPath('auto'));
+    kernels = kernelsFor(resolveKernelPath('auto'), undefined, { fused });
   }
   $('kernels').textContent = kernelsLabel(kernels);
   await addServed();
@@ -215,7 +217,7 @@ async function start(): Promise<void> {
     render(null);
   }
   wireInputs();
-  new TrainPanel($('train'), () => kernels.path, adopt);
+  new TrainPanel($('train'), () => kernels, adopt);
   document.body.dataset.state = 'ready';
 }
 

@@ -5,7 +5,8 @@
  */
 import { curveSvg } from '../report/charts.js';
 import type { FromWorker, ToWorker, TrainableModel } from './train-protocol.js';
-import { BEST_RECIPE, FAST_RECIPE } from '../train/recipes.js';
+import { BEST_RECIPE, CNN_RECIPE, FAST_RECIPE } from '../train/recipes.js';
+import { defaultThreads, MOST_THREADS } from './web-pool-host.js';
 
 export interface TrainedModel {
   name: string;
@@ -14,8 +15,8 @@ export interface TrainedModel {
   testAccuracy: number;
 }
 
-const DEFAULT_EPOCHS: Record<TrainableModel, number> = { softmax: 25, mlp: 5, fast: FAST_RECIPE.epochs, best: BEST_RECIPE.epochs };
-const NAMES: Record<TrainableModel, string> = { softmax: 'softmax', mlp: 'MLP', fast: 'fast CNN', best: 'best CNN' };
+const DEFAULT_EPOCHS: Record<TrainableModel, number> = { softmax: 25, mlp: 5, cnn: CNN_RECIPE.epochs, fast: FAST_RECIPE.epochs, best: BEST_RECIPE.epochs };
+const NAMES: Record<TrainableModel, string> = { softmax: 'softmax', mlp: 'MLP', cnn: 'CNN', fast: 'fast CNN', best: 'best CNN' };
 
 function $<T extends HTMLElement>(root: ParentNode, selector: string): T {
   return root.querySelector<T>(selector)!;
@@ -29,6 +30,7 @@ export class TrainPanel {
   private trained: TrainedModel | null = null;
   private readonly modelSelect: HTMLSelectElement;
   private readonly epochsInput: HTMLInputElement;
+  private readonly threadsSelect: HTMLSelectElement;
   private readonly button: HTMLButtonElement;
   private readonly download: HTMLButtonElement;
   private readonly progress: HTMLProgressElement;
@@ -37,9 +39,12 @@ export class TrainPanel {
   private readonly accuracy: HTMLElement;
 
   /** `onTrained` takes a finished model and says, in a few words, what the page did with it. */
-  constructor(root: HTMLElement, private readonly kernels: () => string, private readonly onTrained: (model: TrainedModel) => string) {
+  constructor(root: HTMLElement, private readonly kernels: () => { path: string; fused: boolean }, private readonly onTrained: (model: TrainedModel) => string) {
     this.modelSelect = $(root, '#train-model');
     this.epochsInput = $(root, '#train-epochs');
+    this.threadsSelect = $(root, '#train-threads');
+    for (let t = 1; t <= MOST_THREADS; t++) this.threadsSelect.append(new Option(String(t), String(t)));
+    this.threadsSelect.value = String(defaultThreads());
     this.button = $(root, '#train-button');
     this.download = $(root, '#train-download');
     this.progress = $(root, '#train-progress');
@@ -69,14 +74,16 @@ export class TrainPanel {
     this.epochs = epochs;
     this.progress.value = 0;
     this.accuracy.textContent = '';
+    delete this.accuracy.dataset.epochSeconds;
     this.chart.replaceChildren();
     this.worker = new Worker(new URL('./train-worker.js', import.meta.url), { type: 'module' });
     this.worker.onmessage = (e: MessageEvent<FromWorker>) => this.hear(e.data, model);
     // A worker whose script cannot be fetched fails with an event that has no message.
     this.worker.onerror = (e) => this.finish(`training failed: ${e.message || 'the training worker could not start (is mnist-ts serve still running?)'}`);
     this.button.textContent = 'Stop';
-    this.modelSelect.disabled = this.epochsInput.disabled = true;
-    this.send({ type: 'train', model, epochs, seed: 0, kernels: this.kernels() });
+    this.modelSelect.disabled = this.epochsInput.disabled = this.threadsSelect.disabled = true;
+    const { path, fused } = this.kernels();
+    this.send({ type: 'train', model, epochs, seed: 0, kernels: path, fused, threads: Number(this.threadsSelect.value) });
   }
 
   private stop(): void {
@@ -88,7 +95,7 @@ export class TrainPanel {
     this.worker?.terminate();
     this.worker = null;
     this.button.textContent = 'Train';
-    this.modelSelect.disabled = this.epochsInput.disabled = false;
+    this.modelSelect.disabled = this.epochsInput.disabled = this.threadsSelect.disabled = false;
     this.status.textContent = status;
   }
 
@@ -99,7 +106,7 @@ export class TrainPanel {
         if (m.text.startsWith('stopped')) this.finish(m.text);
         break;
       case 'started':
-        this.status.textContent = `training ${m.description} on ${m.kernels}…`;
+        this.status.textContent = `training ${m.description} on ${m.kernels}, ${m.threads} thread${m.threads === 1 ? '' : 's'}…`;
         break;
       case 'step':
         this.progress.value = (m.epoch - 1 + m.step / m.stepsPerEpoch) / this.epochs;
@@ -111,6 +118,8 @@ export class TrainPanel {
           + (m.validationAccuracy === null ? '' : curveSvg('validation accuracy', this.accuracies.map(Number), '#2ca02c').svg);
         this.accuracy.textContent = `epoch ${m.epoch}: cost ${m.cost.toFixed(4)}, validation accuracy ${m.validationAccuracy?.toFixed(4) ?? '–'} (${m.seconds.toFixed(2)} s)`;
         this.accuracy.dataset.validationAccuracy = String(m.validationAccuracy);
+        // Each epoch's seconds, for the benchmark that times the page (scripts/bench-page.ts).
+        this.accuracy.dataset.epochSeconds = [this.accuracy.dataset.epochSeconds, m.seconds].filter((x) => x !== undefined && x !== '').join(',');
         break;
       case 'done': {
         const name = `${NAMES[model]} trained here (${m.epochs} epoch${m.epochs === 1 ? '' : 's'})`;

@@ -1,6 +1,6 @@
 /** The messages between the page and its training worker. */
 
-export type TrainableModel = 'softmax' | 'mlp' | 'fast' | 'best';
+export type TrainableModel = 'softmax' | 'mlp' | 'cnn' | 'fast' | 'best';
 
 export interface TrainRequest {
   type: 'train';
@@ -9,6 +9,10 @@ export interface TrainRequest {
   seed: number;
   /** auto (SIMD where the browser has it), simd or js. */
   kernels: string;
+  /** false: SIMD without fused multiply-adds (the bits of Node 20, which has none). */
+  fused: boolean;
+  /** Threads: 1 trains in the training worker itself; more start a pool of Web Workers, as `--threads`. */
+  threads: number;
 }
 
 interface StopRequest {
@@ -19,7 +23,7 @@ export type ToWorker = TrainRequest | StopRequest;
 
 export type FromWorker =
   | { type: 'status'; text: string }
-  | { type: 'started'; kernels: string; description: string; stepsPerEpoch: number }
+  | { type: 'started'; kernels: string; description: string; stepsPerEpoch: number; threads: number }
   | { type: 'step'; epoch: number; step: number; stepsPerEpoch: number; loss: number }
   | { type: 'epoch'; epoch: number; cost: number; validationAccuracy: number | null; seconds: number }
   /** A trained model: its checkpoint bytes (what the download button saves) and its test accuracy. */
