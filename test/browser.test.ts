@@ -40,6 +40,7 @@ async function browserTests() {
   let context: BrowserContext;
   let page: Page;
   const requests: string[] = [];
+  const errors: string[] = [];
 
   /** `mnist-ts predict FILE --json` with a checkpoint: the CLI's reading, to compare with the page's. */
   function cliPredict(file: string, checkpointPath: string): { predicted: number; probabilities: number[] } {
@@ -82,7 +83,8 @@ async function browserTests() {
     context = await browser.newContext({ viewport: { width: 1100, height: 1000 }, acceptDownloads: true });
     context.on('request', (r) => requests.push(r.url()));
     page = await context.newPage();
-    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+    page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
     // Without fused multiply-adds, as Node 20 computes: training in the page gives Node's bits.
     await page.goto(`${server.url}?fused=off`);
     await page.waitForFunction(() => document.body.dataset.state === 'ready');
@@ -217,7 +219,8 @@ async function browserTests() {
     assert.equal(kept.sampler, order.getState(), "the batch order where the first epoch ended: the second's steps are dropped");
   });
 
-  test('no request left loopback', () => {
+  test('no error in the console, and no request left loopback', () => {
+    assert.equal(errors, []);
     const origin = server.url.replace(/\/$/, '');
     assert.ok(requests.some((u) => u.includes('/mnist/')), 'the worker\'s requests are recorded too');
     assert.equal(requests.filter((u) => !(u.startsWith(`${origin}/`) || u.startsWith('blob:') || u.startsWith('data:'))), []);

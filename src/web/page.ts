@@ -38,11 +38,14 @@ let image: { gray: Gray; source: string } | null = null;
 let reading: Reading | null = null;
 let generation = 0;
 let pending: Promise<void> = Promise.resolve();
+/** A settled reading is due to be announced: kept until a reading is shown, whichever refresh shows it. */
+let announce = false;
 
 const bars = new ProbabilityBars($('bars'));
 const pad = new DrawPad($<HTMLCanvasElement>('pad'), (done) => padChanged(done), () => {
   setSource(DRAWING);
   $('hint').textContent = '';
+  announce = false;
 });
 const picker = new ModelPicker($<HTMLSelectElement>('model-select'), $('model-info'), () => kernels, () => void refresh(true), showMessage);
 
@@ -62,12 +65,13 @@ function showMessage(text: string): void {
  */
 function refresh(settled: boolean): Promise<void> {
   const mine = ++generation;
+  announce ||= settled;
   const work = (async () => {
     const model = picker.current;
     if (picker.loading || !model || !image) {
       reading = null;
       render(null, picker.loading ? `loading ${picker.loading.name}…` : '');
-      if (settled) say(null);
+      if (announce) say(null);
       return;
     }
     try {
@@ -76,7 +80,7 @@ function refresh(settled: boolean): Promise<void> {
       reading = r;
       showMessage('');
       render(r);
-      if (settled) say(r);
+      if (announce) say(r);
     } catch (e) {
       if (mine !== generation) return;
       if (!(e instanceof MnistTsError)) throw e;
@@ -90,6 +94,7 @@ function refresh(settled: boolean): Promise<void> {
 
 /** What a screen reader hears once a reading settles, and the hint for a drawing likely to be misread. */
 function say(r: Reading | null): void {
+  announce = false;
   $('said').textContent = r ? `read as ${r.predicted}, ${(r.probabilities[r.predicted] * 100).toFixed(0)} percent sure` : '';
   const second = r ? [...r.probabilities.keys()].sort((a, b) => r.probabilities[b] - r.probabilities[a])[1] : -1;
   const unsure = r && image?.source === DRAWING && r.probabilities[r.predicted] < UNSURE;
@@ -111,19 +116,20 @@ function render(r: Reading | null, why = ''): void {
   }
 }
 
-let scheduled = false;
+/** The frame that will read the strokes drawn so far, if one is asked for. */
+let frame: number | null = null;
 function padChanged(done: boolean): void {
   const grab = () => {
-    scheduled = false;
+    frame = null;
     const drawn = renderStrokes(pad.strokes(), PAD_SIZE);
     image = drawn && { gray: drawn, source: DRAWING };
     void refresh(done);
   };
-  if (done) grab();
-  else if (!scheduled) {
-    scheduled = true;
-    requestAnimationFrame(grab);
-  }
+  if (done) {
+    // The stroke's end reads everything drawn: a frame still asked for would only read it again.
+    if (frame !== null) cancelAnimationFrame(frame);
+    grab();
+  } else frame ??= requestAnimationFrame(grab);
 }
 
 async function readFile(file: File): Promise<void> {
@@ -238,7 +244,7 @@ Object.assign(window, {
       return kernels.path;
     },
     settled: async () => {
-      while (scheduled) await new Promise((r) => requestAnimationFrame(r));
+      while (frame !== null) await new Promise((r) => requestAnimationFrame(r));
       await pending;
     },
   },
