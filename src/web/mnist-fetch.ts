@@ -13,7 +13,10 @@ async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
 
 async function fetchIdx(name: string, kind: IdxKind) {
   const url = `/mnist/${name}`;
-  const response = await fetch(url);
+  const response = await fetch(url).catch((e: unknown) => {
+    // fetch's own TypeError says only "Failed to fetch".
+    throw e instanceof TypeError ? new Error(`${url}: the server did not answer (is mnist-ts serve still running?)`) : e;
+  });
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}, expected the MNIST file (is mnist-ts serve running?)`);
   let bytes: Uint8Array = new Uint8Array(await response.arrayBuffer());
   if (isGzip(bytes)) bytes = await gunzip(bytes);

@@ -79,7 +79,10 @@ export class TrainPanel {
     this.worker = new Worker(new URL('./train-worker.js', import.meta.url), { type: 'module' });
     this.worker.onmessage = (e: MessageEvent<FromWorker>) => this.hear(e.data, model);
     // A worker whose script cannot be fetched fails with an event that has no message.
-    this.worker.onerror = (e) => this.finish(`training failed: ${e.message || 'the training worker could not start (is mnist-ts serve still running?)'}`);
+    this.worker.onerror = (e) => {
+      e.preventDefault();
+      this.finish(`training failed: ${e.message || 'the training worker could not start (is mnist-ts serve still running?)'}`);
+    };
     this.button.textContent = 'Stop';
     this.modelSelect.disabled = this.epochsInput.disabled = this.threadsSelect.disabled = true;
     const { path, fused } = this.kernels();
