@@ -24,7 +24,7 @@ await withChromium(peopleTests);
 async function peopleTests() {
   process.chdir(ROOT);
   const mnist = loadMnist();
-  const models = smallCheckpoints(mnist, join('log', 'page-people-test'));
+  const models = smallCheckpoints(mnist, join('log', 'page-people-test'), ['softmax', 'cnn']);
   // A second file of the same name (as --checkpoint FILE and log/FILE can be): the picker names both by path.
   const copy = join('log', 'page-people-test', 'copy', 'cnn.safetensors');
   mkdirSync(join(ROOT, dirname(copy)), { recursive: true });
@@ -100,8 +100,7 @@ async function peopleTests() {
     for (const [i, d] of DRAWINGS.entries()) {
       const seen: { predicted: number; input: number[] }[] = [];
       for (const at of [{ size: 0.8, left: 0.1, top: 0.1 }, { size: 0.2, left: 0.02, top: 0.76 }, { size: 0.35, left: 0.6, top: 0.05, pointerType: 'pen' as const, pressure: 1 }]) {
-        await page.click('#clear');
-        await drawOnPad(page, d.strokes, at);
+        await drawOnPad(page, d.strokes, { ...at, fresh: true });
         seen.push((await reading(page))!);
       }
       right.full += Number(seen[0].predicted === d.digit);

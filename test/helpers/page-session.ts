@@ -37,11 +37,11 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 /**
- * Softmax, MLP and CNN models trained for a few steps in-process, saved as checkpoints `train`
+ * Softmax, MLP or CNN models trained for a few steps in-process, saved as checkpoints `train`
  * could have written in `folder` (under the repository, named relative to it as a user would name
  * them: the page shows the name).
  */
-export function smallCheckpoints(mnist: MnistData, folder: string): { softmax: string; mlp: string; cnn: string } {
+export function smallCheckpoints<K extends 'softmax' | 'mlp' | 'cnn'>(mnist: MnistData, folder: string, kinds: K[]): Record<K, string> {
   mkdirSync(join(ROOT, folder), { recursive: true });
   function checkpoint(name: string, model: Sequential, steps: number, batch: number, optimizer: SGD | Adam): string {
     const s = new BatchSampler(mnist.train.count, 0, batch);
@@ -58,11 +58,12 @@ export function smallCheckpoints(mnist: MnistData, folder: string): { softmax: s
     }));
     return path;
   }
-  return {
-    softmax: checkpoint('softmax', softmaxRegression().initialize(0), 200, 100, new SGD(0.5)),
-    mlp: checkpoint('mlp', mlp({ hidden: [64] }).initialize(0), 150, 100, new SGD(0.1)),
-    cnn: checkpoint('cnn', cnn().initialize(0), 40, 64, new Adam(0.002)),
+  const make: Record<'softmax' | 'mlp' | 'cnn', () => string> = {
+    softmax: () => checkpoint('softmax', softmaxRegression().initialize(0), 200, 100, new SGD(0.5)),
+    mlp: () => checkpoint('mlp', mlp({ hidden: [64] }).initialize(0), 150, 100, new SGD(0.1)),
+    cnn: () => checkpoint('cnn', cnn().initialize(0), 40, 64, new Adam(0.002)),
   };
+  return Object.fromEntries(kinds.map((k) => [k, make[k]()])) as Record<K, string>;
 }
 
 export interface PageReading {
@@ -86,6 +87,8 @@ export interface Placement {
   pressure?: number;
   /** Leave the last stroke unfinished (no pointerup). */
   unfinished?: boolean;
+  /** Press Clear first. */
+  fresh?: boolean;
 }
 
 /**
@@ -93,9 +96,10 @@ export interface Placement {
  * text: a function passed to evaluate would be compiled with tsx's name helpers, which the page lacks.
  */
 export async function drawOnPad(page: Page, strokes: readonly Stroke[], at: Placement): Promise<void> {
-  const { size, left, top, pointerType = 'mouse', pressure = 0.5, unfinished = false } = at;
+  const { size, left, top, pointerType = 'mouse', pressure = 0.5, unfinished = false, fresh = false } = at;
   const lines = strokes.map((s) => s.map((p) => [left + p.x * size, top + p.y * size]));
   await page.evaluate(`(() => {
+    if (${fresh}) document.getElementById('clear').click();
     const pad = document.getElementById('pad');
     const r = pad.getBoundingClientRect();
     const send = (type, [x, y]) => pad.dispatchEvent(new PointerEvent(type, {
