@@ -59,8 +59,13 @@ test('shifts move every pixel by its (seeded) offset, CSR and dense alike, on od
 
 test('a shift is a function of (seed, step, position) only', () => {
   const a: Augmentation = { shift: 2, channels: 1, height: 28, width: 28 };
-  assert.equal(shiftOf(a, 1, 5, 7), shiftOf(a, 1, 5, 7));
   const all = (seed: number, step: number) => Array.from({ length: 50 }, (_, p) => shiftOf(a, seed, step, p).join(',')).join(' ');
+  // No state between calls: asked in the opposite order, after other seeds and steps, the same shifts.
+  const forward = all(1, 5);
+  all(3, 9);
+  const backward = Array.from({ length: 50 }, (_, p) => shiftOf(a, 1, 5, 49 - p).join(',')).reverse().join(' ');
+  assert.is(backward, forward);
+  assert.ok(new Set(forward.split(' ')).size > 5, 'positions get different shifts');
   assert.not.equal(all(1, 5), all(2, 5), 'another seed');
   assert.not.equal(all(1, 5), all(1, 6), 'another step');
 });

@@ -22,19 +22,31 @@ const data = ['--data-dir', await writeMnistSubset(6000, 1000)];
 const LAYERS = 'conv:4:5,relu,pool:4,flatten,dropout:0.2,dense:10';
 const common = [...data, '--layers', LAYERS, '--validation-size', '1000', '--optimizer', 'adamw', '--weight-decay', '0.001', '--lr', '0.01', '--lr-schedule', 'cosine', '--augment-shift', '2', '--batch-size', '50', '--threads', '2', '--json'];
 
+/** The uninterrupted 2-epoch run of LAYERS, trained by whichever test asks first: no test needs another to have run. */
+let uninterrupted: { path: string; stdout: string } | undefined;
+function fullRun(): { path: string; stdout: string } {
+  if (!uninterrupted) {
+    const path = join(dir, 'full.safetensors');
+    const full = runCli(['train', '--epochs', '2', '--save', path, ...common]);
+    assert.is(full.code, 0, full.stderr);
+    uninterrupted = { path, stdout: full.stdout };
+  }
+  return uninterrupted;
+}
+
 test('--layers model: resume is bit-identical to an uninterrupted run (AdamW, cosine, dropout, shifts)', () => {
-  const full = runCli(['train', '--epochs', '2', '--save', join(dir, 'full.safetensors'), ...common]);
-  assert.is(full.code, 0, full.stderr);
+  const full = fullRun();
   // The schedule is fixed in the checkpoint when training starts, so the run to resume is one
   // that planned 2 epochs and was stopped (Ctrl-C) after the first.
   const planned = runCli(['train', '--epochs', '2', '--interrupt-after', '100', '--save', join(dir, 'planned.safetensors'), ...common]);
   assert.is(planned.code, 130, planned.stderr);
   const resumed = runCli(['train', ...data, '--epochs', '2', '--resume', join(dir, 'planned.safetensors'), '--save', join(dir, 'resumed.safetensors'), '--threads', '2', '--json']);
   assert.is(resumed.code, 0, resumed.stderr);
-  const a = loadCheckpointFile(join(dir, 'full.safetensors'));
+  const a = loadCheckpointFile(full.path);
   const b = loadCheckpointFile(join(dir, 'resumed.safetensors'));
   assertSameBits(b.model.params, a.model.params, 'parameters');
   assert.equal(Object.keys(a.optimizerState).sort(), ['m', 'v']);
+  assertSameBits(b.optimizerState.m, a.optimizerState.m, "Adam's m");
   assertSameBits(b.optimizerState.v, a.optimizerState.v, "Adam's v");
   assert.equal(a.meta.training.schedule, { kind: 'cosine', total: 200, floor: 0 });
   assert.is(a.meta.training.layers, LAYERS);
@@ -44,7 +56,7 @@ test('--layers model: resume is bit-identical to an uninterrupted run (AdamW, co
 });
 
 test('evaluate, predict and report read a convolutional checkpoint', async () => {
-  const model = join(dir, 'full.safetensors');
+  const model = fullRun().path;
   const trained = loadCheckpointFile(model).meta.metrics.testAccuracy!;
   const ev = runCli(['evaluate', '--checkpoint', model, ...data, '--json']);
   assert.is(ev.code, 0, ev.stderr);

@@ -117,8 +117,17 @@ test('data-set samples: the tutorial\'s two training images, with --out', () => 
 test('--count with --random is a seeded pick', () => {
   const a = runCli(['predict', '--checkpoint', modelPath, '--from', 'test', '--count', '3', '--random', '--seed', '5', '--json']);
   const b = runCli(['predict', '--checkpoint', modelPath, '--from', 'test', '--count', '3', '--random', '--seed', '5', '--json']);
-  assert.is(a.code, 0, a.stderr);
-  assert.equal(JSON.parse(a.stdout).map((p: { source: string }) => p.source), JSON.parse(b.stdout).map((p: { source: string }) => p.source));
+  const other = runCli(['predict', '--checkpoint', modelPath, '--from', 'test', '--count', '3', '--random', '--seed', '6', '--json']);
+  const first = runCli(['predict', '--checkpoint', modelPath, '--from', 'test', '--count', '3', '--json']);
+  const sources = (r: typeof a) => {
+    assert.is(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout).map((p: { source: string }) => p.source) as string[];
+  };
+  assert.equal(sources(a), sources(b), 'the same seed, the same pick');
+  assert.is(new Set(sources(a)).size, 3, 'three different images');
+  assert.equal(sources(first), ['test[0]', 'test[1]', 'test[2]'], 'without --random, the first three');
+  assert.not.equal(sources(a), sources(first), '--random picks other images than the first three');
+  assert.not.equal(sources(a), sources(other), 'another seed, another pick');
 });
 
 test('bad inputs: one line each, the rest still predicted, non-zero exit', async () => {

@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,7 +85,10 @@ test('the page, its files, the checkpoints and the MNIST files, with their types
   assert.ok(ckpt.bytes.equals(readFileSync(modelPath)), 'the checkpoint, byte for byte');
   const gz = await get('/mnist/t10k-labels-idx1-ubyte');
   assert.is(gz.bytes[0], 0x1f, 'gzipped files are served as they lie: the page gunzips');
-  assert.is((await get('/page.js', 'HEAD')).body, '');
+  const head = await get('/page.js', 'HEAD');
+  assert.is(head.status, 200, 'HEAD is answered');
+  assert.is(head.body, '', 'with no body');
+  assert.is(head.headers['content-length'], String(statSync(join(pageDir, 'page.js')).size), "and GET's length");
   assert.is((await get('/page.js', 'POST')).status, 405);
 });
 

@@ -408,17 +408,24 @@ test('the SIMD gather gives the JS gather\'s bits: rows of every length, residen
   }
 });
 
-test('the SIMD kernels are deterministic: the same inputs give the same bits', () => {
-  const simd = new SimdKernels(new KernelMemory());
+test('the SIMD kernels are deterministic: the same inputs give the same bits in another memory, staged or resident', () => {
   const x = rand(100 * 784, 0.81);
-  const csr = new CsrMatrix();
-  denseToCsr(x, 100, 784, csr);
   const w = rand(784 * 256);
+  // Operands outside the kernel memory, staged into it by the call.
+  const staged = new CsrMatrix();
+  denseToCsr(x, 100, 784, staged);
   const a = new Float32Array(100 * 256);
-  const b = new Float32Array(100 * 256);
-  simd.csrMatmul(csr, w, a, 256);
-  simd.csrMatmul(csr, w, b, 256);
-  assertSameBits(a, b);
+  new SimdKernels(new KernelMemory()).csrMatmul(staged, w, a, 256);
+  // The same operands living in another instance's memory, at other addresses.
+  const memory = new KernelMemory();
+  memory.f32(1234);
+  const resident = new CsrMatrix(memory);
+  denseToCsr(x, 100, 784, resident);
+  const wIn = memory.f32(w.length);
+  wIn.set(w);
+  const b = memory.f32(100 * 256);
+  new SimdKernels(memory).csrMatmul(resident, wIn, b, 256);
+  assertSameBits(b, a);
 });
 
 test('shapes are checked before any kernel runs', () => {

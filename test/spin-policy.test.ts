@@ -110,7 +110,15 @@ test('a pool whose cores another process takes stops spinning, and trains on', a
     let t = 0;
     while (backend.spin.switches === 0 && performance.now() < end) await backend.step(sampler.next(100), 100, ++t);
     assert.is(backend.spin.waitMode, 'sleep', `after ${t} steps`);
-    for (let i = 0; i < 20; i++) await backend.step(sampler.next(100), 100, ++t);
+    // Sleeping, the pool trains on: each step's loss is a number, and the steps move the weights.
+    await backend.sync();
+    const before = model.params.slice();
+    for (let i = 0; i < 20; i++) {
+      const loss = await backend.step(sampler.next(100), 100, ++t);
+      assert.ok(Number.isFinite(loss) && loss > 0, `step ${t}: loss ${loss}`);
+    }
+    await backend.sync();
+    assert.ok(model.params.some((p, i) => p !== before[i]), 'the 20 steps moved the weights');
   } finally {
     busy.kill();
     await backend.close();

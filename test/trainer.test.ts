@@ -111,7 +111,10 @@ test('spreadRange writes a thread\'s updated range into the other copies of the 
   for (const [c, copy] of copies.entries()) {
     for (let i = 0; i < 40; i++) assert.is(copy[i], i >= 8 && i < 24 ? -1 : c * 100 + i, `copy ${c}, element ${i}`);
   }
-  spreadRange(copies[0], [copies[0]], 0, 40); // one thread: nothing to do
+  // One thread: its own copy is the only one, and stays as it was.
+  const alone = copies[0].slice();
+  spreadRange(copies[0], [copies[0]], 0, 40);
+  assert.equal(Array.from(copies[0]), Array.from(alone));
 });
 
 for (const [title, hidden] of [
@@ -135,7 +138,7 @@ for (const [title, hidden] of [
     for (const [name, m] of [['2 threads', a], ['4 threads', four]] as const) {
       let worst = 0;
       for (let i = 0; i < one.params.length; i++) worst = Math.max(worst, Math.abs(one.params[i] - m.params[i]));
-      assert.ok(worst <= 1e-5 && worst > 0, `${name}: max difference ${worst} from 1 thread`);
+      assert.ok(worst <= 1e-5, `${name}: max difference ${worst} from 1 thread`);
     }
   });
 }
@@ -256,17 +259,26 @@ test('a CNN with dropout and shifts: bit-identical per thread count (Adam), and 
   assert.ok(one.params.some((v, i) => v !== init.params[i]), 'training moved the weights');
 });
 
-/** Trains with a fault injected into worker 1; returns the error and how long it took to surface. */
-/** A 2-thread run whose worker throws or exits at `step`: the tutorial's model, or `model` (an MLP 784-128-10 splits its first layer by columns). */
+/** The longest a failure may take to surface before the test calls it a hang (a timeout for hangs, not a speed limit). */
+const HANG_MS = 60_000;
+
+/**
+ * A 2-thread run whose worker throws or exits at `step`: the tutorial's model, or `model` (an MLP
+ * 784-128-10 splits its first layer by columns). Returns the error; a run that neither fails nor
+ * ends within HANG_MS fails the test as a hang.
+ */
 async function trainWithFault(step: number, mode: 'throw' | 'exit', model = softmaxRegression().initialize(0)) {
   const optimizer = new SGD(0.01);
   const backend = new PoolBackend(model, data, optimizer, { threads: 2, maxBatch: 100, testFault: { thread: 1, step, mode } });
-  const t0 = Date.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hang = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no failure surfaced within ${HANG_MS} ms: a hang`)), HANG_MS)));
   try {
-    await train(model, data, { epochs: 1, batchSize: 100, seed: 0, optimizer, backend });
+    await Promise.race([train(model, data, { epochs: 1, batchSize: 100, seed: 0, optimizer, backend }), hang]);
   } catch (e) {
-    return { error: e as Error, ms: Date.now() - t0 };
+    if ((e as Error).message.endsWith('a hang')) throw e;
+    return { error: e as Error };
   } finally {
+    clearTimeout(timer);
     await backend.close();
   }
   throw new Error('training should have failed');
@@ -310,10 +322,9 @@ test('a worker that throws stops training with one clear error, and the pool is 
 });
 
 test('a worker that dies is noticed too', async () => {
-  const { error, ms } = await trainWithFault(2, 'exit');
+  const { error } = await trainWithFault(2, 'exit');
   assert.instance(error, WorkerError);
   assert.match(error.message, /worker 1 failed at step 3/);
-  assert.ok(ms < 20_000, 'no hang');
 });
 
 for (const [split, hidden] of [['split by hidden units', [128]], ['with the first layer split by columns', [128, 16]], ['data-parallel (an MLP 784-32-10, too narrow to split)', [32]]] as const) {
@@ -324,7 +335,6 @@ for (const [split, hidden] of [['split by hidden units', [128]], ['with the firs
     const died = await trainWithFault(2, 'exit', mlp({ hidden: [...hidden] }).initialize(0));
     assert.instance(died.error, WorkerError);
     assert.match(died.error.message, /worker 1 failed at step 3/);
-    assert.ok(died.ms < 20_000, 'no hang');
   });
 }
 

@@ -49,10 +49,14 @@ test('workers of a pool started from sources load the build, without tsx, when t
   }
 });
 
-test('pools released unused, right after they start, close without a crash', async () => {
+test('pools released unused, right after they start, close without a crash, their workers gone', async () => {
   for (let i = 0; i < 3; i++) {
-    await new GradientWorkers(3).releaseUnused();
-    await new InferencePool(3).close();
+    const training = new GradientWorkers(3);
+    await training.releaseUnused();
+    assert.is(training.pool.threads.length, 0, 'the training pool has no thread left');
+    const inference = new InferencePool(3);
+    await inference.close();
+    assert.is((inference as unknown as { pool: Piscina }).pool.threads.length, 0, 'the inference pool has no thread left');
   }
 });
 
