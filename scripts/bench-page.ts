@@ -41,8 +41,8 @@ const json = process.argv.includes('--json');
 if (!existsSync(CHROMIUM)) refuse(`bench --page: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set MNIST_TS_CHROMIUM)`);
 if (spawnSync(process.execPath, [fileURLToPath(new URL('./build-if-stale.mjs', import.meta.url))], { stdio: 'inherit' }).status !== 0) refuse('bench: the build failed');
 
-type Where = 'cli' | 'page, unfused' | 'page, fused';
-const WHERE: Where[] = ['cli', 'page, unfused', 'page, fused'];
+type Where = 'CLI' | 'page, unfused' | 'page, fused';
+const WHERE: Where[] = ['CLI', 'page, unfused', 'page, fused'];
 
 /** Each epoch's seconds, as `mnist-ts train --json` reports them. */
 function cliEpochs(model: string): number[] {
@@ -83,7 +83,7 @@ try {
   for (let round = 1; round <= rounds; round++) {
     for (const model of models) {
       for (const where of WHERE) {
-        const s = where === 'cli' ? cliEpochs(model) : await pageEpochs(browser, server, model, where === 'page, fused');
+        const s = where === 'CLI' ? cliEpochs(model) : await pageEpochs(browser, server, model, where === 'page, fused');
         const key = `${model}\t${where}`;
         if (!seen.has(key)) seen.set(key, { first: [], later: [] });
         seen.get(key)!.first.push(s[0]);
@@ -100,13 +100,13 @@ try {
 const summary = (xs: number[]) => ({ s: +median(xs).toFixed(3), range_s: [+Math.min(...xs).toFixed(3), +Math.max(...xs).toFixed(3)] });
 const results = [...seen].map(([key, v]) => {
   const [model, where] = key.split('\t');
-  const cli = seen.get(`${model}\tcli`)!;
+  const cli = seen.get(`${model}\tCLI`)!;
   return { model, where, threads, first_epoch: summary(v.first), later_epochs: summary(v.later), ratio_to_cli: +(median(v.later) / median(cli.later)).toFixed(3), first_ratio_to_cli: +(median(v.first) / median(cli.first)).toFixed(3) };
 });
 if (json) {
   process.stdout.write(`${JSON.stringify({ epochs, threads, rounds, results })}\n`);
 } else {
   const range = (r: { s: number; range_s: number[] }) => `${r.s.toFixed(2)} s (${r.range_s.map((x) => x.toFixed(2)).join('–')})`;
-  process.stdout.write(`| preset | where (${threads} threads) | first epoch | later epochs | ÷ CLI (later, first) |\n|---|---|---|---|---|\n`);
-  for (const r of results) process.stdout.write(`| ${r.model} | ${r.where} | ${range(r.first_epoch)} | ${range(r.later_epochs)} | ${r.ratio_to_cli.toFixed(2)}×, ${r.first_ratio_to_cli.toFixed(2)}× |\n`);
+  process.stdout.write(`| preset | where (${threads} threads) | first epoch (least–most) | later epochs (least–most) | ÷ CLI, later epochs | ÷ CLI, first epoch |\n|---|---|---|---|---|---|\n`);
+  for (const r of results) process.stdout.write(`| ${r.model} | ${r.where} | ${range(r.first_epoch)} | ${range(r.later_epochs)} | ${r.ratio_to_cli.toFixed(2)} | ${r.first_ratio_to_cli.toFixed(2)} |\n`);
 }

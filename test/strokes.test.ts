@@ -51,12 +51,16 @@ test('a straight stroke is INK_SHARE of the longest side wide, with round ends, 
   assert.is(row.findIndex((v) => v < 128), Math.ceil(width / 2) + 2 - width / 2);
 });
 
-test('a tap is a dot, not a blot: no drawing gives no picture', () => {
+test('a mark shorter than 2% of the pad is scaled as if it were that long; no drawing gives no picture', () => {
   assert.is(renderStrokes([], PAD), null);
   assert.is(renderStrokes([[]], PAD), null);
-  const dot = renderStrokes([[{ x: 100, y: 100 }]], PAD)!;
-  // A tap is scaled as a shape 2% of the pad across: its ink is INK_SHARE of RENDER_SIDE wide.
-  assert.is(dot.width, 2 * (Math.ceil((INK_SHARE * RENDER_SIDE) / 2) + 2));
+  const margin = 2 * (Math.ceil((INK_SHARE * RENDER_SIDE) / 2) + 2);
+  // 2 pixels long: drawn 2 / (0.02 · 336) of RENDER_SIDE long, not all of it.
+  const mark = renderStrokes([[{ x: 100, y: 100 }, { x: 102, y: 100 }]], PAD)!;
+  assert.is(mark.width, Math.ceil((2 * RENDER_SIDE) / (0.02 * PAD)) + margin);
+  // 20 pixels long: longer than the floor, scaled to RENDER_SIDE.
+  assert.is(renderStrokes([[{ x: 100, y: 100 }, { x: 120, y: 100 }]], PAD)!.width, RENDER_SIDE + margin);
+  assert.is(renderStrokes([[{ x: 100, y: 100 }]], PAD)!.width, margin, 'a tap: the ink of one point');
 });
 
 test.run();

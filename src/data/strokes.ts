@@ -24,7 +24,10 @@ export const RENDER_SIDE = 80;
  * box, 0.15 gives a stroke of 20 · 0.15 / 1.15 ≈ 2.6 pixels, MNIST's own.
  */
 export const INK_SHARE = 0.15;
-/** Centre lines shorter than this share of the pad are a dot or a tap, not a shape to enlarge. */
+/**
+ * Centre lines shorter than this share of the pad (a tap, a tiny mark) are scaled as if this long:
+ * a single point has no size to scale by, and a mark of a pixel or two would be drawn hair-thin.
+ */
 const SMALLEST_SHARE = 0.02;
 
 interface Bounds {

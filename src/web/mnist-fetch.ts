@@ -5,6 +5,7 @@
  */
 import { makeMnistData, MNIST_FILES, type MnistData } from '../data/dataset.js';
 import { isGzip, parseIdx, type IdxKind } from '../data/idx.js';
+import { fetchFailure } from './server-gone.js';
 
 async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
   const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
@@ -14,10 +15,9 @@ async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
 async function fetchIdx(name: string, kind: IdxKind) {
   const url = `/mnist/${name}`;
   const response = await fetch(url).catch((e: unknown) => {
-    // fetch's own TypeError says only "Failed to fetch".
-    throw e instanceof TypeError ? new Error(`${url}: the server did not answer (is mnist-ts serve still running?)`) : e;
+    throw new Error(`${url}: ${fetchFailure(e)}`);
   });
-  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}, expected the MNIST file (is mnist-ts serve running?)`);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}, expected the MNIST file mnist-ts serve hands out`);
   let bytes: Uint8Array = new Uint8Array(await response.arrayBuffer());
   if (isGzip(bytes)) bytes = await gunzip(bytes);
   return parseIdx(bytes, name, kind);

@@ -1,14 +1,15 @@
 /**
  * The model picker, kept true: the model that reads is the one it shows. A checkpoint is fetched
- * and decoded once, then kept; while one loads nothing reads, and a later pick wins over an
- * earlier one still loading. A load that fails puts the picker back on the model that reads and
- * says why.
+ * and decoded once, then kept (a pick while it loads waits for the same load); while one loads
+ * nothing reads, and a later pick wins over an earlier one still loading. A load that fails puts
+ * the picker back on the model that reads and says why.
  */
 import type { KernelSet } from '../engine/kernels/kernel-set.js';
 import type { Sequential } from '../engine/model/sequential.js';
 import { initialParameters, weightMaps, type WeightPicture } from '../report/weights.js';
 import { decodeCheckpoint, type CheckpointMeta } from '../train/checkpoint.js';
 import { kernelsLabel } from './kernels-label.js';
+import { fetchFailure } from './server-gone.js';
 
 export interface ModelEntry {
   name: string;
@@ -24,15 +25,10 @@ export interface LoadedModel {
   templates: WeightPicture | null;
 }
 
-/** Why a checkpoint could not be had, in words: fetch's own TypeError says only "Failed to fetch". */
-function why(e: unknown): string {
-  if (e instanceof TypeError && /fetch/i.test(e.message)) return 'the server did not answer (is mnist-ts serve still running?)';
-  return e instanceof Error ? e.message : String(e);
-}
-
 export class ModelPicker {
   private readonly entries: ModelEntry[] = [];
   private readonly loaded = new Map<ModelEntry, LoadedModel>();
+  private readonly pending = new Map<ModelEntry, Promise<LoadedModel>>();
   /** The model that reads. */
   current: LoadedModel | null = null;
   /** The entry being loaded, if any: the picker shows it, and nothing reads until it is in. */
@@ -73,19 +69,34 @@ export class ModelPicker {
     this.changed();
     let model: LoadedModel;
     try {
-      model = this.decode(entry, await entry.bytes());
+      model = await this.load(entry);
     } catch (e) {
       if (this.loading !== entry) return;
       this.loading = null;
       this.select.value = this.current ? String(this.entries.indexOf(this.current.entry)) : '';
       this.info.textContent = this.current ? this.describe(this.current) : '';
-      this.failed(`${entry.name} could not be loaded: ${why(e)}${this.current ? `; ${this.current.entry.name} reads on` : ''}`);
       this.changed();
+      this.failed(`${entry.name} could not be loaded: ${fetchFailure(e)}${this.current ? `; ${this.current.entry.name} reads on` : ''}`);
       return;
     }
-    this.loaded.set(entry, model);
-    // A later pick has taken over: this one is kept for when it is picked again.
+    // A later pick has taken over (or an earlier pick of the same entry settled it): nothing to do.
     if (this.loading === entry) this.settle(model);
+  }
+
+  /** The entry's model, fetched and decoded once: a pick while it loads waits for the same load. */
+  private load(entry: ModelEntry): Promise<LoadedModel> {
+    let load = this.pending.get(entry);
+    if (!load) {
+      load = entry.bytes().then((bytes) => {
+        const model = this.decode(entry, bytes);
+        this.loaded.set(entry, model);
+        return model;
+      });
+      this.pending.set(entry, load);
+      // A failed load is forgotten, so that the next pick tries again.
+      void load.catch(() => {}).finally(() => this.pending.delete(entry));
+    }
+    return load;
   }
 
   private settle(model: LoadedModel): void {

@@ -44,6 +44,7 @@ let announce = false;
 const bars = new ProbabilityBars($('bars'));
 const pad = new DrawPad($<HTMLCanvasElement>('pad'), (done) => padChanged(done), () => {
   setSource(DRAWING);
+  showMessage('');
   $('hint').textContent = '';
   announce = false;
 });
@@ -53,7 +54,7 @@ function setSource(text: string): void {
   $('source').textContent = text;
 }
 
-/** A one-line message beside the reading, until the next reading or model succeeds. */
+/** A one-line message beside the reading, until the person's next action (a stroke, a file, a pick, Clear). */
 function showMessage(text: string): void {
   $('message').textContent = text;
 }
@@ -78,7 +79,6 @@ function refresh(settled: boolean): Promise<void> {
       const r = await readDigit(model.model, image.gray, image.source);
       if (mine !== generation) return;
       reading = r;
-      showMessage('');
       render(r);
       if (announce) say(r);
     } catch (e) {
@@ -133,6 +133,7 @@ function padChanged(done: boolean): void {
 }
 
 async function readFile(file: File): Promise<void> {
+  showMessage('');
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(file, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
@@ -168,22 +169,28 @@ async function addServed(): Promise<void> {
   }
 }
 
-/** A model trained in the page joins the list; it reads only if it is better than the one reading, or none is. Says which. */
+/** A model trained in the page joins the list, under a name of its own; it reads only if it is better than the one reading, or none is. Says which. */
 function adopt(trained: TrainedModel): string {
-  const index = picker.add({ name: trained.name, description: `${trained.name}: validation accuracy ${trained.validationAccuracy?.toFixed(4) ?? '–'}, test ${trained.testAccuracy.toFixed(4)}`, bytes: async () => trained.checkpoint });
+  const taken = (name: string) => [...$<HTMLSelectElement>('model-select').options].some((o) => o.text === name);
+  let name = trained.name;
+  for (let run = 2; taken(name); run++) name = `${trained.name} #${run}`;
+  const index = picker.add({ name, description: `${name}: validation accuracy ${trained.validationAccuracy?.toFixed(4) ?? '–'}, test ${trained.testAccuracy.toFixed(4)}`, bytes: async () => trained.checkpoint });
   const now = picker.current;
   const theirs = now?.meta.metrics.testAccuracy ?? null;
-  if (!now || (theirs !== null && trained.testAccuracy >= theirs)) {
+  if (!now || (theirs !== null && trained.testAccuracy > theirs)) {
     void picker.choose(index);
-    return 'it reads your drawings now';
+    return `it reads your drawings now, as ${name}`;
   }
   return theirs === null
-    ? `it joins the model list; ${now.entry.name} reads on until you pick it there`
-    : `it joins the model list; ${now.entry.name} reads on, with its higher test accuracy ${theirs.toFixed(4)}`;
+    ? `it joins the model list as ${name}; ${now.entry.name} reads on until you pick it there`
+    : `it joins the model list as ${name}; ${now.entry.name} reads on, with its test accuracy ${theirs.toFixed(4)}`;
 }
 
 function wireInputs(): void {
+  // A pick is a new action: whatever was said before it goes (a failed load then says its own).
+  $('model-select').addEventListener('change', () => showMessage(''));
   $('clear').addEventListener('click', () => {
+    showMessage('');
     pad.clear();
     image = null;
     setSource(DRAWING);
@@ -234,7 +241,7 @@ Object.assign(window, {
       return reading && { predicted: reading.predicted, probabilities: Array.from(reading.probabilities), input: Array.from(reading.input.pixels), inverted: reading.inverted };
     },
     get model() {
-      return picker.current && { name: picker.current.entry.name, description: picker.current.entry.description };
+      return picker.current && { name: picker.current.entry.name, description: picker.current.entry.description, testAccuracy: picker.current.meta.metrics.testAccuracy };
     },
     /** The drawing as it is read: the strokes rendered (src/data/strokes.ts), before MNIST's preprocessing. */
     get drawn() {

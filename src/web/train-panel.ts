@@ -7,6 +7,7 @@ import { curveSvg } from '../report/charts.js';
 import type { FromWorker, ToWorker, TrainableModel } from './train-protocol.js';
 import { BEST_RECIPE, CNN_RECIPE, FAST_RECIPE } from '../train/recipes.js';
 import { defaultThreads, MOST_THREADS } from './web-pool-host.js';
+import { SCRIPT_MISSING } from './server-gone.js';
 
 export interface TrainedModel {
   name: string;
@@ -81,7 +82,7 @@ export class TrainPanel {
     // A worker whose script cannot be fetched fails with an event that has no message.
     this.worker.onerror = (e) => {
       e.preventDefault();
-      this.finish(`training failed: ${e.message || 'the training worker could not start (is mnist-ts serve still running?)'}`);
+      this.finish(`training failed: ${e.message || `the training worker could not start: ${SCRIPT_MISSING}`}`);
     };
     this.button.textContent = 'Stop';
     this.modelSelect.disabled = this.epochsInput.disabled = this.threadsSelect.disabled = true;

@@ -6,6 +6,7 @@
  */
 import type { PoolHost } from '../train/pool/pool-backend.js';
 import type { WorkerResult, WorkerTask } from '../train/pool/task.js';
+import { SCRIPT_MISSING } from './server-gone.js';
 
 /** What a pool worker posts back when its task ends. */
 export type FromPoolWorker = { type: 'done'; result: WorkerResult } | { type: 'failed'; message: string };
@@ -20,20 +21,30 @@ export function defaultThreads(): number {
 
 /** A host for a pool of `threads` threads: its threads - 1 workers start now, loading while the data arrives. */
 export function webWorkerHost(threads: number): PoolHost {
-  const workers = Array.from({ length: threads - 1 }, () => new Worker(new URL('./pool-worker.js', import.meta.url), { type: 'module' }));
+  const workers = Array.from({ length: threads - 1 }, () => {
+    const worker = new Worker(new URL('./pool-worker.js', import.meta.url), { type: 'module' });
+    // Listened to from the start: a worker that cannot load fails before it is given its task.
+    const ended = new Promise<WorkerResult>((resolve, reject) => {
+      worker.onmessage = (e: MessageEvent<FromPoolWorker>) => (e.data.type === 'done' ? resolve(e.data.result) : reject(new Error(e.data.message)));
+      worker.onerror = (e) => {
+        // Handled here: not also reported to the page as the training worker's own error.
+        e.preventDefault();
+        // A worker whose script cannot be fetched fails with an event that has no message.
+        reject(new Error(e.message || `a pool worker could not start: ${SCRIPT_MISSING}`));
+      };
+    });
+    ended.catch(() => {}); // a failure before the task is posted is the task's, when run() hands it back
+    return { worker, ended };
+  });
   return {
     cores: navigator.hardwareConcurrency || 1,
     run(task: WorkerTask): Promise<WorkerResult> {
-      const worker = workers[task.thread - 1];
-      return new Promise((resolve, reject) => {
-        worker.onmessage = (e: MessageEvent<FromPoolWorker>) => (e.data.type === 'done' ? resolve(e.data.result) : reject(new Error(e.data.message)));
-        // A worker whose script cannot be fetched fails with an event that has no message.
-        worker.onerror = (e) => reject(new Error(e.message || 'a pool worker could not start'));
-        worker.postMessage(task);
-      });
+      const { worker, ended } = workers[task.thread - 1];
+      worker.postMessage(task);
+      return ended;
     },
     async destroy() {
-      for (const worker of workers) worker.terminate();
+      for (const { worker } of workers) worker.terminate();
     },
     yieldToEvents: () => new Promise((r) => setTimeout(r, 0)),
   };

@@ -7,12 +7,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { cnn, mlp, softmaxRegression, SGD, Adam, trainStep, type Sequential } from '../../src/engine/index.js';
 import { fillBatch, type MnistData } from '../../src/data/dataset.js';
 import { BatchSampler } from '../../src/data/batches.js';
 import { encodeCheckpoint } from '../../src/train/checkpoint.js';
 import { saveCheckpointFile } from '../../src/node/checkpoint-file.js';
+import { evaluateData } from '../../src/train/evaluate-data.js';
+import { csrFromSplit } from '../../src/train/training-data.js';
 import type { Stroke } from '../../src/data/strokes.js';
 import { ROOT } from './cli.js';
 
@@ -52,9 +54,11 @@ export function smallCheckpoints<K extends 'softmax' | 'mlp' | 'cnn'>(mnist: Mni
       trainStep(model, optimizer, x, y, batch);
     }
     const path = join(folder, `${name}.safetensors`);
+    // Its test accuracy recorded, as train records it: the page compares a model it trains with it.
+    const testAccuracy = evaluateData(model, csrFromSplit(mnist.test, 10)).accuracy;
     saveCheckpointFile(join(ROOT, path), encodeCheckpoint(model, {}, {
       training: { model: name, optimizer: optimizer.name, lr: optimizer.lr, momentum: 0.9, batchSize: batch, init: 'normal', initStd: 1, validationSize: 5000, epochs: 1 },
-      epochsCompleted: 1, seed: 0, sampler: { epoch: 0, position: steps * batch }, metrics: { epochs: [], testAccuracy: null }, optimizer: optimizer.name,
+      epochsCompleted: 1, seed: 0, sampler: { epoch: 0, position: steps * batch }, metrics: { epochs: [], testAccuracy }, optimizer: optimizer.name,
     }));
     return path;
   }
@@ -113,4 +117,38 @@ export async function drawOnPad(page: Page, strokes: readonly Stroke[], at: Plac
       if (i < lines.length - 1 || !${unfinished}) send('pointerup', line[line.length - 1]);
     });
   })()`);
+}
+
+/** Picks entry `index` in the model picker and waits until the model named `name` reads. */
+export async function useModel(page: Page, index: number, name: string): Promise<void> {
+  await page.selectOption('#model-select', String(index));
+  await page.waitForFunction((n) => (window as unknown as { mnistPage: { model: { name: string } | null } }).mnistPage.model?.name === n, name);
+}
+
+/**
+ * What a test file's pages did: every request (the context's, workers' included) and every error
+ * in a console or thrown, except Chromium's lines about loads the file makes fail on purpose
+ * (`aborted`: parts of their URLs).
+ */
+export class PageWatch {
+  readonly requests: string[] = [];
+  readonly errors: string[] = [];
+
+  constructor(readonly aborted: string[] = []) {}
+
+  context(context: BrowserContext): void {
+    context.on('request', (r) => this.requests.push(r.url()));
+  }
+
+  page(page: Page): void {
+    page.on('pageerror', (e) => this.errors.push(`page error: ${e.message}`));
+    page.on('console', (m) => m.type() === 'error' && !this.aborted.some((part) => m.location().url.includes(part)) && this.errors.push(m.text()));
+  }
+
+  /** No error, and every request went to `serverUrl` (or was a blob: or data: URL). */
+  assertQuietAndLocal(serverUrl: string): void {
+    assert.equal(this.errors, []);
+    const origin = serverUrl.replace(/\/$/, '');
+    assert.equal(this.requests.filter((u) => !(u.startsWith(`${origin}/`) || u.startsWith('blob:') || u.startsWith('data:'))), []);
+  }
 }

@@ -26,7 +26,7 @@ import { mainModel, sharedState } from './pool-setup.js';
 export interface PoolHost {
   /** Runs `task` on a worker of its own (worker-loop.ts's runWorker there); settles when it returns or fails. */
   run(task: WorkerTask): Promise<WorkerResult>;
-  /** Ends the workers, once their tasks have settled. */
+  /** Ends the workers, whether or not their tasks have settled. */
   destroy(): Promise<void>;
   /** The cores the host sees (a pool with more threads than cores does not spin). */
   readonly cores: number;
