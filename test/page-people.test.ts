@@ -123,6 +123,12 @@ async function peopleTests() {
     assert.match((await page.textContent('#hint'))!, /^Not sure: it may be a \d\. /);
   });
 
+  test('a tap is no digit: nothing is read', async () => {
+    await drawOnPad(page, [[{ x: 0.5, y: 0.5 }]], { size: 1, left: 0, top: 0, fresh: true });
+    assert.is(await reading(page), null);
+    assert.is(await page.textContent('#confidence'), 'draw a digit');
+  });
+
   test('the reading is announced once it settles, not while a stroke is drawn', async () => {
     await page.click('#clear');
     assert.is(await page.textContent('#said'), '');
@@ -233,6 +239,12 @@ async function peopleTests() {
     await phone.unroute('**/checkpoints/1/**');
     assert.is(fetched(1) - before, 1, 'a pick while the checkpoint loads waits for the same load');
     assert.is(await phone.textContent('#message'), '', 'the pick that succeeded cleared the message');
+    // Training's epochs: a preset's own until the person types a number.
+    await phone.selectOption('#train-model', 'fast');
+    assert.is(await phone.inputValue('#train-epochs'), '2');
+    await phone.fill('#train-epochs', '1');
+    await phone.selectOption('#train-model', 'cnn');
+    assert.is(await phone.inputValue('#train-epochs'), '1', 'what the person typed stays');
     await useModel(phone, 0, 'softmax.safetensors');
     assert.is(fetched(0), 2, 'softmax fetched once by each page, not again when picked again');
   });

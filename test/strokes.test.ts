@@ -4,7 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { INK_SHARE, RENDER_SIDE, renderStrokes, type Stroke } from '../src/data/strokes.js';
+import { INK_SHARE, RENDER_SIDE, renderStrokes, SMALLEST_SHARE, type Stroke } from '../src/data/strokes.js';
 import { prepareDigit } from '../src/data/preprocess.js';
 import { loadMnist } from '../src/node/mnist-files.js';
 import { DRAWINGS } from './helpers/drawings.js';
@@ -51,16 +51,16 @@ test('a straight stroke is INK_SHARE of the longest side wide, with round ends, 
   assert.is(row.findIndex((v) => v < 128), Math.ceil(width / 2) + 2 - width / 2);
 });
 
-test('a mark shorter than 2% of the pad is scaled as if it were that long; no drawing gives no picture', () => {
+test('no drawing, a tap or a slip under 2% of the pad gives no picture; a mark just over it does', () => {
   assert.is(renderStrokes([], PAD), null);
   assert.is(renderStrokes([[]], PAD), null);
+  assert.is(renderStrokes([[{ x: 100, y: 100 }]], PAD), null, 'a tap');
+  const under = SMALLEST_SHARE * PAD - 0.5;
+  assert.is(renderStrokes([[{ x: 100, y: 100 }, { x: 100 + under, y: 100 }]], PAD), null, 'a slip');
   const margin = 2 * (Math.ceil((INK_SHARE * RENDER_SIDE) / 2) + 2);
-  // 2 pixels long: drawn 2 / (0.02 · 336) of RENDER_SIDE long, not all of it.
-  const mark = renderStrokes([[{ x: 100, y: 100 }, { x: 102, y: 100 }]], PAD)!;
-  assert.is(mark.width, Math.ceil((2 * RENDER_SIDE) / (0.02 * PAD)) + margin);
-  // 20 pixels long: longer than the floor, scaled to RENDER_SIDE.
-  assert.is(renderStrokes([[{ x: 100, y: 100 }, { x: 120, y: 100 }]], PAD)!.width, RENDER_SIDE + margin);
-  assert.is(renderStrokes([[{ x: 100, y: 100 }]], PAD)!.width, margin, 'a tap: the ink of one point');
+  assert.is(renderStrokes([[{ x: 100, y: 100 }, { x: 100 + under + 1, y: 100 }]], PAD)!.width, RENDER_SIDE + margin);
+  // Two taps far apart are a drawing as wide as their distance.
+  assert.is(renderStrokes([[{ x: 10, y: 10 }], [{ x: 60, y: 10 }]], PAD)!.width, RENDER_SIDE + margin);
 });
 
 test.run();

@@ -24,11 +24,8 @@ export const RENDER_SIDE = 80;
  * box, 0.15 gives a stroke of 20 · 0.15 / 1.15 ≈ 2.6 pixels, MNIST's own.
  */
 export const INK_SHARE = 0.15;
-/**
- * Centre lines shorter than this share of the pad (a tap, a tiny mark) are scaled as if this long:
- * a single point has no size to scale by, and a mark of a pixel or two would be drawn hair-thin.
- */
-const SMALLEST_SHARE = 0.02;
+/** A drawing whose centre lines span less than this share of the pad is a tap or a slip, not a digit. */
+export const SMALLEST_SHARE = 0.02;
 
 interface Bounds {
   left: number;
@@ -74,12 +71,13 @@ function inkSegment(ink: Float32Array, width: number, height: number, a: Point, 
 /**
  * The strokes rendered as dark ink on white paper: scaled so that their centre lines' longest side
  * is RENDER_SIDE pixels, drawn INK_SHARE of that wide, with a margin. `padSide` is the size of the
- * surface they were drawn on, which only tells a dot from a shape. Null when there is no point.
+ * surface they were drawn on. Null when there is nothing to read: no point, or a tap (SMALLEST_SHARE).
  */
 export function renderStrokes(strokes: readonly Stroke[], padSide: number): Gray | null {
   const b = bounds(strokes);
   if (!b) return null;
-  const side = Math.max(b.right - b.left, b.bottom - b.top, SMALLEST_SHARE * padSide);
+  const side = Math.max(b.right - b.left, b.bottom - b.top);
+  if (side < SMALLEST_SHARE * padSide) return null;
   const scale = RENDER_SIDE / side;
   const half = (INK_SHARE * RENDER_SIDE) / 2;
   const margin = Math.ceil(half) + 2;

@@ -98,7 +98,7 @@ function say(r: Reading | null): void {
   $('said').textContent = r ? `read as ${r.predicted}, ${(r.probabilities[r.predicted] * 100).toFixed(0)} percent sure` : '';
   const second = r ? [...r.probabilities.keys()].sort((a, b) => r.probabilities[b] - r.probabilities[a])[1] : -1;
   const unsure = r && image?.source === DRAWING && r.probabilities[r.predicted] < UNSURE;
-  $('hint').textContent = unsure ? `Not sure: it may be a ${second}. A digit written as on paper, in clear strokes, reads best.` : '';
+  $('hint').textContent = unsure ? `Not sure: it may be ${second === 8 ? 'an' : 'a'} ${second}. A digit written as on paper, in clear strokes, reads best.` : '';
 }
 
 function render(r: Reading | null, why = ''): void {
@@ -112,6 +112,7 @@ function render(r: Reading | null, why = ''): void {
     drawMap($<HTMLCanvasElement>('template'), templates.maps[r.predicted]);
     $('template-caption').textContent = `what the model looks for in a ${r.predicted}${templates.delta ? ' (W − W₀: what training changed)' : ''}: red for, blue against`;
   } else if (templates) {
+    drawGray($<HTMLCanvasElement>('template'), null);
     $('template-caption').textContent = 'the template of the digit read appears here';
   }
 }

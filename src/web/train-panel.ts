@@ -52,8 +52,11 @@ export class TrainPanel {
     this.status = $(root, '#train-status');
     this.chart = $(root, '#train-chart');
     this.accuracy = $(root, '#train-accuracy');
+    // A preset's own epochs fill the field until the person types a number of their own.
+    let typed = false;
+    this.epochsInput.addEventListener('input', () => (typed = true));
     this.modelSelect.addEventListener('change', () => {
-      this.epochsInput.value = String(DEFAULT_EPOCHS[this.modelSelect.value as TrainableModel]);
+      if (!typed) this.epochsInput.value = String(DEFAULT_EPOCHS[this.modelSelect.value as TrainableModel]);
     });
     this.button.addEventListener('click', () => (this.worker ? this.stop() : this.start()));
     this.download.addEventListener('click', () => this.save());
@@ -110,7 +113,7 @@ export class TrainPanel {
         if (m.text.startsWith('stopped')) this.finish(m.text);
         break;
       case 'started':
-        this.status.textContent = `training ${m.description} on ${m.kernels}, ${m.threads} thread${m.threads === 1 ? '' : 's'}…`;
+        this.status.textContent = `training the ${NAMES[model]} on ${m.kernels}, ${m.threads} thread${m.threads === 1 ? '' : 's'}…`;
         break;
       case 'step':
         this.progress.value = (m.epoch - 1 + m.step / m.stepsPerEpoch) / this.epochs;
