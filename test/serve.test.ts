@@ -5,11 +5,12 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startPageServer, type PageServer } from '../src/node/page-server.js';
+import { CONTENT_SECURITY_POLICY, startPageServer, type PageServer } from '../src/node/page-server.js';
 import { saveCheckpointFile } from '../src/node/checkpoint-file.js';
 import { encodeCheckpoint } from '../src/train/checkpoint.js';
 import { softmaxRegression } from '../src/engine/index.js';
@@ -39,10 +40,10 @@ const dataDir = writeSyntheticMnist({ gzip: true });
 let server: PageServer;
 let port = 0;
 
-/** A raw GET (or other method): the path goes out exactly as written, `..` and all. */
-function get(path: string, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string; bytes: Buffer }> {
+/** A raw GET (or other method): the path goes out exactly as written, `..` and all; `host` is the Host header's value (default: the address and port). */
+function get(path: string, method = 'GET', host?: string, to = port): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string; bytes: Buffer }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method }, (res) => {
+    const req = request({ host: '127.0.0.1', port: to, path, method, headers: host === undefined ? {} : { host } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -89,7 +90,9 @@ test('the page, its files, the checkpoints and the MNIST files, with their types
   assert.is(head.status, 200, 'HEAD is answered');
   assert.is(head.body, '', 'with no body');
   assert.is(head.headers['content-length'], String(statSync(join(pageDir, 'page.js')).size), "and GET's length");
-  assert.is((await get('/page.js', 'POST')).status, 405);
+  const post = await get('/page.js', 'POST');
+  assert.is(post.status, 405);
+  assert.is(post.headers.allow, 'GET, HEAD', '405 says what is allowed');
 });
 
 test('nothing outside what it serves: traversal, encodings, absolute paths, folders and symbolic links are 404', async () => {
@@ -104,6 +107,63 @@ test('nothing outside what it serves: traversal, encodings, absolute paths, fold
     assert.is(r.status, 404, path);
     assert.not.ok(r.body.includes('not for the web'), path);
     assert.is(r.headers['cross-origin-embedder-policy'], 'require-corp', `${path}: 404s are isolated too`);
+  }
+});
+
+test('only requests naming this server in Host are served: another name (DNS rebinding) gets 403 and nothing', async () => {
+  for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, 'LOCALHOST', '127.0.0.1']) assert.is((await get('/', 'GET', host)).status, 200, host);
+  for (const host of ['evil.example', `evil.example:${port}`, 'localhost.evil.example', '127.0.0.1.nip.io']) {
+    const r = await get('/checkpoints.json', 'GET', host);
+    assert.is(r.status, 403, `Host: ${host}`);
+    assert.is(r.body, '', `Host: ${host}: no content`);
+  }
+  // No Host at all (HTTP/1.0 allows it): refused too.
+  const raw = await new Promise<string>((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end('GET / HTTP/1.0\r\n\r\n'));
+    let out = '';
+    socket.on('data', (d) => (out += d));
+    socket.on('end', () => resolve(out));
+    socket.on('error', reject);
+  });
+  assert.match(raw, /^HTTP\/1\.1 403 /);
+});
+
+test('on every address, the addresses it prints are served, and other names are not', async () => {
+  const everywhere = await startPageServer({ host: '0.0.0.0', port: 0, checkpoints: [], dataDir, pageDir });
+  try {
+    const to = Number(new URL(everywhere.url).port);
+    const own = Object.values(networkInterfaces()).flat().filter((a) => a && a.family === 'IPv4' && !a.internal).map((a) => a!.address);
+    for (const host of ['localhost', ...own]) assert.is((await get('/', 'GET', `${host}:${to}`, to)).status, 200, host);
+    assert.is((await get('/', 'GET', `evil.example:${to}`, to)).status, 403);
+  } finally {
+    await everywhere.close();
+  }
+});
+
+test('a strict Content-Security-Policy on every answer; query strings are ignored; a file gone since start-up is 404', async () => {
+  for (const path of ['/', '/page.js', '/checkpoints.json', '/nothing-here']) {
+    const csp = String((await get(path)).headers['content-security-policy']);
+    assert.is(csp, CONTENT_SECURITY_POLICY, path);
+  }
+  assert.match(CONTENT_SECURITY_POLICY, /default-src 'none'/);
+  assert.not.match(CONTENT_SECURITY_POLICY, /'unsafe-inline'|'unsafe-eval'|\*/);
+  const plain = await get('/page.js');
+  for (const query of ['?x=1', '?../../package.json', '?%2e%2e/etc/passwd#frag', '?']) {
+    const r = await get(`/page.js${query}`);
+    assert.is(r.status, 200, query);
+    assert.ok(r.bytes.equals(plain.bytes), `${query}: the same file`);
+  }
+  const doomed = join(dir, 'doomed.safetensors');
+  writeFileSync(doomed, readFileSync(modelPath));
+  const short = await startPageServer({ host: '127.0.0.1', port: 0, checkpoints: [doomed], dataDir, pageDir });
+  try {
+    const to = Number(new URL(short.url).port);
+    rmSync(doomed);
+    const r = await get('/checkpoints/0/doomed.safetensors', 'GET', undefined, to);
+    assert.is(r.status, 404);
+    assert.is((await get('/', 'GET', undefined, to)).status, 200, 'and the server answers on');
+  } finally {
+    await short.close();
   }
 });
 

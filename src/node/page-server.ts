@@ -3,8 +3,10 @@
  * of what may be served, built at start-up: the page's own files (dist/web), the checkpoints named
  * on the command line, and the four MNIST files. A request is answered only when its path is a key
  * of that table, so no URL (`/../`, `%2e%2e`, absolute paths) can reach any other file, and files
- * that are symbolic links are left out of the table. Every answer carries the headers that make the
- * page cross-origin isolated (SharedArrayBuffer, shared WebAssembly memory).
+ * that are symbolic links are left out of the table. Only requests naming this server in their Host
+ * header are answered (served-hosts.ts). Every answer carries the headers that make the page
+ * cross-origin isolated (SharedArrayBuffer, shared WebAssembly memory) and a strict
+ * Content-Security-Policy.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { DataError } from '../engine/errors.js';
 import { describeCheckpoint } from '../train/checkpoint.js';
 import { loadCheckpointFile } from './checkpoint-file.js';
 import { MNIST_FILES, resolveDataDir } from './mnist-files.js';
+import { hostName, hostsServed } from './served-hosts.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -106,7 +109,18 @@ function mnistRoutes(dataDir?: string): Map<string, Route> {
   return routes;
 }
 
+/**
+ * What the page may do: its own scripts, styles and workers, WebAssembly compiled from bytes (the
+ * kernels are emitted at run time), fetches to this server, canvases' images; nothing inline,
+ * nothing from elsewhere, no frames or forms.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'", "script-src 'self' 'wasm-unsafe-eval'", "worker-src 'self'", "connect-src 'self'", "style-src 'self'",
+  "img-src 'self' data: blob:", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
+].join('; ');
+
 const HEADERS = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
   'Cross-Origin-Resource-Policy': 'same-origin',
@@ -114,11 +128,16 @@ const HEADERS = {
   'Cache-Control': 'no-cache',
 };
 
-function answer(routes: Map<string, Route>, req: IncomingMessage, res: ServerResponse): void {
+function answer(routes: Map<string, Route>, hosts: Set<string>, req: IncomingMessage, res: ServerResponse): void {
   const send = (status: number, type: string, body: Uint8Array | string) => {
     res.writeHead(status, { ...HEADERS, 'Content-Type': type, 'Content-Length': typeof body === 'string' ? Buffer.byteLength(body) : body.length });
     res.end(req.method === 'HEAD' ? undefined : body);
   };
+  // A page elsewhere whose name was made to resolve here (DNS rebinding) sends its own name as Host.
+  if (!hosts.has(hostName(req.headers.host))) {
+    send(403, 'text/plain; charset=utf-8', '');
+    return;
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('Allow', 'GET, HEAD');
     send(405, 'text/plain; charset=utf-8', 'method not allowed\n');
@@ -145,7 +164,8 @@ function answer(routes: Map<string, Route>, req: IncomingMessage, res: ServerRes
 export async function startPageServer(o: PageServerOptions): Promise<PageServer> {
   const { routes: ckptRoutes, served } = checkpointRoutes(o.checkpoints);
   const routes = new Map([...pageRoutes(o.pageDir ?? defaultPageDir()), ...ckptRoutes, ...mnistRoutes(o.dataDir)]);
-  const server: Server = createServer((req, res) => answer(routes, req, res));
+  const hosts = hostsServed(o.host);
+  const server: Server = createServer((req, res) => answer(routes, hosts, req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
       const why = e.code === 'EADDRINUSE' ? 'already in use' : e.code === 'EACCES' ? 'not allowed (ports below 1024 need root)' : e.code === 'EADDRNOTAVAIL' ? 'not an address of this machine' : (e.code ?? e.message);
@@ -155,7 +175,7 @@ export async function startPageServer(o: PageServerOptions): Promise<PageServer>
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : o.port;
-  const shownHost = o.host.includes(':') ? `[${o.host}]` : o.host === '0.0.0.0' ? 'localhost' : o.host;
+  const shownHost = o.host === '0.0.0.0' || o.host === '::' ? 'localhost' : o.host.includes(':') ? `[${o.host}]` : o.host;
   return {
     url: `http://${shownHost}:${port}/`,
     checkpoints: served,

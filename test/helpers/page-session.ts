@@ -142,6 +142,9 @@ export class PageWatch {
 
   page(page: Page): void {
     page.on('pageerror', (e) => this.errors.push(`page error: ${e.message}`));
+    // Chromium logs what the Content-Security-Policy refuses; the event says it even when a log line would not.
+    void page.exposeFunction('reportViolation', (what: string) => this.errors.push(`Content-Security-Policy refused ${what}`));
+    void page.addInitScript(`document.addEventListener('securitypolicyviolation', (e) => reportViolation(e.effectiveDirective + ': ' + e.blockedURI))`);
     page.on('console', (m) => m.type() === 'error' && !this.aborted.some((part) => m.location().url.includes(part)) && this.errors.push(m.text()));
   }
 
