@@ -55,8 +55,15 @@ export function resolveDataDir(dataDir?: string): string {
   throw new DataError(`${dataDir !== undefined ? '--data-dir ' : ''}${pretty(first)}: missing ${missing.join(', ')} (raw or .gz); looked in ${looked}`);
 }
 
-/** Reads one IDX file, gunzipping when its bytes (not its name) say gzip. */
-export function readIdxFile(path: string, kind?: IdxKind) {
+/**
+ * The most bytes a gzipped IDX file may expand to: 128 MiB, well above MNIST's largest file (the
+ * training images, 47 MB), so that a small file that would expand without end (a gzip bomb) is
+ * refused instead of filling the memory.
+ */
+export const MAX_IDX_BYTES = 128 * 2 ** 20;
+
+/** Reads one IDX file, gunzipping when its bytes (not its name) say gzip, to at most `maxBytes`. */
+export function readIdxFile(path: string, kind?: IdxKind, maxBytes = MAX_IDX_BYTES) {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
@@ -65,8 +72,9 @@ export function readIdxFile(path: string, kind?: IdxKind) {
   }
   if (isGzip(bytes)) {
     try {
-      bytes = gunzipSync(bytes);
+      bytes = gunzipSync(bytes, { maxOutputLength: maxBytes });
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new FormatError(`${pretty(path)}: gzip data expands beyond ${maxBytes} bytes (MAX_IDX_BYTES), more than any MNIST file`);
       throw new FormatError(`${pretty(path)}: gzip data is damaged (${(e as Error).message})`);
     }
   }

@@ -4,7 +4,7 @@
  * and the optimiser's buffers (`optimizer.velocity.dense0.weight`, ...), so a resumed run
  * continues bit for bit. Everything else goes into `__metadata__` (strings, JSON where structured).
  */
-import { FormatError, ShapeError } from '../engine/errors.js';
+import { FormatError } from '../engine/errors.js';
 import type { LayerSpec } from '../engine/layers/layer.js';
 import { Sequential } from '../engine/model/sequential.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../engine/io/safetensors.js';
@@ -106,6 +106,26 @@ function parseJson<T>(source: string, key: string, text: string | undefined): T 
   }
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isCount = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/** The metadata's values have the types the rest of the program relies on: one FormatError naming the key otherwise. */
+function checkMeta(meta: CheckpointMeta, metadata: Record<string, string>, source: string): void {
+  const bad = (key: string, expected: string) => new FormatError(`${source}: metadata '${key}' is ${JSON.stringify(metadata[key] ?? null).slice(0, 80)}, expected ${expected}`);
+  if (!Array.isArray(meta.architecture) || meta.architecture.length === 0 || !meta.architecture.every(isObject)) throw bad('architecture', 'a list of layers');
+  if (!isObject(meta.training)) throw bad('training', 'an object of training settings');
+  if (!isCount(meta.epochsCompleted)) throw bad('epochs_completed', 'a whole number >= 0');
+  if (!isCount(meta.seed)) throw bad('seed', 'a whole number >= 0');
+  const order = meta.sampler as unknown;
+  if (!isObject(order) || !isCount(order.epoch) || !isCount(order.position)) throw bad('data_order', 'an object with whole numbers epoch and position');
+  const metrics = meta.metrics as unknown;
+  const accuracy = isObject(metrics) ? metrics.testAccuracy : undefined;
+  if (!isObject(metrics) || !Array.isArray(metrics.epochs) || !(accuracy === null || (typeof accuracy === 'number' && accuracy >= 0 && accuracy <= 1))) {
+    throw bad('metrics', 'an object with a list of epochs and a test accuracy from 0 to 1 or null');
+  }
+  if (typeof meta.optimizer !== 'string') throw bad('optimizer', 'a name');
+}
+
 export function decodeCheckpoint(bytes: Uint8Array, source: string): Checkpoint {
   const { tensors, metadata } = decodeSafetensors(bytes, source);
   if (metadata.format !== CHECKPOINT_FORMAT) {
@@ -121,8 +141,13 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): Checkpoint 
     metrics: metadata.metrics ? parseJson(source, 'metrics', metadata.metrics) : { epochs: [], testAccuracy: null },
     optimizer: metadata.optimizer ?? 'sgd',
   };
+  checkMeta(meta, metadata, source);
   let model: Sequential;
   try {
+    // Counted first: a header may claim any architecture, and the model is allocated only if the file holds its values.
+    const needed = Sequential.parameterCount(meta.architecture);
+    const held = [...tensors.values()].reduce((n, t) => n + t.data.length, 0);
+    if (needed > held) throw new Error(`it has ${needed} parameters, but the file holds ${held} values`);
     model = Sequential.fromSpec(meta.architecture);
   } catch (e) {
     throw new FormatError(`${source}: architecture cannot be built: ${(e as Error).message}`);
@@ -134,7 +159,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): Checkpoint 
       known.add(e.name);
       const t = tensors.get(e.name);
       if (!t) throw new FormatError(`${source}: tensor ${e.name} is missing; the architecture needs ${needed}`);
-      if (t.shape.join(',') !== e.shape.join(',')) throw new ShapeError(`${source}: tensor ${e.name} has shape [${t.shape.join(', ')}], the architecture needs [${e.shape.join(', ')}]`);
+      if (t.shape.join(',') !== e.shape.join(',')) throw new FormatError(`${source}: tensor ${e.name} has shape [${t.shape.join(', ')}], the architecture needs [${e.shape.join(', ')}]`);
       into.set(t.data, e.offset);
     }
   }

@@ -4,7 +4,7 @@
  * epochs, batch 100); the presets' were chosen by measurement (scripts/BENCHMARKS.md, "Choosing
  * the CNN", "Choosing --model fast" and "Choosing --model best").
  */
-import { OptionError } from '../engine/errors.js';
+import { OptionError, ShapeError } from '../engine/errors.js';
 import { initializerFromName } from '../engine/model/init.js';
 import { CNN_LAYERS, fromLayers, mlp, softmaxRegression } from '../engine/model/models.js';
 import { formatLayers } from '../engine/layers/layers-text.js';
@@ -119,11 +119,21 @@ export interface BuiltModel {
 }
 
 /** Builds the model for images of rows × cols pixels and `classes` classes, on `kernels` (default JS). */
+/** A model from --layers text; one that cannot be built (too many parameters, say) is the flag's error. */
+function layersModel(text: string, input: number[], kernels: KernelSet | undefined): Sequential {
+  try {
+    return fromLayers(text, input, { kernels });
+  } catch (e) {
+    if (e instanceof ShapeError) throw new OptionError(`--layers: ${e.message.replace(/^Sequential: /, '')}`, 'layers');
+    throw e;
+  }
+}
+
 export function buildModel(choice: ModelChoice, rows: number, cols: number, classes: number, kernels?: KernelSet): BuiltModel {
   const inputs = rows * cols;
   const preset = PRESETS[choice.model];
   if (choice.model === 'layers' || preset) {
-    const model = fromLayers(choice.layers ?? preset.layers, [1, rows, cols], { kernels });
+    const model = layersModel(choice.layers ?? preset.layers, [1, rows, cols], kernels);
     if (model.outputSize !== classes) throw new OptionError(`--layers: the last layer gives ${model.outputSize} outputs, expected ${classes} (one per class), for example end with dense:${classes}`);
     return { model, description: `${preset?.name ?? 'layers'} ${formatLayers(model.spec())}` };
   }

@@ -58,6 +58,13 @@ export function layerFromSpec(spec: LayerSpec): Layer {
   }
 }
 
+/**
+ * The most parameters a model may have: 100 million (400 MB of weights, and as much again for
+ * their gradients and each optimiser moment). An architecture asking for more (a mistyped
+ * `dense:100000000`, or a checkpoint's header) is refused before anything is allocated.
+ */
+export const MAX_PARAMETERS = 100_000_000;
+
 export class Sequential {
   readonly layers: Layer[];
   readonly params: Float32Array;
@@ -105,6 +112,9 @@ export class Sequential {
     const perLayer = layers.map((layer, l) => layerEntries(layer.params(), names[l]));
     this.entries = perLayer.flat();
     const paramCount = layOut(this.entries);
+    if (paramCount > MAX_PARAMETERS) {
+      throw new ShapeError(`Sequential: ${paramCount.toLocaleString('en')} parameters, more than the ${MAX_PARAMETERS.toLocaleString('en')} a model may have (MAX_PARAMETERS)`);
+    }
     this.params = buffers.params ?? alloc.f32(paramCount);
     this.grads = buffers.grads ?? alloc.f32(paramCount);
     for (const [what, buf] of [['params', this.params], ['grads', this.grads]] as const) {
@@ -152,6 +162,11 @@ export class Sequential {
 
   static fromSpec(specs: LayerSpec[], buffers: ModelBuffers = {}): Sequential {
     return new Sequential(specs.map(layerFromSpec), buffers);
+  }
+
+  /** The parameters an architecture has, counted without allocating them (a file's header can be checked against its data first). */
+  static parameterCount(specs: LayerSpec[]): number {
+    return specs.map(layerFromSpec).reduce((n, layer) => n + layer.params().reduce((m, p) => m + p.shape.reduce((a, b) => a * b, 1), 0), 0);
   }
 
   /** The same model (architecture and parameters) on other kernels; `this` when they are the same. */
