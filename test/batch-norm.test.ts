@@ -108,7 +108,7 @@ test('`bn` in --layers, after a convolution or a dense layer; a checkpoint keeps
   assert.throws(() => fromLayers('conv:4:5,bn:2,dense:10', [1, 28, 28]), /item 2 'bn:2' takes no arguments/);
   model.initialize(3);
   model.runningStats.set(input(1, model.runningStats.length, new Rng(4)).map((v) => Math.abs(v)));
-  const meta = { training: {} as never, epochsCompleted: 0, seed: 3, sampler: {} as never, metrics: { epochs: [], testAccuracy: null }, optimizer: 'sgd' };
+  const meta = { training: {} as never, epochsCompleted: 0, seed: 3, sampler: { epoch: 0, position: 0 }, metrics: { epochs: [], testAccuracy: null }, optimizer: 'sgd' };
   const loaded = decodeCheckpoint(encodeCheckpoint(model, {}, meta), 'bn.safetensors').model;
   assertSameBits(loaded.runningStats, model.runningStats, 'running statistics');
   assertSameBits(loaded.params, model.params, 'parameters');

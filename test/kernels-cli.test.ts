@@ -6,10 +6,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { existsSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, runCli } from './helpers/cli.js';
+import { KernelMemory } from '../src/engine/wasm/kernel-memory.js';
+import { ShapeError } from '../src/engine/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kernels-cli-'));
 
@@ -43,11 +45,17 @@ test('without WebAssembly SIMD: auto runs the JS kernels, and --kernels simd is 
   assert.is(JSON.parse(ev.stdout).accuracy.toFixed(4), /Accuracy: ([\d.]+)/.exec(auto.stdout)![1]);
 });
 
-test('a model too large for a WebAssembly memory: one line naming its size, nothing written', () => {
-  const r = runCli(['train', '--model', 'mlp', '--hidden', '2000000', '--epochs', '1', '--save', join(dir, 'huge.safetensors')]);
-  assert.is(r.code, 1);
-  assert.match(r.stderr, /^mnist-ts: kernel memory: 6\d\d\d MiB needed, more than the 4096 MiB a WebAssembly memory can hold \(the model, its optimiser state and the data do not fit; use --kernels js\)\n$/);
+test('a model over MAX_PARAMETERS: one line naming the flag and the count, exit 2, nothing written', () => {
+  const save = join(dir, 'huge.safetensors');
+  const r = runCli(['train', '--model', 'mlp', '--hidden', '2000000', '--epochs', '1', '--save', save]);
+  assert.is(r.code, 2);
+  assert.is(r.stderr, 'mnist-ts: --hidden: 1,590,000,010 parameters, more than the 100,000,000 a model may have (MAX_PARAMETERS)\n');
   assert.is(r.stdout, '');
+  assert.not.ok(existsSync(save));
+});
+
+test('more than a WebAssembly memory holds: one line naming the size, before anything is allocated', () => {
+  assert.throws(() => new KernelMemory().f32(1_200_000_000), (e: Error) => e instanceof ShapeError && /^kernel memory: 4\d\d\d MiB needed, more than the 4096 MiB a WebAssembly memory can hold/.test(e.message));
 });
 
 test.run();

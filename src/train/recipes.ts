@@ -119,12 +119,12 @@ export interface BuiltModel {
 }
 
 /** Builds the model for images of rows × cols pixels and `classes` classes, on `kernels` (default JS). */
-/** A model from --layers text; one that cannot be built (too many parameters, say) is the flag's error. */
-function layersModel(text: string, input: number[], kernels: KernelSet | undefined): Sequential {
+/** A model from flags (--layers, --hidden); one that cannot be built (too many parameters, say) is the flag's error. */
+function flagsModel(flag: string, build: () => Sequential): Sequential {
   try {
-    return fromLayers(text, input, { kernels });
+    return build();
   } catch (e) {
-    if (e instanceof ShapeError) throw new OptionError(`--layers: ${e.message.replace(/^Sequential: /, '')}`, 'layers');
+    if (e instanceof ShapeError) throw new OptionError(`--${flag}: ${e.message.replace(/^Sequential: /, '')}`, flag);
     throw e;
   }
 }
@@ -133,12 +133,12 @@ export function buildModel(choice: ModelChoice, rows: number, cols: number, clas
   const inputs = rows * cols;
   const preset = PRESETS[choice.model];
   if (choice.model === 'layers' || preset) {
-    const model = layersModel(choice.layers ?? preset.layers, [1, rows, cols], kernels);
+    const model = flagsModel('layers', () => fromLayers(choice.layers ?? preset.layers, [1, rows, cols], { kernels }));
     if (model.outputSize !== classes) throw new OptionError(`--layers: the last layer gives ${model.outputSize} outputs, expected ${classes} (one per class), for example end with dense:${classes}`);
     return { model, description: `${preset?.name ?? 'layers'} ${formatLayers(model.spec())}` };
   }
   const init = initializerFromName(choice.init, choice.initStd);
   if (choice.model === 'softmax') return { model: softmaxRegression({ inputs, classes, init }, { kernels }), description: `softmax regression ${inputs}→${classes}` };
   const hidden = parseHidden(choice.hidden);
-  return { model: mlp({ inputs, hidden, classes, init }, { kernels }), description: `MLP ${[inputs, ...hidden, classes].join('-')}` };
+  return { model: flagsModel('hidden', () => mlp({ inputs, hidden, classes, init }, { kernels })), description: `MLP ${[inputs, ...hidden, classes].join('-')}` };
 }
