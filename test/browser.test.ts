@@ -21,7 +21,7 @@ import { readDigitImage } from '../src/node/digit-images.js';
 import { startPageServer, type PageServer } from '../src/node/page-server.js';
 import { ROOT, runCli } from './helpers/cli.js';
 import { writeMnistSubset } from './helpers/synthetic-mnist.js';
-import { drawOnPad, launchChromium, PageWatch, reading as readingOf, smallCheckpoints, useModel, withChromium } from './helpers/page-session.js';
+import { drawOnPad, launchChromium, PageWatch, reading as readingOf, smallCheckpoints, useModel, withChromium, type PageReading } from './helpers/page-session.js';
 
 const SCREENSHOTS = join(ROOT, 'log', 'screenshots');
 
@@ -103,6 +103,7 @@ async function browserTests() {
 
   test('three MNIST digits drawn as strokes: the page reads what predict reads in the drawing as rendered for reading', async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
+    const seen: { png: string; got: PageReading }[] = [];
     for (const i of [0, 1, 2]) {
       await traceDigit(digit(i), i === 0);
       const got = (await reading())!;
@@ -113,11 +114,17 @@ async function browserTests() {
       await sharp(Buffer.from(drawn.pixels), { raw: { width: drawn.width, height: drawn.height, channels: 1 } }).png().toFile(png);
       const node = await readDigitImage(png);
       assert.equal(got.input, Array.from(node.image.pixels), `digit ${i}: the page's 28×28 input is Node's, pixel for pixel`);
-      const cli = cliPredict(png, models.softmax);
-      assert.is(got.predicted, cli.predicted, `digit ${i}: the same prediction`);
-      got.probabilities.forEach((p, d) => assert.ok(Math.abs(p - cli.probabilities[d]) <= 1e-5, `digit ${i}, p${d}: page ${p} vs CLI ${cli.probabilities[d]}`));
+      seen.push({ png, got });
       if (i === 0) await page.screenshot({ path: join(SCREENSHOTS, 'draw-a-digit.png') });
     }
+    // One predict for the three pictures, as a user gives it several files.
+    const r = runCli(['predict', ...seen.map((s) => s.png), '--checkpoint', models.softmax, '--json']);
+    assert.is(r.code, 0, r.stderr);
+    const rows = JSON.parse(r.stdout) as { predicted: number; probabilities: number[] }[];
+    seen.forEach(({ got }, i) => {
+      assert.is(got.predicted, rows[i].predicted, `digit ${i}: the same prediction`);
+      got.probabilities.forEach((p, d) => assert.ok(Math.abs(p - rows[i].probabilities[d]) <= 1e-5, `digit ${i}, p${d}: page ${p} vs CLI ${rows[i].probabilities[d]}`));
+    });
   });
 
   test('a dropped PNG: the ten probabilities of predict --json within 1e-5, for softmax, MLP and CNN checkpoints', async () => {

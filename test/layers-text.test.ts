@@ -1,7 +1,7 @@
 /** Architecture text: parseLayers and formatLayers agree, aliases and spellings included. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CNN_LAYERS, formatLayers, parseLayers } from '../src/engine/index.js';
+import { CNN_LAYERS, formatLayers, OptionError, parseLayers } from '../src/engine/index.js';
 import { describeArchitecture } from '../src/engine/layers/layers-text.js';
 
 test('format(parse(text)) is the canonical text, and parsing it again builds the same layers', () => {
@@ -16,6 +16,19 @@ test('format(parse(text)) is the canonical text, and parsing it again builds the
     const specs = parseLayers(text);
     assert.is(formatLayers(specs), canonical, text);
     assert.equal(parseLayers(formatLayers(specs)), specs, `${text}: the round trip builds the same layers`);
+  }
+});
+
+test('bad text: one OptionError naming the item and what it expected', () => {
+  const cases: [string, RegExp][] = [
+    ['conv:8:5,pool:2,dense', /item 3 'dense' expected dense:OUTPUTS$/],
+    ['conv:8:30,flatten,dense:10', /item 1 'conv:8:30' has a 30×30 kernel, which does not fit the 28×28 input it gets/],
+    ['dense:64,conv:8:3,dense:10', /item 2 'conv:8:3' needs an image input/],
+    ['conv:8:5,tanh,dense:10', /item 2 'tanh' is not a layer/],
+    ['conv:x:5,dense:10', /item 1 'conv:x:5' needs a filter count as a whole number > 0, found 'x'/],
+  ];
+  for (const [text, pattern] of cases) {
+    assert.throws(() => parseLayers(text), (e: Error) => e instanceof OptionError && pattern.test(e.message) && !e.message.includes('\n'), text);
   }
 });
 
