@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const stamp = join(root, 'dist', '.built');
-const SOURCES = ['src', 'workers', 'tsconfig.json', 'package.json', 'scripts/build-web.mjs'];
+const SOURCES = ['src', 'workers', 'tsconfig.json', 'package.json', 'scripts/build.mjs', 'scripts/build-web.mjs'];
 
 /** The newest modification time of a file, or of any file below a folder. */
 function newest(path) {

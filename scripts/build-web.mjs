@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds the draw-a-digit page into dist/web: the page, its training worker and the training pool's
 // worker bundled by esbuild (one request each, pica and the engine included, nothing fetched from
-// elsewhere), and the HTML and CSS copied. Type-checking is tsc's job (tsc -p src/web/tsconfig.json runs first in `build`).
+// elsewhere), and the HTML and CSS copied. Type-checking is tsc's job (tsc -p src/web/tsconfig.json runs first, in scripts/build.mjs).
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
