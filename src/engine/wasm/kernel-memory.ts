@@ -15,7 +15,10 @@ const PAGE = 65536;
 /** 4 GiB: the most a 32-bit WebAssembly memory can address. */
 export const MAX_PAGES = 65536;
 const ALIGN = 16;
-/** Bytes 0..15 hold the arena's header: the bump pointer at byte 0. */
+/**
+ * Bytes 0..15 hold the arena's header: the bump pointer at byte 0, counted in ALIGN-byte units, so
+ * that a 32-bit word (which Atomics needs) reaches all 4 GiB; in bytes it would turn negative at 2 GiB.
+ */
 const HEADER = 16;
 
 function formatBytes(bytes: number): string {
@@ -37,22 +40,25 @@ export class KernelMemory implements Allocator {
     this.memory = memory ?? new api.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
     this.header = new Int32Array(this.memory.buffer, 0, HEADER / 4);
     this.buffers.add(this.memory.buffer);
-    if (memory === undefined) this.header[0] = HEADER;
+    if (memory === undefined) this.header[0] = HEADER / ALIGN;
   }
 
   /** Bytes handed out so far. */
   get used(): number {
-    return Atomics.load(this.header, 0);
+    return Atomics.load(this.header, 0) * ALIGN;
   }
 
   /** `bytes` bytes at a 16-byte-aligned offset, growing the memory when needed. */
   private reserve(bytes: number): number {
-    const size = Math.ceil(bytes / ALIGN) * ALIGN;
-    const offset = Atomics.add(this.header, 0, size);
-    const end = offset + size;
+    const units = Math.ceil(bytes / ALIGN);
+    const tooMuch = (end: number) => new ShapeError(`kernel memory: ${formatBytes(end)} needed, more than the ${formatBytes(MAX_PAGES * PAGE)} a WebAssembly memory can hold (the model, its optimiser state and the data do not fit; use --kernels js)`);
+    // Refused before the pointer moves: a count of units past the memory would not fit its word.
+    if (units > (MAX_PAGES * PAGE) / ALIGN) throw tooMuch(this.used + units * ALIGN);
+    const offset = Atomics.add(this.header, 0, units) * ALIGN;
+    const end = offset + units * ALIGN;
     if (end > MAX_PAGES * PAGE) {
-      Atomics.sub(this.header, 0, size); // the arena stays usable for smaller requests
-      throw new ShapeError(`kernel memory: ${formatBytes(end)} needed, more than the ${formatBytes(MAX_PAGES * PAGE)} a WebAssembly memory can hold (the model, its optimiser state and the data do not fit; use --kernels js)`);
+      Atomics.sub(this.header, 0, units); // the arena stays usable for smaller requests
+      throw tooMuch(end);
     }
     const have = this.memory.buffer.byteLength;
     if (end > have) {
