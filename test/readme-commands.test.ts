@@ -2,12 +2,12 @@
  * The package as a CLI user installs it (`npm install <tarball>` with npm's defaults, sharp
  * included), and every command of the README's shell blocks run there as written, in the
  * README's order: each later block reads what the earlier ones wrote (log/cnn.safetensors, out/);
- * then that CNN reads a PNG and a JPEG.
+ * then that CNN reads a PNG and a JPEG. The tutorial's output (npm start) is checked line by line.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { loadMnistTest } from '../src/node/mnist-files.js';
@@ -60,6 +60,28 @@ async function serveOnce(line: string): Promise<void> {
   }
 }
 
+/** What the tutorial (npm start) prints: the data, its 25 epochs, the accuracy range, save, restore in a fresh process, predict. */
+function assertTutorial(stdout: string, stderr: string): void {
+  const save = 'log/model.safetensors';
+  assert.is(stderr, '', 'no progress bar when stderr is not a terminal');
+  assert.match(stdout, 'train:      images [55000, 784]  labels [55000, 10]');
+  assert.match(stdout, '== 2. Softmax regression, trained with plain SGD\n');
+  assert.match(stdout, /\nEpoch: 0001 cost= \d+\.\d{9}  validation accuracy: 0\.\d{4}  \(\d+ samples\/s, [\d.]+ s\)\n/);
+  const last = /Epoch: 0025 cost= ([\d.]+)/.exec(stdout);
+  assert.ok(last, 'all 25 epochs printed');
+  // The range an independent numpy run of the exact recipe gives over 20 seeds.
+  const cost = Number(last![1]);
+  assert.ok(cost >= 0.81 && cost <= 0.91, `final cost ${cost}`);
+  const accuracy = /Finished!\nAccuracy: (0\.\d{4})\n/.exec(stdout)?.[1];
+  assert.ok(accuracy, 'test accuracy printed after Finished!');
+  assert.ok(Number(accuracy) >= 0.822 && Number(accuracy) <= 0.837, `accuracy ${accuracy}`);
+  assert.match(stdout, `Model saved in file: ${save}`);
+  assert.match(stdout, `== 3. Restored from ${save} in a fresh process`);
+  assert.match(stdout, `  Accuracy: ${accuracy}`, 'the restored model scores the same');
+  assert.match(stdout, /train\[0\]\s+\d\s+[\d.]+\s+7\s+\[0,0,0,0,0,0,0,1,0,0\]/);
+  assert.ok(existsSync(join(app, 'log', 'predictions', 'contact-sheet.png')));
+}
+
 /** What a README line runs here: `npm start` is `mnist-ts tutorial` (package.json says so, below). */
 function asRun(line: string): string | null {
   if (line === 'npm install' || line === 'npm test') return null; // CI's own two steps, in the checkout
@@ -85,6 +107,7 @@ test("every command of the README's shell blocks runs as written, in order, and 
     } else {
       const r = spawnSync('sh', ['-c', command], { cwd: app, encoding: 'utf8', timeout: 120_000, env: ran.length === 0 ? appEnv() : shimmed });
       assert.is(r.status, 0, `${line}: ${r.stderr}`);
+      if (line === 'npm start') assertTutorial(r.stdout, r.stderr);
     }
     ran.push(command);
   }

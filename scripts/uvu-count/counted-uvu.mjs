@@ -7,10 +7,23 @@ import * as real from 'uvu';
 let planned = 0;
 let only = 0;
 
+// MNIST_TS_TEST_TIMES=1 prints each test's seconds to stderr, to find where a file's time goes.
+const timed = (name, fn) =>
+  !process.env.MNIST_TS_TEST_TIMES || !fn
+    ? fn
+    : async (...a) => {
+        const t0 = performance.now();
+        try {
+          return await fn(...a);
+        } finally {
+          process.stderr.write(`test-seconds ${((performance.now() - t0) / 1000).toFixed(1)} ${name}\n`);
+        }
+      };
+
 /** uvu's `test` (or a suite) with its registrations counted. */
 function counted(t) {
-  const c = (name, fn) => (planned++, t(name, fn));
-  c.only = (name, fn) => (planned++, only++, t.only(name, fn));
+  const c = (name, fn) => (planned++, t(name, timed(name, fn)));
+  c.only = (name, fn) => (planned++, only++, t.only(name, timed(name, fn)));
   c.skip = (...a) => (planned++, t.skip(...a));
   c.before = (fn) =>
     t.before(async (state) => {
