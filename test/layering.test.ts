@@ -54,6 +54,14 @@ test('report files (colour maps, rankings, SVG charts) import only the engine an
   assert.equal(found.filter(({ spec }) => !(spec.startsWith('./') || spec.startsWith('../engine/'))), []);
 });
 
+// protobufjs encodes ONNX (with the published message definitions, onnx-schema.ts): plain JavaScript.
+test('interop files (ONNX, PyTorch) import only the engine, the training code, each other and protobufjs', () => {
+  const found = importsOf('src/interop');
+  assert.ok(found.some(({ spec }) => spec === 'protobufjs'), 'the scan sees the encoder');
+  const bad = found.filter((i) => !(i.spec === 'protobufjs' || ['src/interop', 'src/engine', 'src/train'].some((dir) => staysIn(dir, i))));
+  assert.equal(bad, []);
+});
+
 test('the page imports the portable code only (engine, data, training, report pieces), never Node\'s side or the CLI', () => {
   const found = importsOf('src/web');
   assert.ok(found.some(({ spec }) => spec.startsWith('../engine/')), 'the scan sees the page\'s imports');

@@ -67,7 +67,7 @@ test('without sharp: training works, PNG digits are read, and previews or other 
 
 test('the built package resolves by name, types first in its exports', () => {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-  for (const entry of ['.', './train', './node']) assert.equal(Object.keys(pkg.exports[entry]), ['types', 'default'], entry);
+  for (const entry of ['.', './train', './node', './interop']) assert.equal(Object.keys(pkg.exports[entry]), ['types', 'default'], entry);
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', "import * as m from 'mnist-ts'; import * as n from 'mnist-ts/node'; console.log(typeof m.matmulRaw, typeof n.fit)"], { cwd: ROOT, encoding: 'utf8' });
   assert.is(r.status, 0, r.stderr);
   assert.is(r.stdout.trim(), 'function function');

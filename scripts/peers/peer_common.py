@@ -1,6 +1,8 @@
-"""What the peer scripts share: reading MNIST's IDX files, and the torch.nn layers of an mnist-ts
-architecture text."""
+"""What the peer scripts share: reading MNIST's IDX files, safetensors files by their
+specification (F32 and I64 tensors), and the torch.nn layers of an mnist-ts architecture text."""
+import json
 import os
+import struct
 import sys
 
 import numpy as np
@@ -13,6 +15,41 @@ def read_idx(data_dir, name):
     dims = data[3]
     shape = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims)]
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+SAFETENSORS_DTYPES = {"F32": "<f4", "I64": "<i8"}
+
+
+def read_safetensors(path):
+    """A safetensors file as ({name: array}, metadata)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + n])
+    metadata = header.pop("__metadata__", {})
+    tensors = {}
+    for name, info in header.items():
+        assert info["dtype"] in SAFETENSORS_DTYPES, f"{name}: dtype {info['dtype']}"
+        dtype = np.dtype(SAFETENSORS_DTYPES[info["dtype"]])
+        a, b = info["data_offsets"]
+        tensors[name] = np.frombuffer(data, dtype=dtype, count=(b - a) // dtype.itemsize, offset=8 + n + a).reshape(info["shape"])
+    return tensors, metadata
+
+
+def write_safetensors(path, tensors, metadata):
+    """{name: float32 or int64 array} as a safetensors file, as safetensors.numpy.save_file writes it."""
+    names = {np.dtype("<f4"): "F32", np.dtype("<i8"): "I64"}
+    header, blobs, offset = {"__metadata__": metadata}, [], 0
+    for name, a in tensors.items():
+        a = np.ascontiguousarray(a)
+        blob = a.astype(a.dtype.newbyteorder("<")).tobytes()
+        header[name] = {"dtype": names[a.dtype.newbyteorder("<")], "shape": list(a.shape), "data_offsets": [offset, offset + len(blob)]}
+        blobs.append(blob)
+        offset += len(blob)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
 
 
 # mnist-ts takes batch normalisation's statistics over each run of this many examples
@@ -34,8 +71,9 @@ def ghost_batch_norm(torch, base, size):
     return GhostBatchNorm(size)
 
 
-def torch_layers(torch, text):
-    """The torch.nn layers of an architecture text, for [1, 28, 28] images."""
+def torch_layers(torch, text, ghost=True):
+    """The torch.nn layers of an architecture text, for [1, 28, 28] images; with ghost=False, plain
+    BatchNorm layers (the same state_dict; inference alike) for printing and loading."""
     nn = torch.nn
     mods, (c, h, w), flat = [], (1, 28, 28), None
     for item in text.split(","):
@@ -53,7 +91,8 @@ def torch_layers(torch, text):
             mods += [nn.AdaptiveAvgPool2d(1), nn.Flatten()]
             h, w, flat = 1, 1, c
         elif name == "bn":
-            mods.append(ghost_batch_norm(torch, nn.BatchNorm1d, flat) if flat is not None else ghost_batch_norm(torch, nn.BatchNorm2d, c))
+            base, size = (nn.BatchNorm1d, flat) if flat is not None else (nn.BatchNorm2d, c)
+            mods.append(ghost_batch_norm(torch, base, size) if ghost else base(size))
         elif name == "relu":
             mods.append(nn.ReLU())
         elif name == "dropout":

@@ -8,28 +8,13 @@ a conv2d weight [filters, channels, kh, kw]), and the test set scored.
 Prints one JSON line: {"test_accuracy", "logits_head"} (the first test image's logits).
 """
 import json
-import struct
 import sys
 
 import numpy as np
 
-from peer_common import read_idx
+from peer_common import read_idx, read_safetensors
 
 BN_EPSILON = 1e-5
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    (n,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + n])
-    metadata = header.pop("__metadata__", {})
-    tensors = {}
-    for name, info in header.items():
-        assert info["dtype"] == "F32", f"{name}: dtype {info['dtype']}"
-        a, b = info["data_offsets"]
-        tensors[name] = np.frombuffer(data, dtype="<f4", count=(b - a) // 4, offset=8 + n + a).reshape(info["shape"])
-    return tensors, metadata
 
 
 def conv2d(x, w, b, padding):

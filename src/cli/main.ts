@@ -9,10 +9,12 @@ import { evaluateOptions, runEvaluate, type EvaluateArgs } from './commands/eval
 import { predictOptions, runPredict, type PredictArgs } from './commands/predict.js';
 import { reportOptions, runReport, type ReportArgs } from './commands/report.js';
 import { runServe, serveOptions, type ServeArgs } from './commands/serve.js';
+import { exportOptions, runExport, type ExportArgs } from './commands/export.js';
+import { importOptions, runImport, type ImportArgs } from './commands/import.js';
 import { EXIT_USAGE, reportError } from './fail.js';
 import { unknownFlagLine } from './unknown-flag.js';
 
-const COMMANDS = ['tutorial', 'inspect', 'train', 'evaluate', 'predict', 'report', 'serve'];
+const COMMANDS = ['tutorial', 'inspect', 'train', 'evaluate', 'predict', 'report', 'serve', 'export', 'import'];
 
 export async function main(argv: string[]): Promise<void> {
   /** Each command's flags (long names), recorded as yargs builds it, for "did you mean". */
@@ -45,6 +47,12 @@ export async function main(argv: string[]): Promise<void> {
     })
     .command('serve', 'the draw-a-digit page: draw or drop a digit and see what a model reads, or train one in the browser', builder('serve', serveOptions), async (a) => {
       await runServe(a as unknown as ServeArgs);
+    })
+    .command('export', 'a checkpoint as an ONNX file (ONNX Runtime, Netron) or as a PyTorch state_dict', builder('export', exportOptions), async (a) => {
+      await runExport(a as unknown as ExportArgs);
+    })
+    .command('import', 'weights trained in PyTorch (a state_dict saved with safetensors) as an mnist-ts checkpoint', builder('import', importOptions), async (a) => {
+      await runImport(a as unknown as ImportArgs);
     })
     .demandCommand(1, `name a command: ${COMMANDS.join(', ')}`)
     .strict()

@@ -28,7 +28,7 @@ export * from './model/metrics.js';
 export * from './optim/optimizers.js';
 export * from './model/train-step.js';
 export { evaluate, predictProbabilities, predictClasses, type Evaluation } from './model/evaluate.js';
-export { encodeSafetensors, decodeSafetensors, type NamedTensor, type DecodedSafetensors } from './io/safetensors.js';
+export { encodeSafetensors, decodeSafetensors, type NamedTensor, type Int64Tensor, type DecodedSafetensors } from './io/safetensors.js';
 export * from './optim/schedule.js';
 export * from './allocator.js';
 export type { KernelSet, KernelPath, KernelChoice, ConvShape } from './kernels/kernel-set.js';

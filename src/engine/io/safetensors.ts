@@ -15,6 +15,7 @@ export const HEADER_ALIGNMENT = 8;
 export const MAX_HEADER_BYTES = 100_000_000;
 const METADATA_KEY = '__metadata__';
 const F32_BYTES = 4;
+const I64_BYTES = 8;
 
 export interface NamedTensor {
   name: string;
@@ -22,22 +23,32 @@ export interface NamedTensor {
   data: Float32Array;
 }
 
+/** A 64-bit integer tensor (dtype I64): PyTorch's state_dicts hold one, batch normalisation's num_batches_tracked. */
+export interface Int64Tensor {
+  name: string;
+  shape: number[];
+  data: BigInt64Array;
+}
+
 export interface DecodedSafetensors {
   tensors: Map<string, NamedTensor>;
+  /** The I64 tensors, when decoded with `{ int64: true }` (empty otherwise: such a file is refused). */
+  int64: Map<string, Int64Tensor>;
   metadata: Record<string, string>;
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-export function encodeSafetensors(tensors: NamedTensor[], metadata: Record<string, string> = {}): Uint8Array {
+export function encodeSafetensors(tensors: (NamedTensor | Int64Tensor)[], metadata: Record<string, string> = {}): Uint8Array {
   const header: Record<string, unknown> = { [METADATA_KEY]: metadata };
   let offset = 0;
   for (const t of tensors) {
     if (t.name === METADATA_KEY) throw new FormatError(`safetensors: '${METADATA_KEY}' cannot name a tensor`);
     const count = t.shape.reduce((a, b) => a * b, 1);
     if (count !== t.data.length) throw new FormatError(`safetensors: tensor ${t.name} has ${t.data.length} values, shape [${t.shape.join(', ')}] needs ${count}`);
-    header[t.name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + count * F32_BYTES] };
-    offset += count * F32_BYTES;
+    const dtype = t.data instanceof BigInt64Array ? 'I64' : 'F32';
+    header[t.name] = { dtype, shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
+    offset += t.data.byteLength;
   }
   let json = JSON.stringify(header);
   const encoder = new TextEncoder();
@@ -54,7 +65,8 @@ export function encodeSafetensors(tensors: NamedTensor[], metadata: Record<strin
       out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at);
     } else {
       const view = new DataView(out.buffer, at, t.data.byteLength);
-      t.data.forEach((v, i) => view.setFloat32(i * F32_BYTES, v, true));
+      if (t.data instanceof BigInt64Array) t.data.forEach((v, i) => view.setBigInt64(i * I64_BYTES, v, true));
+      else t.data.forEach((v, i) => view.setFloat32(i * F32_BYTES, v, true));
     }
     at += t.data.byteLength;
   }
@@ -68,6 +80,7 @@ function isShape(x: unknown): x is number[] {
 /** A tensor's entry in the header: its name, shape and byte range within the data. */
 interface Entry {
   name: string;
+  dtype: 'F32' | 'I64';
   shape: number[];
   start: number;
   end: number;
@@ -97,23 +110,24 @@ function readHeader(bytes: Uint8Array, source: string): { header: Record<string,
 }
 
 /** Checks one tensor's header entry against the spec and the `dataLength` bytes the file holds. */
-function readEntry(name: string, value: unknown, source: string, dataLength: number): Entry {
+function readEntry(name: string, value: unknown, source: string, dataLength: number, int64: boolean): Entry {
   const info = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-  if (info?.dtype !== 'F32') throw new FormatError(`${source}: tensor ${name} has dtype ${JSON.stringify(info?.dtype)}, expected "F32"`);
+  const dtype = info?.dtype;
+  if (!(dtype === 'F32' || (int64 && dtype === 'I64'))) throw new FormatError(`${source}: tensor ${name} has dtype ${JSON.stringify(dtype)}, expected "F32"${int64 ? ' (or "I64")' : ''}`);
   if (!isShape(info.shape)) throw new FormatError(`${source}: tensor ${name} has shape ${JSON.stringify(info.shape)}, expected a list of whole numbers`);
   const offsets = info.data_offsets;
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0)) {
     throw new FormatError(`${source}: tensor ${name} has data_offsets ${JSON.stringify(offsets)}, expected [begin, end]`);
   }
   const [start, end] = offsets as [number, number];
-  const expected = info.shape.reduce((a, b) => a * b, 1) * F32_BYTES;
+  const expected = info.shape.reduce((a, b) => a * b, 1) * (dtype === 'I64' ? I64_BYTES : F32_BYTES);
   if (end < start || end - start !== expected) throw new FormatError(`${source}: tensor ${name} spans bytes ${start}..${end}, expected ${expected} bytes for shape [${info.shape.join(', ')}]`);
   if (end > dataLength) throw new FormatError(`${source}: tensor ${name} ends at byte ${end} of the data, which has only ${dataLength} (offsets out of range, or truncated)`);
-  return { name, shape: info.shape, start, end };
+  return { name, dtype, shape: info.shape, start, end };
 }
 
 /** The header's `__metadata__` strings and its tensor entries, checked in the header's order. */
-function readEntries(header: Record<string, unknown>, source: string, dataLength: number): { metadata: Record<string, string>; entries: Entry[] } {
+function readEntries(header: Record<string, unknown>, source: string, dataLength: number, int64: boolean): { metadata: Record<string, string>; entries: Entry[] } {
   const metadata: Record<string, string> = {};
   const entries: Entry[] = [];
   for (const [name, value] of Object.entries(header)) {
@@ -124,7 +138,7 @@ function readEntries(header: Record<string, unknown>, source: string, dataLength
       }
       continue;
     }
-    entries.push(readEntry(name, value, source, dataLength));
+    entries.push(readEntry(name, value, source, dataLength, int64));
   }
   return { metadata, entries };
 }
@@ -140,24 +154,40 @@ function checkTiling(entries: Entry[], source: string, dataLength: number): void
   if (at !== dataLength) throw new FormatError(`${source}: tensors cover ${at} bytes of data, but the file holds ${dataLength}`);
 }
 
-/** A tensor's values, copied out of the file's bytes. */
-function tensorData(bytes: Uint8Array, dataStart: number, e: Entry): Float32Array {
-  // Copy into a fresh buffer: a Float32Array view needs 4-byte alignment, and Node's Buffer#slice
-  // would share (not copy) a pooled buffer.
+/** A tensor's bytes, copied out of the file into a fresh buffer: a typed view needs alignment, and Node's Buffer#slice would share a pooled buffer. */
+function tensorBytes(bytes: Uint8Array, dataStart: number, e: Entry): ArrayBuffer {
   const raw = new Uint8Array(e.end - e.start);
   raw.set(bytes.subarray(dataStart + e.start, dataStart + e.end));
-  if (LITTLE_ENDIAN) return new Float32Array(raw.buffer, 0, (e.end - e.start) / F32_BYTES);
-  const view = new DataView(raw.buffer);
-  return Float32Array.from({ length: (e.end - e.start) / F32_BYTES }, (_, i) => view.getFloat32(i * F32_BYTES, true));
+  return raw.buffer;
 }
 
-/** Parses and checks a safetensors file; `source` names it in errors. Only F32 tensors are accepted. */
-export function decodeSafetensors(bytes: Uint8Array, source: string): DecodedSafetensors {
+function f32Data(raw: ArrayBuffer): Float32Array {
+  if (LITTLE_ENDIAN) return new Float32Array(raw);
+  const view = new DataView(raw);
+  return Float32Array.from({ length: raw.byteLength / F32_BYTES }, (_, i) => view.getFloat32(i * F32_BYTES, true));
+}
+
+function i64Data(raw: ArrayBuffer): BigInt64Array {
+  if (LITTLE_ENDIAN) return new BigInt64Array(raw);
+  const view = new DataView(raw);
+  return BigInt64Array.from({ length: raw.byteLength / I64_BYTES }, (_, i) => view.getBigInt64(i * I64_BYTES, true));
+}
+
+/**
+ * Parses and checks a safetensors file; `source` names it in errors. F32 tensors are accepted,
+ * and I64 ones too with `{ int64: true }` (in `int64`); any other dtype is refused.
+ */
+export function decodeSafetensors(bytes: Uint8Array, source: string, options: { int64?: boolean } = {}): DecodedSafetensors {
   const { header, dataStart } = readHeader(bytes, source);
   const dataLength = bytes.length - dataStart;
-  const { metadata, entries } = readEntries(header, source, dataLength);
+  const { metadata, entries } = readEntries(header, source, dataLength, options.int64 === true);
   checkTiling(entries, source, dataLength);
   const tensors = new Map<string, NamedTensor>();
-  for (const e of entries) tensors.set(e.name, { name: e.name, shape: e.shape, data: tensorData(bytes, dataStart, e) });
-  return { tensors, metadata };
+  const int64 = new Map<string, Int64Tensor>();
+  for (const e of entries) {
+    const raw = tensorBytes(bytes, dataStart, e);
+    if (e.dtype === 'I64') int64.set(e.name, { name: e.name, shape: e.shape, data: i64Data(raw) });
+    else tensors.set(e.name, { name: e.name, shape: e.shape, data: f32Data(raw) });
+  }
+  return { tensors, int64, metadata };
 }
