@@ -3,15 +3,17 @@
  * --omit=optional` in an empty app. No native binary and no install-script warning come along,
  * and the installed CLI and every TypeScript example of the README (run there as written,
  * importing the installed package by name) work: trained on threads, saved, read back in a fresh
- * process, a PNG predicted.
+ * process, a PNG predicted, exported to ONNX and PyTorch.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import ort from 'onnxruntime-node';
 import { join } from 'node:path';
 import { loadMnistTest } from '../src/node/mnist-files.js';
 import { installedApp, readmeExamples, sh } from './helpers/installed-app.js';
 import { photoPng } from './helpers/photo.js';
+import { correct } from './helpers/interop-models.js';
 
 const TSX = import.meta.resolve('tsx');
 let app = '';
@@ -39,7 +41,7 @@ test('--omit=optional installs no native binary (no .node file, no shared librar
 test('every TypeScript block of the README is a named example that runs here', () => {
   const names = readmeExamples().map((e) => e.name);
   assert.equal(names.filter((n) => n === null), [], 'a ts block without an <!-- example:NAME --> marker would never run');
-  assert.equal([...names].sort(), ['cnn', 'fit', 'library', 'predict']);
+  assert.equal([...names].sort(), ['cnn', 'fit', 'interop', 'library', 'predict']);
 });
 
 test('README fit, then predict in a fresh process: trained on 2 threads, saved, read back, the same accuracy as mnist-ts evaluate, a PNG read without sharp', () => {
@@ -57,6 +59,18 @@ test('README fit, then predict in a fresh process: trained on 2 threads, saved, 
   const digit = JSON.parse(sh(app, 'npx', ['mnist-ts', 'predict', '--checkpoint', 'mlp.safetensors', 'digit.png', '--json']))[0];
   assert.match(predicted, `digit.png: ${digit.predicted}, ${(digit.confidence * 100).toFixed(1)}% sure`);
   assert.is(digit.predicted, loadMnistTest().test.labels[0]);
+});
+
+test('README interop example: the fitted model as ONNX (ONNX Runtime scores it as mnist-ts does) and to PyTorch and back (the same accuracy)', async () => {
+  runExample('interop');
+  // The installed bin, without npx's start-up.
+  const accuracy = (file: string) => JSON.parse(sh(app, join(app, 'node_modules', '.bin', 'mnist-ts'), ['evaluate', '--checkpoint', file, '--json'])).accuracy;
+  const trained = accuracy('mlp.safetensors');
+  assert.is(accuracy('mlp-from-torch.safetensors'), trained);
+  const session = await ort.InferenceSession.create(readFileSync(join(app, 'mlp.onnx')));
+  const { test: set } = loadMnistTest();
+  const out = await session.run({ pixels: new ort.Tensor('float32', Float32Array.from(set.pixels, (p) => p / 255), [set.count, 784]) });
+  assert.is(correct(out.logits.data as Float32Array, set.labels) / set.count, trained);
 });
 
 test('README library example: learns, and loads no native module', () => {

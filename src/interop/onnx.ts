@@ -3,7 +3,8 @@
  * One input, `pixels`: [N, channels, height, width] ([N, 1, 28, 28] for MNIST) when the model's
  * first layer takes an image, else [N, features] ([N, 784] for softmax regression and MLPs),
  * float in [0, 1] as the model was trained on. Two outputs: `logits` [N, classes] and their
- * softmax, `probabilities`. Opset 13 (IR version 7), which every ONNX Runtime since 1.7 runs.
+ * softmax, `probabilities`. Opset 13 and IR version 7 (ONNX 1.8, 2020), which every current ONNX
+ * Runtime runs.
  * Each layer is one operator (two for `gap`, the mean then a flatten; dropout, absent in
  * inference, none); the weights are initialisers under the checkpoint's names.
  */
@@ -110,9 +111,9 @@ export function onnxInputShape(model: Sequential): (string | number)[] {
   return ['N', ...model.layers[0].inputShape];
 }
 
-function valueInfo(name: string, shape: (string | number)[]): object {
+function valueInfo(name: string, shape: (string | number)[], doc_string: string): object {
   const dim = shape.map((d) => (typeof d === 'string' ? { dim_param: d } : { dim_value: d }));
-  return { name, type: { tensor_type: { elem_type: FLOAT, shape: { dim } } } };
+  return { name, doc_string, type: { tensor_type: { elem_type: FLOAT, shape: { dim } } } };
 }
 
 /** The model, inference only, as the bytes of an ONNX file (opset 13). */
@@ -132,8 +133,8 @@ export function toOnnx(model: Sequential, options: OnnxOptions = {}): Uint8Array
     name: options.name ?? 'mnist-ts',
     node: g.nodes,
     initializer: g.initializers,
-    input: [valueInfo(ONNX_INPUT, onnxInputShape(model))],
-    output: [valueInfo(ONNX_LOGITS, ['N', classes]), valueInfo(ONNX_PROBABILITIES, ['N', classes])],
+    input: [valueInfo(ONNX_INPUT, onnxInputShape(model), 'float in [0, 1]: each pixel / 255, a white digit on black as in MNIST')],
+    output: [valueInfo(ONNX_LOGITS, ['N', classes], 'one score a class'), valueInfo(ONNX_PROBABILITIES, ['N', classes], 'the softmax of the logits')],
   };
   const metadata_props = Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value }));
   const ModelProto = onnxType('ModelProto');
