@@ -1,7 +1,7 @@
 /**
  * The exported ONNX file in a browser: onnxruntime-web's WebAssembly build, in Chromium, runs the
- * CNN preset's file on the 10000 test images and gives mnist-ts's logits within 1e-4 and the same
- * accuracy. The page, ONNX Runtime's files, the model and the images are served by page.route on
+ * CNN preset's file on the first 2000 test images (on one thread, 10000 would take it 3 s) and
+ * gives mnist-ts's logits within 1e-4 and the same predictions. The page, ONNX Runtime's files, the model and the images are served by page.route on
  * a name that never leaves the process.
  */
 import { test } from 'uvu';
@@ -14,20 +14,21 @@ import { csrFromSplit } from '../src/train/training-data.js';
 import { toOnnx } from '../src/interop/onnx.js';
 import { ROOT } from './helpers/cli.js';
 import { launchChromium, withChromium } from './helpers/page-session.js';
-import { CASES, correct, maxAbsDiff, trainedModel } from './helpers/interop-models.js';
+import { CASES, correct, maxAbsDiff, predictions, trainedModel } from './helpers/interop-models.js';
 
 const ORIGIN = 'http://onnx.test';
 const ORT_DIST = join(ROOT, 'node_modules', 'onnxruntime-web', 'dist');
 const TYPES: Record<string, string> = { mjs: 'text/javascript', wasm: 'application/wasm', html: 'text/html' };
 
 await withChromium(async () => {
-  test('onnxruntime-web in Chromium runs the exported CNN on the 10000 test images: the logits within 1e-4, the same accuracy', async () => {
+  test('onnxruntime-web in Chromium runs the exported CNN on 2000 test images: the logits within 1e-4, the same predictions', async () => {
     const mnist = loadMnist();
+    const count = 2000;
     const model = trainedModel(CASES.find((c) => c.name === 'cnn')!, mnist);
     const files: Record<string, Buffer | string> = {
       '/': '<!doctype html><title>ONNX Runtime Web</title>',
       '/model.onnx': Buffer.from(toOnnx(model)),
-      '/images.bin': Buffer.from(mnist.test.pixels),
+      '/images.bin': Buffer.from(mnist.test.pixels.subarray(0, count * 784)),
     };
     const browser = await launchChromium();
     try {
@@ -55,11 +56,13 @@ await withChromium(async () => {
         return out;
       });
       assert.equal(errors, []);
-      const ours = logitsData(model, csrFromSplit(mnist.test, 10));
+      const ours = logitsData(model, csrFromSplit(mnist.test, 10)).subarray(0, count * 10);
+      const labels = mnist.test.labels.subarray(0, count);
       assert.is(logits.length, ours.length);
       assert.ok(maxAbsDiff(ours, logits) <= 1e-4, `logits differ by ${maxAbsDiff(ours, logits)}`);
-      assert.is(correct(logits, mnist.test.labels), correct(ours, mnist.test.labels));
-      assert.ok(correct(ours, mnist.test.labels) > 5000);
+      const expected = predictions(ours);
+      assert.ok(predictions(logits).every((p, i) => p === expected[i]), 'the same digit for every image');
+      assert.ok(correct(ours, labels) > count / 2, 'a model trained past chance');
     } finally {
       await browser.close();
     }

@@ -76,7 +76,7 @@ test('PyTorch loads an export with load_state_dict (strict) and computes mnist-t
     console.log('PyTorch check skipped: no python3 imports torch (apt-get install python3-torch)');
     return;
   }
-  const model = trainedModel({ model: 'layers', layers: LAYERS_TEXTS[0] }, mnist, 30);
+  const model = trainedModel({ model: 'layers', layers: LAYERS_TEXTS[0] }, mnist, 10);
   const state = join(dir, 'gap.pt.safetensors');
   writeFileSync(state, toTorchStateDict(model));
   const logitsFile = join(dir, 'gap-logits.safetensors');

@@ -34,15 +34,18 @@ export function testPixels(mnist: MnistData): Float32Array {
   return Float32Array.from(mnist.test.pixels, (p) => p / 255);
 }
 
-/** How many rows of [count × classes] logits have their largest value at the label. */
-export function correct(logits: ArrayLike<number>, labels: ArrayLike<number>, classes = 10): number {
-  let n = 0;
-  for (let i = 0; i < labels.length; i++) {
+/** Each row's class: where [count × classes] logits are largest. */
+export function predictions(logits: ArrayLike<number>, classes = 10): number[] {
+  return Array.from({ length: logits.length / classes }, (_, i) => {
     let best = 0;
     for (let k = 1; k < classes; k++) if (logits[i * classes + k] > logits[i * classes + best]) best = k;
-    if (best === labels[i]) n++;
-  }
-  return n;
+    return best;
+  });
+}
+
+/** How many rows of [count × classes] logits have their largest value at the label. */
+export function correct(logits: ArrayLike<number>, labels: ArrayLike<number>, classes = 10): number {
+  return predictions(logits, classes).filter((p, i) => p === labels[i]).length;
 }
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
