@@ -23,6 +23,9 @@ test.before(() => {
   ({ dir: app, installWarnings: warnings } = installedApp({ omitOptional: true }));
 });
 
+/** The installed CLI, run as npx runs it, without npx's start-up (readme-commands.test.ts runs npx itself). */
+const bin = () => join(app, 'node_modules', '.bin', 'mnist-ts');
+
 /** Runs README example `name` as written, saved in the app as NAME.ts, in a fresh process. */
 function runExample(name: string, suffix = ''): string {
   const example = readmeExamples().find((e) => e.name === name);
@@ -54,17 +57,16 @@ test('README fit, then predict in a fresh process: trained on 2 threads, saved, 
   writeFileSync(join(app, 'digit.png'), photoPng(0));
   const predicted = runExample('predict');
   assert.match(predicted, `test accuracy ${trainedAccuracy} after 2 epochs`);
-  const cli = JSON.parse(sh(app, 'npx', ['mnist-ts', 'evaluate', '--checkpoint', 'mlp.safetensors', '--json']));
+  const cli = JSON.parse(sh(app, bin(), ['evaluate', '--checkpoint', 'mlp.safetensors', '--json']));
   assert.is(cli.accuracy.toFixed(4), trainedAccuracy);
-  const digit = JSON.parse(sh(app, 'npx', ['mnist-ts', 'predict', '--checkpoint', 'mlp.safetensors', 'digit.png', '--json']))[0];
+  const digit = JSON.parse(sh(app, bin(), ['predict', '--checkpoint', 'mlp.safetensors', 'digit.png', '--json']))[0];
   assert.match(predicted, `digit.png: ${digit.predicted}, ${(digit.confidence * 100).toFixed(1)}% sure`);
   assert.is(digit.predicted, loadMnistTest().test.labels[0]);
 });
 
 test('README interop example: the fitted model as ONNX (ONNX Runtime scores it as mnist-ts does) and to PyTorch and back (the same accuracy)', async () => {
   runExample('interop');
-  // The installed bin, without npx's start-up.
-  const accuracy = (file: string) => JSON.parse(sh(app, join(app, 'node_modules', '.bin', 'mnist-ts'), ['evaluate', '--checkpoint', file, '--json'])).accuracy;
+  const accuracy = (file: string) => JSON.parse(sh(app, bin(), ['evaluate', '--checkpoint', file, '--json'])).accuracy;
   const trained = accuracy('mlp.safetensors');
   assert.is(accuracy('mlp-from-torch.safetensors'), trained);
   const session = await ort.InferenceSession.create(readFileSync(join(app, 'mlp.onnx')));

@@ -17,15 +17,15 @@ const dir = mkdtempSync(join(tmpdir(), 'kernels-cli-'));
 
 test('the tutorial on the JS kernels follows the SIMD run: each epoch\'s cost, and the test accuracy, within rounding', () => {
   const lines = (kernels: string) => {
-    const r = runCli(['train', '--kernels', kernels, '--epochs', '3', '--threads', '2', '--no-save', '--json']);
+    const r = runCli(['train', '--kernels', kernels, '--epochs', '2', '--threads', '2', '--no-save', '--json']);
     assert.is(r.code, 0, r.stderr);
     return r.stdout.trim().split('\n').map((l) => JSON.parse(l));
   };
   const [js, simd] = [lines('js'), lines('simd')];
-  for (let e = 0; e < 3; e++) assert.ok(Math.abs(js[e].cost - simd[e].cost) < 1e-4 * simd[e].cost, `epoch ${e + 1}: ${js[e].cost} against ${simd[e].cost}`);
+  for (let e = 0; e < 2; e++) assert.ok(Math.abs(js[e].cost - simd[e].cost) < 1e-4 * simd[e].cost, `epoch ${e + 1}: ${js[e].cost} against ${simd[e].cost}`);
   // Rounding may tip an image or two at a class boundary.
-  assert.ok(Math.abs(js[3].test_accuracy - simd[3].test_accuracy) <= 0.0005, `accuracy ${js[3].test_accuracy} against ${simd[3].test_accuracy}`);
-  assert.ok(js[0].cost > js[2].cost, 'it learns');
+  assert.ok(Math.abs(js[2].test_accuracy - simd[2].test_accuracy) <= 0.0005, `accuracy ${js[2].test_accuracy} against ${simd[2].test_accuracy}`);
+  assert.ok(js[0].cost > js[1].cost, 'it learns');
 });
 
 test('without WebAssembly SIMD: auto runs the JS kernels, and --kernels simd is one clear line', () => {

@@ -15,6 +15,7 @@ import { train } from '../src/train/trainer.js';
 import { softmaxRegression, mlp, SGD, zeros } from '../src/engine/index.js';
 import { diverging, largestUnits, rankMistakes } from '../src/report/index.js';
 import { runCli } from './helpers/cli.js';
+import { writeMnistSubset } from './helpers/synthetic-mnist.js';
 import { assertSameBits } from './helpers/bits.js';
 
 const mnist = loadMnist({ dataDir: bundledDataDir() });
@@ -179,9 +180,10 @@ test('any --layers model gets its weight picture, whatever its first layer', asy
   }
 });
 
-test('train --report writes the same report at the end of training', () => {
+test('train --report writes the same report at the end of training', async () => {
   const out = join(dir, 'from-train');
-  const r = runCli(['train', '--epochs', '1', '--threads', '1', '--no-save', '--report', out]);
+  // 2000 training and 1000 test images: the report's pictures need a model, not a good one.
+  const r = runCli(['train', '--epochs', '1', '--threads', '1', '--no-save', '--report', out, '--data-dir', await writeMnistSubset(7000, 1000)]);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, `Report written to ${out}/index.html`);
   for (const f of ['weights.png', 'confusion.png', 'mistakes.png', 'curves.png', 'index.html']) assert.ok(existsSync(join(out, f)), f);

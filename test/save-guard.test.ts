@@ -9,11 +9,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './helpers/cli.js';
+import { writeMnistSubset } from './helpers/synthetic-mnist.js';
 import { defaultSavePath } from '../src/cli/defaults.js';
 import { loadCheckpointFile } from '../src/node/checkpoint-file.js';
 
 const home = mkdtempSync(join(tmpdir(), 'save-guard-'));
-const train = (...args: string[]) => runCli(['train', '--epochs', '1', '--threads', '1', ...args], { cwd: home });
+// The rule is about files, not learning: 2000 training images (after the 5000 held out) are enough.
+const data = ['--data-dir', await writeMnistSubset(7000, 1000)];
+const train = (...args: string[]) => runCli(['train', '--epochs', '1', '--threads', '1', ...data, ...args], { cwd: home });
 const bytes = (file: string) => readFileSync(join(home, file));
 const kind = (file: string) => loadCheckpointFile(join(home, file)).meta;
 
@@ -55,10 +58,10 @@ test('a file that is no checkpoint is not replaced either', () => {
 });
 
 test('--resume FILE saves back into FILE, unless --save says otherwise', () => {
-  const r = runCli(['train', '--resume', 'log/mlp.safetensors', '--epochs', '2', '--threads', '1'], { cwd: home });
+  const r = runCli(['train', '--resume', 'log/mlp.safetensors', '--epochs', '2', '--threads', '1', ...data], { cwd: home });
   assert.is(r.code, 0, r.stderr);
   assert.is(kind('log/mlp.safetensors').epochsCompleted, 2);
-  const elsewhere = runCli(['train', '--resume', 'log/mlp.safetensors', '--epochs', '3', '--threads', '1', '--save', 'log/mlp-3.safetensors'], { cwd: home });
+  const elsewhere = runCli(['train', '--resume', 'log/mlp.safetensors', '--epochs', '3', '--threads', '1', '--save', 'log/mlp-3.safetensors', ...data], { cwd: home });
   assert.is(elsewhere.code, 0, elsewhere.stderr);
   assert.is(kind('log/mlp.safetensors').epochsCompleted, 2, 'the resumed file as it was');
   assert.is(kind('log/mlp-3.safetensors').epochsCompleted, 3);
