@@ -2,6 +2,10 @@
 // Runs the uvu test files two at a time or more (one a core, up to four; most of the suite's time
 // is spent in a few files that train models), one process per file, each slot taking the next
 // file from a queue as soon as it is free, then prints the combined Total/Passed/Skipped/Failed.
+// Light files share a process, a few at a time: a file that took under LIGHT_SECONDS last time,
+// or, never timed, one whose source starts no process, browser, pool, install or training run.
+// Starting a process, tsx and c8's coverage for each cost several times what such a file runs. A
+// group with a problem runs again, a file a process, and the problems are those runs'.
 // The queue starts with the files that took longest last time (timings kept in
 // node_modules/.cache/mnist-ts/test-seconds.json, outside git); a file never timed is estimated
 // from how many training runs and CLI runs its source starts. No table is kept by hand.
@@ -61,8 +65,35 @@ function builtWorkersFresh() {
 const env = builtWorkersFresh() ? { ...process.env, MNIST_TS_BUILT_WORKERS: '1' } : process.env;
 if (env === process.env) process.stderr.write('test-parallel: dist is older than the sources, so pool workers load the sources through tsx (slower); `npm test` builds first\n');
 
+/** A file that may share its process: it took under this many seconds last time. */
+const LIGHT_SECONDS = 1.5;
+/** The estimated seconds of light files one process runs. */
+const GROUP_SECONDS = 5;
+/** What a source does that needs a process of its own, or takes time: processes, browsers, pools, installs, training. */
+const HEAVY_SOURCE = /child_process|helpers\/cli|page-session|installed-app|createBackend|startGradientWorkers|InferencePool|Piscina|\bfit\(|\btrain\(/;
+
+function isLight(file, timings) {
+  if (typeof timings[file] === 'number') return timings[file] < LIGHT_SECONDS;
+  return !HEAVY_SOURCE.test(readFileSync(join(DIR, file), 'utf8'));
+}
+
+/** The light files in groups of about GROUP_SECONDS each, and every other file alone: what each process runs. */
+function batches(timings) {
+  const light = files.filter((f) => isLight(f, timings)).sort();
+  const groups = [];
+  let group = [], seconds = 0;
+  for (const f of light) {
+    group.push(f);
+    seconds += estimate(f, timings);
+    if (seconds >= GROUP_SECONDS) (groups.push(group), (group = []), (seconds = 0));
+  }
+  if (group.length) groups.push(group);
+  return [...groups, ...files.filter((f) => !light.includes(f)).map((f) => [f])];
+}
+
 const timings = readTimings();
-const queue = [...files].sort((a, b) => estimate(b, timings) - estimate(a, timings) || a.localeCompare(b));
+const batchSeconds = (batch) => batch.reduce((sum, f) => sum + estimate(f, timings), 0);
+const queue = batches(timings).sort((a, b) => batchSeconds(b) - batchSeconds(a) || a[0].localeCompare(b[0]));
 const measured = {};
 // Process groups still running: each file runs in its own, so a time limit or a Ctrl-C ends the
 // servers and browsers it started along with it.
@@ -81,9 +112,11 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-function runFile(file) {
+/** Runs `batch`, one file or a group of light ones, in one process. */
+function runBatch(batch) {
   const t0 = performance.now();
-  const pattern = `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
+  const file = batch.join(', ');
+  const pattern = `^(${batch.map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`;
   const uvu = ['--import', 'tsx', '--import', PRELOAD, 'node_modules/uvu/bin.js', DIR, pattern];
   const child = spawn(process.execPath, uvu, { stdio: ['ignore', 'pipe', 'pipe'], env, detached: true });
   running.add(child.pid);
@@ -99,7 +132,9 @@ function runFile(file) {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       running.delete(child.pid);
-      measured[file] = Math.round((performance.now() - t0) / 100) / 10;
+      // A group's time is shared among its files as their estimates were.
+      const seconds = (performance.now() - t0) / 1000;
+      for (const f of batch) measured[f] = Math.round((seconds * estimate(f, timings)) / batchSeconds(batch) * 10) / 10;
       resolve({ file, out, stdout, code: code ?? signal, timedOut });
     }),
   );
@@ -136,7 +171,13 @@ function check({ file, out, stdout, code, timedOut }) {
 
 const results = [];
 async function slot() {
-  for (let file = queue.shift(); file !== undefined; file = queue.shift()) results.push(check(await runFile(file)));
+  for (let batch = queue.shift(); batch !== undefined; batch = queue.shift()) {
+    const result = check(await runBatch(batch));
+    // A group with a problem runs again a file a process, so that each problem names its file
+    // (and no file's .only or failing hook hides another's tests).
+    if (batch.length === 1 || result.problems.length === 0) results.push(result);
+    else for (const file of batch) results.push(check(await runBatch([file])));
+  }
 }
 await Promise.all(Array.from({ length: SLOTS }, slot));
 

@@ -11,6 +11,9 @@ import { writeMnistSubset } from './helpers/synthetic-mnist.js';
 import { assertSameBits } from './helpers/bits.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ckpt-'));
+/** 5000 training, 1000 validation and 1000 test images of the real MNIST: 50 steps an epoch of batch 100. */
+let subset: Promise<string> | undefined;
+const small = async () => ['--data-dir', await (subset ??= writeMnistSubset(6000, 1000)), '--validation-size', '1000'];
 const meta = {
   training: { model: 'mlp', optimizer: 'momentum', lr: 0.1, momentum: 0.9, batchSize: 10, init: 'he', initStd: 1, validationSize: 0, epochs: 3 },
   epochsCompleted: 2,
@@ -151,8 +154,7 @@ test('files: atomic save leaves no temporary behind; a missing file is one line'
 });
 
 test('resume equals an uninterrupted run, bit for bit, on either kernel path; evaluate in a fresh process prints the same accuracy', async () => {
-  // 5000 training, 1000 validation and 1000 test images of the real MNIST: 50 steps an epoch.
-  const data = ['--data-dir', await writeMnistSubset(6000, 1000)];
+  const data = ['--data-dir', await (subset ??= writeMnistSubset(6000, 1000))];
   let finalLine = '';
   for (const kernels of ['js', 'simd']) {
     const common = [...data, '--validation-size', '1000', '--optimizer', 'momentum', '--lr', '0.005', '--threads', '2', '--json', '--kernels', kernels];
@@ -183,37 +185,38 @@ test('resume equals an uninterrupted run, bit for bit, on either kernel path; ev
   assert.match(text.stdout, /confusion matrix/);
 });
 
-test('Ctrl-C keeps the last complete epoch and says where', () => {
+test('Ctrl-C keeps the last complete epoch and says where', async () => {
   const path = join(dir, 'interrupted.safetensors');
-  const r = runCli(['train', '--epochs', '3', '--save', path, '--interrupt-after', '700', '--threads', '1']);
+  const r = runCli(['train', '--epochs', '3', '--save', path, '--interrupt-after', '70', '--threads', '1', ...(await small())]);
   assert.is(r.code, 130);
   assert.is(r.stderr, `mnist-ts: interrupted: saved the checkpoint of epoch 1 in ${path}\n`);
   assert.is(loadCheckpointFile(path).meta.epochsCompleted, 1);
 });
 
-test('--checkpoint-every keeps the last saved epoch through a crash; evaluate --split validation', () => {
+test('--checkpoint-every keeps the last saved epoch through a crash; evaluate --split validation', async () => {
   const path = join(dir, 'every.safetensors');
-  const r = runCli(['train', '--epochs', '3', '--threads', '2', '--checkpoint-every', '1', '--save', path, '--inject-fault', '1:700:throw']);
+  const data = await small();
+  const r = runCli(['train', '--epochs', '3', '--threads', '2', '--checkpoint-every', '1', '--save', path, '--inject-fault', '1:70:throw', ...data]);
   assert.is(r.code, 1);
-  assert.match(r.stderr, /worker 1 failed at step 701/);
+  assert.match(r.stderr, /worker 1 failed at step 71/);
   const saved = loadCheckpointFile(path);
   assert.is(saved.meta.epochsCompleted, 1, 'epoch 1 was saved before the crash in epoch 2');
   assert.equal(readdirSync(dir).filter((f) => f.startsWith('.every')), [], 'no temporary file left');
-  const v = runCli(['evaluate', '--checkpoint', path, '--split', 'validation', '--json']);
+  const v = runCli(['evaluate', '--checkpoint', path, '--split', 'validation', '--json', '--data-dir', data[1]]);
   assert.is(v.code, 0, v.stderr);
   const ev = JSON.parse(v.stdout);
   assert.is(ev.split, 'validation');
-  assert.is(ev.examples, 5000);
+  assert.is(ev.examples, 1000, "the checkpoint's validation size");
   assert.is(ev.accuracy, saved.meta.metrics.epochs[0].validationAccuracy, 'the validation accuracy train recorded');
 });
 
-test('a bad model file on the command line: one line, non-zero exit', () => {
+test('a bad model file on the command line: one line, non-zero exit', async () => {
   const bad = join(dir, 'bad.safetensors');
   writeFileSync(bad, 'not a model at all');
   const r = runCli(['evaluate', '--checkpoint', bad]);
   assert.is(r.code, 1);
   assert.match(r.stderr, /^mnist-ts: .*bad\.safetensors: not a safetensors file \(its first 8 bytes give a header length of \d+ bytes, at most 100000000 expected\)\n$/);
-  const unsaved = runCli(['train', '--epochs', '1', '--threads', '1', '--json', '--no-save'], { cwd: dir });
+  const unsaved = runCli(['train', '--epochs', '1', '--threads', '1', '--json', '--no-save', ...(await small())], { cwd: dir });
   assert.is(unsaved.code, 0, unsaved.stderr);
   assert.is(JSON.parse(unsaved.stdout.trim().split('\n').at(-1)!).saved, null);
   assert.not.ok(existsSync(join(dir, 'log')), '--no-save writes nothing');

@@ -103,9 +103,10 @@ test('a bad flag on the command line: one line, exit code 2, no stack trace', ()
   assert.match(validation.stderr, /^mnist-ts: --validation-size: 70000, expected an integer from 0 to 60000/);
 });
 
-test('a failing worker: one line, non-zero exit, no hang, no thread left behind', () => {
+test('a failing worker: one line, non-zero exit, no hang, no thread left behind', async () => {
+  const data = ['--data-dir', await writeMnistSubset(7000, 1000)];
   for (const mode of ['throw', 'exit']) {
-    const r = runCli(['train', '--epochs', '1', '--threads', '2', '--no-save', '--inject-fault', `1:5:${mode}`], { timeout: 60_000 });
+    const r = runCli(['train', '--epochs', '1', '--threads', '2', '--no-save', '--inject-fault', `1:5:${mode}`, ...data], { timeout: 60_000 });
     assert.is(r.code, 1, `${mode}: ${r.stderr}`);
     assert.match(r.stderr, /^mnist-ts: training stopped: worker 1 failed at step 6: /);
     assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
@@ -119,7 +120,7 @@ test('an error after the pool\'s workers have started (they start before the dat
   assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
 });
 
-test('tutorial: flags it cannot honour are refused; its chapter is titled after the model asked for', () => {
+test('tutorial: flags it cannot honour are refused; its chapter is titled after the model asked for', async () => {
   for (const [flag, pattern] of [
     ['--no-save', /^mnist-ts: --no-save: the tutorial restores the model from its file in a fresh process; give --save PATH/],
     ['--json', /^mnist-ts: --json: the tutorial prints its chapters as text; for JSON lines use mnist-ts train --json\n$/],
@@ -130,10 +131,10 @@ test('tutorial: flags it cannot honour are refused; its chapter is titled after 
     assert.is(r.stdout, '', 'refused before anything runs');
   }
   const save = join(mkdtempSync(join(tmpdir(), 'tutorial-mlp-')), 'model.safetensors');
-  const mlp = runCli(['tutorial', '--model', 'mlp', '--hidden', '16', '--epochs', '1', '--save', save]);
+  const mlp = runCli(['tutorial', '--model', 'mlp', '--hidden', '16', '--epochs', '1', '--save', save, '--data-dir', await writeMnistSubset(7000, 1000)]);
   assert.is(mlp.code, 0, mlp.stderr);
   assert.match(mlp.stdout, '== 2. A multi-layer perceptron, trained with plain SGD\nTraining MLP 784-16-10 ');
-  assert.match(mlp.stdout, `  ${save}: MLP 784-16-10, 1 epoch of sgd; 10000 test images`);
+  assert.match(mlp.stdout, `  ${save}: MLP 784-16-10, 1 epoch of sgd; 1000 test images`);
 });
 
 test.run();

@@ -2,7 +2,8 @@
  * The test runner (scripts/test-parallel.mjs) on the small files under test/runner-fixtures: it
  * must not pass when tests did not run. A `before` hook that throws, a suite never run, a failing
  * assertion and a file past the time limit each fail it with one line naming the file; skips and
- * `.only` pass, except under CI.
+ * `.only` pass, except under CI. Light files share a process; when such a group has a problem,
+ * its files run again one a process, so each problem still names its file (the tests below).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -29,6 +30,15 @@ function counts(out: string) {
   const n = (label: string) => Number(new RegExp(`^ {2}${label}: +(\\d+)$`, 'm').exec(out)?.[1]);
   return { total: n('Total'), passed: n('Passed'), skipped: n('Skipped'), failed: n('Failed') };
 }
+
+test('light files share a process, and their counts add up', async () => {
+  const { code, out } = await runner('^passes-(too|also)\\.');
+  assert.is(code, 0, out);
+  const pids = [...out.matchAll(/^process (\d+)$/gm)].map((m) => m[1]);
+  assert.is(pids.length, 2, out);
+  assert.is(pids[0], pids[1], 'one process ran both');
+  assert.equal(counts(out), { total: 2, passed: 2, skipped: 0, failed: 0 });
+});
 
 test('a before hook that throws, a suite never run and a failing test each fail the run, by name', async () => {
   const { code, out } = await runner('^(before-throws|never-run|fails)\\.');
