@@ -19,7 +19,7 @@ import { loadCheckpointFile } from '../src/node/checkpoint-file.js';
 import { logitsData } from '../src/train/evaluate-data.js';
 import { csrFromSplit } from '../src/train/training-data.js';
 import { CNN_LAYERS } from '../src/engine/model/models.js';
-import { loadTorchStateDict, toTorchStateDict, torchModules } from '../src/interop/torch.js';
+import { loadTorchStateDict, toTorchStateDict, torchModules, torchSequentialText } from '../src/interop/index.js';
 import { runImport } from '../src/cli/commands/import.js';
 import { cliMessage } from '../src/cli/fail.js';
 import { ROOT, runCli } from './helpers/cli.js';
@@ -68,6 +68,12 @@ test('batch normalisation, global average pooling and same padding: to a state_d
   assert.equal([...best.tensors.keys()], ['0.weight', '0.bias', '2.weight', '2.bias', '2.running_mean', '2.running_var', '4.weight', '4.bias', '8.weight', '8.bias', '8.running_mean', '8.running_var', '9.weight', '9.bias']);
   assert.equal([...best.int64.keys()], ['2.num_batches_tracked', '8.num_batches_tracked']);
   assert.equal(best.tensors.get('9.weight')!.shape, [10, 16], 'a Linear weight is [outputs, inputs]');
+  // As PyTorch prints the CNN preset's (torch_state.py show), less the arguments left at their defaults.
+  assert.is(torchSequentialText(fromLayers(CNN_LAYERS).spec()), [
+    'Sequential(', '  (0): Conv2d(1, 12, kernel_size=(5, 5))', '  (1): MaxPool2d(kernel_size=2)', '  (2): ReLU()', '  (3): Conv2d(12, 16, kernel_size=(5, 5))',
+    '  (4): MaxPool2d(kernel_size=2)', '  (5): ReLU()', '  (6): Flatten()', '  (7): Linear(in_features=256, out_features=64)', '  (8): ReLU()',
+    '  (9): Dropout(p=0.25)', '  (10): Linear(in_features=64, out_features=10)', ')',
+  ].join('\n'));
 });
 
 test('PyTorch loads an export with load_state_dict (strict) and computes mnist-ts\'s logits within 1e-4', () => {
