@@ -77,8 +77,8 @@ function isLight(file, timings) {
   return !HEAVY_SOURCE.test(readFileSync(join(DIR, file), 'utf8'));
 }
 
-/** The light files in groups of about GROUP_SECONDS each, and every other file alone: what each process runs. */
-function batches(timings) {
+/** What each process runs: the light files in groups of about GROUP_SECONDS, every other file alone (a group of one). */
+function groups(timings) {
   const light = files.filter((f) => isLight(f, timings)).sort();
   const groups = [];
   let group = [], seconds = 0;
@@ -92,8 +92,8 @@ function batches(timings) {
 }
 
 const timings = readTimings();
-const batchSeconds = (batch) => batch.reduce((sum, f) => sum + estimate(f, timings), 0);
-const queue = batches(timings).sort((a, b) => batchSeconds(b) - batchSeconds(a) || a[0].localeCompare(b[0]));
+const groupSeconds = (group) => group.reduce((sum, f) => sum + estimate(f, timings), 0);
+const queue = groups(timings).sort((a, b) => groupSeconds(b) - groupSeconds(a) || a[0].localeCompare(b[0]));
 const measured = {};
 // Process groups still running: each file runs in its own, so a time limit or a Ctrl-C ends the
 // servers and browsers it started along with it.
@@ -112,11 +112,11 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-/** Runs `batch`, one file or a group of light ones, in one process. */
-function runBatch(batch) {
+/** Runs `group`, one file or several light ones, in one process; `file` names them in problems. */
+function runGroup(group) {
   const t0 = performance.now();
-  const file = batch.join(', ');
-  const pattern = `^(${batch.map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`;
+  const file = group.join(', ');
+  const pattern = `^(${group.map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`;
   const uvu = ['--import', 'tsx', '--import', PRELOAD, 'node_modules/uvu/bin.js', DIR, pattern];
   const child = spawn(process.execPath, uvu, { stdio: ['ignore', 'pipe', 'pipe'], env, detached: true });
   running.add(child.pid);
@@ -134,7 +134,7 @@ function runBatch(batch) {
       running.delete(child.pid);
       // A group's time is shared among its files as their estimates were.
       const seconds = (performance.now() - t0) / 1000;
-      for (const f of batch) measured[f] = Math.round((seconds * estimate(f, timings)) / batchSeconds(batch) * 10) / 10;
+      for (const f of group) measured[f] = Math.round((seconds * estimate(f, timings)) / groupSeconds(group) * 10) / 10;
       resolve({ file, out, stdout, code: code ?? signal, timedOut });
     }),
   );
@@ -171,12 +171,22 @@ function check({ file, out, stdout, code, timedOut }) {
 
 const results = [];
 async function slot() {
-  for (let batch = queue.shift(); batch !== undefined; batch = queue.shift()) {
-    const result = check(await runBatch(batch));
+  for (let group = queue.shift(); group !== undefined; group = queue.shift()) {
+    const result = check(await runGroup(group));
+    if (group.length === 1 || result.problems.length === 0) {
+      results.push(result);
+      continue;
+    }
     // A group with a problem runs again a file a process, so that each problem names its file
-    // (and no file's .only or failing hook hides another's tests).
-    if (batch.length === 1 || result.problems.length === 0) results.push(result);
-    else for (const file of batch) results.push(check(await runBatch([file])));
+    // (and no file's .only or failing hook hides another's tests). If each passes alone, the
+    // group's failure stands: tests that depend on their order or on what another file left.
+    const alone = [];
+    for (const f of group) alone.push(check(await runGroup([f])));
+    results.push(...alone);
+    if (alone.every((r) => r.problems.length === 0)) {
+      const why = (p) => `${p}; yet each file passed in a process of its own (tests that depend on order or shared state?)`;
+      results.push({ file: result.file, printed: result.printed, passed: 0, skipped: 0, failed: 1, problems: result.problems.map(why) });
+    }
   }
 }
 await Promise.all(Array.from({ length: SLOTS }, slot));

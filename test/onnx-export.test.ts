@@ -101,6 +101,7 @@ test('bad input: one line naming the flag or file; exit 2 for flags, 1 for files
     [{ checkpoint: good, format: 'tflite' }, /^--format: 'tflite', expected one of onnx, torch$/],
     [{ checkpoint: join(dir, 'none.safetensors') }, /none\.safetensors: no such file; train a model first/],
     [{ checkpoint: good, out: good }, /^--out: .*good\.safetensors is the checkpoint being exported; name another file$/],
+    [{ checkpoint: good, out: dir }, /^--out: .* is a folder; name a file$/],
     [{ checkpoint: foreign, out: join(dir, 'foreign.onnx') }, /foreign\.safetensors: architecture cannot be built: unknown layer type 'lstm '/],
   ];
   for (const [args, pattern] of cases) {

@@ -54,7 +54,7 @@ test('a CNN trained in PyTorch, imported: evaluate gives its test accuracy to 4 
   }
 });
 
-test('batch normalisation, global average pooling and same padding: to a state_dict and back bit for bit, under PyTorch\'s names', () => {
+test('batch normalisation, global average pooling and same padding: to a state_dict and back bit for bit, under the names and shapes of PyTorch\'s nn.Sequential (the next test has PyTorch load one)', () => {
   for (const layers of [LAYERS_TEXTS[0], 'conv:16:5,pool:2,relu,bn,conv:32:5,pool:2,relu,bn,flatten,dense:128,relu,dropout:0.25,dense:10']) {
     const model = trainedModel({ model: 'layers', layers }, mnist, 5);
     const copy = fromLayers(layers);
@@ -110,11 +110,12 @@ test('bad input: one line naming the flag or file (exit 2 for flags, 1 for files
     [{ layers: 'conv:8:5,pool:2,relu,flatten,dense:10' }, /cnn\.safetensors: tensor 0\.weight has shape \[12, 1, 5, 5\], the architecture's nn\.Sequential needs \[8, 1, 5, 5\]$/],
     [{ fromTorch: write('missing.safetensors', all.filter((t) => t.name !== '7.bias')) }, /missing\.safetensors: tensor 7\.bias is missing; the architecture's nn\.Sequential has 0\.weight \[12, 1, 5, 5\], /],
     [{ fromTorch: write('extra.safetensors', [...all, { name: '11.weight', shape: [1], data: new Float32Array(1) }]) }, /extra\.safetensors: unexpected tensor 11\.weight; /],
-    [{ fromTorch: join(dir, 'f64.safetensors') }, /f64\.safetensors: tensor \S+ has dtype "F64", expected "F32" \(or "I64"\)$/],
+    [{ fromTorch: join(dir, 'f64.safetensors') }, /f64\.safetensors: tensor \S+ has dtype "F64", expected "F32" \(float32 weights; "I64" only for counts such as num_batches_tracked\)$/],
     [{ fromTorch: join(dir, 'text.safetensors') }, /text\.safetensors: not a safetensors file/],
     [{ fromTorch: join(dir, 'absent.safetensors') }, /absent\.safetensors: cannot read the state_dict \(no such file/],
     [{ out: undefined }, /^--out: missing; give the checkpoint file to write$/],
     [{ out: FIXTURE }, /^--out: .*cnn\.safetensors exists; give another --out FILE, or --force to replace it$/],
+    [{ out: dir, force: true }, /^--out: .* is a folder; name a file$/],
   ];
   for (const [over, pattern] of cases) {
     const error = await runImport(args(over) as never, () => {}).then(() => undefined, (e: Error) => e);

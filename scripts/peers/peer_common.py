@@ -77,7 +77,9 @@ def torch_layers(torch, text, ghost=True):
     nn = torch.nn
     mods, (c, h, w), flat = [], (1, 28, 28), None
     for item in text.split(","):
-        name, *args = item.strip().split(":")
+        # As mnist-ts reads the text: any case, and the long names of pool and bn.
+        name, *args = item.strip().lower().split(":")
+        name = {"maxpool": "pool", "batchnorm": "bn"}.get(name, name)
         if name == "conv":
             f, k = int(args[0]), int(args[1])
             same = len(args) > 2 and args[2] == "same"

@@ -27,7 +27,7 @@ const ATTRIBUTE = { FLOAT: 1, INT: 2, INTS: 7 } as const;
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 export interface OnnxOptions {
-  /** Key-value pairs for the model's metadata_props (onnxMetadata gives a checkpoint's). */
+  /** Key-value pairs for the model's metadata_props (checkpointMetadata gives a checkpoint's). */
   metadata?: Record<string, string>;
   /** The graph's name (default 'mnist-ts'). */
   name?: string;
@@ -108,7 +108,7 @@ function addLayer(g: GraphBuilder, spec: LayerSpec, name: string, params: string
 
 /** The shape of the model's input, batch first: ['N', 1, 28, 28] or ['N', 784]. */
 export function onnxInputShape(model: Sequential): (string | number)[] {
-  return ['N', ...model.layers[0].inputShape];
+  return ['N', ...model.inputShape];
 }
 
 function valueInfo(name: string, shape: (string | number)[], doc_string: string): object {
@@ -121,7 +121,9 @@ export function toOnnx(model: Sequential, options: OnnxOptions = {}): Uint8Array
   const g = new GraphBuilder(model);
   const specs = model.spec();
   const names = layerNames(model.layers);
-  specs.forEach((spec, l) => addLayer(g, spec, `${l}_${spec.type}`, names[l], model.layers[l].inputShape.length === 3));
+  // What a layer is given: the previous layer's output (a dense layer's own input shape is always flat).
+  const given = (l: number) => (l === 0 ? model.layers[0].inputShape : model.layers[l - 1].outputShape);
+  specs.forEach((spec, l) => addLayer(g, spec, `${l}_${spec.type}`, names[l], given(l).length === 3));
   // The last node's output is renamed `logits` (a model of dropout alone would have none: a graph needs one).
   const last = g.nodes.at(-1) as { output: string[] } | undefined;
   if (!last) throw new FormatError('ONNX export: the model computes nothing in inference (only dropout layers)');

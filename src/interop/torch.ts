@@ -1,8 +1,8 @@
 /**
  * PyTorch's names and layouts for an mnist-ts model. An architecture is the `nn.Sequential` whose
- * modules follow its layers one for one, with an `nn.Flatten()` where a dense layer first meets
- * an image (mnist-ts flattens implicitly) and after `gap` (`nn.AdaptiveAvgPool2d(1)`);
- * scripts/peers/peer_common.py builds the same one in Python. Its state_dict, as a safetensors
+ * modules follow its layers one for one, with an `nn.Flatten()` before the first dense layer when
+ * nothing has flattened yet (mnist-ts flattens implicitly; so an MLP's first Linear is module 1)
+ * and after `gap` (`nn.AdaptiveAvgPool2d(1)`); scripts/peers/peer_common.py builds the same one. Its state_dict, as a safetensors
  * file (`safetensors.torch.save_file(model.state_dict(), ...)`), names each tensor by module
  * index: `0.weight`. Linear weights are [outputs, inputs] there, [inputs, outputs] here; the rest
  * keep their layout. BatchNorm's `num_batches_tracked` (I64) is written as 0: mnist-ts does not
@@ -64,7 +64,7 @@ export function torchModules(specs: readonly LayerSpec[]): TorchModule[] {
   return modules;
 }
 
-/** The nn.Sequential as PyTorch prints it. */
+/** The nn.Sequential as PyTorch prints it, less the arguments left at their defaults. */
 export function torchSequentialText(specs: readonly LayerSpec[]): string {
   return ['Sequential(', ...torchModules(specs).map((m) => `  (${m.index}): ${m.module}`), ')'].join('\n');
 }

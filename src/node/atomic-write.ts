@@ -24,5 +24,10 @@ export function writeFileAtomic(path: string, bytes: Uint8Array | string): void 
     throw e;
   }
   closeSync(fd);
-  renameSync(tmp, path);
+  try {
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
 }

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { OptionError } from '../../engine/errors.js';
+import { FormatError, OptionError } from '../../engine/errors.js';
 import { formatLayers } from '../../engine/layers/layers-text.js';
 import { checkpointMetadata } from '../../interop/metadata.js';
 import { ONNX_OPSET, onnxInputShape, toOnnx } from '../../interop/onnx.js';
@@ -10,7 +10,7 @@ import { toTorchStateDict, torchModules } from '../../interop/torch.js';
 import { writeFileAtomic } from '../../node/atomic-write.js';
 import { loadCheckpointFile } from '../../node/checkpoint-file.js';
 import { checkpointOption, readCheckpoint, type CheckpointArgs } from '../checkpoint-flag.js';
-import { choiceFlag, lastGiven } from '../options.js';
+import { checkOutFile, choiceFlag, lastGiven } from '../options.js';
 import { noteLine, printLine, type Print } from '../output.js';
 
 export const EXPORT_FORMATS = ['onnx', 'torch'] as const;
@@ -24,7 +24,7 @@ export interface ExportArgs extends CheckpointArgs {
 export function exportOptions<T>(y: Argv<T>) {
   return checkpointOption(y)
     .option('format', { type: 'string', requiresArg: true, describe: 'onnx (opset 13: input pixels, outputs logits and probabilities) | torch (the state_dict of its nn.Sequential, as safetensors); default onnx' })
-    .option('out', { type: 'string', requiresArg: true, describe: 'file to write (default: the checkpoint\'s name with .onnx, or .torch.safetensors)' })
+    .option('out', { type: 'string', requiresArg: true, describe: 'file to write (default: the checkpoint\'s name with .onnx, or .pt.safetensors)' })
     .option('force', { type: 'boolean', describe: 'replace --out even if it is an mnist-ts checkpoint' })
     .example('$0 export --checkpoint log/cnn.safetensors --out cnn.onnx', 'for ONNX Runtime (onnxruntime-web, onnxruntime-node), Netron and serving stacks')
     .example('$0 export --checkpoint log/cnn.safetensors --format torch --out cnn.pt.safetensors', "for PyTorch: model.load_state_dict(safetensors.torch.load_file('cnn.pt.safetensors'))");
@@ -33,20 +33,24 @@ export function exportOptions<T>(y: Argv<T>) {
 /** The file to write: --out, or the checkpoint's name with the format's extension. */
 function outPath(args: ExportArgs, checkpoint: string, format: string): string {
   if (args.out !== undefined) return String(lastGiven(args.out));
-  return checkpoint.replace(/\.safetensors$/, '') + (format === 'onnx' ? '.onnx' : '.torch.safetensors');
+  return checkpoint.replace(/\.safetensors$/, '') + (format === 'onnx' ? '.onnx' : '.pt.safetensors');
 }
 
-/** A trained model is never replaced by an export of it: --out may not be the checkpoint, nor another one unless --force. */
+/**
+ * A trained model is never replaced by an export of it: --out may not be the checkpoint, nor
+ * another one (or a file that cannot be read to tell) unless --force, nor a folder.
+ */
 function checkOut(out: string, checkpoint: string, force: boolean): void {
   if (resolve(out) === resolve(checkpoint)) throw new OptionError(`--out: ${out} is the checkpoint being exported; name another file`, 'out');
+  checkOutFile(out);
   if (force || !existsSync(out)) return;
-  let isCheckpoint = true;
   try {
     loadCheckpointFile(out);
-  } catch {
-    isCheckpoint = false;
+  } catch (e) {
+    if (e instanceof FormatError) return; // a file, but no checkpoint: an older export, say
+    throw e;
   }
-  if (isCheckpoint) throw new OptionError(`--out: ${out} holds an mnist-ts checkpoint; give another --out FILE, or --force to replace it`, 'out');
+  throw new OptionError(`--out: ${out} holds an mnist-ts checkpoint; give another --out FILE, or --force to replace it`, 'out');
 }
 
 export async function runExport(args: ExportArgs, print: Print = printLine, note: Print = noteLine): Promise<void> {
@@ -63,6 +67,6 @@ export async function runExport(args: ExportArgs, print: Print = printLine, note
     const bytes = toTorchStateDict(model);
     writeFileAtomic(out, bytes);
     print(`${out}: the state_dict of an nn.Sequential of ${torchModules(model.spec()).length} modules (${formatLayers(model.spec())}), ${bytes.length.toLocaleString('en')} bytes`);
-    print(`in PyTorch: model.load_state_dict(safetensors.torch.load_file('${out}')); scripts/peers/torch_state.py show '${formatLayers(model.spec())}' prints the nn.Sequential`);
+    print(`in PyTorch: model.load_state_dict(safetensors.torch.load_file('${out}')), for the nn.Sequential whose modules follow the layers, each dense layer that meets an image or the input preceded by an nn.Flatten()`);
   }
 }

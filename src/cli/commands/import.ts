@@ -8,7 +8,7 @@ import { loadTorchStateDict, torchModules } from '../../interop/torch.js';
 import { saveModel } from '../../node/model-file.js';
 import { whyUnreadable } from '../../node/unreadable.js';
 import { buildModel } from '../../train/recipes.js';
-import { lastGiven } from '../options.js';
+import { checkOutFile, lastGiven } from '../options.js';
 import { printLine, type Print } from '../output.js';
 
 export interface ImportArgs {
@@ -20,7 +20,7 @@ export interface ImportArgs {
 
 export function importOptions<T>(y: Argv<T>) {
   return y
-    .option('layers', { type: 'string', requiresArg: true, describe: 'the architecture, as train --layers takes it (its nn.Sequential: scripts/peers/torch_state.py show TEXT)' })
+    .option('layers', { type: 'string', requiresArg: true, describe: 'the architecture, as train --layers takes it; its nn.Sequential follows the layers one for one, with an nn.Flatten() before a dense layer that meets an image or the input, and after gap (so an MLP\'s first Linear is module 1)' })
     .option('from-torch', { type: 'string', requiresArg: true, describe: "a PyTorch state_dict saved with safetensors: save_file(model.state_dict(), 'FILE')" })
     .option('out', { type: 'string', requiresArg: true, describe: 'the mnist-ts checkpoint to write' })
     .option('force', { type: 'boolean', describe: 'replace --out if it exists' })
@@ -37,6 +37,7 @@ export async function runImport(args: ImportArgs, print: Print = printLine): Pro
   const from = required('from-torch', args.fromTorch, 'the state_dict file, saved with safetensors');
   const out = required('out', args.out, 'the checkpoint file to write');
   const { model } = buildModel({ model: 'layers', layers, hidden: '', init: 'he', initStd: 1 }, 28, 28, MNIST_CLASSES);
+  checkOutFile(out);
   if (existsSync(out) && !args.force) throw new OptionError(`--out: ${out} exists; give another --out FILE, or --force to replace it`, 'out');
   let bytes: Uint8Array;
   try {

@@ -113,7 +113,7 @@ function readHeader(bytes: Uint8Array, source: string): { header: Record<string,
 function readEntry(name: string, value: unknown, source: string, dataLength: number, int64: boolean): Entry {
   const info = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
   const dtype = info?.dtype;
-  if (!(dtype === 'F32' || (int64 && dtype === 'I64'))) throw new FormatError(`${source}: tensor ${name} has dtype ${JSON.stringify(dtype)}, expected "F32"${int64 ? ' (or "I64")' : ''}`);
+  if (!(dtype === 'F32' || (int64 && dtype === 'I64'))) throw new FormatError(`${source}: tensor ${name} has dtype ${JSON.stringify(dtype)}, expected "F32"${int64 ? ' (float32 weights; "I64" only for counts such as num_batches_tracked)' : ''}`);
   if (!isShape(info.shape)) throw new FormatError(`${source}: tensor ${name} has shape ${JSON.stringify(info.shape)}, expected a list of whole numbers`);
   const offsets = info.data_offsets;
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0)) {
