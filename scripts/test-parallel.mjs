@@ -66,9 +66,9 @@ const env = builtWorkersFresh() ? { ...process.env, MNIST_TS_BUILT_WORKERS: '1' 
 if (env === process.env) process.stderr.write('test-parallel: dist is older than the sources, so pool workers load the sources through tsx (slower); `npm test` builds first\n');
 
 /** A file that may share its process: it took under this many seconds last time. */
-const LIGHT_SECONDS = 1.5;
+const LIGHT_SECONDS = 2.5;
 /** The estimated seconds of light files one process runs. */
-const GROUP_SECONDS = 5;
+const GROUP_SECONDS = 6;
 /** What a source does that needs a process of its own, or takes time: processes, browsers, pools, installs, training. */
 const HEAVY_SOURCE = /child_process|helpers\/cli|page-session|installed-app|createBackend|startGradientWorkers|InferencePool|Piscina|\bfit\(|\btrain\(/;
 

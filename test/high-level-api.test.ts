@@ -21,10 +21,13 @@ import { kernelsFor } from '../src/engine/kernels/kernel-select.js';
 import { assertSameBits } from './helpers/bits.js';
 import { runCli } from './helpers/cli.js';
 import { photoPng } from './helpers/photo.js';
+import { writeMnistSubset } from './helpers/synthetic-mnist.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mnist-ts-api-'));
-const mnist = loadMnist();
-const CLI_MLP = ['--model', 'mlp', '--hidden', '32', '--optimizer', 'momentum', '--lr', '0.05', '--threads', '2'];
+// 10000 training, 5000 validation and 2000 test images of the real MNIST, read by fit and the CLI alike.
+const DATA = ['--data-dir', await writeMnistSubset(15_000, 2000)];
+const mnist = loadMnist({ dataDir: DATA[1] });
+const CLI_MLP = ['--model', 'mlp', '--hidden', '32', '--optimizer', 'momentum', '--lr', '0.05', '--threads', '2', ...DATA];
 const fitMlp = (epochs: number, validation: boolean) => {
   const model = mlp({ hidden: [32] }).initialize(0);
   return fit(model, mnist.train, { epochs, optimizer: new Momentum(0.05), threads: 2, validation: validation ? mnist.validation : undefined }).then((result) => ({ model, result }));
@@ -51,7 +54,7 @@ test('saveModel then mnist-ts train --resume continues the run exactly: 1 + 1 ep
   assert.is(one.result.record.config.validationSize, 5000);
   const path = join(dir, 'one.safetensors');
   await saveModel(one.model, path, { fit: one.result });
-  const resumed = runCli(['train', '--resume', path, '--epochs', '2', '--threads', '2'], { cwd: dir });
+  const resumed = runCli(['train', '--resume', path, '--epochs', '2', '--threads', '2', ...DATA], { cwd: dir });
   assert.is(resumed.code, 0, resumed.stderr);
   assert.not.match(resumed.stderr, 'note', 'same kernels, nothing to note');
   const two = await fitMlp(2, false);
@@ -70,7 +73,7 @@ test('saveModel and loadModel: metadata kept; evaluateModel gives what mnist-ts 
   const { meta } = await loadModel(path);
   assert.equal([meta.epochsCompleted, meta.seed, meta.metrics.testAccuracy, meta.training.layers], [1, 0, one.accuracy, 'dense:32,relu,dense:10']);
   assert.is(meta.metrics.epochs[0].cost, result.history[0].cost);
-  const cli = JSON.parse(runCli(['evaluate', '--checkpoint', path, '--json']).stdout);
+  const cli = JSON.parse(runCli(['evaluate', '--checkpoint', path, '--json', ...DATA]).stdout);
   assert.equal([cli.accuracy, cli.loss], [one.accuracy, one.loss]);
 });
 
@@ -93,8 +96,8 @@ test('saveModel with no fit result: evaluate reads it, train --resume refuses it
   const model = mlp({ hidden: [8] }).initialize(1);
   const path = join(dir, 'untrained.safetensors');
   await saveModel(model, path);
-  assert.is(runCli(['evaluate', '--checkpoint', path]).code, 0);
-  const r = runCli(['train', '--resume', path, '--epochs', '1'], { cwd: dir });
+  assert.is(runCli(['evaluate', '--checkpoint', path, ...DATA]).code, 0);
+  const r = runCli(['train', '--resume', path, '--epochs', '1', ...DATA], { cwd: dir });
   assert.is(r.code, 2);
   assert.is(r.stderr, `mnist-ts: --resume ${path}: saved without its training run (saveModel with no fit result), so there is no run to continue\n`);
 });
@@ -115,7 +118,7 @@ test('a model fitted on data of its own is saved, and train --resume refuses it 
   const result = await fit(model, denseData(x, Array.from({ length: 200 }, (_, i) => i % 10), 784, 10), { epochs: 1, optimizer: new Momentum(0.05), batchSize: 20, threads: 1 });
   const path = join(dir, 'own.safetensors');
   await saveModel(model, path, { fit: result });
-  const r = runCli(['train', '--resume', path, '--epochs', '2'], { cwd: dir });
+  const r = runCli(['train', '--resume', path, '--epochs', '2', ...DATA], { cwd: dir });
   assert.is(r.code, 2);
   assert.is(r.stderr, `mnist-ts: --resume ${path}: trained from code on data of its own, not on MNIST's training split, so train cannot continue it (fit can)\n`);
 });
