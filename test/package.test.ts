@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { ROOT } from './helpers/cli.js';
+import { writeMnistSubset } from './helpers/synthetic-mnist.js';
 import { loadMnistTest } from '../src/node/mnist-files.js';
 
 const NO_SHARP = fileURLToPath(new URL('./fixtures/no-sharp.mjs', import.meta.url));
@@ -44,17 +45,19 @@ test('sharp is the only native dependency, and optional; no install script (npm 
 
 test('without sharp: training works, PNG digits are read, and previews or other formats say in one line how to get it', async () => {
   const home = mkdtempSync(join(tmpdir(), 'no-sharp-'));
+  // 2000 training images (after the 5000 held out) and 1000 test images: what matters is what runs without sharp.
+  const data = ['--data-dir', await writeMnistSubset(7000, 1000)];
   const run = (...args: string[]) => spawnSync(process.execPath, ['--import', NO_SHARP, CLI, ...args], { encoding: 'utf8', cwd: home });
-  const trained = run('train', '--epochs', '1', '--threads', '2');
+  const trained = run('train', '--epochs', '1', '--threads', '2', ...data);
   assert.is(trained.status, 0, trained.stderr);
   assert.match(trained.stdout, /Accuracy: 0\.\d+/);
-  assert.is(run('evaluate').status, 0, 'evaluating needs no images');
-  const predicted = run('predict', '--from', 'test', '--index', '0', '--out', 'out');
+  assert.is(run('evaluate', ...data).status, 0, 'evaluating needs no images');
+  const predicted = run('predict', '--from', 'test', '--index', '0', '--out', 'out', ...data);
   assert.is(predicted.status, 1);
   const sharpLine = "sharp, the image library that PNG previews, reports and images other than PNG need, is not installed (it is optional: an install with --omit=optional leaves it out); install it with 'npm install sharp'";
   assert.is(predicted.stderr, `mnist-ts: ${sharpLine}\n`);
   // Test image 0 as a PNG (made here, where sharp is), read back without sharp: the data set's own prediction.
-  const test0 = JSON.parse(run('predict', '--from', 'test', '--index', '0', '--json').stdout)[0];
+  const test0 = JSON.parse(run('predict', '--from', 'test', '--index', '0', '--json', ...data).stdout)[0];
   const pixels = Buffer.from(loadMnistTest().test.pixels.subarray(0, 784));
   writeFileSync(join(home, 'digit.png'), await sharp(pixels, { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer());
   const fromPng = run('predict', 'digit.png', '--json');
