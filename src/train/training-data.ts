@@ -15,6 +15,17 @@ import { isShared, sharedAllocator, sharedArray } from '../engine/shared-memory.
 import { DataError } from '../engine/errors.js';
 import { type Split } from '../data/dataset.js';
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** How many of a 32-bit word's four bytes are not zero. */
+function nonzeroBytes(w: number): number {
+  let m = w | (w >>> 4);
+  m |= m >>> 2;
+  m |= m >>> 1;
+  m &= 0x01010101;
+  return Math.imul(m, 0x01010101) >>> 24;
+}
+
 /** What a pixel byte is multiplied by: float32(p) × float32(1/255), as read_data_sets scales. */
 const PIXEL_SCALE = 1 / 255;
 
@@ -49,32 +60,39 @@ export function csrFromSplit(split: Split, classes: number, alloc: Allocator = s
   const { count, features, pixels } = split;
   if (features > 65536) throw new DataError(`${split.name}: ${features} pixels per image, at most 65536 supported`);
   const rowPtr = alloc.i32(count + 1);
-  // Most pixels are zero and come in runs, so whole 4-byte words of zeros are skipped at once
-  // when the layout allows.
-  const words = pixels.byteOffset % 4 === 0 && features % 4 === 0 ? new Uint32Array(pixels.buffer, pixels.byteOffset, pixels.length / 4) : null;
+  // Most pixels are zero and come in runs, so whole 4-byte words are read at once when the layout
+  // allows: a zero word is skipped, and a word's nonzero bytes are counted without a branch.
+  const words = LITTLE_ENDIAN && pixels.byteOffset % 4 === 0 && features % 4 === 0 ? new Uint32Array(pixels.buffer, pixels.byteOffset, pixels.length / 4) : null;
   let nnz = 0;
   if (words) {
-    for (let i = 0; i < words.length; i++) {
-      if (words[i] === 0) continue;
-      const b = i * 4;
-      nnz += (pixels[b] !== 0 ? 1 : 0) + (pixels[b + 1] !== 0 ? 1 : 0) + (pixels[b + 2] !== 0 ? 1 : 0) + (pixels[b + 3] !== 0 ? 1 : 0);
-    }
+    for (let i = 0; i < words.length; i++) if (words[i] !== 0) nnz += nonzeroBytes(words[i]);
   } else {
     for (let i = 0; i < pixels.length; i++) if (pixels[i] !== 0) nnz++;
   }
   const colIdx = alloc.u16(nnz);
   const values = alloc.u8(nnz);
-  const step = words ? 4 : 1;
   let t = 0;
   for (let r = 0; r < count; r++) {
     rowPtr[r] = t;
     const off = r * features;
-    for (let c = 0; c < features; c += step) {
-      if (words && words[(off + c) >> 2] === 0) continue;
-      for (let q = c; q < c + step; q++) {
-        const v = pixels[off + q];
+    if (words) {
+      for (let c = 0; c < features; c += 4) {
+        let w = words[(off + c) >> 2];
+        // The word's bytes, lowest first (little-endian): pixel c, c + 1, c + 2, c + 3.
+        for (let q = c; w !== 0; q++, w >>>= 8) {
+          const v = w & 255;
+          if (v !== 0) {
+            colIdx[t] = q;
+            values[t] = v;
+            t++;
+          }
+        }
+      }
+    } else {
+      for (let c = 0; c < features; c++) {
+        const v = pixels[off + c];
         if (v !== 0) {
-          colIdx[t] = q;
+          colIdx[t] = c;
           values[t] = v;
           t++;
         }
