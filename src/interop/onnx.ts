@@ -53,11 +53,7 @@ class GraphBuilder {
 
   /** A trained tensor of the model (a parameter or a running statistic) as an initialiser; returns its name. */
   tensor(name: string, dims: number[]): string {
-    const entry = [...this.model.entries, ...this.model.runningStatEntries].find((e) => e.name === name);
-    if (!entry) throw new FormatError(`ONNX export: the model has no tensor ${name}`);
-    const isParam = this.model.entries.includes(entry);
-    const values = (isParam ? this.model.params : this.model.runningStats).subarray(entry.offset, entry.offset + entry.size);
-    this.initializers.push({ name, dims, data_type: FLOAT, raw_data: littleEndianBytes(values) });
+    this.initializers.push({ name, dims, data_type: FLOAT, raw_data: littleEndianBytes(this.model.tensor(name)) });
     return name;
   }
 }

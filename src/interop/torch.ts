@@ -98,17 +98,10 @@ function transposed(values: Float32Array, rows: number, cols: number): Float32Ar
   return out;
 }
 
-function valuesOf(model: Sequential, name: string): Float32Array {
-  const param = model.entries.find((e) => e.name === name);
-  if (param) return model.params.subarray(param.offset, param.offset + param.size);
-  const stat = model.runningStatEntries.find((e) => e.name === name)!;
-  return model.runningStats.subarray(stat.offset, stat.offset + stat.size);
-}
-
 /** The model's state_dict for its nn.Sequential, as a safetensors file that PyTorch's load_state_dict accepts. */
 export function toTorchStateDict(model: Sequential): Uint8Array {
   const tensors: (NamedTensor | Int64Tensor)[] = torchTensors(model).map((t) => {
-    const values = valuesOf(model, t.name);
+    const values = model.tensor(t.name);
     return { name: t.key, shape: t.shape, data: t.transpose ? transposed(values, t.shape[1], t.shape[0]) : Float32Array.from(values) };
   });
   for (const key of countKeys(model)) tensors.push({ name: key, shape: [], data: new BigInt64Array(1) });
@@ -135,6 +128,6 @@ export function loadTorchStateDict(model: Sequential, bytes: Uint8Array, source:
   }
   for (const t of wanted) {
     const values = tensors.get(t.key)!.data;
-    valuesOf(model, t.name).set(t.transpose ? transposed(values, t.shape[0], t.shape[1]) : values);
+    model.tensor(t.name).set(t.transpose ? transposed(values, t.shape[0], t.shape[1]) : values);
   }
 }

@@ -226,6 +226,12 @@ export class Sequential {
     return this.params.subarray(e.offset, e.offset + e.size);
   }
 
+  /** A parameter or a running statistic (`batchnorm0.running_mean`) by name, as a view: what a checkpoint or an export holds. */
+  tensor(name: string): Float32Array {
+    const stat = this.runningStatEntries.find((x) => x.name === name);
+    return stat ? this.runningStats.subarray(stat.offset, stat.offset + stat.size) : this.param(name);
+  }
+
   /**
    * Logits for `batch` examples: batch × inputSize values, or their nonzeros as a CsrMatrix.
    * The result is reused by the next call. `context` seeds random layers (dropout) in training.
