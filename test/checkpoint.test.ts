@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, writeFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeSafetensors, decodeSafetensors, mlp, Momentum, FormatError } from '../src/engine/index.js';
+import { encodeSafetensors, decodeSafetensors, mlp, Momentum, FormatError, DataError } from '../src/engine/index.js';
 import { encodeCheckpoint, decodeCheckpoint } from '../src/train/checkpoint.js';
 import { loadCheckpointFile, saveCheckpointFile } from '../src/node/checkpoint-file.js';
 import { runCli } from './helpers/cli.js';
@@ -151,6 +151,10 @@ test('files: atomic save leaves no temporary behind; a missing file is one line'
   assert.equal(readdirSync(dir).filter((f) => f.startsWith('.')), []);
   assert.is(loadCheckpointFile(path).model.paramCount, model.paramCount);
   assert.throws(() => loadCheckpointFile(join(dir, 'nope.safetensors')), /nope\.safetensors: cannot read the model \(no such file\)/);
+  // A folder in the way: one DataError naming it, and no temporary left beside it.
+  mkdirSync(join(dir, 'folder.safetensors'));
+  assert.throws(() => saveCheckpointFile(join(dir, 'folder.safetensors'), encodeCheckpoint(model, opt.state(), meta)), (e: Error) => e instanceof DataError && /folder\.safetensors: cannot write \(a folder is in the way\)$/.test(e.message));
+  assert.equal(readdirSync(dir).filter((f) => f.startsWith('.')), []);
 });
 
 test('resume equals an uninterrupted run, bit for bit, on either kernel path; evaluate in a fresh process prints the same accuracy', async () => {

@@ -23,6 +23,7 @@ import { loadTorchStateDict, toTorchStateDict, torchModules, torchSequentialText
 import { runImport } from '../src/cli/commands/import.js';
 import { cliMessage } from '../src/cli/fail.js';
 import { ROOT, runCli } from './helpers/cli.js';
+import { assertSameBits } from './helpers/bits.js';
 import { LAYERS_TEXTS, correct, maxAbsDiff, trainedModel } from './helpers/interop-models.js';
 
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'torch', 'cnn.safetensors');
@@ -50,7 +51,7 @@ test('a CNN trained in PyTorch, imported: evaluate gives its test accuracy to 4 
   assert.equal([...b.tensors.keys()].sort(), [...a.tensors.keys()].sort());
   for (const [key, t] of a.tensors) {
     assert.equal(b.tensors.get(key)!.shape, t.shape, key);
-    assert.equal(new Uint32Array(b.tensors.get(key)!.data.buffer), new Uint32Array(t.data.buffer), `${key}: the same bits`);
+    assertSameBits(b.tensors.get(key)!.data, t.data, key);
   }
 });
 
@@ -59,8 +60,8 @@ test('batch normalisation, global average pooling and same padding: to a state_d
     const model = trainedModel({ model: 'layers', layers }, mnist, 5);
     const copy = fromLayers(layers);
     loadTorchStateDict(copy, toTorchStateDict(model), 'state_dict');
-    assert.equal(new Uint32Array(copy.params.buffer, copy.params.byteOffset, copy.params.length), new Uint32Array(model.params.buffer, model.params.byteOffset, model.params.length), layers);
-    assert.equal(Array.from(copy.runningStats), Array.from(model.runningStats), layers);
+    assertSameBits(copy.params, model.params, `${layers}: parameters`);
+    assertSameBits(copy.runningStats, model.runningStats, `${layers}: running statistics`);
   }
   const best = decodeSafetensors(toTorchStateDict(fromLayers(LAYERS_TEXTS[0])), 'gap', { int64: true });
   // Sequential(0 Conv2d, 1 ReLU, 2 BatchNorm2d, 3 MaxPool2d, 4 Conv2d, 5 ReLU, 6 AdaptiveAvgPool2d, 7 Flatten, 8 BatchNorm1d, 9 Linear)

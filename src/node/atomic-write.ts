@@ -1,33 +1,38 @@
 /**
  * Atomic file writes: a temporary file beside the target, fsync, then rename. A crash or Ctrl-C
- * leaves either the old file or the new one, never half of one.
+ * leaves either the old file or the new one, never half of one. A write that fails (a folder in
+ * the way, no permission, a full disk) leaves no temporary and is one DataError naming the file.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
+import { DataError } from '../engine/errors.js';
 
 function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
 }
 
+function cannotWrite(path: string, e: unknown): DataError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why = code === 'EISDIR' ? 'a folder is in the way' : code === 'EACCES' || code === 'EPERM' ? 'no permission' : code === 'ENOSPC' ? 'the disk is full' : code ?? (e as Error).message;
+  return new DataError(`${path}: cannot write (${why})`);
+}
+
 export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {
-  mkdirSync(dirname(path), { recursive: true });
   const tmp = tempPathFor(path);
-  const fd = openSync(tmp, 'w');
   try {
-    const data = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
-    let off = 0;
-    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  closeSync(fd);
-  try {
+    mkdirSync(dirname(path), { recursive: true });
+    const fd = openSync(tmp, 'w');
+    try {
+      const data = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+      let off = 0;
+      while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw e;
+    throw cannotWrite(path, e);
   }
 }

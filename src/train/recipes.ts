@@ -118,7 +118,6 @@ export interface BuiltModel {
   description: string;
 }
 
-/** Builds the model for images of rows × cols pixels and `classes` classes, on `kernels` (default JS). */
 /** A model from flags (--layers, --hidden); one that cannot be built (too many parameters, say) is the flag's error. */
 function flagsModel(flag: string, build: () => Sequential): Sequential {
   try {
@@ -129,6 +128,7 @@ function flagsModel(flag: string, build: () => Sequential): Sequential {
   }
 }
 
+/** Builds the model for images of rows × cols pixels and `classes` classes, on `kernels` (default JS). */
 export function buildModel(choice: ModelChoice, rows: number, cols: number, classes: number, kernels?: KernelSet): BuiltModel {
   const inputs = rows * cols;
   const preset = PRESETS[choice.model];

@@ -6,7 +6,7 @@
  */
 import { fillBatch, type MnistData } from '../../src/data/dataset.js';
 import { BatchSampler } from '../../src/data/batches.js';
-import { Adam, SGD, kernelsFor, trainStep, type Sequential } from '../../src/engine/index.js';
+import { Adam, SGD, argmax, kernelsFor, trainStep, type Sequential } from '../../src/engine/index.js';
 import { buildModel, defaultInit } from '../../src/train/recipes.js';
 
 export const LAYERS_TEXTS = ['conv:8:3:same,relu,bn,pool:2,conv:16:4:same,relu,gap,bn,dense:10', 'bn,conv:6:3,relu,pool:3,dropout:0.2,dense:32,relu,dense:10'];
@@ -34,13 +34,9 @@ export function testPixels(mnist: MnistData): Float32Array {
   return Float32Array.from(mnist.test.pixels, (p) => p / 255);
 }
 
-/** Each row's class: where [count × classes] logits are largest. */
+/** Each row's class: where [count × classes] logits are largest (the engine's argmax). */
 export function predictions(logits: ArrayLike<number>, classes = 10): number[] {
-  return Array.from({ length: logits.length / classes }, (_, i) => {
-    let best = 0;
-    for (let k = 1; k < classes; k++) if (logits[i * classes + k] > logits[i * classes + best]) best = k;
-    return best;
-  });
+  return Array.from(argmax(Float32Array.from(logits), logits.length / classes, classes));
 }
 
 /** How many rows of [count × classes] logits have their largest value at the label. */

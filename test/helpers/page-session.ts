@@ -62,7 +62,7 @@ export function smallCheckpoints<K extends 'softmax' | 'mlp' | 'cnn'>(mnist: Mni
     }));
     return path;
   }
-  // On the SIMD kernels: the CNN's 40 steps take a tenth of the JS kernels' time.
+  // On the SIMD kernels, which train the CNN far faster than the JS ones: these are fixtures, not a kernel test.
   const kernels = kernelsFor('simd');
   const make: Record<'softmax' | 'mlp' | 'cnn', () => string> = {
     softmax: () => checkpoint('softmax', softmaxRegression({}, { kernels }).initialize(0), 200, 100, new SGD(0.5)),

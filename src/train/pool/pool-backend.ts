@@ -79,14 +79,14 @@ export class PoolBackend implements GradientBackend {
   /** How long waits spin: adapted to whether the threads get their cores. */
   readonly spin: SpinPolicy;
   private readonly host: PoolHost;
-  private readonly cpuMs: () => number;
+  /** The host's CPU clock, which the spin adapts by; none: the spin stays as set (no clock, or adaptSpin false). */
+  private readonly adaptCpuMs: (() => number) | undefined;
   private readonly ctrl: Int32Array;
   private readonly indices: Int32Array;
   private readonly results: Float64Array;
   private readonly evaluation: TrainingData[];
   private readonly part: Part;
   private readonly tasks: Promise<WorkerResult | void>[];
-  private readonly adaptSpin: boolean;
   private failure: { thread: number; error: Error } | null = null;
   private closed = false;
   private steps = 0;
@@ -99,8 +99,7 @@ export class PoolBackend implements GradientBackend {
     this.threads = o.threads;
     this.host = o.host;
     this.spin = new SpinPolicy(o.threads, o.spinMs ?? (o.threads <= o.host.cores ? 5 : 0));
-    this.cpuMs = o.host.cpuMs ?? (() => 0);
-    this.adaptSpin = (o.adaptSpin ?? true) && o.host.cpuMs !== undefined;
+    this.adaptCpuMs = (o.adaptSpin ?? true) ? o.host.cpuMs : undefined;
     this.evaluation = o.evaluation ?? [];
     // With SIMD kernels, everything the workers' kernels touch lives in the model's kernel memory.
     const memory = model.kernels.memory ?? undefined;
@@ -188,7 +187,7 @@ export class PoolBackend implements GradientBackend {
   async step(indices: Int32Array, batch: number, t: number): Promise<number> {
     this.check();
     // The first step waits for the workers to start: no reading of how the cores are shared.
-    if (this.steps > 0 && this.adaptSpin) this.spin.stepStarts(performance.now(), this.cpuMs);
+    if (this.steps > 0 && this.adaptCpuMs) this.spin.stepStarts(performance.now(), this.adaptCpuMs);
     // Between steps every worker waits, so the main thread may reset their buffers.
     if (!this.clean) this.part.reset();
     this.clean = false;
@@ -198,9 +197,9 @@ export class PoolBackend implements GradientBackend {
     const loss = await this.part.step(this.phases, batch, t);
     this.model.batchStats.fold(batch);
     this.clean = true;
-    if (this.steps > 0 && this.adaptSpin) {
+    if (this.steps > 0 && this.adaptCpuMs) {
       const mode = this.spin.waitMode;
-      this.spin.stepEnds(performance.now(), this.cpuMs);
+      this.spin.stepEnds(performance.now(), this.adaptCpuMs);
       if (this.spin.waitMode !== mode) this.publishSpin();
     }
     this.steps++;
