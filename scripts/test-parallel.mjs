@@ -36,6 +36,9 @@ const files = readdirSync(DIR).filter((f) => f.endsWith('.test.ts') && filter.te
 // Each test process counts the tests it registers (scripts/uvu-count/): uvu's own Total cannot see
 // the tests of a suite never run, and its exit code hides a throwing `before`.
 const PRELOAD = new URL('./uvu-count/register.mjs', import.meta.url).href;
+// tsx by absolute URL: worker threads inherit the flag and resolve it from the working directory,
+// which a test may have changed (test/helpers/cli.ts, runMain).
+const TSX = import.meta.resolve('tsx');
 
 function readTimings() {
   try {
@@ -129,7 +132,7 @@ function runGroup(group) {
   const t0 = performance.now();
   const file = group.join(', ');
   const pattern = `^(${group.map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`;
-  const uvu = ['--import', 'tsx', '--import', PRELOAD, 'node_modules/uvu/bin.js', DIR, pattern];
+  const uvu = ['--import', TSX, '--import', PRELOAD, 'node_modules/uvu/bin.js', DIR, pattern];
   const child = spawn(process.execPath, uvu, { stdio: ['ignore', 'pipe', 'pipe'], env, detached: true });
   running.add(child.pid);
   // Counts are read from stdout alone; the two streams together, in arrival order, are what is shown.

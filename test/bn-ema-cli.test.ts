@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, runCli } from './helpers/cli.js';
+import { ROOT, runMain } from './helpers/cli.js';
 import { writeMnistSubset } from './helpers/synthetic-mnist.js';
 import { loadCheckpointFile } from '../src/node/checkpoint-file.js';
 import { loadMnist } from '../src/node/mnist-files.js';
@@ -23,12 +23,12 @@ const LAYERS = 'conv:4:5,pool:2,relu,bn,flatten,dense:16,bn,relu,dense:10';
 const common = ['--data-dir', dataDir, '--layers', LAYERS, '--validation-size', '1000', '--lr', '0.01', '--batch-size', '50', '--ema', '0.95', '--threads', '2', '--json'];
 const full = join(dir, 'full.safetensors');
 
-test('batch normalisation and --ema on 2 threads: a resumed run gives the same average, trained weights and running statistics', () => {
-  const whole = runCli(['train', '--epochs', '2', '--save', full, ...common]);
+test('batch normalisation and --ema on 2 threads: a resumed run gives the same average, trained weights and running statistics', async () => {
+  const whole = await runMain(['train', '--epochs', '2', '--save', full, ...common]);
   assert.is(whole.code, 0, whole.stderr);
-  const planned = runCli(['train', '--epochs', '2', '--interrupt-after', '40', '--save', join(dir, 'planned.safetensors'), ...common]);
+  const planned = await runMain(['train', '--epochs', '2', '--interrupt-after', '40', '--save', join(dir, 'planned.safetensors'), ...common]);
   assert.is(planned.code, 130, planned.stderr);
-  const resumed = runCli(['train', '--data-dir', dataDir, '--epochs', '2', '--resume', join(dir, 'planned.safetensors'), '--save', join(dir, 'resumed.safetensors'), '--threads', '2', '--json']);
+  const resumed = await runMain(['train', '--data-dir', dataDir, '--epochs', '2', '--resume', join(dir, 'planned.safetensors'), '--save', join(dir, 'resumed.safetensors'), '--threads', '2', '--json']);
   assert.is(resumed.code, 0, resumed.stderr);
   const a = loadCheckpointFile(full);
   const b = loadCheckpointFile(join(dir, 'resumed.safetensors'));
@@ -44,11 +44,11 @@ test('batch normalisation and --ema on 2 threads: a resumed run gives the same a
   assert.equal(model.runningStatEntries.map((e) => e.name), ['batchnorm0.running_mean', 'batchnorm0.running_var', 'batchnorm1.running_mean', 'batchnorm1.running_var']);
 });
 
-test('the checkpoint scores the same in a fresh process, and numpy alone reads it the same', () => {
+test('the checkpoint scores the same in a fresh process, and numpy alone reads it the same', async () => {
   const checkpoint = loadCheckpointFile(full);
   const trained = checkpoint.meta.metrics.testAccuracy!;
   assert.ok(trained > 0.8, `accuracy ${trained} after 2 short epochs (chance: 0.1)`);
-  const ev = runCli(['evaluate', '--checkpoint', full, '--data-dir', dataDir, '--json']);
+  const ev = await runMain(['evaluate', '--checkpoint', full, '--data-dir', dataDir, '--json']);
   assert.is(ev.code, 0, ev.stderr);
   assert.is(JSON.parse(ev.stdout).accuracy, trained);
   const py = spawnSync('python3', [join(ROOT, 'scripts/peers/read_checkpoint.py'), full, dataDir], { encoding: 'utf8' });

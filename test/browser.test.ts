@@ -19,7 +19,7 @@ import { stepsPerEpoch } from '../src/train/trainer.js';
 import { loadMnist } from '../src/node/mnist-files.js';
 import { readDigitImage } from '../src/node/digit-images.js';
 import { startPageServer, type PageServer } from '../src/node/page-server.js';
-import { ROOT, runCli } from './helpers/cli.js';
+import { ROOT, runMain } from './helpers/cli.js';
 import { writeMnistSubset } from './helpers/synthetic-mnist.js';
 import { drawOnPad, launchChromium, PageWatch, reading as readingOf, smallCheckpoints, useModel, withChromium, type PageReading } from './helpers/page-session.js';
 
@@ -42,8 +42,8 @@ async function browserTests() {
   const watch = new PageWatch();
 
   /** `mnist-ts predict FILE --json` with a checkpoint: the CLI's reading, to compare with the page's. */
-  function cliPredict(file: string, checkpointPath: string): { predicted: number; probabilities: number[] } {
-    const r = runCli(['predict', file, '--checkpoint', checkpointPath, '--json']);
+  async function cliPredict(file: string, checkpointPath: string): Promise<{ predicted: number; probabilities: number[] }> {
+    const r = await runMain(['predict', file, '--checkpoint', checkpointPath, '--json']);
     assert.is(r.code, 0, r.stderr);
     return JSON.parse(r.stdout)[0];
   }
@@ -118,7 +118,7 @@ async function browserTests() {
       if (i === 0) await page.screenshot({ path: join(SCREENSHOTS, 'draw-a-digit.png') });
     }
     // One predict for the three pictures, as a user gives it several files.
-    const r = runCli(['predict', ...seen.map((s) => s.png), '--checkpoint', models.softmax, '--json']);
+    const r = await runMain(['predict', ...seen.map((s) => s.png), '--checkpoint', models.softmax, '--json']);
     assert.is(r.code, 0, r.stderr);
     const rows = JSON.parse(r.stdout) as { predicted: number; probabilities: number[] }[];
     seen.forEach(({ got }, i) => {
@@ -144,7 +144,7 @@ async function browserTests() {
       await page.dispatchEvent('#drop-zone', 'drop', { dataTransfer: transfer });
       await page.waitForFunction(() => document.getElementById('source')!.textContent === 'dropped.png');
       const got = (await reading())!;
-      const cli = cliPredict(file, models[kind]);
+      const cli = await cliPredict(file, models[kind]);
       assert.is(got.predicted, cli.predicted, `${kind}: the same prediction`);
       got.probabilities.forEach((p, d) => assert.ok(Math.abs(p - cli.probabilities[d]) <= 1e-5, `${kind}, p${d}: page ${p} vs CLI ${cli.probabilities[d]}`));
       await page.click('#clear');
@@ -183,7 +183,7 @@ async function browserTests() {
     const inPage = join(dir, `${model}-page.safetensors`);
     await download.saveAs(inPage);
     const inNode = join(dir, `${model}-node.safetensors`);
-    const nodeRun = runCli(['train', '--model', model, '--epochs', '1', '--threads', String(threads), '--kernels', 'simd', '--json', '--data-dir', dataDir, '--save', inNode]);
+    const nodeRun = await runMain(['train', '--model', model, '--epochs', '1', '--threads', String(threads), '--kernels', 'simd', '--json', '--data-dir', dataDir, '--save', inNode]);
     assert.is(nodeRun.code, 0, nodeRun.stderr);
     const shown = Number(await page.getAttribute('#train-accuracy', 'data-validation-accuracy'));
     return { inPage, inNode, shown, before, node: JSON.parse(nodeRun.stdout.split('\n').find((l) => l.includes('validation_accuracy'))!) };
@@ -202,7 +202,7 @@ async function browserTests() {
     const run = await trainBoth('softmax', 1);
     assertSameModel(run.inPage, run.inNode);
     assert.is(run.shown, run.node.validation_accuracy, 'the validation accuracy shown is train\'s');
-    const evaluated = runCli(['evaluate', '--checkpoint', run.inPage, '--split', 'validation', '--data-dir', dataDir, '--json']);
+    const evaluated = await runMain(['evaluate', '--checkpoint', run.inPage, '--split', 'validation', '--data-dir', dataDir, '--json']);
     assert.is(evaluated.code, 0, evaluated.stderr);
     assert.is(JSON.parse(evaluated.stdout).accuracy, run.shown, 'mnist-ts evaluate reads the downloaded model with the accuracy the page showed');
     // One epoch of the tutorial on a tenth of MNIST is no match for the CNN reading: it joins the list.
@@ -241,7 +241,7 @@ async function browserTests() {
     await assertAdopted(before, 'best CNN trained here (1 epoch) #2', kept.metrics.testAccuracy!);
     assert.is(kept.epochsCompleted, 1);
     // The weights are the first epoch's: they score what the page showed for it.
-    const evaluated = runCli(['evaluate', '--checkpoint', stopped, '--split', 'validation', '--data-dir', dataDir, '--json']);
+    const evaluated = await runMain(['evaluate', '--checkpoint', stopped, '--split', 'validation', '--data-dir', dataDir, '--json']);
     assert.is(evaluated.code, 0, evaluated.stderr);
     assert.is(JSON.parse(evaluated.stdout).accuracy, shown, "the kept weights score the first epoch's validation accuracy");
     const order = new BatchSampler(5000, 0, 64);

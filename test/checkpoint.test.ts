@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { encodeSafetensors, decodeSafetensors, mlp, Momentum, FormatError, DataError } from '../src/engine/index.js';
 import { encodeCheckpoint, decodeCheckpoint } from '../src/train/checkpoint.js';
 import { loadCheckpointFile, saveCheckpointFile } from '../src/node/checkpoint-file.js';
-import { runCli } from './helpers/cli.js';
+import { runCli, runMain } from './helpers/cli.js';
 import { writeMnistSubset } from './helpers/synthetic-mnist.js';
 import { assertSameBits } from './helpers/bits.js';
 
@@ -162,11 +162,11 @@ test('resume equals an uninterrupted run, bit for bit, on either kernel path; ev
   let finalLine = '';
   for (const kernels of ['js', 'simd']) {
     const common = [...data, '--validation-size', '1000', '--optimizer', 'momentum', '--lr', '0.005', '--threads', '2', '--json', '--kernels', kernels];
-    const full = runCli(['train', '--epochs', '2', '--save', join(dir, `full-${kernels}.safetensors`), ...common]);
+    const full = await runMain(['train', '--epochs', '2', '--save', join(dir, `full-${kernels}.safetensors`), ...common]);
     assert.is(full.code, 0, full.stderr);
-    const half = runCli(['train', '--epochs', '1', '--save', join(dir, `half-${kernels}.safetensors`), ...common]);
+    const half = await runMain(['train', '--epochs', '1', '--save', join(dir, `half-${kernels}.safetensors`), ...common]);
     assert.is(half.code, 0, half.stderr);
-    const resumed = runCli(['train', ...data, '--epochs', '2', '--resume', join(dir, `half-${kernels}.safetensors`), '--save', join(dir, `resumed-${kernels}.safetensors`), '--threads', '2', '--json', '--kernels', kernels]);
+    const resumed = await runMain(['train', ...data, '--epochs', '2', '--resume', join(dir, `half-${kernels}.safetensors`), '--save', join(dir, `resumed-${kernels}.safetensors`), '--threads', '2', '--json', '--kernels', kernels]);
     assert.is(resumed.code, 0, resumed.stderr);
     assert.is(resumed.stderr, '', 'same path, nothing to note');
     const a = loadCheckpointFile(join(dir, `full-${kernels}.safetensors`));
@@ -177,21 +177,21 @@ test('resume equals an uninterrupted run, bit for bit, on either kernel path; ev
     assert.is(a.meta.training.kernels, kernels, 'the checkpoint records its kernel path');
     finalLine = full.stdout.trim().split('\n').at(-1)!;
   }
-  const other = runCli(['train', ...data, '--epochs', '3', '--resume', join(dir, 'half-js.safetensors'), '--no-save', '--threads', '1', '--kernels', 'simd', '--json']);
+  const other = await runMain(['train', ...data, '--epochs', '3', '--resume', join(dir, 'half-js.safetensors'), '--no-save', '--threads', '1', '--kernels', 'simd', '--json']);
   assert.is(other.code, 0, other.stderr);
   assert.match(other.stderr, /^mnist-ts: note: .*half-js\.safetensors was trained on the js kernels and continues on the simd ones: the result agrees with an uninterrupted run within rounding, not bit for bit\n$/);
   const trainAccuracy = JSON.parse(finalLine).test_accuracy;
-  const ev = runCli(['evaluate', '--checkpoint', join(dir, 'full-simd.safetensors'), ...data, '--json']);
+  const ev = await runMain(['evaluate', '--checkpoint', join(dir, 'full-simd.safetensors'), ...data, '--json']);
   assert.is(ev.code, 0, ev.stderr);
   assert.is(JSON.parse(ev.stdout).accuracy, trainAccuracy);
-  const text = runCli(['evaluate', '--checkpoint', join(dir, 'full-simd.safetensors'), ...data]);
+  const text = await runMain(['evaluate', '--checkpoint', join(dir, 'full-simd.safetensors'), ...data]);
   assert.match(text.stdout, `Accuracy: ${trainAccuracy.toFixed(4)}`);
   assert.match(text.stdout, /confusion matrix/);
 });
 
 test('Ctrl-C keeps the last complete epoch and says where', async () => {
   const path = join(dir, 'interrupted.safetensors');
-  const r = runCli(['train', '--epochs', '3', '--save', path, '--interrupt-after', '70', '--threads', '1', ...(await small())]);
+  const r = await runMain(['train', '--epochs', '3', '--save', path, '--interrupt-after', '70', '--threads', '1', ...(await small())]);
   assert.is(r.code, 130);
   assert.is(r.stderr, `mnist-ts: interrupted: saved the checkpoint of epoch 1 in ${path}\n`);
   assert.is(loadCheckpointFile(path).meta.epochsCompleted, 1);
@@ -206,7 +206,7 @@ test('--checkpoint-every keeps the last saved epoch through a crash; evaluate --
   const saved = loadCheckpointFile(path);
   assert.is(saved.meta.epochsCompleted, 1, 'epoch 1 was saved before the crash in epoch 2');
   assert.equal(readdirSync(dir).filter((f) => f.startsWith('.every')), [], 'no temporary file left');
-  const v = runCli(['evaluate', '--checkpoint', path, '--split', 'validation', '--json', '--data-dir', data[1]]);
+  const v = await runMain(['evaluate', '--checkpoint', path, '--split', 'validation', '--json', '--data-dir', data[1]]);
   assert.is(v.code, 0, v.stderr);
   const ev = JSON.parse(v.stdout);
   assert.is(ev.split, 'validation');
@@ -217,10 +217,10 @@ test('--checkpoint-every keeps the last saved epoch through a crash; evaluate --
 test('a bad model file on the command line: one line, non-zero exit', async () => {
   const bad = join(dir, 'bad.safetensors');
   writeFileSync(bad, 'not a model at all');
-  const r = runCli(['evaluate', '--checkpoint', bad]);
+  const r = await runMain(['evaluate', '--checkpoint', bad]);
   assert.is(r.code, 1);
   assert.match(r.stderr, /^mnist-ts: .*bad\.safetensors: not a safetensors file \(its first 8 bytes give a header length of \d+ bytes, at most 100000000 expected\)\n$/);
-  const unsaved = runCli(['train', '--epochs', '1', '--threads', '1', '--json', '--no-save', ...(await small())], { cwd: dir });
+  const unsaved = await runMain(['train', '--epochs', '1', '--threads', '1', '--json', '--no-save', ...(await small())], { cwd: dir });
   assert.is(unsaved.code, 0, unsaved.stderr);
   assert.is(JSON.parse(unsaved.stdout.trim().split('\n').at(-1)!).saved, null);
   assert.not.ok(existsSync(join(dir, 'log')), '--no-save writes nothing');

@@ -1,10 +1,11 @@
 /** Each command's help: only the flags the command takes, and examples that each fit on their line. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runCli } from './helpers/cli.js';
+import { runMain, type CliResult } from './helpers/cli.js';
 
 const COMMANDS = ['tutorial', 'inspect', 'train', 'evaluate', 'predict', 'report', 'serve'];
-const help = Object.fromEntries(COMMANDS.map((c) => [c, runCli([c, '--help'])]));
+const help: Record<string, CliResult> = {};
+for (const c of COMMANDS) help[c] = await runMain([c, '--help']);
 
 test('every command has help, with examples', () => {
   for (const c of COMMANDS) {

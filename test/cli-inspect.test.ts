@@ -4,13 +4,13 @@ import { mkdtempSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { runCli } from './helpers/cli.js';
+import { runMain } from './helpers/cli.js';
 import { writeSyntheticMnist } from './helpers/synthetic-mnist.js';
 
 const out = mkdtempSync(join(tmpdir(), 'inspect-'));
 
-test('inspect prints the tutorial shapes, pixel range and per-digit counts', () => {
-  const r = runCli(['inspect']);
+test('inspect prints the tutorial shapes, pixel range and per-digit counts', async () => {
+  const r = await runMain(['inspect']);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, 'train:      images [55000, 784]  labels [55000, 10]');
   assert.match(r.stdout, 'validation: images [5000, 784]  labels [5000, 10]');
@@ -21,7 +21,7 @@ test('inspect prints the tutorial shapes, pixel range and per-digit counts', () 
 
 test('--index renders one digit as a labelled PNG, with label and terminal preview', async () => {
   const png = join(out, 'digit.png');
-  const r = runCli(['inspect', '--index', '0', '--out', png, '--scale', '4']);
+  const r = await runMain(['inspect', '--index', '0', '--out', png, '--scale', '4']);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, 'train[0]: label 7  one-hot [0, 0, 0, 0, 0, 0, 0, 1, 0, 0]');
   assert.match(r.stdout, '█');
@@ -45,7 +45,7 @@ test('--index renders one digit as a labelled PNG, with label and terminal previ
 
 test('--grid renders a sheet', async () => {
   const png = join(out, 'grid.png');
-  const r = runCli(['inspect', '--grid', '9', '--out', png, '--scale', '1']);
+  const r = await runMain(['inspect', '--grid', '9', '--out', png, '--scale', '1']);
   assert.is(r.code, 0, r.stderr);
   const meta = await sharp(png).metadata();
   // 3 × 3 cells of at least 116 px wide, each the 28 px digit, 12 px of margin and a caption line.
@@ -54,7 +54,7 @@ test('--grid renders a sheet', async () => {
   assert.match(r.stdout, 'each captioned "index: label"; labels: 7 3 4 6 1 8 1 0 9');
 });
 
-test('bad input: one line, no stack trace, non-zero exit', () => {
+test('bad input: one line, no stack trace, non-zero exit', async () => {
   const cases: [string[], RegExp][] = [
     [['inspect', '--data-dir', join(out, 'nowhere')], /^mnist-ts: --data-dir .*nowhere: missing train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte \(raw or \.gz\); looked in .*nowhere\n$/],
     [['inspect', '--validation-size', '70000'], /^mnist-ts: --validation-size: 70000, expected an integer from 0 to 60000/],
@@ -65,7 +65,7 @@ test('bad input: one line, no stack trace, non-zero exit', () => {
     [['inspect', '--grid', '10', '--data-dir', join(out, 'nowhere')], /^mnist-ts: --grid: needs --out FILE.png/],
   ];
   for (const [args, pattern] of cases) {
-    const r = runCli(args);
+    const r = await runMain(args);
     assert.ok(r.code !== 0, `${args.join(' ')} should fail`);
     assert.match(r.stderr, pattern);
     assert.not.match(r.stderr, /\n\s+at /, 'no stack trace');
@@ -73,9 +73,9 @@ test('bad input: one line, no stack trace, non-zero exit', () => {
   }
 });
 
-test('other image sizes work end to end', () => {
+test('other image sizes work end to end', async () => {
   const dir = writeSyntheticMnist({ rows: 6, cols: 5, train: 50 });
-  const r = runCli(['inspect', '--data-dir', dir, '--validation-size', '10', '--index', '2', '--out', join(out, 'small.png')]);
+  const r = await runMain(['inspect', '--data-dir', dir, '--validation-size', '10', '--index', '2', '--out', join(out, 'small.png')]);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, 'train:      images [40, 30]');
   assert.ok(existsSync(join(out, 'small.png')));

@@ -19,7 +19,7 @@ import { loadModel, saveModel } from '../src/node/model-file.js';
 import { denseData } from '../src/train/training-data.js';
 import { kernelsFor } from '../src/engine/kernels/kernel-select.js';
 import { assertSameBits } from './helpers/bits.js';
-import { runCli } from './helpers/cli.js';
+import { runMain } from './helpers/cli.js';
 import { photoPng } from './helpers/photo.js';
 import { writeMnistSubset } from './helpers/synthetic-mnist.js';
 
@@ -38,7 +38,7 @@ const fitted = () => (oneEpoch ??= fitMlp(1, true));
 
 test('fit on 2 threads gives the bits of mnist-ts train with the same settings, and the model is whole', async () => {
   const { model, result } = await fitted();
-  const cli = runCli(['train', ...CLI_MLP, '--epochs', '1', '--save', join(dir, 'cli.safetensors'), '--json'], { cwd: dir });
+  const cli = await runMain(['train', ...CLI_MLP, '--epochs', '1', '--save', join(dir, 'cli.safetensors'), '--json'], { cwd: dir });
   assert.is(cli.code, 0, cli.stderr);
   const saved = await loadModel(join(dir, 'cli.safetensors'));
   assert.is(model.kernels.path, 'js', 'the model keeps the kernels it was built with');
@@ -54,7 +54,7 @@ test('saveModel then mnist-ts train --resume continues the run exactly: 1 + 1 ep
   assert.is(one.result.record.config.validationSize, 5000);
   const path = join(dir, 'one.safetensors');
   await saveModel(one.model, path, { fit: one.result });
-  const resumed = runCli(['train', '--resume', path, '--epochs', '2', '--threads', '2', ...DATA], { cwd: dir });
+  const resumed = await runMain(['train', '--resume', path, '--epochs', '2', '--threads', '2', ...DATA], { cwd: dir });
   assert.is(resumed.code, 0, resumed.stderr);
   assert.not.match(resumed.stderr, 'note', 'same kernels, nothing to note');
   const two = await fitMlp(2, false);
@@ -73,7 +73,7 @@ test('saveModel and loadModel: metadata kept; evaluateModel gives what mnist-ts 
   const { meta } = await loadModel(path);
   assert.equal([meta.epochsCompleted, meta.seed, meta.metrics.testAccuracy, meta.training.layers], [1, 0, one.accuracy, 'dense:32,relu,dense:10']);
   assert.is(meta.metrics.epochs[0].cost, result.history[0].cost);
-  const cli = JSON.parse(runCli(['evaluate', '--checkpoint', path, '--json', ...DATA]).stdout);
+  const cli = JSON.parse((await runMain(['evaluate', '--checkpoint', path, '--json', ...DATA])).stdout);
   assert.equal([cli.accuracy, cli.loss], [one.accuracy, one.loss]);
 });
 
@@ -85,7 +85,7 @@ test('predictImages: a PNG file and the same image decoded give what mnist-ts pr
   writeFileSync(file, photoPng(0));
   const decoded = pngjs.PNG.sync.read(photoPng(0));
   const [fromFile, fromRgba] = await predictImages(model, [file, { width: 240, height: 200, data: decoded.data }]);
-  const cli = JSON.parse(runCli(['predict', '--checkpoint', path, file, '--json']).stdout)[0];
+  const cli = JSON.parse((await runMain(['predict', '--checkpoint', path, file, '--json'])).stdout)[0];
   assert.equal(fromFile.probabilities, cli.probabilities);
   assert.equal(fromRgba.probabilities, cli.probabilities);
   assert.is(fromFile.predicted, mnist.test.labels[0]);
@@ -96,8 +96,8 @@ test('saveModel with no fit result: evaluate reads it, train --resume refuses it
   const model = mlp({ hidden: [8] }).initialize(1);
   const path = join(dir, 'untrained.safetensors');
   await saveModel(model, path);
-  assert.is(runCli(['evaluate', '--checkpoint', path, ...DATA]).code, 0);
-  const r = runCli(['train', '--resume', path, '--epochs', '1', ...DATA], { cwd: dir });
+  assert.is((await runMain(['evaluate', '--checkpoint', path, ...DATA])).code, 0);
+  const r = await runMain(['train', '--resume', path, '--epochs', '1', ...DATA], { cwd: dir });
   assert.is(r.code, 2);
   assert.is(r.stderr, `mnist-ts: --resume ${path}: saved without its training run (saveModel with no fit result), so there is no run to continue\n`);
 });
@@ -118,7 +118,7 @@ test('a model fitted on data of its own is saved, and train --resume refuses it 
   const result = await fit(model, denseData(x, Array.from({ length: 200 }, (_, i) => i % 10), 784, 10), { epochs: 1, optimizer: new Momentum(0.05), batchSize: 20, threads: 1 });
   const path = join(dir, 'own.safetensors');
   await saveModel(model, path, { fit: result });
-  const r = runCli(['train', '--resume', path, '--epochs', '2', ...DATA], { cwd: dir });
+  const r = await runMain(['train', '--resume', path, '--epochs', '2', ...DATA], { cwd: dir });
   assert.is(r.code, 2);
   assert.is(r.stderr, `mnist-ts: --resume ${path}: trained from code on data of its own, not on MNIST's training split, so train cannot continue it (fit can)\n`);
 });

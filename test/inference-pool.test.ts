@@ -15,7 +15,7 @@ import { csrFromSplit, denseData } from '../src/train/training-data.js';
 import { encodeCheckpoint } from '../src/train/checkpoint.js';
 import { saveCheckpointFile } from '../src/node/checkpoint-file.js';
 import { predictPixels } from '../src/node/predict-images.js';
-import { runCli } from './helpers/cli.js';
+import { runMain } from './helpers/cli.js';
 
 const mnist = loadMnist({ dataDir: bundledDataDir() });
 // 2,500 images: three chunks of 1,000, the last one short, so shares differ in size.
@@ -131,7 +131,7 @@ test('predictPixels on a pool: the same probabilities as on one thread', async (
   }
 });
 
-test('bad --threads gets one line and exit 2; evaluate and predict print the same on 1 and 2 threads', () => {
+test('bad --threads gets one line and exit 2; evaluate and predict print the same on 1 and 2 threads', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'inference-pool-'));
   const model = models.mlp('js');
   const file = join(dir, 'mlp.safetensors');
@@ -140,24 +140,25 @@ test('bad --threads gets one line and exit 2; evaluate and predict print the sam
     epochsCompleted: 1, seed: 2, sampler: { epoch: 1, position: 0 }, metrics: { epochs: [], testAccuracy: null }, optimizer: 'sgd',
   }));
   for (const bad of ['0', 'abc', '1.5']) {
-    const r = runCli(['evaluate', '--checkpoint', file, '--threads', bad]);
+    const r = await runMain(['evaluate', '--checkpoint', file, '--threads', bad]);
     assert.is(r.code, 2, bad);
     assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.match(r.stderr, `--threads: ${bad}, expected a whole number from 1 to 256`);
   }
-  const one = runCli(['evaluate', '--checkpoint', file, '--threads', '1', '--json']);
-  const two = runCli(['evaluate', '--checkpoint', file, '--threads', '2', '--json']);
+  const one = await runMain(['evaluate', '--checkpoint', file, '--threads', '1', '--json']);
+  const two = await runMain(['evaluate', '--checkpoint', file, '--threads', '2', '--json']);
   assert.is(one.code, 0, one.stderr);
   assert.is(two.stdout, one.stdout);
   // More threads than cores: the same figures, and a note saying they take turns.
   const over = String(availableParallelism() + 1);
-  const many = runCli(['evaluate', '--checkpoint', file, '--threads', over, '--json']);
+  const many = await runMain(['evaluate', '--checkpoint', file, '--threads', over, '--json']);
   assert.is(many.stdout, one.stdout);
   assert.match(many.stderr, `--threads ${over} on a machine with`);
   assert.is(many.stderr.trim().split('\n').length, 1, many.stderr);
   // predict from 2,000 images on: 2,500 test digits on 2 threads print what 1 thread prints.
-  const predicted = (threads: string) => runCli(['predict', '--checkpoint', file, '--from', 'test', '--count', '2500', '--threads', threads, '--json']);
-  const [p1, p2] = [predicted('1'), predicted('2')];
+  const predicted = (threads: string) => runMain(['predict', '--checkpoint', file, '--from', 'test', '--count', '2500', '--threads', threads, '--json']);
+  const p1 = await predicted('1');
+  const p2 = await predicted('2');
   assert.is(p1.code, 0, p1.stderr);
   assert.is(JSON.parse(p1.stdout).length, 2500);
   assert.ok(p2.stdout === p1.stdout, 'the same predictions and probabilities');

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, runCli } from './helpers/cli.js';
+import { ROOT, runCli, runMain } from './helpers/cli.js';
 import { KernelMemory } from '../src/engine/wasm/kernel-memory.js';
 import { ShapeError } from '../src/engine/errors.js';
 
@@ -45,9 +45,9 @@ test('without WebAssembly SIMD: auto runs the JS kernels, and --kernels simd is 
   assert.is(JSON.parse(ev.stdout).accuracy.toFixed(4), /Accuracy: ([\d.]+)/.exec(auto.stdout)![1]);
 });
 
-test('a model over MAX_PARAMETERS: one line naming the flag and the count, exit 2, nothing written', () => {
+test('a model over MAX_PARAMETERS: one line naming the flag and the count, exit 2, nothing written', async () => {
   const save = join(dir, 'huge.safetensors');
-  const r = runCli(['train', '--model', 'mlp', '--hidden', '2000000', '--epochs', '1', '--save', save]);
+  const r = await runMain(['train', '--model', 'mlp', '--hidden', '2000000', '--epochs', '1', '--save', save]);
   assert.is(r.code, 2);
   assert.is(r.stderr, 'mnist-ts: --hidden: 1,590,000,010 parameters, more than the 100,000,000 a model may have (MAX_PARAMETERS)\n');
   assert.is(r.stdout, '');

@@ -13,7 +13,7 @@ import { encodeIdx } from '../src/data/idx.js';
 import { decodeSafetensors, encodeSafetensors } from '../src/engine/io/safetensors.js';
 import { softmaxRegression } from '../src/engine/index.js';
 import { encodeCheckpoint } from '../src/train/checkpoint.js';
-import { runCli } from './helpers/cli.js';
+import { runMain } from './helpers/cli.js';
 import { writeSyntheticMnist } from './helpers/synthetic-mnist.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'malformed-'));
@@ -50,11 +50,11 @@ const CHECKPOINTS: [string, Uint8Array, RegExp][] = [
 ];
 
 for (const [what, bytes, why] of CHECKPOINTS) {
-  test(`checkpoint with ${what}: one line, exit 1, nothing written`, () => {
+  test(`checkpoint with ${what}: one line, exit 1, nothing written`, async () => {
     const file = join(dir, `${what.replace(/\W+/g, '-')}.safetensors`);
     writeFileSync(file, bytes);
     const out = join(dir, `out-${what.replace(/\W+/g, '-')}`);
-    const r = runCli(['predict', '--checkpoint', file, '--data-dir', data, '--from', 'test', '--count', '2', '--out', out]);
+    const r = await runMain(['predict', '--checkpoint', file, '--data-dir', data, '--from', 'test', '--count', '2', '--out', out]);
     assert.is(r.code, 1, r.stderr);
     assert.is(r.stdout, '');
     assert.match(r.stderr, /^mnist-ts: [^\n]*\n$/, 'one line');
@@ -73,12 +73,12 @@ const DATA_SETS: [string, string, Uint8Array, RegExp][] = [
 ];
 
 for (const [what, name, bytes, why] of DATA_SETS) {
-  test(`a data set with ${what}: one line, exit 1, nothing written`, () => {
+  test(`a data set with ${what}: one line, exit 1, nothing written`, async () => {
     const bad = writeSyntheticMnist({ rows: 28, cols: 28 });
     writeFileSync(join(bad, name), bytes);
     if (name.endsWith('.gz')) rmSync(join(bad, name.slice(0, -3)));
     const save = join(dir, `never-${what.replace(/\W+/g, '-')}.safetensors`);
-    const r = runCli(['train', '--data-dir', bad, '--epochs', '1', '--save', save]);
+    const r = await runMain(['train', '--data-dir', bad, '--epochs', '1', '--save', save]);
     assert.is(r.code, 1, r.stderr);
     assert.match(r.stderr, /^mnist-ts: [^\n]*\n$/, `one line: ${r.stderr}`);
     assert.match(r.stderr, why);

@@ -23,7 +23,7 @@ import { MnistTsError } from '../src/engine/errors.js';
 import { softmaxRegression, type Sequential } from '../src/engine/index.js';
 import { checkpointMetadata } from '../src/interop/metadata.js';
 import { loadCheckpointFile } from '../src/node/checkpoint-file.js';
-import { runCli } from './helpers/cli.js';
+import { runMain } from './helpers/cli.js';
 import { CASES, correct, maxAbsDiff, testPixels, trainedModel } from './helpers/interop-models.js';
 
 const mnist = loadMnist();
@@ -65,7 +65,7 @@ test('every preset and two --layers texts: ONNX Runtime gives the logits within 
 test('mnist-ts export: the file the library writes, with the checkpoint\'s architecture, test accuracy and training in its metadata', async () => {
   const checkpoint = join(dir, 'best.safetensors');
   await saveModel(model('best'), checkpoint, { testAccuracy: 0.5 });
-  const r = runCli(['export', '--checkpoint', checkpoint, '--out', join(dir, 'best.onnx')]);
+  const r = await runMain(['export', '--checkpoint', checkpoint, '--out', join(dir, 'best.onnx')]);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, `best.onnx: ONNX opset ${ONNX_OPSET}, `);
   assert.match(r.stdout, 'input pixels [N, 1, 28, 28] float in [0, 1], outputs logits and probabilities [N, 10]');
@@ -84,7 +84,7 @@ test('mnist-ts export: the file the library writes, with the checkpoint\'s archi
   // A dense model's input is [N, 784], and the default --out is the checkpoint's name with .onnx.
   const softmax = join(dir, 'softmax.safetensors');
   await saveModel(softmaxRegression().initialize(0), softmax);
-  assert.is(runCli(['export', '--checkpoint', softmax]).code, 0);
+  assert.is((await runMain(['export', '--checkpoint', softmax])).code, 0);
   const session = await ort.InferenceSession.create(readFileSync(join(dir, 'softmax.onnx')));
   const out = await session.run({ pixels: new ort.Tensor('float32', pixels.subarray(0, 784 * 3), [3, 784]) });
   assert.equal(out.logits.dims, [3, 10]);
@@ -114,7 +114,7 @@ test('bad input: one line naming the flag or file; exit 2 for flags, 1 for files
   const other = join(dir, 'other.safetensors');
   await saveModel(softmaxRegression().initialize(1), other);
   const before = readFileSync(other);
-  const r = runCli(['export', '--checkpoint', good, '--format', 'torch', '--out', other]);
+  const r = await runMain(['export', '--checkpoint', good, '--format', 'torch', '--out', other]);
   assert.is(r.code, 2);
   assert.match(r.stderr, /^mnist-ts: --out: .*other\.safetensors holds an mnist-ts checkpoint; give another --out FILE, or --force to replace it\n$/);
   assert.equal(readFileSync(other), before);
@@ -124,7 +124,7 @@ test('bad input: one line naming the flag or file; exit 2 for flags, 1 for files
   assert.ok(readFileSync(join(dir, 'old.onnx')).length > 1000);
   await runExport({ checkpoint: good, format: 'torch', out: other, force: true }, () => {}, () => {});
   assert.not.equal(readFileSync(other), before);
-  const missing = runCli(['export', '--checkpoint', join(dir, 'none.safetensors')]);
+  const missing = await runMain(['export', '--checkpoint', join(dir, 'none.safetensors')]);
   assert.is(missing.code, 1);
   assert.is(missing.stderr.trim().split('\n').length, 1, missing.stderr);
 });

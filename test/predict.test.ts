@@ -13,7 +13,7 @@ import { predictPixels } from '../src/node/predict-images.js';
 import { softmaxRegression, SGD, trainStep } from '../src/engine/index.js';
 import { fillBatch } from '../src/data/dataset.js';
 import { BatchSampler } from '../src/data/batches.js';
-import { runCli } from './helpers/cli.js';
+import { runMain } from './helpers/cli.js';
 import { writeSyntheticMnist } from './helpers/synthetic-mnist.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'predict-'));
@@ -87,7 +87,7 @@ test('real test digits written as PNG and read back predict exactly as the array
   const { mkdirSync } = await import('node:fs');
   mkdirSync(pngDir, { recursive: true });
   for (const i of indices) await sharp(Buffer.from(digit(i)), { raw: { width: 28, height: 28, channels: 1 } }).png().toFile(join(pngDir, `t${String(i).padStart(4, '0')}.png`));
-  const r = runCli(['predict', '--checkpoint', modelPath, pngDir, '--json']);
+  const r = await runMain(['predict', '--checkpoint', modelPath, pngDir, '--json']);
   assert.is(r.code, 0, r.stderr);
   const fromFiles = JSON.parse(r.stdout);
   assert.is(fromFiles.length, 20);
@@ -97,9 +97,9 @@ test('real test digits written as PNG and read back predict exactly as the array
   });
 });
 
-test('data-set samples: the tutorial\'s two training images, with --out', () => {
+test('data-set samples: the tutorial\'s two training images, with --out', async () => {
   const out = join(dir, 'out');
-  const r = runCli(['predict', '--checkpoint', modelPath, '--from', 'train', '--index', '0,1', '--out', out]);
+  const r = await runMain(['predict', '--checkpoint', modelPath, '--from', 'train', '--index', '0,1', '--out', out]);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /train\[0\]\s+7.*\[0,0,0,0,0,0,0,1,0,0\]/);
   assert.match(r.stdout, /train\[1\]\s+\d.*\s3\s+\[0,0,0,1,0,0,0,0,0,0\]/);
@@ -114,11 +114,11 @@ test('data-set samples: the tutorial\'s two training images, with --out', () => 
   assert.equal(readdirSync(out).filter((f) => f.startsWith('.')), [], 'no temporary files left');
 });
 
-test('--count with --random is a seeded pick', () => {
-  const a = runCli(['predict', '--checkpoint', modelPath, '--from', 'test', '--count', '3', '--random', '--seed', '5', '--json']);
-  const b = runCli(['predict', '--checkpoint', modelPath, '--from', 'test', '--count', '3', '--random', '--seed', '5', '--json']);
-  const other = runCli(['predict', '--checkpoint', modelPath, '--from', 'test', '--count', '3', '--random', '--seed', '6', '--json']);
-  const first = runCli(['predict', '--checkpoint', modelPath, '--from', 'test', '--count', '3', '--json']);
+test('--count with --random is a seeded pick', async () => {
+  const a = await runMain(['predict', '--checkpoint', modelPath, '--from', 'test', '--count', '3', '--random', '--seed', '5', '--json']);
+  const b = await runMain(['predict', '--checkpoint', modelPath, '--from', 'test', '--count', '3', '--random', '--seed', '5', '--json']);
+  const other = await runMain(['predict', '--checkpoint', modelPath, '--from', 'test', '--count', '3', '--random', '--seed', '6', '--json']);
+  const first = await runMain(['predict', '--checkpoint', modelPath, '--from', 'test', '--count', '3', '--json']);
   const sources = (r: typeof a) => {
     assert.is(r.code, 0, r.stderr);
     return JSON.parse(r.stdout).map((p: { source: string }) => p.source) as string[];
@@ -141,7 +141,7 @@ test('bad inputs: one line each, the rest still predicted, non-zero exit', async
   writeFileSync(join(mixed, 'notes.txt'), 'not read: no image extension');
   mkdirSync(join(mixed, 'older'));
   await sharp(Buffer.from(digit(1)), { raw: { width: 28, height: 28, channels: 1 } }).png().toFile(join(mixed, 'older', 'e-nested.png'));
-  const r = runCli(['predict', '--checkpoint', modelPath, mixed, join(dir, 'missing.png'), '--out', join(dir, 'mixed-out')]);
+  const r = await runMain(['predict', '--checkpoint', modelPath, mixed, join(dir, 'missing.png'), '--out', join(dir, 'mixed-out')]);
   assert.is(r.code, 1);
   const lines = r.stderr.trim().split('\n');
   assert.match(lines[0], /^mnist-ts: note: .*mixed: skipped 1 file that is not an image by name \(notes\.txt\) and 1 subfolder \(older\/; --recursive reads them\)$/);
@@ -151,7 +151,7 @@ test('bad inputs: one line each, the rest still predicted, non-zero exit', async
   assert.match(lines[4], /missing\.png: cannot read \(no such file\)$/);
   assert.match(lines[5], /4 of 5 inputs could not be read \(see above\); the other 1 was predicted/);
   assert.not.match(r.stdout, 'e-nested');
-  const deep = runCli(['predict', '--checkpoint', modelPath, mixed, '--recursive', '--json']);
+  const deep = await runMain(['predict', '--checkpoint', modelPath, mixed, '--recursive', '--json']);
   assert.match(deep.stderr, /3 of 5 inputs could not be read \(see above\); the other 2 were predicted/);
   assert.match(deep.stderr, /note: .*mixed: skipped 1 file that is not an image by name \(notes\.txt\)\n/, 'with --recursive, no subfolder is skipped');
   assert.equal(JSON.parse(deep.stdout).map((p: { source: string }) => p.source.split('/').slice(-2).join('/')), ['mixed/a-good.png', 'older/e-nested.png']);
@@ -159,28 +159,28 @@ test('bad inputs: one line each, the rest still predicted, non-zero exit', async
   assert.ok(existsSync(join(dir, 'mixed-out', 'predictions.csv')));
 });
 
-test('a model whose shapes do not fit the data: one line', () => {
+test('a model whose shapes do not fit the data: one line', async () => {
   const syn = writeSyntheticMnist({ rows: 32, cols: 32, train: 20, test: 10 });
-  const r = runCli(['predict', '--checkpoint', modelPath, '--from', 'test', '--data-dir', syn]);
+  const r = await runMain(['predict', '--checkpoint', modelPath, '--from', 'test', '--data-dir', syn]);
   assert.is(r.code, 1);
   assert.match(r.stderr, /^mnist-ts: .*model\.safetensors: the model takes 784 inputs, but test images have 1024 pixels\n$/);
-  const e = runCli(['evaluate', '--checkpoint', modelPath, '--data-dir', syn]);
+  const e = await runMain(['evaluate', '--checkpoint', modelPath, '--data-dir', syn]);
   assert.match(e.stderr, /the model takes 784 inputs, but the images have 1024 pixels/);
-  const v = runCli(['evaluate', '--checkpoint', modelPath, '--data-dir', syn, '--split', 'validation', '--validation-size', '5']);
+  const v = await runMain(['evaluate', '--checkpoint', modelPath, '--data-dir', syn, '--split', 'validation', '--validation-size', '5']);
   assert.match(v.stderr, /the model takes 784 inputs, but the images have 1024 pixels/);
-  const none = runCli(['predict', '--checkpoint', modelPath]);
+  const none = await runMain(['predict', '--checkpoint', modelPath]);
   assert.is(none.code, 2);
   assert.match(none.stderr, /nothing to predict/);
 });
 
-test('--validation-size where no validation split is read: refused, exit 2', () => {
-  const e = runCli(['evaluate', '--checkpoint', modelPath, '--validation-size', '5000']);
+test('--validation-size where no validation split is read: refused, exit 2', async () => {
+  const e = await runMain(['evaluate', '--checkpoint', modelPath, '--validation-size', '5000']);
   assert.is(e.code, 2);
   assert.is(e.stderr, 'mnist-ts: --validation-size: sizes the validation split, cut from the training set; this is --split test\n');
-  const fromTest = runCli(['predict', '--checkpoint', modelPath, '--from', 'test', '--validation-size', '5000']);
+  const fromTest = await runMain(['predict', '--checkpoint', modelPath, '--from', 'test', '--validation-size', '5000']);
   assert.is(fromTest.code, 2);
   assert.match(fromTest.stderr, /^mnist-ts: --validation-size: .* for --from train or validation; this is --from test\n$/);
-  const files = runCli(['predict', '--checkpoint', modelPath, 'digit.png', '--validation-size', '5000']);
+  const files = await runMain(['predict', '--checkpoint', modelPath, 'digit.png', '--validation-size', '5000']);
   assert.is(files.code, 2);
   assert.match(files.stderr, /this is a prediction of image files\n$/);
 });

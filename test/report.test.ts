@@ -14,7 +14,7 @@ import { evaluateData } from '../src/train/evaluate-data.js';
 import { train } from '../src/train/trainer.js';
 import { softmaxRegression, mlp, SGD, zeros } from '../src/engine/index.js';
 import { diverging, largestUnits, rankMistakes } from '../src/report/index.js';
-import { runCli } from './helpers/cli.js';
+import { runMain } from './helpers/cli.js';
 import { writeMnistSubset } from './helpers/synthetic-mnist.js';
 import { assertSameBits } from './helpers/bits.js';
 
@@ -75,7 +75,7 @@ test("one curve on its own (the page's charts): the same panel, scalable, and a 
 
 test('report: images of the right sizes, ten different weight maps, gallery matches evaluate, index.html links only real files', async () => {
   const out = join(dir, 'out');
-  const r = runCli(['report', '--checkpoint', modelPath, '--out', out, '--max', '25']);
+  const r = await runMain(['report', '--checkpoint', modelPath, '--out', out, '--max', '25']);
   assert.is(r.code, 0, r.stderr);
   for (const f of ['weights.png', 'confusion.png', 'mistakes.png', 'curves.png', 'index.html']) assert.ok(existsSync(join(out, f)), f);
   const weights = await sharp(join(out, 'weights.png')).metadata();
@@ -122,7 +122,7 @@ test('a checkpoint without metrics history still gets every other image, and a n
   const bare = join(dir, 'bare.safetensors');
   saveCheckpointFile(bare, encodeCheckpoint(mlp({ hidden: [20] }).initialize(1), {}, { ...meta, training: { ...meta.training, model: 'mlp' }, metrics: { epochs: [], testAccuracy: null } }));
   const out = join(dir, 'bare');
-  const r = runCli(['report', '--checkpoint', bare, '--out', out]);
+  const r = await runMain(['report', '--checkpoint', bare, '--out', out]);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /note: No training curves: .*bare\.safetensors holds no metrics history/);
   assert.not.ok(existsSync(join(out, 'curves.png')));
@@ -183,7 +183,7 @@ test('any --layers model gets its weight picture, whatever its first layer', asy
 test('train --report writes the same report at the end of training', async () => {
   const out = join(dir, 'from-train');
   // 2000 training and 1000 test images: the report's pictures need a model, not a good one.
-  const r = runCli(['train', '--epochs', '1', '--threads', '1', '--no-save', '--report', out, '--data-dir', await writeMnistSubset(7000, 1000)]);
+  const r = await runMain(['train', '--epochs', '1', '--threads', '1', '--no-save', '--report', out, '--data-dir', await writeMnistSubset(7000, 1000)]);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, `Report written to ${out}/index.html`);
   for (const f of ['weights.png', 'confusion.png', 'mistakes.png', 'curves.png', 'index.html']) assert.ok(existsSync(join(out, f)), f);

@@ -15,7 +15,7 @@ import { saveCheckpointFile } from '../src/node/checkpoint-file.js';
 import { encodeCheckpoint } from '../src/train/checkpoint.js';
 import { softmaxRegression } from '../src/engine/index.js';
 import { startServe } from '../src/cli/commands/serve.js';
-import { runCli } from './helpers/cli.js';
+import { runMain } from './helpers/cli.js';
 import { writeSyntheticMnist } from './helpers/synthetic-mnist.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'serve-'));
@@ -170,17 +170,17 @@ test('a strict Content-Security-Policy on every answer; query strings are ignore
 test('a bad or missing checkpoint, a bad port, a port in use: one line each', async () => {
   const notModel = join(dir, 'notes.txt');
   writeFileSync(notModel, 'hello');
-  const missing = runCli(['serve', '--checkpoint', join(dir, 'nope.safetensors'), '--port', '0']);
+  const missing = await runMain(['serve', '--checkpoint', join(dir, 'nope.safetensors'), '--port', '0']);
   assert.is(missing.code, 1);
   assert.match(missing.stderr, /nope\.safetensors: cannot read the model \(no such file\)\n$/);
   assert.is(missing.stderr.trim().split('\n').length, 1);
-  const bad = runCli(['serve', '--checkpoint', notModel, '--port', '0']);
+  const bad = await runMain(['serve', '--checkpoint', notModel, '--port', '0']);
   assert.is(bad.code, 1);
   assert.match(bad.stderr, /notes\.txt: not a safetensors file/);
-  const word = runCli(['serve', '--port', 'http']);
+  const word = await runMain(['serve', '--port', 'http']);
   assert.is(word.code, 2);
   assert.match(word.stderr, /^mnist-ts: --port: http, expected a whole number from 0 to 65535\n$/);
-  const busy = runCli(['serve', '--checkpoint', modelPath, '--port', String(port), '--data-dir', dataDir]);
+  const busy = await runMain(['serve', '--checkpoint', modelPath, '--port', String(port), '--data-dir', dataDir]);
   assert.is(busy.code, 1);
   assert.is(busy.stderr, `mnist-ts: --port ${port} on --host 127.0.0.1: already in use; pick another with --port\n`);
 });

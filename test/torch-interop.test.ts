@@ -22,7 +22,7 @@ import { CNN_LAYERS } from '../src/engine/model/models.js';
 import { loadTorchStateDict, toTorchStateDict, torchModules, torchSequentialText } from '../src/interop/index.js';
 import { runImport } from '../src/cli/commands/import.js';
 import { cliMessage } from '../src/cli/fail.js';
-import { ROOT, runCli } from './helpers/cli.js';
+import { ROOT, runMain } from './helpers/cli.js';
 import { assertSameBits } from './helpers/bits.js';
 import { LAYERS_TEXTS, correct, maxAbsDiff, trainedModel } from './helpers/interop-models.js';
 
@@ -32,13 +32,13 @@ const mnist = loadMnist();
 const dir = mkdtempSync(join(tmpdir(), 'torch-interop-'));
 const PYTHON = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0);
 
-test('a CNN trained in PyTorch, imported: evaluate gives its test accuracy to 4 decimals, the logits within 1e-4, and export --format torch gives back its tensors', () => {
+test('a CNN trained in PyTorch, imported: evaluate gives its test accuracy to 4 decimals, the logits within 1e-4, and export --format torch gives back its tensors', async () => {
   assert.is(TORCH_LOGITS.metadata.layers, CNN_LAYERS, 'the fixture is the CNN preset');
   const imported = join(dir, 'cnn.safetensors');
-  const r = runCli(['import', '--layers', CNN_LAYERS, '--from-torch', FIXTURE, '--out', imported]);
+  const r = await runMain(['import', '--layers', CNN_LAYERS, '--from-torch', FIXTURE, '--out', imported]);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, '22,226 parameters from the 11 modules of');
-  const ev = JSON.parse(runCli(['evaluate', '--checkpoint', imported, '--json']).stdout);
+  const ev = JSON.parse((await runMain(['evaluate', '--checkpoint', imported, '--json'])).stdout);
   assert.is(ev.accuracy.toFixed(4), Number(TORCH_LOGITS.metadata.test_accuracy).toFixed(4));
   const theirs = TORCH_LOGITS.tensors.get('logits')!.data;
   const ours = logitsData(loadCheckpointFile(imported).model, csrFromSplit(mnist.test, 10));
@@ -46,7 +46,7 @@ test('a CNN trained in PyTorch, imported: evaluate gives its test accuracy to 4 
   assert.is(correct(ours, mnist.test.labels), correct(theirs, mnist.test.labels));
 
   const back = join(dir, 'cnn.pt.safetensors');
-  assert.is(runCli(['export', '--checkpoint', imported, '--format', 'torch', '--out', back]).code, 0);
+  assert.is((await runMain(['export', '--checkpoint', imported, '--format', 'torch', '--out', back])).code, 0);
   const [a, b] = [FIXTURE, back].map((f) => decodeSafetensors(readFileSync(f), f, { int64: true }));
   assert.equal([...b.tensors.keys()].sort(), [...a.tensors.keys()].sort());
   for (const [key, t] of a.tensors) {
@@ -124,10 +124,10 @@ test('bad input: one line naming the flag or file (exit 2 for flags, 1 for files
     assert.match(cliMessage(error as MnistTsError), pattern);
   }
   assert.not.ok(existsSync(join(dir, 'never.safetensors')));
-  const flag = runCli(['import', '--layers', 'conv:12:5,lstm:4', '--from-torch', FIXTURE, '--out', join(dir, 'never.safetensors')]);
+  const flag = await runMain(['import', '--layers', 'conv:12:5,lstm:4', '--from-torch', FIXTURE, '--out', join(dir, 'never.safetensors')]);
   assert.is(flag.code, 2);
   assert.is(flag.stderr.trim().split('\n').length, 1, flag.stderr);
-  const file = runCli(['import', '--layers', 'conv:8:5,pool:2,relu,flatten,dense:10', '--from-torch', FIXTURE, '--out', join(dir, 'never.safetensors')]);
+  const file = await runMain(['import', '--layers', 'conv:8:5,pool:2,relu,flatten,dense:10', '--from-torch', FIXTURE, '--out', join(dir, 'never.safetensors')]);
   assert.is(file.code, 1);
   assert.is(file.stderr.trim().split('\n').length, 1, file.stderr);
   assert.not.ok(existsSync(join(dir, 'never.safetensors')));

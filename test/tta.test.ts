@@ -18,7 +18,7 @@ import { fit } from '../src/node/fit.js';
 import { evaluateModel } from '../src/node/evaluate-model.js';
 import { predictImages } from '../src/node/predict-images.js';
 import { saveModel } from '../src/node/model-file.js';
-import { runCli } from './helpers/cli.js';
+import { runMain } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mnist-ts-tta-'));
 const mnist = loadMnist();
@@ -69,7 +69,7 @@ test('the CLI: evaluate --tta and predict --tta print what the library computes'
   const model = await trained;
   const path = join(dir, 'mlp.safetensors');
   await saveModel(model, path);
-  const ev = runCli(['evaluate', '--checkpoint', path, '--tta', '--json', '--kernels', 'simd']);
+  const ev = await runMain(['evaluate', '--checkpoint', path, '--tta', '--json', '--kernels', 'simd']);
   assert.is(ev.code, 0, ev.stderr);
   const lib = await evaluateModel(model, mnist.test, { tta: true, kernels: 'simd' });
   assert.equal([JSON.parse(ev.stdout).tta, JSON.parse(ev.stdout).accuracy], [true, lib.accuracy]);
@@ -78,7 +78,7 @@ test('the CLI: evaluate --tta and predict --tta print what the library computes'
   mnist.test.pixels.subarray(784, 1568).forEach((v, i) => png.data.set([v, v, v, 255], i * 4));
   const file = join(dir, 'two.png');
   writeFileSync(file, pngjs.PNG.sync.write(png));
-  const cli = JSON.parse(runCli(['predict', '--checkpoint', path, file, '--tta', '--json', '--kernels', 'simd']).stdout)[0];
+  const cli = JSON.parse((await runMain(['predict', '--checkpoint', path, file, '--tta', '--json', '--kernels', 'simd'])).stdout)[0];
   const [withViews] = await predictImages(model, [file], { tta: true, kernels: 'simd' });
   const [alone] = await predictImages(model, [file], { kernels: 'simd' });
   assert.equal(cli.probabilities, withViews.probabilities);

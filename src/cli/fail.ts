@@ -33,12 +33,11 @@ export function cliMessage(e: MnistTsError): string {
   return e.message;
 }
 
-/** Prints a user error as one line (no stack trace) and sets a non-zero exit code; rethrows bugs. */
-export function reportError(e: unknown): void {
+/** Prints a user error as one line (no stack trace) and returns its exit code; rethrows bugs. */
+export function exitCodeOf(e: unknown): number {
   if (e instanceof MnistTsError) {
     process.stderr.write(`mnist-ts: ${cliMessage(e)}\n`);
-    process.exitCode = e instanceof OptionError ? EXIT_USAGE : e instanceof Interrupted ? EXIT_INTERRUPTED : EXIT_ERROR;
-    return;
+    return e instanceof OptionError ? EXIT_USAGE : e instanceof Interrupted ? EXIT_INTERRUPTED : EXIT_ERROR;
   }
   throw e;
 }

@@ -1,6 +1,10 @@
 /**
- * Runs the built CLI (dist/, as installed; `npm test` builds first) in a child process, as a user
- * would. Set MNIST_TS_TEST_SOURCES=1 to run it from the TypeScript sources instead.
+ * Two ways to run the CLI. runCli starts the built CLI (dist/, as installed; `npm test` builds
+ * first) in a child process, as a user would; set MNIST_TS_TEST_SOURCES=1 to run it from the
+ * TypeScript sources instead. runMain calls that same CLI's main in this process, for the many
+ * checks of a line, an exit code or a file, where starting a process costs several times the
+ * check. What needs a process of its own (signals, hangs, failing workers, the bin's exit code)
+ * uses runCli.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +14,8 @@ const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 /** tsx's loader by absolute URL, so the CLI also runs from sources with another working directory. */
 const TSX = import.meta.resolve('tsx');
 const BUILT = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+/** main as runCli runs it: the build's, or the sources' with MNIST_TS_TEST_SOURCES=1. */
+const PROGRAM = new URL(process.env.MNIST_TS_TEST_SOURCES ? '../../src/cli/program.ts' : '../../dist/src/cli/program.js', import.meta.url).href;
 
 export interface CliResult {
   code: number;
@@ -26,4 +32,53 @@ export function runCli(args: string[], options: { cwd?: string; timeout?: number
     env: { ...process.env, FORCE_COLOR: '0' },
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+let running = false;
+
+/** Shadows a stream's own property for the duration of a run; returns what puts it back. */
+function shadow(stream: NodeJS.WriteStream, key: 'isTTY' | 'columns', value: unknown): () => void {
+  const own = Object.getOwnPropertyDescriptor(stream, key);
+  Object.defineProperty(stream, key, { value, configurable: true, writable: true });
+  return () => (own ? Object.defineProperty(stream, key, own) : delete (stream as unknown as Record<string, unknown>)[key]);
+}
+
+/**
+ * Runs `mnist-ts ARGS` through the CLI's main in this process, in `cwd`, with what it writes to
+ * stdout and stderr captured, the two seen as pipes (no terminal: no progress bar, help wrapped
+ * as in a pipe). A bug main throws comes back as node would show it: exit code 1 and the stack on
+ * stderr. One at a time: the capture and the working directory are the process's.
+ */
+export async function runMain(args: string[], options: { cwd?: string } = {}): Promise<CliResult> {
+  if (running) throw new Error('runMain: one command at a time');
+  running = true;
+  const captured = { stdout: '', stderr: '' };
+  const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
+  const cwd = process.cwd();
+  const restore: (() => void)[] = [];
+  for (const stream of ['stdout', 'stderr'] as const) {
+    restore.push(shadow(process[stream], 'isTTY', false), shadow(process[stream], 'columns', undefined));
+    process[stream].write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      captured[stream] += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+      callback?.();
+      return true;
+    }) as typeof process.stdout.write;
+  }
+  let code: number;
+  try {
+    const { main } = (await import(PROGRAM)) as typeof import('../../src/cli/program.js');
+    process.chdir(options.cwd ?? ROOT);
+    code = await main(args);
+  } catch (e) {
+    code = 1;
+    captured.stderr += `${e instanceof Error ? e.stack : String(e)}\n`;
+  } finally {
+    process.chdir(cwd);
+    process.stdout.write = writes.stdout;
+    process.stderr.write = writes.stderr;
+    for (const put of restore) put();
+    running = false;
+  }
+  return { code, ...captured };
 }
