@@ -9,9 +9,11 @@
 // The queue starts with the files that took longest last time (timings kept in
 // node_modules/.cache/mnist-ts/test-seconds.json, outside git); a file never timed is estimated
 // from how many training runs and CLI runs its source starts. No table is kept by hand.
-// Pool workers load the build (dist/workers) rather than the sources through tsx, which starts
-// far faster (src/node/worker-files.ts), when the build is newer than every source file: `npm
-// test` builds first; run alone after an edit, the workers load the sources.
+// When the build is newer than every source file (`npm test` builds first), the test processes
+// run it: a source file a test imports loads from dist (scripts/test-process/hooks.mjs), and pool
+// workers start from dist without tsx, far faster (src/node/worker-files.ts). So one compilation
+// of each file runs, in tests, workers and CLI runs alike, and coverage counts each function once.
+// Run alone after an edit, everything loads the sources through tsx.
 // It exits non-zero, with one line per problem naming the file, when a file exits non-zero, is
 // killed at the per-file time limit, prints no uvu summary, runs fewer tests than it registered
 // (uvu swallows an error thrown in `before` and exits 0), or, under CI, skips a test or uses .only.
@@ -33,9 +35,9 @@ const CACHE = DIR === 'test' ? join('node_modules', '.cache', 'mnist-ts', 'test-
 const filter = new RegExp(args[0] ?? '');
 const files = readdirSync(DIR).filter((f) => f.endsWith('.test.ts') && filter.test(f));
 
-// Each test process counts the tests it registers (scripts/uvu-count/): uvu's own Total cannot see
-// the tests of a suite never run, and its exit code hides a throwing `before`.
-const PRELOAD = new URL('./uvu-count/register.mjs', import.meta.url).href;
+// Each test process counts the tests it registers (scripts/test-process/): uvu's own Total cannot
+// see the tests of a suite never run, and its exit code hides a throwing `before`.
+const PRELOAD = new URL('./test-process/register.mjs', import.meta.url).href;
 // tsx by absolute URL: worker threads inherit the flag and resolve it from the working directory,
 // which a test may have changed (test/helpers/cli.ts, runMain).
 const TSX = import.meta.resolve('tsx');
@@ -67,8 +69,8 @@ function estimate(file, timings) {
   return COSTS.reduce((sum, [pattern, seconds]) => sum + seconds * (source.match(pattern) ?? []).length, 1);
 }
 
-/** Whether dist's workers were built after the last change to any source file they are built from. */
-function builtWorkersFresh() {
+/** Whether dist was built after the last change to any source file. */
+function builtFresh() {
   try {
     const built = Math.min(...['gradient-worker', 'inference-worker'].map((w) => statSync(join('dist', 'workers', `${w}.js`)).mtimeMs));
     const sources = ['src', 'workers'].flatMap((dir) => readdirSync(dir, { recursive: true }).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f)));
@@ -77,8 +79,8 @@ function builtWorkersFresh() {
     return false;
   }
 }
-const env = builtWorkersFresh() ? { ...process.env, MNIST_TS_BUILT_WORKERS: '1' } : process.env;
-if (env === process.env) process.stderr.write('test-parallel: dist is older than the sources, so pool workers load the sources through tsx (slower); `npm test` builds first\n');
+const env = builtFresh() ? { ...process.env, MNIST_TS_TEST_BUILT: '1' } : process.env;
+if (env === process.env) process.stderr.write('test-parallel: dist is older than the sources, so tests and pool workers load the sources through tsx (slower); `npm test` builds first\n');
 
 /** A file that may share its process: it took under this many seconds last time. */
 const LIGHT_SECONDS = 2.5;

@@ -4,22 +4,40 @@
 // Total/Passed/Skipped/Failed block (tests that never ran are counted there as failed). It exits
 // non-zero when test-parallel did, when anything failed, when nothing passed, or when the block is
 // missing. c8 collects coverage from every process below it, and a whole run fails below FLOOR.
-// uvu runs under `node --import tsx` rather than `uvu -r tsx`: worker threads inherit execArgv,
-// so pool workers can load .ts files too.
+// Coverage counts the build, which npm test makes first and every test process runs
+// (test-parallel says how): one compilation of each file, so that no function or branch counts
+// twice. uvu runs under `node --import tsx` rather than `uvu -r tsx`: worker threads inherit
+// execArgv, so pool workers can load .ts files too when there is no fresh build.
 // src/web is left out of coverage: it runs in Chromium (test/browser.test.ts), where c8 cannot see.
 //   node scripts/test.mjs [--dir folder] [regex over file names]   (passed on to test-parallel)
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /**
  * The coverage a whole run must keep (c8 --check-coverage), just under what the suite reached
  * when the floor was set; a run of some files only (a filter given) is not held to it.
  */
-const FLOOR = { lines: 97.5, statements: 97.5, functions: 95.5, branches: 93.5 };
+const FLOOR = { lines: 98.5, statements: 98.5, functions: 97.5, branches: 92 };
 const whole = process.argv.length <= 2;
 const floor = whole ? ['--check-coverage', ...Object.entries(FLOOR).map(([k, v]) => `--${k}=${v}`)] : [];
 
+/**
+ * Source files of types only (interfaces, type aliases): their build is an empty module, which
+ * nothing loads, so `--all` would count each line as uncovered. They hold nothing to run.
+ */
+function typesOnly() {
+  return ['src', 'workers'].flatMap((dir) =>
+    readdirSync(join('dist', dir), { recursive: true })
+      .filter((f) => f.endsWith('.js'))
+      .filter((f) => readFileSync(join('dist', dir, f), 'utf8').replace(/\/\/# sourceMappingURL=.*/, '').replace(/\s/g, '') === 'export{};')
+      .map((f) => join(dir, f.replace(/\.js$/, '.ts'))),
+  );
+}
+
 const args = [
   'node_modules/c8/bin/c8.js', ...floor, '--all', '--exclude-after-remap', '--src', 'src', '--src', 'workers', '--include', 'src/**', '--include', 'workers/**', '--exclude', 'src/web/**',
+  ...typesOnly().flatMap((f) => ['--exclude', f]),
   '--reporter', 'text-summary', '--reporter', 'html',
   process.execPath, 'scripts/test-parallel.mjs', ...process.argv.slice(2),
 ];

@@ -80,6 +80,14 @@ test('under CI a skipped test or .only fails the run, by name', async () => {
   assert.equal(counts(out), { total: 6, passed: 4, skipped: 0, failed: 2 });
 });
 
+test('with a fresh build, a source file a test imports loads from dist, as workers and the CLI load it', () => {
+  const url = import.meta.resolve('../src/engine/errors.js');
+  if (process.env.MNIST_TS_TEST_BUILT === '1') assert.ok(url.endsWith('/dist/src/engine/errors.js'), url);
+  else assert.ok(url.endsWith('/src/engine/errors.ts') && !url.includes('/dist/'), url);
+  // The page's sources have no build of their own in dist/src: they load as they are.
+  assert.ok(import.meta.resolve('../src/web/views.js').endsWith('/src/web/views.ts'));
+});
+
 test('a pattern that matches no file fails the run', async () => {
   const { code } = await runner('^no-such-fixture\\.');
   assert.is(code, 1);
