@@ -12,8 +12,9 @@ import { ROOT } from './helpers/cli.js';
 
 /** Exit code and output of the runner over the fixtures whose names match `pattern`. */
 function runner(pattern: string, env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
-  // Without the outer run's coverage directory (the fixtures cover nothing) and without its CI.
-  const { NODE_V8_COVERAGE: _coverage, CI: _ci, ...outer } = process.env;
+  // Without the outer run's coverage directory (the fixtures cover nothing), its CI, and its
+  // per-test times (MNIST_TS_TEST_TIMES, whose lines would mix into the fixtures' output).
+  const { NODE_V8_COVERAGE: _coverage, CI: _ci, MNIST_TS_TEST_TIMES: _times, ...outer } = process.env;
   const args = ['scripts/test-parallel.mjs', '--dir', 'test/runner-fixtures', pattern];
   return new Promise((resolve) =>
     execFile(process.execPath, args, { cwd: ROOT, env: { ...outer, ...env } }, (err, stdout, stderr) =>

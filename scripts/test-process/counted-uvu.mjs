@@ -30,7 +30,7 @@ function counted(t) {
       try {
         await fn(state);
       } catch (err) {
-        const stack = String(err?.stack ?? err).split('\n').filter((l) => !/node_modules|uvu-count/.test(l));
+        const stack = String(err?.stack ?? err).split('\n').filter((l) => !/node_modules|test-process/.test(l));
         process.stderr.write(`before hook threw: ${stack.join('\n')}\n`);
         throw err;
       }
