@@ -24,15 +24,19 @@ const floor = whole ? ['--check-coverage', ...Object.entries(FLOOR).map(([k, v])
 
 /**
  * Source files of types only (interfaces, type aliases): their build is an empty module, which
- * nothing loads, so `--all` would count each line as uncovered. They hold nothing to run.
+ * nothing loads, so `--all` would count each line as uncovered. They hold nothing to run. Without
+ * a build (a run of this script alone), none is known.
  */
 function typesOnly() {
-  return ['src', 'workers'].flatMap((dir) =>
-    readdirSync(join('dist', dir), { recursive: true })
-      .filter((f) => f.endsWith('.js'))
-      .filter((f) => readFileSync(join('dist', dir, f), 'utf8').replace(/\/\/# sourceMappingURL=.*/, '').replace(/\s/g, '') === 'export{};')
-      .map((f) => join(dir, f.replace(/\.js$/, '.ts'))),
-  );
+  const built = (dir) => {
+    try {
+      return readdirSync(join('dist', dir), { recursive: true }).filter((f) => f.endsWith('.js'));
+    } catch {
+      return [];
+    }
+  };
+  const empty = (file) => readFileSync(file, 'utf8').replace(/\/\/# sourceMappingURL=.*/, '').replace(/\s/g, '') === 'export{};';
+  return ['src', 'workers'].flatMap((dir) => built(dir).filter((f) => empty(join('dist', dir, f))).map((f) => join(dir, f.replace(/\.js$/, '.ts'))));
 }
 
 const args = [

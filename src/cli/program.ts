@@ -19,7 +19,10 @@ import { unknownFlagLine } from './unknown-flag.js';
 
 const COMMANDS = ['tutorial', 'inspect', 'train', 'evaluate', 'predict', 'report', 'serve', 'export', 'import'];
 
-/** Runs one command line (without node and the script's name); a user's error is one line on stderr and a non-zero code, a bug is thrown. */
+/**
+ * Runs one command line (without node and the script's name) and returns its exit code: a user's
+ * error is one line on stderr and a non-zero code; a bug is thrown.
+ */
 export async function main(argv: string[]): Promise<number> {
   try {
     await parse(argv);
