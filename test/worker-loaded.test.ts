@@ -1,11 +1,13 @@
 /**
  * A pool destroyed before it ran anything first waits until each worker has loaded its module
  * (src/node/worker-loaded.ts): each answers a no-op task once its module's require() has returned.
+ * A worker that cannot start fails the pool's tasks, not the process (src/node/worker-pool.ts).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Piscina } from 'piscina';
-import { destroyWhenLoaded, workersLoaded } from '../src/node/worker-loaded.js';
+import { destroyWhenLoaded, NO_OP_TASK, workersLoaded } from '../src/node/worker-loaded.js';
+import { WorkerPool } from '../src/node/worker-pool.js';
 import { GradientWorkers } from '../src/node/gradient-workers.js';
 import { InferencePool } from '../src/node/inference-pool.js';
 import { workerModule } from '../src/node/worker-files.js';
@@ -27,6 +29,22 @@ test('the wait is bounded: false when the workers have not answered in time', as
   try {
     assert.is(await workersLoaded(pool, 1, 0), false, 'a worker cannot start and load within a timer tick');
     assert.is(await workersLoaded(pool, 1, 20_000), true);
+  } finally {
+    await pool.destroy();
+  }
+});
+
+test('a worker whose module cannot load fails the task in flight and every later one with its error; the process goes on', async () => {
+  const pool = new WorkerPool({ filename: 'file:///nowhere/mnist-ts-worker.js', minThreads: 1, maxThreads: 1 });
+  const outcome = (task: Promise<unknown>) =>
+    Promise.race([task.then(() => 'answered', (e: Error) => e.message), new Promise<string>((r) => setTimeout(() => r('still waiting after 10 s'), 10_000))]);
+  try {
+    assert.match(await outcome(pool.run(NO_OP_TASK)), /Cannot find module '\/nowhere\/mnist-ts-worker\.js'/);
+    // Piscina starts another worker, which fails holding no task: its 'error' event, unheard, would
+    // end this process. Then no worker is left, and a task fails at once rather than waiting forever.
+    for (let tries = 0; !pool.failure && tries < 100; tries++) await new Promise((r) => setTimeout(r, 50));
+    assert.instance(pool.failure, Error, 'the failure reported as an event is kept');
+    assert.match(await outcome(pool.run(NO_OP_TASK)), /Cannot find module/);
   } finally {
     await pool.destroy();
   }

@@ -5,18 +5,18 @@
  * `releaseUnused` destroys them when no backend took them (an error on the way, say), since live
  * workers would keep the process running.
  */
-import { Piscina } from 'piscina';
 import { MnistTsError } from '../engine/errors.js';
 import { destroyWhenLoaded } from './worker-loaded.js';
 import { workerModule } from './worker-files.js';
+import { WorkerPool } from './worker-pool.js';
 
 export class GradientWorkers {
-  readonly pool: Piscina;
+  readonly pool: WorkerPool;
   private taken = false;
 
   constructor(readonly threads: number) {
     const workers = threads - 1;
-    this.pool = new Piscina({ ...workerModule('gradient-worker'), minThreads: workers, maxThreads: workers, idleTimeout: 60_000 });
+    this.pool = new WorkerPool({ ...workerModule('gradient-worker'), minThreads: workers, maxThreads: workers, idleTimeout: 60_000 });
   }
 
   /** Destroys the pool, once its workers have loaded their module (worker-loaded.ts says why). */
@@ -25,7 +25,7 @@ export class GradientWorkers {
   }
 
   /** The pool, for the one backend that drives it. */
-  take(threads: number): Piscina {
+  take(threads: number): WorkerPool {
     if (this.taken) throw new MnistTsError('GradientWorkers: already taken by a backend');
     if (threads !== this.threads) throw new MnistTsError(`GradientWorkers: started for ${this.threads} threads, asked for ${threads}`);
     this.taken = true;

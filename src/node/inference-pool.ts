@@ -13,7 +13,6 @@
  * Start the pool first thing, before reading the checkpoint and the data: its workers start and
  * load the engine on the other cores meanwhile, which is most of what a pool costs.
  */
-import { Piscina } from 'piscina';
 import { isShared, sharedArray } from '../engine/shared-memory.js';
 import type { Sequential } from '../engine/model/sequential.js';
 import { EVALUATION_CHUNK, evaluationFromLogits, logitsRange, type DataEvaluation } from '../train/evaluate-data.js';
@@ -25,6 +24,7 @@ import type { KernelPath } from '../engine/kernels/kernel-set.js';
 import { checkThreads } from './threads.js';
 import { destroyWhenLoaded } from './worker-loaded.js';
 import { workerModule } from './worker-files.js';
+import { WorkerPool } from './worker-pool.js';
 
 /** One worker's share: the logits of examples [start, end) of `data`, written into `out`. */
 export interface InferenceTask {
@@ -51,13 +51,13 @@ function sharedData(data: TrainingData): boolean {
 }
 
 export class InferencePool {
-  private readonly pool: Piscina | undefined;
+  private readonly pool: WorkerPool | undefined;
 
   /** `threads` threads in all, this one included; 1 starts no workers. */
   constructor(readonly threads: number) {
     checkThreads(threads);
     const workers = threads - 1;
-    this.pool = workers > 0 ? new Piscina({ ...workerModule('inference-worker'), minThreads: workers, maxThreads: workers }) : undefined;
+    this.pool = workers > 0 ? new WorkerPool({ ...workerModule('inference-worker'), minThreads: workers, maxThreads: workers }) : undefined;
   }
 
   /**
