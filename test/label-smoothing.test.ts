@@ -9,7 +9,7 @@ import { softmaxLoss, checkLabelSmoothing } from '../src/train/batch-gradient.js
 import { csrFromSplit } from '../src/train/training-data.js';
 import { train } from '../src/train/trainer.js';
 import { createBackend } from '../src/node/create-backend.js';
-import { PoolBackend } from '../src/node/pool-backend.js';
+import { PoolBackend } from '../src/train/pool/pool-backend.js';
 import { loadMnist } from '../src/node/mnist-files.js';
 import { OptionError } from '../src/engine/errors.js';
 

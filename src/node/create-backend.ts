@@ -1,11 +1,12 @@
 /** Picks the gradient backend for a thread count: 1 runs in-process with no pool. */
 import type { Optimizer } from '../engine/optim/optimizers.js';
 import type { Sequential } from '../engine/model/sequential.js';
-import { InProcessBackend, type GradientBackend } from '../train/gradient-backend.js';
+import type { GradientBackend } from '../train/gradient-backend.js';
 import type { TrainingData } from '../train/training-data.js';
 import type { InjectedFault } from '../train/pool/task.js';
-import { checkLabelSmoothing, type StepSettings } from '../train/batch-gradient.js';
-import { PoolBackend } from './pool-backend.js';
+import type { StepSettings } from '../train/batch-gradient.js';
+import { chooseBackend } from '../train/choose-backend.js';
+import { piscinaHost } from './pool-backend.js';
 import { GradientWorkers } from './gradient-workers.js';
 import { checkThreads } from './threads.js';
 
@@ -35,8 +36,6 @@ export function startGradientWorkers(threads: number): GradientWorkers | undefin
  */
 export function createBackend(model: Sequential, data: TrainingData, optimizer: Optimizer, threads: number, maxBatch: number, options: BackendOptions = {}): GradientBackend {
   checkThreads(threads);
-  if (options.labelSmoothing !== undefined) checkLabelSmoothing(options.labelSmoothing);
-  const stepSettings: StepSettings = { seed: options.seed ?? 0, augment: options.augment, labelSmoothing: options.labelSmoothing };
-  if (threads === 1) return new InProcessBackend(model, data, optimizer, stepSettings);
-  return new PoolBackend(model, data, optimizer, { threads, maxBatch, stepSettings, testFault: options.testFault, evaluation: options.evaluation, workers: options.workers, adaptSpin: options.adaptSpin });
+  const { workers, ...choice } = options;
+  return chooseBackend(model, data, optimizer, { ...choice, threads, maxBatch, host: () => piscinaHost(threads, workers) });
 }

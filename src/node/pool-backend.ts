@@ -25,7 +25,7 @@ function processCpuMs(): number {
 }
 
 /** Piscina as the pool's host. Its workers are taken at the first task: after the pool has checked its buffers. */
-function piscinaHost(threads: number, started: GradientWorkers | undefined): PoolHost {
+export function piscinaHost(threads: number, started: GradientWorkers | undefined): PoolHost {
   let workers = started;
   let pool: ReturnType<GradientWorkers['take']> | undefined;
   return {

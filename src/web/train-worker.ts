@@ -15,7 +15,8 @@ import { evaluateData } from '../train/evaluate-data.js';
 import { buildModel, defaultInit, recipeFor, scheduleInSteps, SHARED_DEFAULTS } from '../train/recipes.js';
 import { csrFromSplit } from '../train/training-data.js';
 import { stepsPerEpoch, train, type TrainState } from '../train/trainer.js';
-import { PoolBackend, type PoolHost } from '../train/pool/pool-backend.js';
+import type { PoolHost } from '../train/pool/pool-backend.js';
+import { chooseBackend } from '../train/choose-backend.js';
 import { fetchMnist } from './mnist-fetch.js';
 import { webWorkerHost } from './web-pool-host.js';
 import { kernelsLabel } from './kernels-label.js';
@@ -69,9 +70,10 @@ async function trainModel(request: TrainRequest, kernels: KernelSet, host: PoolH
   const optimizer = makeOptimizer(config.optimizer, config.lr, config.momentum, { schedule: config.schedule, beta1: config.beta1, beta2: config.beta2 });
   const shift = config.augmentShift ?? 0;
   const augment = shift > 0 ? { shift, channels: 1, height: mnist.train.rows, width: mnist.train.cols } : undefined;
-  // As createBackend in Node: the pool is given the validation set, and splits its evaluation.
-  const settings = { seed: request.seed, augment, labelSmoothing: config.labelSmoothing };
-  const backend = host ? new PoolBackend(model, data, optimizer, { threads: request.threads, maxBatch: config.batchSize, stepSettings: settings, evaluation: [validation], host }) : undefined;
+  // As createBackend in Node: a pool is given the validation set, and splits its evaluation.
+  const backend = chooseBackend(model, data, optimizer, {
+    threads: request.threads, maxBatch: config.batchSize, seed: request.seed, augment, labelSmoothing: config.labelSmoothing, evaluation: [validation], host: () => host!, // started in run() for more than 1 thread
+  });
   post({ type: 'started', kernels: kernelsLabel(kernels), description, stepsPerEpoch: steps, threads: request.threads });
   const history: EpochRecord[] = [];
   // The model as its last whole epoch left it: what Stop keeps (the unfinished epoch is dropped).
@@ -79,7 +81,6 @@ async function trainModel(request: TrainRequest, kernels: KernelSet, host: PoolH
   let lastStepPost = 0;
   const result = await train(model, data, {
     epochs: request.epochs, batchSize: config.batchSize, seed: request.seed, optimizer, validation, backend,
-    ...(backend ? {} : { augment, labelSmoothing: config.labelSmoothing }),
     shouldStop: () => stopRequested,
     onStep: (s) => {
       const now = performance.now();
@@ -94,7 +95,7 @@ async function trainModel(request: TrainRequest, kernels: KernelSet, host: PoolH
       post({ type: 'epoch', epoch: e.epoch, cost: e.cost, validationAccuracy: e.validationAccuracy ?? null, seconds: e.seconds });
     },
   });
-  await backend?.close();
+  await backend.close();
   const epochs = result.state.epochsDone;
   const kept = last.whole;
   if (epochs === 0 || !kept) {
