@@ -12,7 +12,7 @@ import { confusionSvg, divergingLegendSvg, trainingCurvesSvg } from '../report/c
 import { rankMistakes, type Mistake } from '../report/mistakes.js';
 import { esc } from '../report/svg.js';
 import { initialParameters, weightMaps, type WeightPicture } from '../report/weights.js';
-import type { CheckpointMeta } from '../train/checkpoint.js';
+import { NO_TRAINING_RUN, trainingPhrase, type CheckpointMeta } from '../train/checkpoint.js';
 import { csrFromSplit } from '../train/training-data.js';
 import { logitsData } from '../train/evaluate-data.js';
 import { softmax } from '../engine/model/loss.js';
@@ -90,11 +90,11 @@ async function writeWeights(dir: string, input: ReportInput): Promise<Section> {
   return { file: 'weights.png', title: picture.delta ? 'Weight templates: what training changed' : 'Weight templates', caption: weightsCaption(picture, meta) };
 }
 
-/** "CNN conv:12:5,... · 16 epochs of adam · test accuracy 0.9936" */
+/** "CNN conv:12:5,... · 16 epochs of adam (lr 0.002, batch 64, cosine schedule) · seed 0 · test accuracy 0.9936" */
 function modelSummary(meta: CheckpointMeta, accuracy: number): string {
-  const epochs = meta.epochsCompleted === 1 ? '1 epoch' : `${meta.epochsCompleted} epochs`;
   const t = meta.training;
-  return `${describeArchitecture(meta.architecture)} · ${epochs} of ${meta.optimizer} (lr ${t.lr}, batch ${t.batchSize}${t.schedule && t.schedule.kind !== 'constant' ? `, ${t.schedule.kind} schedule` : ''}) · seed ${meta.seed} · test accuracy ${accuracy.toFixed(4)}`;
+  const run = meta.optimizer === NO_TRAINING_RUN ? trainingPhrase(meta) : `${trainingPhrase(meta)} (lr ${t.lr}, batch ${t.batchSize}${t.schedule && t.schedule.kind !== 'constant' ? `, ${t.schedule.kind} schedule` : ''}) · seed ${meta.seed}`;
+  return `${describeArchitecture(meta.architecture)} · ${run} · test accuracy ${accuracy.toFixed(4)}`;
 }
 
 function indexHtml(sections: Section[], notes: string[], title: string, summary: string): string {

@@ -17,6 +17,16 @@ const OPTIMIZER_PREFIX = 'optimizer.';
 /** The optimiser a checkpoint names when it was saved without its training run (saveModel with no fit result): nothing to resume. */
 export const NO_TRAINING_RUN = 'none';
 
+/**
+ * How a checkpoint was trained, in words: "16 epochs of adam"; or, for one saved without its
+ * training run (weights imported from PyTorch, or saveModel with no fit result), "no training run
+ * recorded" rather than "0 epochs of none".
+ */
+export function trainingPhrase(meta: Pick<CheckpointMeta, 'epochsCompleted' | 'optimizer'>): string {
+  if (meta.optimizer === NO_TRAINING_RUN) return 'no training run recorded';
+  return `${meta.epochsCompleted} ${meta.epochsCompleted === 1 ? 'epoch' : 'epochs'} of ${meta.optimizer}`;
+}
+
 export interface TrainingConfig {
   model: string;
   optimizer: string;
@@ -182,7 +192,7 @@ export function describeCheckpoint(meta: CheckpointMeta): string {
   const t = meta.training;
   const names: Record<string, string> = { softmax: 'softmax regression', mlp: 'MLP', cnn: 'CNN', fast: 'fast CNN', best: 'best CNN' };
   const what = names[t.model] ?? 'layers';
-  const parts = [what, `${meta.epochsCompleted} epoch${meta.epochsCompleted === 1 ? '' : 's'}`];
+  const parts = [what, meta.optimizer === NO_TRAINING_RUN ? trainingPhrase(meta) : `${meta.epochsCompleted} epoch${meta.epochsCompleted === 1 ? '' : 's'}`];
   if (meta.metrics.testAccuracy !== null) parts.push(`test accuracy ${meta.metrics.testAccuracy.toFixed(4)}`);
   return parts.join(' · ');
 }

@@ -10,7 +10,8 @@ import { evaluateViews } from '../../node/evaluate-model.js';
 import { checkModelFits } from '../check-model-fits.js';
 import { inferenceThreads, threadsOption, withInferencePool, type ThreadsArgs } from '../inference-threads.js';
 import { checkpointOption, readCheckpoint, type CheckpointArgs } from '../checkpoint-flag.js';
-import { choiceFlag, intFlag, numeric, plural } from '../options.js';
+import { trainingPhrase } from '../../train/checkpoint.js';
+import { choiceFlag, intFlag, numeric } from '../options.js';
 import { noteLine, printLine, type Print } from '../output.js';
 
 export interface EvaluateArgs extends CheckpointArgs, ThreadsArgs {
@@ -67,7 +68,7 @@ export async function runEvaluate(args: EvaluateArgs, print: Print = printLine, 
     print(JSON.stringify({ checkpoint: path, split: splitName, examples: split.count, tta: args.tta === true, accuracy: ev.accuracy, loss: ev.loss, per_digit_accuracy: perDigit, confusion: matrix }));
     return;
   }
-  print(`${path}: ${describeArchitecture(ckpt.meta.architecture)}, ${plural(ckpt.meta.epochsCompleted, 'epoch')} of ${ckpt.meta.optimizer}; ${split.count} ${splitName} images${args.tta ? ', each read with its four one-pixel shifts (--tta)' : ''}`);
+  print(`${path}: ${describeArchitecture(ckpt.meta.architecture)}, ${trainingPhrase(ckpt.meta)}; ${split.count} ${splitName} images${args.tta ? ', each read with its four one-pixel shifts (--tta)' : ''}`);
   print(`Accuracy: ${ev.accuracy.toFixed(4)}`);
   print(`Loss: ${ev.loss.toFixed(6)}`);
   print('');
