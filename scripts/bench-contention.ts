@@ -8,6 +8,7 @@
  *   npm run bench:contention -- [--models softmax,mlp] [--rounds 2] [--json]
  */
 import { spawn } from 'node:child_process';
+import { median } from './timing.js';
 
 const flag = (name: string, fallback: string) => {
   const at = process.argv.indexOf(`--${name}`);
@@ -34,7 +35,6 @@ function runOne(model: string, spin: 'adapt' | 'fixed-spin'): Promise<Run> {
   });
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const epoch = (r: Run) => median(r.epoch_seconds.slice(1));
 
 const SETTINGS = ['alone', 'pair, adaptive waits', 'pair, always spinning'] as const;

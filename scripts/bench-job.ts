@@ -12,18 +12,6 @@ import { Adam, cnn, mlp, sharedArray, softmaxRegression, SGD, type KernelSet, ty
 export const BENCH_MODELS = ['softmax', 'mlp', 'mlp-dense', 'cnn'];
 export const BENCH_KERNELS = ['js', 'simd'];
 
-/** A bad argument to a benchmark: one line and exit code 2, as the CLI answers a bad flag. */
-export function refuse(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(2);
-}
-
-/** Refuses anything in `given` that is not in `known`, naming `what` (a flag or an argument). */
-export function checkChoices(what: string, given: string[], known: string[]): void {
-  const unknown = given.filter((g) => !known.includes(g));
-  if (unknown.length > 0) refuse(`${what}: ${unknown.join(', ')}, expected ${known.join(', ')}`);
-}
-
 export interface BenchJob {
   data: TrainingData;
   net: Sequential;

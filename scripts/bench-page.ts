@@ -14,29 +14,18 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { startPageServer, type PageServer } from '../src/node/page-server.js';
-import { checkChoices, refuse } from './bench-job.js';
+import { checkChoices, flagValue, refuse, wholeNumberFlag } from './bench-args.js';
+import { median } from './timing.js';
 
 const PRESETS = ['cnn', 'fast', 'best', 'softmax', 'mlp'];
 const CLI = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
 const CHROMIUM = process.env.MNIST_TS_CHROMIUM ?? '/usr/bin/chromium';
 
-function arg(flag: string, fallback: string): string {
-  const at = process.argv.indexOf(flag);
-  if (at < 0) return fallback;
-  const value = process.argv[at + 1];
-  return value === undefined || value.startsWith('--') ? refuse(`${flag}: expected a value after it`) : value;
-}
-
-function wholeNumber(flag: string, fallback: number, least: number): number {
-  const n = Number(arg(flag, String(fallback)));
-  return Number.isInteger(n) && n >= least ? n : refuse(`${flag}: ${arg(flag, '')}, expected a whole number >= ${least}`);
-}
-
-const models = arg('--models', 'cnn').split(',');
+const models = flagValue('--models', 'cnn').split(',');
 checkChoices('--models', models, PRESETS);
-const epochs = wholeNumber('--epochs', 3, 2);
-const threads = wholeNumber('--threads', 2, 1);
-const rounds = wholeNumber('--rounds', 3, 1);
+const epochs = wholeNumberFlag('--epochs', 3, 2);
+const threads = wholeNumberFlag('--threads', 2, 1);
+const rounds = wholeNumberFlag('--rounds', 3, 1);
 const json = process.argv.includes('--json');
 if (!existsSync(CHROMIUM)) refuse(`bench --page: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set MNIST_TS_CHROMIUM)`);
 if (spawnSync(process.execPath, [fileURLToPath(new URL('./build-if-stale.mjs', import.meta.url))], { stdio: 'inherit' }).status !== 0) refuse('bench: the build failed');
@@ -69,11 +58,6 @@ async function pageEpochs(browser: Browser, server: PageServer, model: string, f
     await page.close();
   }
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /** Per model and place: each round's first epoch and the median of its later epochs. */
 const seen = new Map<string, { first: number[]; later: number[] }>();

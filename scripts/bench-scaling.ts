@@ -28,7 +28,8 @@ import { PoolBackend } from '../src/node/pool-backend.js';
 import { BatchSampler } from '../src/data/batches.js';
 import { kernelsFor, resolveKernelPath } from '../src/engine/kernels/kernel-select.js';
 import type { GradientBackend } from '../src/train/gradient-backend.js';
-import { BENCH_KERNELS, BENCH_MODELS, benchJob, checkChoices, refuse } from './bench-job.js';
+import { BENCH_KERNELS, BENCH_MODELS, benchJob } from './bench-job.js';
+import { checkChoices, refuse } from './bench-args.js';
 import { BUSY, IDLE, NEIGHBOUR, STOP, TIMING, WARMING, type NeighbourTask } from './bench-neighbour.js';
 
 const [model = 'cnn', path = 'simd', triplesArg = '24'] = process.argv.slice(2);

@@ -14,26 +14,18 @@ import { bundledDataDir } from '../src/node/mnist-files.js';
 import { resolveTrainSettings } from '../src/cli/training/settings.js';
 import { presetLayers, scheduleInSteps } from '../src/train/recipes.js';
 import { stepsPerEpoch } from '../src/train/trainer.js';
-import { checkChoices, refuse } from './bench-job.js';
+import { checkChoices, listFlag, refuse, wholeNumberFlag } from './bench-args.js';
 
 const PRESETS = ['fast', 'cnn', 'best'];
 const CLI = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
 const PEER = fileURLToPath(new URL('./peers/peer_recipe.py', import.meta.url));
 const TRAIN_IMAGES = 55000;
 
-function argList(flag: string, fallback: string[]): string[] {
-  const at = process.argv.indexOf(flag);
-  if (at < 0) return fallback;
-  const value = process.argv[at + 1];
-  return value === undefined || value.startsWith('--') ? refuse(`${flag}: expected a value after it`) : value.split(',');
-}
-
-const models = argList('--models', PRESETS);
+const models = listFlag('--models', PRESETS);
 checkChoices('--models', models, PRESETS);
-const seeds = argList('--seeds', ['0', '1', '2']).map(Number);
-if (seeds.some((s) => !(Number.isInteger(s) && s >= 0))) refuse(`--seeds: ${argList('--seeds', [])}, expected whole numbers >= 0`);
-const threads = Number(argList('--threads', [String(availableParallelism())])[0]);
-if (!(Number.isInteger(threads) && threads >= 1 && threads <= 256)) refuse(`--threads: ${argList('--threads', [])[0]}, expected a whole number from 1 to 256`);
+const seeds = listFlag('--seeds', ['0', '1', '2']).map(Number);
+if (seeds.some((s) => !(Number.isInteger(s) && s >= 0))) refuse(`--seeds: ${listFlag('--seeds', [])}, expected whole numbers >= 0`);
+const threads = wholeNumberFlag('--threads', availableParallelism(), 1, 256);
 // The runs time the built CLI, as a user runs it: build it first if a source is newer.
 if (spawnSync(process.execPath, [fileURLToPath(new URL('./build-if-stale.mjs', import.meta.url))], { stdio: 'inherit' }).status !== 0) refuse('bench: the build failed');
 const json = process.argv.includes('--json');

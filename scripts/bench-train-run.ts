@@ -10,7 +10,8 @@ import { createBackend } from '../src/node/create-backend.js';
 import { PoolBackend } from '../src/node/pool-backend.js';
 import { train } from '../src/train/trainer.js';
 import { kernelsFor, resolveKernelPath } from '../src/engine/kernels/kernel-select.js';
-import { BENCH_KERNELS, BENCH_MODELS, benchJob, checkChoices } from './bench-job.js';
+import { BENCH_KERNELS, BENCH_MODELS, benchJob } from './bench-job.js';
+import { checkChoices } from './bench-args.js';
 
 const [model = 'softmax', threadsArg = '1', epochsArg = '5', path = 'js', spin = 'adapt'] = process.argv.slice(2);
 checkChoices('bench-train-run: model', [model], BENCH_MODELS);

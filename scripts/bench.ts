@@ -36,7 +36,9 @@ for (const [flag, script] of [['--to-accuracy', './bench-to-accuracy.ts'], ['--p
 }
 import { bundledDataDir } from '../src/node/mnist-files.js';
 import { CNN_LAYERS } from '../src/engine/model/models.js';
-import { BENCH_KERNELS, BENCH_MODELS, checkChoices, refuse } from './bench-job.js';
+import { BENCH_KERNELS, BENCH_MODELS } from './bench-job.js';
+import { checkChoices, listFlag, wholeNumberFlag } from './bench-args.js';
+import { median } from './timing.js';
 
 const json = process.argv.includes('--json');
 const RUN = fileURLToPath(new URL('./bench-train-run.ts', import.meta.url));
@@ -49,18 +51,11 @@ const withScaling = !process.argv.includes('--no-scaling');
  * softmax, more for the MLP than for the CNN, whose epochs are fewer but each much longer.
  */
 const EPOCHS: Record<string, number> = { softmax: 25, mlp: 12, 'mlp-dense': 3, cnn: 4 };
-const listArg = (flag: string, all: string[]) => {
-  const at = process.argv.indexOf(flag);
-  if (at < 0) return all;
-  const value = process.argv[at + 1];
-  return value === undefined || value.startsWith('--') ? refuse(`${flag}: expected a value after it`) : value.split(',');
-};
-const MODELS = listArg('--models', BENCH_MODELS);
-const KERNELS = listArg('--kernels', BENCH_KERNELS);
+const MODELS = listFlag('--models', BENCH_MODELS);
+const KERNELS = listFlag('--kernels', BENCH_KERNELS);
 checkChoices('--models', MODELS, BENCH_MODELS);
 checkChoices('--kernels', KERNELS, BENCH_KERNELS);
-const ROUNDS = Number(listArg('--rounds', ['1'])[0]);
-if (!(Number.isInteger(ROUNDS) && ROUNDS >= 1)) refuse(`--rounds: ${listArg('--rounds', ['1'])[0]}, expected a whole number >= 1`);
+const ROUNDS = wholeNumberFlag('--rounds', 1, 1);
 const SAMPLES_PER_EPOCH = 55000;
 const PEER_SCRIPT = fileURLToPath(new URL('./peers/peer_epochs.py', import.meta.url));
 /** The peer script's job for each model: which peers run it, and its arguments after the data folder. */
@@ -115,11 +110,6 @@ function record(model: string, threads: number, kernels: string, epochS: number,
   run.epoch_range_s = [+Math.min(...xs).toFixed(4), +Math.max(...xs).toFixed(4)];
   run.samples_per_s = Math.round(SAMPLES_PER_EPOCH / run.epoch_s);
   if (rss !== null) run.peak_rss_mb = Math.max(run.peak_rss_mb ?? 0, rss);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 for (let round = 1; round <= ROUNDS; round++) {

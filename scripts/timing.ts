@@ -20,3 +20,9 @@ export function time(fn: () => void): number {
   per.sort((a, b) => a - b);
   return per[Math.floor(per.length / 2)];
 }
+
+/** The median of `xs` (the mean of the middle two for an even count). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
