@@ -207,7 +207,7 @@ async function browserTests() {
     assert.is(JSON.parse(evaluated.stdout).accuracy, run.shown, 'mnist-ts evaluate reads the downloaded model with the accuracy the page showed');
     // One epoch of the tutorial on a tenth of MNIST is no match for the CNN reading: it joins the list.
     const accuracy = decodeCheckpoint(readFileSync(run.inPage), run.inPage).meta.metrics.testAccuracy!;
-    assert.is(await assertAdopted(run.before, 'softmax trained here (1 epoch)', accuracy), 'joins');
+    assert.is(await assertAdopted(run.before, 'softmax regression trained here (1 epoch)', accuracy), 'joins');
   });
 
   // best: a CNN preset with shifts, label smoothing, one cycle and batch normalisation, all of which the pool's threads must share.

@@ -10,6 +10,7 @@ import { Sequential } from '../engine/model/sequential.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../engine/io/safetensors.js';
 import type { SamplerState } from '../data/batches.js';
 import type { Schedule } from '../engine/optim/schedule.js';
+import { modelTitle } from './recipes.js';
 
 export const CHECKPOINT_FORMAT = 'mnist-ts/1';
 export const WEIGHT_LAYOUT = 'dense weight [inputs, outputs], row-major: y = x·W + b; conv2d weight [filters, channels, kh, kw]; activations (batch, channels, height, width)';
@@ -189,10 +190,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): Checkpoint 
 
 /** "softmax regression 784→10 · 25 epochs · test accuracy 0.9212". */
 export function describeCheckpoint(meta: CheckpointMeta): string {
-  const t = meta.training;
-  const names: Record<string, string> = { softmax: 'softmax regression', mlp: 'MLP', cnn: 'CNN', fast: 'fast CNN', best: 'best CNN' };
-  const what = names[t.model] ?? 'layers';
-  const parts = [what, meta.optimizer === NO_TRAINING_RUN ? trainingPhrase(meta) : `${meta.epochsCompleted} epoch${meta.epochsCompleted === 1 ? '' : 's'}`];
+  const parts = [modelTitle(meta.training.model), meta.optimizer === NO_TRAINING_RUN ? trainingPhrase(meta) : `${meta.epochsCompleted} epoch${meta.epochsCompleted === 1 ? '' : 's'}`];
   if (meta.metrics.testAccuracy !== null) parts.push(`test accuracy ${meta.metrics.testAccuracy.toFixed(4)}`);
   return parts.join(' · ');
 }

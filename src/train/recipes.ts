@@ -57,6 +57,11 @@ const PRESETS: Record<string, { layers: string; recipe: Recipe; name: string }> 
   best: { layers: BEST_LAYERS, recipe: BEST_RECIPE, name: 'best CNN' },
 };
 
+/** What a model is called in lines and lists: "softmax regression", "MLP", a preset's name, or "layers" for a --layers text. */
+export function modelTitle(model: string): string {
+  return model === 'softmax' ? 'softmax regression' : model === 'mlp' ? 'MLP' : (PRESETS[model]?.name ?? 'layers');
+}
+
 /** The layers text of a preset (cnn, fast), or undefined for the other models. */
 export function presetLayers(model: string): string | undefined {
   return PRESETS[model]?.layers;

@@ -5,7 +5,7 @@
  */
 import { curveSvg } from '../report/charts.js';
 import type { FromWorker, ToWorker, TrainableModel } from './train-protocol.js';
-import { BEST_RECIPE, CNN_RECIPE, FAST_RECIPE } from '../train/recipes.js';
+import { modelTitle, recipeFor } from '../train/recipes.js';
 import { defaultThreads, MOST_THREADS } from './web-pool-host.js';
 import { SCRIPT_MISSING } from './server-gone.js';
 
@@ -16,8 +16,8 @@ export interface TrainedModel {
   testAccuracy: number;
 }
 
-const DEFAULT_EPOCHS: Record<TrainableModel, number> = { softmax: 25, mlp: 5, cnn: CNN_RECIPE.epochs, fast: FAST_RECIPE.epochs, best: BEST_RECIPE.epochs };
-const NAMES: Record<TrainableModel, string> = { softmax: 'softmax', mlp: 'MLP', cnn: 'CNN', fast: 'fast CNN', best: 'best CNN' };
+/** The epochs a model's field starts at: its recipe's, but for the MLP, whose recipe (the tutorial's 25) is long to wait for in a page. */
+const defaultEpochs = (model: TrainableModel) => (model === 'mlp' ? 5 : recipeFor(model).epochs);
 
 function $<T extends HTMLElement>(root: ParentNode, selector: string): T {
   return root.querySelector<T>(selector)!;
@@ -56,7 +56,7 @@ export class TrainPanel {
     let typed = false;
     this.epochsInput.addEventListener('input', () => (typed = true));
     this.modelSelect.addEventListener('change', () => {
-      if (!typed) this.epochsInput.value = String(DEFAULT_EPOCHS[this.modelSelect.value as TrainableModel]);
+      if (!typed) this.epochsInput.value = String(defaultEpochs(this.modelSelect.value as TrainableModel));
     });
     this.button.addEventListener('click', () => (this.worker ? this.stop() : this.start()));
     this.download.addEventListener('click', () => this.save());
@@ -113,7 +113,7 @@ export class TrainPanel {
         if (m.text.startsWith('stopped')) this.finish(m.text);
         break;
       case 'started':
-        this.status.textContent = `training the ${NAMES[model]} on ${m.kernels}, ${m.threads} thread${m.threads === 1 ? '' : 's'}…`;
+        this.status.textContent = `training the ${modelTitle(model)} on ${m.kernels}, ${m.threads} thread${m.threads === 1 ? '' : 's'}…`;
         break;
       case 'step':
         this.progress.value = (m.epoch - 1 + m.step / m.stepsPerEpoch) / this.epochs;
@@ -129,7 +129,7 @@ export class TrainPanel {
         this.accuracy.dataset.epochSeconds = [this.accuracy.dataset.epochSeconds, m.seconds].filter((x) => x !== undefined && x !== '').join(',');
         break;
       case 'done': {
-        const name = `${NAMES[model]} trained here (${m.epochs} epoch${m.epochs === 1 ? '' : 's'})`;
+        const name = `${modelTitle(model)} trained here (${m.epochs} epoch${m.epochs === 1 ? '' : 's'})`;
         this.trained = { name, checkpoint: m.checkpoint, validationAccuracy: m.validationAccuracy, testAccuracy: m.testAccuracy };
         // Stopped, the bar stays where the run was; the model kept is its last whole epoch.
         if (!m.stopped) this.progress.value = 1;
