@@ -13,7 +13,8 @@
 // run it: a source file a test imports loads from dist (scripts/test-process/hooks.mjs), and pool
 // workers start from dist without tsx, far faster (src/node/worker-files.ts). So one compilation
 // of each file runs, in tests, workers and CLI runs alike, and coverage counts each function once.
-// Run alone after an edit, everything loads the sources through tsx.
+// Run alone after an edit, the tests load the sources through tsx, while CLI processes and
+// installs use the old build.
 // It exits non-zero, with one line per problem naming the file, when a file exits non-zero, is
 // killed at the per-file time limit, prints no uvu summary, runs fewer tests than it registered
 // (uvu swallows an error thrown in `before` and exits 0), or, under CI, skips a test or uses .only.
@@ -80,7 +81,7 @@ function builtFresh() {
   }
 }
 const env = builtFresh() ? { ...process.env, MNIST_TS_TEST_BUILT: '1' } : process.env;
-if (env === process.env) process.stderr.write('test-parallel: dist is older than the sources, so tests and pool workers load the sources through tsx (slower); `npm test` builds first\n');
+if (env === process.env) process.stderr.write('test-parallel: dist is older than the sources: tests and pool workers load the sources through tsx (slower), CLI processes run the old build; `npm test` builds first\n');
 
 /** A file that may share its process: it took under this many seconds last time. */
 const LIGHT_SECONDS = 2.5;

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, runMain } from './helpers/cli.js';
+import { ROOT, runCli, runMain } from './helpers/cli.js';
 import { writeMnistSubset } from './helpers/synthetic-mnist.js';
 import { loadCheckpointFile } from '../src/node/checkpoint-file.js';
 import { loadMnist } from '../src/node/mnist-files.js';
@@ -48,7 +48,7 @@ test('the checkpoint scores the same in a fresh process, and numpy alone reads i
   const checkpoint = loadCheckpointFile(full);
   const trained = checkpoint.meta.metrics.testAccuracy!;
   assert.ok(trained > 0.8, `accuracy ${trained} after 2 short epochs (chance: 0.1)`);
-  const ev = await runMain(['evaluate', '--checkpoint', full, '--data-dir', dataDir, '--json']);
+  const ev = runCli(['evaluate', '--checkpoint', full, '--data-dir', dataDir, '--json']);
   assert.is(ev.code, 0, ev.stderr);
   assert.is(JSON.parse(ev.stdout).accuracy, trained);
   const py = spawnSync('python3', [join(ROOT, 'scripts/peers/read_checkpoint.py'), full, dataDir], { encoding: 'utf8' });

@@ -181,7 +181,7 @@ test('resume equals an uninterrupted run, bit for bit, on either kernel path; ev
   assert.is(other.code, 0, other.stderr);
   assert.match(other.stderr, /^mnist-ts: note: .*half-js\.safetensors was trained on the js kernels and continues on the simd ones: the result agrees with an uninterrupted run within rounding, not bit for bit\n$/);
   const trainAccuracy = JSON.parse(finalLine).test_accuracy;
-  const ev = await runMain(['evaluate', '--checkpoint', join(dir, 'full-simd.safetensors'), ...data, '--json']);
+  const ev = runCli(['evaluate', '--checkpoint', join(dir, 'full-simd.safetensors'), ...data, '--json']);
   assert.is(ev.code, 0, ev.stderr);
   assert.is(JSON.parse(ev.stdout).accuracy, trainAccuracy);
   const text = await runMain(['evaluate', '--checkpoint', join(dir, 'full-simd.safetensors'), ...data]);

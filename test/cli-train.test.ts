@@ -133,7 +133,7 @@ test('tutorial: flags it cannot honour are refused; its chapter is titled after 
     assert.is(r.stdout, '', 'refused before anything runs');
   }
   const save = join(mkdtempSync(join(tmpdir(), 'tutorial-mlp-')), 'model.safetensors');
-  const mlp = runCli(['tutorial', '--model', 'mlp', '--hidden', '16', '--epochs', '1', '--save', save, '--data-dir', await writeMnistSubset(7000, 1000)]);
+  const mlp = await runMain(['tutorial', '--model', 'mlp', '--hidden', '16', '--epochs', '1', '--save', save, '--data-dir', await writeMnistSubset(7000, 1000)]);
   assert.is(mlp.code, 0, mlp.stderr);
   assert.match(mlp.stdout, '== 2. A multi-layer perceptron, trained with plain SGD\nTraining MLP 784-16-10 ');
   assert.match(mlp.stdout, `  ${save}: MLP 784-16-10, 1 epoch of sgd; 1000 test images`);

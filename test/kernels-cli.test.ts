@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, runCli, runMain } from './helpers/cli.js';
+import { cliEnv, ROOT, runCli, runMain } from './helpers/cli.js';
 import { KernelMemory } from '../src/engine/wasm/kernel-memory.js';
 import { ShapeError } from '../src/engine/errors.js';
 
@@ -33,7 +33,7 @@ test('without WebAssembly SIMD: auto runs the JS kernels, and --kernels simd is 
   // SIMD instruction (the 0xFD prefix).
   const preload = join(dir, 'no-simd.mjs');
   writeFileSync(preload, 'const validate = WebAssembly.validate;\nWebAssembly.validate = (bytes) => !new Uint8Array(bytes).includes(0xfd) && validate(bytes);\n');
-  const cli = (args: string[]) => spawnSync(process.execPath, ['--import', preload, join(ROOT, 'dist/src/cli/main.js'), ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  const cli = (args: string[]) => spawnSync(process.execPath, ['--import', preload, join(ROOT, 'dist/src/cli/main.js'), ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000, env: cliEnv() });
   const simd = cli(['train', '--kernels', 'simd', '--epochs', '1']);
   assert.is(simd.status, 2);
   assert.is(simd.stderr, "mnist-ts: --kernels: 'simd', but this platform's WebAssembly has no SIMD; use auto or js\n");

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { ROOT } from './helpers/cli.js';
+import { cliEnv, ROOT } from './helpers/cli.js';
 import { writeMnistSubset } from './helpers/synthetic-mnist.js';
 import { loadMnistTest } from '../src/node/mnist-files.js';
 
@@ -47,7 +47,7 @@ test('without sharp: training works, PNG digits are read, and previews or other 
   const home = mkdtempSync(join(tmpdir(), 'no-sharp-'));
   // 2000 training images (after the 5000 held out) and 1000 test images: what matters is what runs without sharp.
   const data = ['--data-dir', await writeMnistSubset(7000, 1000)];
-  const run = (...args: string[]) => spawnSync(process.execPath, ['--import', NO_SHARP, CLI, ...args], { encoding: 'utf8', cwd: home });
+  const run = (...args: string[]) => spawnSync(process.execPath, ['--import', NO_SHARP, CLI, ...args], { encoding: 'utf8', cwd: home, env: cliEnv() });
   const trained = run('train', '--epochs', '1', '--threads', '2', ...data);
   assert.is(trained.status, 0, trained.stderr);
   assert.match(trained.stdout, /Accuracy: 0\.\d+/);

@@ -6,8 +6,9 @@
  * process's options; run from sources under tsx, the .ts files. A test process runs under tsx,
  * whose loader every worker would start again in a thread of its own, several times slower; pools
  * starting would make up most of the test suite's time. So when MNIST_TS_TEST_BUILT is 1
- * (scripts/test-parallel.mjs sets it, and only when dist is newer than every source file), workers
- * load dist's .js without tsx. Anywhere else nothing changes.
+ * (scripts/test-parallel.mjs sets it for its test processes, and only when dist is newer than
+ * every source file; the CLI processes tests start are not given it), workers load dist's .js
+ * without tsx. Anywhere else nothing changes.
  */
 export type WorkerName = 'gradient-worker' | 'inference-worker';
 

@@ -8,12 +8,15 @@
 import { Piscina } from 'piscina';
 
 export class WorkerPool extends Piscina {
-  /** The failure that Piscina reported as an event: the pool has no worker since. */
+  /** The failure that left the pool without a worker, as Piscina reported it. */
   failure: Error | undefined;
 
   constructor(options: ConstructorParameters<typeof Piscina>[0]) {
     super(options);
-    this.on('error', (error: Error) => (this.failure ??= error));
+    // Heard always; kept only when no worker is left: Piscina replaces a worker that fails later.
+    this.on('error', (error: Error) => {
+      if (this.threads.length === 0) this.failure ??= error;
+    });
   }
 
   override run(task: unknown, options?: Parameters<Piscina['run']>[1]): Promise<unknown> {

@@ -1,10 +1,12 @@
 /**
  * Two ways to run the CLI. runCli starts the built CLI (dist/, as installed; `npm test` builds
  * first) in a child process, as a user would; set MNIST_TS_TEST_SOURCES=1 to run it from the
- * TypeScript sources instead. runMain calls that same CLI's main in this process, for the many
- * checks of a line, an exit code or a file, where starting a process costs several times the
- * check. What needs a process of its own (signals, hangs, failing workers, the bin's exit code)
- * uses runCli.
+ * TypeScript sources instead. runMain calls the CLI's main in this process, as the test process
+ * loads it (the build when it is fresh, else the sources: test/README.md), for the many checks of
+ * a line, an exit code or a file, where starting a process costs several times the check. What
+ * needs a process of its own (a fresh process's view, signals, failing workers, the bin's exit
+ * code, a process that must end) uses runCli; readme-commands runs every command of the README in
+ * processes of their own, each of which must end.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -14,13 +16,20 @@ const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 /** tsx's loader by absolute URL, so the CLI also runs from sources with another working directory. */
 const TSX = import.meta.resolve('tsx');
 const BUILT = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
-/** main as runCli runs it: the build's, or the sources' with MNIST_TS_TEST_SOURCES=1. */
-const PROGRAM = new URL(process.env.MNIST_TS_TEST_SOURCES ? '../../src/cli/program.ts' : '../../dist/src/cli/program.js', import.meta.url).href;
 
 export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
+}
+
+/**
+ * The environment of a CLI process a test starts, as a user's: without MNIST_TS_TEST_BUILT, the
+ * test runner's word to its own processes (pool workers without tsx: src/node/worker-files.ts).
+ */
+export function cliEnv(): NodeJS.ProcessEnv {
+  const { MNIST_TS_TEST_BUILT: _built, ...env } = process.env;
+  return { ...env, FORCE_COLOR: '0' };
 }
 
 export function runCli(args: string[], options: { cwd?: string; timeout?: number } = {}): CliResult {
@@ -29,12 +38,15 @@ export function runCli(args: string[], options: { cwd?: string; timeout?: number
     cwd: options.cwd ?? ROOT,
     encoding: 'utf8',
     timeout: options.timeout ?? 120_000,
-    env: { ...process.env, FORCE_COLOR: '0' },
+    env: cliEnv(),
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
+class Hang extends Error {}
 let running = false;
+/** The longest runMain waits for main, for a hang only: then the captured output is thrown with the error. */
+const RUN_MAIN_MS = 120_000;
 
 /** Shadows a stream's own property for the duration of a run; returns what puts it back. */
 function shadow(stream: NodeJS.WriteStream, key: 'isTTY' | 'columns', value: unknown): () => void {
@@ -66,11 +78,15 @@ export async function runMain(args: string[], options: { cwd?: string } = {}): P
     }) as typeof process.stdout.write;
   }
   let code: number;
+  let hung = false;
   try {
-    const { main } = (await import(PROGRAM)) as typeof import('../../src/cli/program.js');
+    const { main } = await import('../../src/cli/program.js');
     process.chdir(options.cwd ?? ROOT);
-    code = await main(args);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const hang = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Hang()), RUN_MAIN_MS)));
+    code = await Promise.race([main(args), hang]).finally(() => clearTimeout(timer));
   } catch (e) {
+    if (e instanceof Hang) hung = true;
     code = 1;
     captured.stderr += `${e instanceof Error ? e.stack : String(e)}\n`;
   } finally {
@@ -80,5 +96,6 @@ export async function runMain(args: string[], options: { cwd?: string } = {}): P
     for (const put of restore) put();
     running = false;
   }
+  if (hung) throw new Error(`runMain: mnist-ts ${args.join(' ')} did not finish within ${RUN_MAIN_MS / 1000} s; it printed:\n${captured.stdout}${captured.stderr}`);
   return { code, ...captured };
 }

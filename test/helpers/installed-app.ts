@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from './cli.js';
+import { cliEnv, ROOT } from './cli.js';
 
 export interface InstalledApp {
   dir: string;
@@ -16,12 +16,13 @@ export interface InstalledApp {
 }
 
 /**
- * The environment for the installed app's processes: without c8's NODE_V8_COVERAGE, since their
- * code lies outside the checkout, where coverage is not counted, and writing it is slow.
+ * The environment for the installed app's processes: a CLI process's (cliEnv), also without c8's
+ * NODE_V8_COVERAGE, since their code lies outside the checkout, where coverage is not counted, and
+ * writing it is slow.
  */
 export function appEnv(): NodeJS.ProcessEnv {
-  const { NODE_V8_COVERAGE: _coverage, ...env } = process.env;
-  return { ...env, FORCE_COLOR: '0' };
+  const { NODE_V8_COVERAGE: _coverage, ...env } = cliEnv();
+  return env;
 }
 
 /** Runs a command in `cwd`; it must succeed. Returns its stdout. */

@@ -172,12 +172,13 @@ async function runEpochs(ctx: RunContext, hooks: ReturnType<typeof testHooks>, w
   const { savePath } = settings;
   const printEpoch = epochPrinter(settings, ctx.print);
   const bar = new ProgressBar(process.stderr, !settings.json && process.stderr.isTTY === true);
-  const interrupt = watchInterrupt(hooks.interruptAfter);
   let lastComplete: CompleteEpoch | undefined;
   // The test set is made before the backend, so that a pool is given it and splits its evaluation too.
   const testData = csrFromSplit(mnist.test, mnist.classes, run.model.kernels.allocator);
   const evaluation = run.validation.count > 0 ? [run.validation, testData] : [testData];
   const backend = createBackend(run.model, run.train, run.optimizer, settings.threads, settings.config.batchSize, { seed: settings.seed, augment: run.augment, labelSmoothing: settings.config.labelSmoothing, testFault: hooks.fault, evaluation, workers });
+  // Heard from here on: the finally below stops listening.
+  const interrupt = watchInterrupt(hooks.interruptAfter);
   let test: Score = { accuracy: 0, loss: 0 };
   try {
     const result = await train(run.model, run.train, {

@@ -5,6 +5,7 @@
  * and show them beside their labels (with PNG previews).
  */
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { join, dirname } from 'node:path';
 import type { Argv } from 'yargs';
 import { MnistTsError, OptionError } from '../../engine/errors.js';
@@ -50,13 +51,16 @@ function checkTutorialFlags(args: TrainArgs): string {
   return save ?? defaultSavePath(modelKind(args));
 }
 
+/** The bin beside this module (src/cli/main.ts, or dist's main.js): whoever called main, a script of theirs or a test. */
+const BIN = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../main.ts' : '../main.js', import.meta.url));
+
 /**
  * Runs this same CLI in a new process, as a user would after training: nothing is shared but the
  * file. Resolves to its output lines, indented.
  */
 function freshProcess(args: string[]): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...process.execArgv, BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
