@@ -16,7 +16,7 @@ import { DataError } from '../engine/errors.js';
 import { describeCheckpoint } from '../train/checkpoint.js';
 import { loadCheckpointFile } from './checkpoint-file.js';
 import { MNIST_FILES, resolveDataDir } from './mnist-files.js';
-import { hostName, hostsServed } from './served-hosts.js';
+import { hostName, hostsServed, serverUrl } from './served-hosts.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -175,9 +175,8 @@ export async function startPageServer(o: PageServerOptions): Promise<PageServer>
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : o.port;
-  const shownHost = o.host === '0.0.0.0' || o.host === '::' ? 'localhost' : o.host.includes(':') ? `[${o.host}]` : o.host;
   return {
-    url: `http://${shownHost}:${port}/`,
+    url: serverUrl(o.host, port),
     checkpoints: served,
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();

@@ -3,11 +3,11 @@
  * every one `train` saved in log/) in its model picker, until Ctrl-C.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { OptionError } from '../../engine/errors.js';
 import { startPageServer, type PageServer } from '../../node/page-server.js';
+import { isLoopback, listensEverywhere, networkUrls } from '../../node/served-hosts.js';
 import { loadCheckpointFile } from '../../node/checkpoint-file.js';
 import { DEFAULT_SAVE_PATH } from '../defaults.js';
 import { intFlag, lastGiven, numeric } from '../options.js';
@@ -58,11 +58,6 @@ function checkpointList(given: string | string[] | undefined): string[] {
   return unique;
 }
 
-/** The URLs other machines reach a server listening on every address at (IPv4, not loopback). */
-function networkUrls(port: number): string[] {
-  return Object.values(networkInterfaces()).flat().filter((a) => a !== undefined && a.family === 'IPv4' && !a.internal).map((a) => `http://${a!.address}:${port}/`);
-}
-
 export async function startServe(args: ServeArgs, print: Print = printLine, note: Print = noteLine): Promise<PageServer> {
   const port = intFlag('port', args.port ?? 8080, 0, 65535);
   const host = String(lastGiven(args.host ?? '127.0.0.1'));
@@ -70,11 +65,11 @@ export async function startServe(args: ServeArgs, print: Print = printLine, note
   const dataDir = args.dataDir === undefined ? undefined : String(lastGiven(args.dataDir));
   const server = await startPageServer({ host, port, checkpoints, dataDir });
   if (checkpoints.length === 0) note(`no checkpoint: ${DEFAULT_SAVE_PATH} does not exist yet (npm start saves it); the page can train one`);
-  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
+  if (!isLoopback(host)) {
     note(`listening on ${host}: other machines on the network can open the page`);
     // Over plain HTTP from another machine the page is not a secure context: no SharedArrayBuffer, so JS kernels.
     const listening = Number(new URL(server.url).port);
-    if (host === '0.0.0.0' || host === '::') for (const url of networkUrls(listening)) print(`on the network: ${url} (JavaScript kernels there: SIMD needs localhost or HTTPS)`);
+    if (listensEverywhere(host)) for (const url of networkUrls(listening)) print(`on the network: ${url} (JavaScript kernels there: SIMD needs localhost or HTTPS)`);
   }
   for (const c of server.checkpoints) print(`model: ${c.file} (${c.description})`);
   print(`draw a digit at ${server.url} (Ctrl-C stops the server)`);
