@@ -1,13 +1,16 @@
 /**
  * The SIMD kernels' memory past 2 GiB: its arena's pointer (a 32-bit word Atomics can move) still
  * counts right there, and the kernels read and write arrays that lie there. The memory grows
- * without touching its pages, so this costs little.
+ * without touching its pages, so this costs little. Past what either path can have, a request is
+ * one ShapeError in one line.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { KernelMemory } from '../src/engine/wasm/kernel-memory.js';
 import { SimdKernels } from '../src/engine/kernels/simd-kernels.js';
 import { matmulNaive } from '../src/engine/kernels/matmul-naive.js';
+import { sharedAllocator } from '../src/engine/shared-memory.js';
+import { ShapeError } from '../src/engine/errors.js';
 
 const GiB = 2 ** 30;
 
@@ -44,6 +47,19 @@ test('a request past 4 GiB is refused before the arena moves, and smaller ones g
   assert.throws(() => memory.f32(2 ** 40), /^kernel memory: \d+ MiB needed, more than the 4096 MiB/);
   assert.is(memory.used, before);
   assert.is(memory.f32(4).byteOffset, before);
+});
+
+test('the JS kernels\' memory: an array no machine can give is one ShapeError naming its size, not a RangeError', () => {
+  for (const alloc of [() => sharedAllocator.f32(2 ** 45), () => sharedAllocator.u8(2 ** 50)]) {
+    try {
+      alloc();
+      assert.unreachable('allocated');
+    } catch (e) {
+      assert.instance(e, ShapeError);
+      assert.match((e as Error).message, /^memory: cannot allocate [\d,]+ MiB at once \(.+\); a smaller model or batch needs less$/);
+    }
+  }
+  assert.is(sharedAllocator.f32(4).length, 4, 'smaller ones go on');
 });
 
 test.run();

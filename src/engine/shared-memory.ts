@@ -3,6 +3,7 @@
  * browser pages), so that worker threads can see them without a copy; plain ones elsewhere.
  */
 import type { Allocator } from './allocator.js';
+import { ShapeError } from './errors.js';
 
 interface TypedArrayClass<T> {
   new (length: number): T;
@@ -10,8 +11,19 @@ interface TypedArrayClass<T> {
   readonly BYTES_PER_ELEMENT: number;
 }
 
+/**
+ * A typed array of `length` elements. Memory the platform cannot give (a model whose layer outputs
+ * for a batch take more than the machine has, say) is a ShapeError in one line, not a RangeError
+ * with a stack: the SIMD kernels' memory refuses the same case (kernel-memory.ts).
+ */
 export function sharedArray<T>(Ctor: TypedArrayClass<T>, length: number): T {
-  return typeof SharedArrayBuffer === 'function' ? new Ctor(new SharedArrayBuffer(length * Ctor.BYTES_PER_ELEMENT)) : new Ctor(length);
+  try {
+    return typeof SharedArrayBuffer === 'function' ? new Ctor(new SharedArrayBuffer(length * Ctor.BYTES_PER_ELEMENT)) : new Ctor(length);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    const mib = Math.ceil((length * Ctor.BYTES_PER_ELEMENT) / 2 ** 20);
+    throw new ShapeError(`memory: cannot allocate ${mib.toLocaleString('en')} MiB at once (${e.message}); a smaller model or batch needs less`);
+  }
 }
 
 /**
