@@ -138,6 +138,8 @@ test('bad --layers: one line naming the item, exit code 2', async () => {
   const cases: [string, RegExp][] = [
     ['conv:8:5,pool:2,dense', /^mnist-ts: --layers: item 3 'dense' expected dense:OUTPUTS\n$/],
     ['conv:8:5,relu,flatten,dense:7', /^mnist-ts: --layers: the last layer gives 7 outputs, expected 10/],
+    // Few parameters, but each example's layer outputs would take 4 GiB: refused before any is allocated.
+    ['conv:20000:3,relu,pool:26,flatten,dense:10', /^mnist-ts: --layers: its layers give [\d,]+ values for one example, more than the 16,777,216 a model may \(MAX_EXAMPLE_VALUES\)\n$/],
   ];
   for (const [text, pattern] of cases) {
     const r = await runMain(['train', ...data, '--layers', text, '--epochs', '1', '--no-save']);

@@ -2,18 +2,18 @@
  * The parsers of what comes from outside, fuzzed with fast-check (seeded; test/helpers/fuzz.ts):
  * the IDX reader, the safetensors reader, checkpoint loading and the --layers text. On any input
  * each returns a valid value or throws its one documented error type with a one-line message,
- * and what it returns is bounded by its input (or by MAX_PARAMETERS).
+ * and what it returns is bounded by its input (or by MAX_PARAMETERS and MAX_EXAMPLE_VALUES).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { FormatError, OptionError } from '../src/engine/errors.js';
+import { FormatError, OptionError, ShapeError } from '../src/engine/errors.js';
 import { parseIdx } from '../src/data/idx.js';
 import { decodeSafetensors, encodeSafetensors } from '../src/engine/io/safetensors.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../src/train/checkpoint.js';
 import { parseLayers } from '../src/engine/layers/layers-text.js';
-import { MAX_PARAMETERS } from '../src/engine/model/sequential.js';
-import { softmaxRegression } from '../src/engine/index.js';
+import { MAX_EXAMPLE_VALUES, MAX_PARAMETERS } from '../src/engine/model/sequential.js';
+import { fromLayers, softmaxRegression } from '../src/engine/index.js';
 import { returnsOrRefuses, runs } from './helpers/fuzz.js';
 
 const product = (xs: readonly number[]) => xs.reduce((a, b) => a * b, 1);
@@ -117,6 +117,19 @@ test('an architecture over MAX_PARAMETERS is refused before anything is allocate
   const file = decodeSafetensors(encodeCheckpoint(model, {}, { training: {} as never, epochsCompleted: 0, seed: 0, sampler: { epoch: 0, position: 0 }, metrics: { epochs: [], testAccuracy: null }, optimizer: 'sgd' }), 'x');
   const e = returnsOrRefuses(() => decodeCheckpoint(encodeSafetensors([...file.tensors.values()], { ...file.metadata, architecture: arch }), 'big.safetensors'), FormatError);
   assert.is(e, undefined);
+});
+
+test('an architecture whose layer outputs for one example pass MAX_EXAMPLE_VALUES is refused, though its parameters are few', () => {
+  // 20000 filters of 3×3 give 13.5 million values an example, twice (conv and relu): 200,000 parameters.
+  const text = 'conv:20000:3,relu,pool:26,flatten,dense:10';
+  try {
+    fromLayers(text, [1, 28, 28]);
+    assert.unreachable('built');
+  } catch (e) {
+    assert.instance(e, ShapeError);
+    assert.is((e as Error).message, `Sequential: its layers give 27,080,010 values for one example, more than the ${MAX_EXAMPLE_VALUES.toLocaleString('en')} a model may (MAX_EXAMPLE_VALUES)`);
+  }
+  assert.ok(fromLayers('conv:2000:3,relu,pool:26,flatten,dense:10', [1, 28, 28]), 'a tenth of it is built');
 });
 
 test.run();

@@ -47,6 +47,8 @@ const CHECKPOINTS: [string, Uint8Array, RegExp][] = [
   ['epochs_completed NaN', withMeta('epochs_completed', 'NaN'), /metadata 'epochs_completed' is "NaN", expected a whole number >= 0/],
   ['metrics not an object', withMeta('metrics', '7'), /metadata 'metrics'/],
   ['an architecture of a billion parameters', withMeta('architecture', JSON.stringify([{ type: 'dense', inputs: 784, outputs: 2 ** 30, init: { kind: 'zeros' }, biasInit: { kind: 'zeros' } }])), /architecture cannot be built: .*parameters/],
+  // 4 parameters, but 33.5 million values of output for each example.
+  ['an architecture of huge layer outputs', withMeta('architecture', JSON.stringify([{ type: 'conv2d', input: [1, 4096, 4096], filters: 2, kernel: 1, padding: 'valid', init: { kind: 'he' }, biasInit: { kind: 'zeros' } }])), /architecture cannot be built: .*33,554,432 values for one example, more than the 16,777,216 a model may \(MAX_EXAMPLE_VALUES\)/],
 ];
 
 for (const [what, bytes, why] of CHECKPOINTS) {

@@ -65,6 +65,14 @@ export function layerFromSpec(spec: LayerSpec): Layer {
  */
 export const MAX_PARAMETERS = 100_000_000;
 
+/**
+ * The most values a model's layers may give for one example, all layers' outputs together: 2²⁴,
+ * 64 MiB (the CNN preset gives about 12 thousand). Training and evaluation hold these for every
+ * example of a pass on every thread, so an architecture past it (`conv:400000:3`, say) is refused
+ * before anything is allocated, rather than filling the machine's memory.
+ */
+export const MAX_EXAMPLE_VALUES = 2 ** 24;
+
 export class Sequential {
   readonly layers: Layer[];
   readonly params: Float32Array;
@@ -114,6 +122,10 @@ export class Sequential {
     const paramCount = layOut(this.entries);
     if (paramCount > MAX_PARAMETERS) {
       throw new ShapeError(`Sequential: ${paramCount.toLocaleString('en')} parameters, more than the ${MAX_PARAMETERS.toLocaleString('en')} a model may have (MAX_PARAMETERS)`);
+    }
+    const exampleValues = layers.reduce((n, l) => n + l.outputSize, 0);
+    if (exampleValues > MAX_EXAMPLE_VALUES) {
+      throw new ShapeError(`Sequential: its layers give ${exampleValues.toLocaleString('en')} values for one example, more than the ${MAX_EXAMPLE_VALUES.toLocaleString('en')} a model may (MAX_EXAMPLE_VALUES)`);
     }
     this.params = buffers.params ?? alloc.f32(paramCount);
     this.grads = buffers.grads ?? alloc.f32(paramCount);
