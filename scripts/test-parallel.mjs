@@ -183,7 +183,8 @@ function check({ file, out, stdout, code, timedOut }) {
   // CI a skipped test has not run either.
   const failed = Math.max(planned - passed - (CI ? 0 : skipped), problems.length ? 1 : 0);
   // uvu's own summary block is left out of what is shown: the combined block below replaces it.
-  const printed = `${plain(out).replace(SUMMARY, '\n').replace(/\n?uvu-planned: \d+ \d+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n\n`;
+  // Line by line: a stderr line can arrive inside the block, which then no longer matches whole.
+  const printed = `${plain(out).replace(SUMMARY, '\n').replace(/^ {2}(Total|Passed|Skipped|Duration): .*\n/gm, '').replace(/\n?uvu-planned: \d+ \d+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n\n`;
   return { file, printed, passed, skipped: CI ? 0 : skipped, failed, problems };
 }
 

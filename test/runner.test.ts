@@ -26,9 +26,9 @@ function runner(pattern: string, env: Record<string, string> = {}): Promise<{ co
 /** The runner's FAIL lines, each naming a file. */
 const failLines = (out: string) => out.split('\n').filter((l) => l.startsWith('  FAIL ')).map((l) => l.trim());
 
-/** The runner's combined block, as numbers. */
+/** The runner's combined block (the last), as numbers. */
 function counts(out: string) {
-  const n = (label: string) => Number(new RegExp(`^ {2}${label}: +(\\d+)$`, 'm').exec(out)?.[1]);
+  const n = (label: string) => Number([...out.matchAll(new RegExp(`^ {2}${label}: +(\\d+)$`, 'gm'))].at(-1)?.[1]);
   return { total: n('Total'), passed: n('Passed'), skipped: n('Skipped'), failed: n('Failed') };
 }
 

@@ -4,6 +4,7 @@
  * optimiser updates in one loop.
  */
 import { CsrMatrix, denseToCsr } from '../kernels/csr.js';
+import { checkModelSize } from './model-limits.js';
 import { Dense } from '../layers/dense.js';
 import { ShapeError, formatShape } from '../errors.js';
 import { initialize } from './init.js';
@@ -58,20 +59,7 @@ export function layerFromSpec(spec: LayerSpec): Layer {
   }
 }
 
-/**
- * The most parameters a model may have: 100 million (400 MB of weights, and as much again for
- * their gradients and each optimiser moment). An architecture asking for more (a mistyped
- * `dense:100000000`, or a checkpoint's header) is refused before anything is allocated.
- */
-export const MAX_PARAMETERS = 100_000_000;
-
-/**
- * The most values a model's layers may give for one example, all layers' outputs together: 2²⁴,
- * 64 MiB (the CNN preset gives about 12 thousand). Training and evaluation hold these for every
- * example of a pass on every thread, so an architecture past it (`conv:400000:3`, say) is refused
- * before anything is allocated, rather than filling the machine's memory.
- */
-export const MAX_EXAMPLE_VALUES = 2 ** 24;
+export { MAX_EXAMPLE_VALUES, MAX_PARAMETERS } from './model-limits.js';
 
 export class Sequential {
   readonly layers: Layer[];
@@ -120,13 +108,7 @@ export class Sequential {
     const perLayer = layers.map((layer, l) => layerEntries(layer.params(), names[l]));
     this.entries = perLayer.flat();
     const paramCount = layOut(this.entries);
-    if (paramCount > MAX_PARAMETERS) {
-      throw new ShapeError(`Sequential: ${paramCount.toLocaleString('en')} parameters, more than the ${MAX_PARAMETERS.toLocaleString('en')} a model may have (MAX_PARAMETERS)`);
-    }
-    const exampleValues = layers.reduce((n, l) => n + l.outputSize, 0);
-    if (exampleValues > MAX_EXAMPLE_VALUES) {
-      throw new ShapeError(`Sequential: its layers give ${exampleValues.toLocaleString('en')} values for one example, more than the ${MAX_EXAMPLE_VALUES.toLocaleString('en')} a model may (MAX_EXAMPLE_VALUES)`);
-    }
+    checkModelSize(layers, paramCount);
     this.params = buffers.params ?? alloc.f32(paramCount);
     this.grads = buffers.grads ?? alloc.f32(paramCount);
     for (const [what, buf] of [['params', this.params], ['grads', this.grads]] as const) {
