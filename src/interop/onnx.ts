@@ -9,6 +9,7 @@
  * inference, none); the weights are initialisers under the checkpoint's names.
  */
 import { FormatError } from '../engine/errors.js';
+import { float32Bytes } from '../engine/io/byte-order.js';
 import { BN_EPSILON } from '../engine/layers/batch-norm.js';
 import type { LayerSpec } from '../engine/layers/layer.js';
 import { layerNames } from '../engine/model/param-entries.js';
@@ -24,7 +25,6 @@ export const ONNX_PROBABILITIES = 'probabilities';
 /** TensorProto.DataType.FLOAT and the AttributeProto.AttributeType values used here. */
 const FLOAT = 1;
 const ATTRIBUTE = { FLOAT: 1, INT: 2, INTS: 7 } as const;
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 export interface OnnxOptions {
   /** Key-value pairs for the model's metadata_props (checkpointMetadata gives a checkpoint's). */
@@ -53,16 +53,9 @@ class GraphBuilder {
 
   /** A trained tensor of the model (a parameter or a running statistic) as an initialiser; returns its name. */
   tensor(name: string, dims: number[]): string {
-    this.initializers.push({ name, dims, data_type: FLOAT, raw_data: littleEndianBytes(this.model.tensor(name)) });
+    this.initializers.push({ name, dims, data_type: FLOAT, raw_data: float32Bytes(this.model.tensor(name)) });
     return name;
   }
-}
-
-function littleEndianBytes(values: Float32Array): Uint8Array {
-  const out = new Uint8Array(values.length * 4);
-  if (LITTLE_ENDIAN) out.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-  else values.forEach((v, i) => new DataView(out.buffer).setFloat32(i * 4, v, true));
-  return out;
 }
 
 /**

@@ -12,6 +12,7 @@ import { FormatError } from '../engine/errors.js';
 import { decodeSafetensors, encodeSafetensors, type Int64Tensor, type NamedTensor } from '../engine/io/safetensors.js';
 import type { LayerSpec } from '../engine/layers/layer.js';
 import { layerNames } from '../engine/model/param-entries.js';
+import { transpose } from '../engine/kernels/matmul.js';
 import type { Sequential } from '../engine/model/sequential.js';
 
 /** One module of the nn.Sequential: its index, how PyTorch prints it, and the mnist-ts layer it stands for (none: an inserted Flatten). */
@@ -91,10 +92,10 @@ function countKeys(model: Sequential): string[] {
   return torchModules(model.spec()).filter((m) => m.module.startsWith('BatchNorm')).map((m) => `${m.index}.num_batches_tracked`);
 }
 
-/** [rows, cols] row-major → [cols, rows] row-major. */
+/** [rows, cols] row-major → [cols, rows] row-major, a new array (the engine's transpose). */
 function transposed(values: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(values.length);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = values[r * cols + c];
+  transpose(values, rows, cols, out);
   return out;
 }
 

@@ -13,9 +13,8 @@ import { CsrMatrix } from '../engine/kernels/csr.js';
 import type { RowBounds } from '../engine/kernels/gather-js.js';
 import { isShared, sharedAllocator, sharedArray } from '../engine/shared-memory.js';
 import { DataError } from '../engine/errors.js';
+import { LITTLE_ENDIAN } from '../engine/io/byte-order.js';
 import { type Split } from '../data/dataset.js';
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** How many of a 32-bit word's four bytes are not zero. */
 function nonzeroBytes(w: number): number {

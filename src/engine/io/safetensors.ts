@@ -6,6 +6,7 @@
  * and plain numpy read what this writes.
  */
 import { FormatError } from '../errors.js';
+import { LITTLE_ENDIAN } from './byte-order.js';
 
 /** Bytes of the little-endian u64 header length. */
 export const HEADER_LENGTH_BYTES = 8;
@@ -36,8 +37,6 @@ export interface DecodedSafetensors {
   int64: Map<string, Int64Tensor>;
   metadata: Record<string, string>;
 }
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 export function encodeSafetensors(tensors: (NamedTensor | Int64Tensor)[], metadata: Record<string, string> = {}): Uint8Array {
   const header: Record<string, unknown> = { [METADATA_KEY]: metadata };
