@@ -42,6 +42,10 @@ async function peopleTests() {
 
   async function open(viewport: { width: number; height: number }, query = ''): Promise<Page> {
     const p = await context.newPage();
+    // Playwright turns on file-chooser interception without waiting when the first listener is added,
+    // so a listener added just before a key press can lose the race and the chooser is never seen;
+    // one listener for the page's life keeps interception on from before the page loads.
+    p.on('filechooser', () => {});
     await p.setViewportSize(viewport);
     watch.page(p);
     await p.goto(server.url + query);
