@@ -137,6 +137,22 @@ function checkMeta(meta: CheckpointMeta, metadata: Record<string, string>, sourc
   if (typeof meta.optimizer !== 'string') throw bad('optimizer', 'a name');
 }
 
+/** The architecture's model, counted first: a header may claim any architecture, and the model is allocated only if the file holds its values. */
+function buildModel(spec: LayerSpec[], tensors: Map<string, { data: Float32Array }>, source: string): Sequential {
+  const cannot = (why: string) => new FormatError(`${source}: architecture cannot be built: ${why}`);
+  const built = <T>(make: () => T): T => {
+    try {
+      return make();
+    } catch (e) {
+      throw cannot((e as Error).message);
+    }
+  };
+  const needed = built(() => Sequential.parameterCount(spec));
+  const held = [...tensors.values()].reduce((n, t) => n + t.data.length, 0);
+  if (needed > held) throw cannot(`it has ${needed} parameters, but the file holds ${held} values`);
+  return built(() => Sequential.fromSpec(spec));
+}
+
 export function decodeCheckpoint(bytes: Uint8Array, source: string): Checkpoint {
   const { tensors, metadata } = decodeSafetensors(bytes, source);
   if (metadata.format !== CHECKPOINT_FORMAT) {
@@ -153,16 +169,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): Checkpoint 
     optimizer: metadata.optimizer ?? 'sgd',
   };
   checkMeta(meta, metadata, source);
-  let model: Sequential;
-  try {
-    // Counted first: a header may claim any architecture, and the model is allocated only if the file holds its values.
-    const needed = Sequential.parameterCount(meta.architecture);
-    const held = [...tensors.values()].reduce((n, t) => n + t.data.length, 0);
-    if (needed > held) throw new Error(`it has ${needed} parameters, but the file holds ${held} values`);
-    model = Sequential.fromSpec(meta.architecture);
-  } catch (e) {
-    throw new FormatError(`${source}: architecture cannot be built: ${(e as Error).message}`);
-  }
+  const model = buildModel(meta.architecture, tensors, source);
   const known = new Set<string>();
   const needed = [...model.entries, ...model.runningStatEntries].map((e) => e.name).join(', ');
   for (const [entries, into] of [[model.entries, model.params], [model.runningStatEntries, model.runningStats]] as const) {
