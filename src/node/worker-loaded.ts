@@ -13,7 +13,7 @@
 import type { Piscina } from 'piscina';
 
 /** The longest a pool waits for its workers to load before destroying them anyway (a worker that failed to load never answers). */
-export const LOAD_WAIT_MS = 5000;
+export const LOAD_WAIT_MS = 30_000;
 
 /** The task that asks a worker only to answer: both worker modules return at once for it. */
 export const NO_OP_TASK = null;

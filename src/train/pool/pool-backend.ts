@@ -62,6 +62,12 @@ export interface PoolOptions {
 /** How often a long wait lets the event loop run (to hear of a dead worker). */
 const YIELD_MS = 20;
 
+/**
+ * The longest a failed run waits for its workers' tasks to end, so that the worker's own error is
+ * what is reported; only a worker that stopped answering reaches it.
+ */
+const FAILED_TASKS_WAIT_MS = 10_000;
+
 /** Waits until every task has settled, or `ms` at most; the timer is cleared, so it keeps no process alive. */
 async function settledWithin(tasks: Promise<unknown>[], ms: number): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -179,7 +185,7 @@ export class PoolBackend implements GradientBackend {
       if (this.failure) this.fail();
     }
     if (Atomics.load(ctrl, CTRL.FAILED) !== 0) {
-      await settledWithin(this.tasks, 1000);
+      await settledWithin(this.tasks, FAILED_TASKS_WAIT_MS);
       this.fail();
     }
   }
