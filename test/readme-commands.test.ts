@@ -29,8 +29,12 @@ test.before(() => {
   shimmed = { ...appEnv(), PATH: `${shim}:${process.env.PATH}` };
 });
 
-/** Starts a `serve` command, reads the page from the URL it prints, then stops it as Ctrl-C would. */
-async function serveOnce(line: string): Promise<void> {
+/**
+ * Starts a `serve` command, reads the page from the URL it prints, then stops it as Ctrl-C would.
+ * On a free port (`--port 0` in place of the README's), so a port another program holds cannot fail it.
+ */
+async function serveOnce(written: string): Promise<void> {
+  const line = `${written.replace(/ --port \d+/, '')} --port 0`;
   // In a process group of its own, so that Ctrl-C can be sent as a terminal sends it: to the whole
   // group (npx and the server it starts), not to npx alone, which ignores it.
   const child = spawn('sh', ['-c', `exec ${line}`], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: shimmed });
