@@ -44,7 +44,7 @@ test('light files share a process, and their counts add up', async () => {
 test('light files that fail together but pass apart fail the run, naming them', async () => {
   const { code, out } = await runner('^order-[ab]\\.');
   assert.is(code, 1, out);
-  assert.equal(failLines(out), ['FAIL order-a.test.ts, order-b.test.ts: 1 of 2 tests failed or never ran; yet each file passed in a process of its own (tests that depend on order or shared state?)']);
+  assert.equal(failLines(out), ['FAIL order-a.test.ts, order-b.test.ts: 1 of 2 tests failed or never ran; yet each file passed in a process of its own (a one-off failure, or tests that depend on order or shared state)']);
   assert.equal(counts(out), { total: 3, passed: 2, skipped: 0, failed: 1 });
 });
 
