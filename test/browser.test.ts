@@ -83,7 +83,7 @@ async function browserTests() {
     context = await browser.newContext({ viewport: { width: 1100, height: 1000 }, acceptDownloads: true });
     watch.context(context);
     page = await context.newPage();
-    watch.page(page);
+    await watch.page(page);
     // Without fused multiply-adds, as Node 20 computes: training in the page gives Node's bits.
     await page.goto(`${server.url}?fused=off`);
     await page.waitForFunction(() => document.body.dataset.state === 'ready');
@@ -225,9 +225,21 @@ async function browserTests() {
     await page.fill('#train-epochs', '3');
     await page.selectOption('#train-threads', '2');
     const before = await readerNow();
-    await page.click('#train-button');
-    await page.waitForFunction(() => /^epoch 1:/.test(document.getElementById('train-accuracy')!.textContent!), null, { timeout: 90_000 });
-    await page.click('#train-button');
+    // Train, then Stop the moment epoch 1 shows, both clicked inside the page: with the test's round
+    // trips between, a loaded machine could finish epoch 2 before Stop arrived.
+    await page.evaluate(() => new Promise<void>((resolve, reject) => {
+      const shown = document.getElementById('train-accuracy')!;
+      const button = document.getElementById('train-button')!;
+      const timer = setTimeout(() => reject(new Error('epoch 1 not shown within 90 s')), 90_000);
+      new MutationObserver((_, observer) => {
+        if (!/^epoch 1:/.test(shown.textContent!)) return;
+        observer.disconnect();
+        clearTimeout(timer);
+        button.click();
+        resolve();
+      }).observe(shown, { childList: true, characterData: true, subtree: true });
+      button.click();
+    }));
     await page.waitForFunction(() => /^stopped; kept/.test(document.getElementById('train-status')!.textContent!), null, { timeout: 90_000 });
     const bar = Number(await page.getAttribute('#train-progress', 'value'));
     assert.ok(bar >= 1 / 3 && bar < 1, `the bar stays at ${bar} of 3 epochs`);

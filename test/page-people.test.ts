@@ -47,7 +47,7 @@ async function peopleTests() {
     // one listener for the page's life keeps interception on from before the page loads.
     p.on('filechooser', () => {});
     await p.setViewportSize(viewport);
-    watch.page(p);
+    await watch.page(p);
     await p.goto(server.url + query);
     await p.waitForFunction(() => document.body.dataset.state === 'ready');
     return p;
@@ -199,7 +199,7 @@ async function peopleTests() {
     const own = await browser.newContext();
     try {
       const p = await own.newPage();
-      watch.page(p);
+      await watch.page(p);
       await p.goto(broken.url);
       await p.waitForFunction(() => document.body.dataset.state === 'ready');
       await p.selectOption('#train-model', 'softmax');
@@ -237,12 +237,17 @@ async function peopleTests() {
     // A slow checkpoint: picked, left for another, picked again while it still loads.
     const fetched = (n: number) => watch.requests.filter((u) => u.includes(`/checkpoints/${n}/`)).length;
     const before = fetched(1);
+    // Held until the second pick is made, however slow the machine.
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
     await phone.route('**/checkpoints/1/**', async (route) => {
-      await new Promise((r) => setTimeout(r, 300));
+      await held;
       await route.continue().catch(() => {}); // unrouted meanwhile: the request went on without it
     });
     await phone.selectOption('#model-select', '1');
     await useModel(phone, 0, 'softmax.safetensors');
+    await phone.selectOption('#model-select', '1');
+    release();
     await useModel(phone, 1, CNN);
     await phone.unroute('**/checkpoints/1/**');
     assert.is(fetched(1) - before, 1, 'a pick while the checkpoint loads waits for the same load');

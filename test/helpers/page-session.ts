@@ -142,12 +142,13 @@ export class PageWatch {
     context.on('request', (r) => this.requests.push(r.url()));
   }
 
-  page(page: Page): void {
+  /** Watches `page`; awaited before the page loads, so that its first load is watched too. */
+  async page(page: Page): Promise<void> {
     page.on('pageerror', (e) => this.errors.push(`page error: ${e.message}`));
-    // Chromium logs what the Content-Security-Policy refuses; the event says it even when a log line would not.
-    void page.exposeFunction('reportViolation', (what: string) => this.errors.push(`Content-Security-Policy refused ${what}`));
-    void page.addInitScript(`document.addEventListener('securitypolicyviolation', (e) => reportViolation(e.effectiveDirective + ': ' + e.blockedURI))`);
     page.on('console', (m) => m.type() === 'error' && !this.aborted.some((part) => m.location().url.includes(part)) && this.errors.push(m.text()));
+    // Chromium logs what the Content-Security-Policy refuses; the event says it even when a log line would not.
+    await page.exposeFunction('reportViolation', (what: string) => this.errors.push(`Content-Security-Policy refused ${what}`));
+    await page.addInitScript(`document.addEventListener('securitypolicyviolation', (e) => reportViolation(e.effectiveDirective + ': ' + e.blockedURI))`);
   }
 
   /** No error, and every request went to `serverUrl` (or was a blob: or data: URL). */
