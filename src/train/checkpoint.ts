@@ -138,7 +138,7 @@ function checkMeta(meta: CheckpointMeta, metadata: Record<string, string>, sourc
 }
 
 /** The architecture's model, counted first: a header may claim any architecture, and the model is allocated only if the file holds its values. */
-function buildModel(spec: LayerSpec[], tensors: Map<string, { data: Float32Array }>, source: string): Sequential {
+function architectureModel(spec: LayerSpec[], tensors: Map<string, { data: Float32Array }>, source: string): Sequential {
   const cannot = (why: string) => new FormatError(`${source}: architecture cannot be built: ${why}`);
   const built = <T>(make: () => T): T => {
     try {
@@ -169,7 +169,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): Checkpoint 
     optimizer: metadata.optimizer ?? 'sgd',
   };
   checkMeta(meta, metadata, source);
-  const model = buildModel(meta.architecture, tensors, source);
+  const model = architectureModel(meta.architecture, tensors, source);
   const known = new Set<string>();
   const needed = [...model.entries, ...model.runningStatEntries].map((e) => e.name).join(', ');
   for (const [entries, into] of [[model.entries, model.params], [model.runningStatEntries, model.runningStats]] as const) {
