@@ -13,8 +13,17 @@ function tempPathFor(path: string): string {
 
 function cannotWrite(path: string, e: unknown): DataError {
   const code = (e as NodeJS.ErrnoException).code;
-  const why = code === 'EISDIR' ? 'a folder is in the way' : code === 'EACCES' || code === 'EPERM' ? 'no permission' : code === 'ENOSPC' ? 'the disk is full' : code ?? (e as Error).message;
+  const why = code === 'EISDIR' ? 'a folder is in the way' : code === 'ENOTDIR' || code === 'EEXIST' ? 'a file is in the way of a folder it needs' : code === 'EACCES' || code === 'EPERM' ? 'no permission' : code === 'ENOSPC' ? 'the disk is full' : code ?? (e as Error).message;
   return new DataError(`${path}: cannot write (${why})`);
+}
+
+/** Removes what a failed write left; where no temporary could be made (a file in the way of its folder), there is nothing to remove. */
+function removeTemporary(tmp: string): void {
+  try {
+    rmSync(tmp, { force: true });
+  } catch {
+    // The write's own error is the one to report.
+  }
 }
 
 export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {
@@ -32,7 +41,7 @@ export function writeFileAtomic(path: string, bytes: Uint8Array | string): void 
     }
     renameSync(tmp, path);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    removeTemporary(tmp);
     throw cannotWrite(path, e);
   }
 }
