@@ -118,8 +118,8 @@ test('bad input: one line naming the flag or file; exit 2 for flags, 1 for files
   assert.is(r.code, 2);
   assert.match(r.stderr, /^mnist-ts: --out: .*other\.safetensors holds an mnist-ts checkpoint; give another --out FILE, or --force to replace it\n$/);
   assert.equal(readFileSync(other), before);
-  // Any other file is replaced, and so is a checkpoint with --force.
-  writeFileSync(join(dir, 'old.onnx'), 'an older export');
+  // An older ONNX file is replaced (out-paths.test refuses files of other kinds), and so is a checkpoint with --force.
+  writeFileSync(join(dir, 'old.onnx'), Uint8Array.of(0x08, 0x07, 0x12, 0x00));
   await runExport({ checkpoint: good, out: join(dir, 'old.onnx') }, () => {}, () => {});
   assert.ok(readFileSync(join(dir, 'old.onnx')).length > 1000);
   await runExport({ checkpoint: good, format: 'torch', out: other, force: true }, () => {}, () => {});

@@ -2,7 +2,6 @@
  * Flags shared by the commands: how numeric flags are declared, and how every flag value is
  * checked. Each failure names the flag, what was expected and what was typed.
  */
-import { existsSync, statSync } from 'node:fs';
 import { OptionError } from '../engine/errors.js';
 
 /**
@@ -79,9 +78,4 @@ export function kernelsOption(describe = 'kernels to run on: auto (WebAssembly S
 /** "1 epoch", "3 epochs". */
 export function plural(n: number, noun: string, nouns = `${noun}s`): string {
   return `${n} ${n === 1 ? noun : nouns}`;
-}
-
-/** --out names a file to write, not a folder. */
-export function checkOutFile(out: string): void {
-  if (existsSync(out) && statSync(out).isDirectory()) throw new OptionError(`--out: ${out} is a folder; name a file`, 'out');
 }

@@ -10,10 +10,19 @@ import { toTorchStateDict, torchModules } from '../../interop/torch.js';
 import { writeFileAtomic } from '../../node/atomic-write.js';
 import { loadCheckpointFile } from '../../node/checkpoint-file.js';
 import { checkpointOption, readCheckpoint, type CheckpointArgs } from '../checkpoint-flag.js';
-import { checkOutFile, choiceFlag, lastGiven } from '../options.js';
+import { choiceFlag, lastGiven } from '../options.js';
+import { checkFileOut, checkReplace, type FileKind } from '../out-paths.js';
 import { noteLine, printLine, type Print } from '../output.js';
 
 export const EXPORT_FORMATS = ['onnx', 'torch'] as const;
+
+/** What an existing --out must already be to be replaced without --force. */
+const FILE_KINDS: Record<(typeof EXPORT_FORMATS)[number], FileKind> = {
+  // A ModelProto's first field, ir_version (field 1, a varint), in every ONNX writer's files.
+  onnx: { name: 'an ONNX model', starts: (head) => head[0] === 0x08 },
+  // An 8-byte header length, then the JSON header's brace.
+  torch: { name: 'a safetensors file', starts: (head) => head[8] === 0x7b },
+};
 
 export interface ExportArgs extends CheckpointArgs {
   format?: string;
@@ -25,7 +34,7 @@ export function exportOptions<T>(y: Argv<T>) {
   return checkpointOption(y)
     .option('format', { type: 'string', requiresArg: true, describe: 'onnx (opset 13: input pixels, outputs logits and probabilities) | torch (the state_dict of its nn.Sequential, as safetensors); default onnx' })
     .option('out', { type: 'string', requiresArg: true, describe: 'file to write (default: the checkpoint\'s name with .onnx, or .pt.safetensors)' })
-    .option('force', { type: 'boolean', describe: 'replace --out even if it is an mnist-ts checkpoint' })
+    .option('force', { type: 'boolean', describe: 'replace --out even if it holds an mnist-ts checkpoint, or a file of another kind' })
     .example('$0 export --checkpoint log/cnn.safetensors --out cnn.onnx', 'for ONNX Runtime (onnxruntime-web, onnxruntime-node), Netron and serving stacks')
     .example('$0 export --checkpoint log/cnn.safetensors --format torch --out cnn.pt.safetensors', "for PyTorch: model.load_state_dict(safetensors.torch.load_file('cnn.pt.safetensors'))");
 }
@@ -38,11 +47,13 @@ function outPath(args: ExportArgs, checkpoint: string, format: string): string {
 
 /**
  * A trained model is never replaced by an export of it: --out may not be the checkpoint, nor
- * another one (or a file that cannot be read to tell) unless --force, nor a folder.
+ * another one, nor a file of another kind (or one that cannot be read to tell) unless --force,
+ * nor a folder.
  */
-function checkOut(out: string, checkpoint: string, force: boolean): void {
+function checkOut(out: string, checkpoint: string, format: (typeof EXPORT_FORMATS)[number], force: boolean): void {
   if (resolve(out) === resolve(checkpoint)) throw new OptionError(`--out: ${out} is the checkpoint being exported; name another file`, 'out');
-  checkOutFile(out);
+  checkFileOut(out, 'out');
+  checkReplace(out, 'out', FILE_KINDS[format], force);
   if (force || !existsSync(out)) return;
   try {
     loadCheckpointFile(out);
@@ -57,7 +68,7 @@ export async function runExport(args: ExportArgs, print: Print = printLine, note
   const format = choiceFlag('format', args.format ?? 'onnx', EXPORT_FORMATS);
   const { path, checkpoint } = readCheckpoint(args, note);
   const out = outPath(args, path, format);
-  checkOut(out, path, args.force === true);
+  checkOut(out, path, format, args.force === true);
   const { model, meta } = checkpoint;
   if (format === 'onnx') {
     const bytes = toOnnx(model, { metadata: checkpointMetadata(meta) });

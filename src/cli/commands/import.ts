@@ -8,7 +8,8 @@ import { loadTorchStateDict, torchModules } from '../../interop/torch.js';
 import { saveModel } from '../../node/model-file.js';
 import { whyUnreadable } from '../../node/unreadable.js';
 import { buildModel } from '../../train/recipes.js';
-import { checkOutFile, lastGiven } from '../options.js';
+import { lastGiven } from '../options.js';
+import { checkFileOut } from '../out-paths.js';
 import { printLine, type Print } from '../output.js';
 
 export interface ImportArgs {
@@ -37,7 +38,7 @@ export async function runImport(args: ImportArgs, print: Print = printLine): Pro
   const from = required('from-torch', args.fromTorch, 'the state_dict file, saved with safetensors');
   const out = required('out', args.out, 'the checkpoint file to write');
   const { model } = buildModel({ model: 'layers', layers, hidden: '', init: 'he', initStd: 1 }, 28, 28, MNIST_CLASSES);
-  checkOutFile(out);
+  checkFileOut(out, 'out');
   if (existsSync(out) && !args.force) throw new OptionError(`--out: ${out} exists; give another --out FILE, or --force to replace it`, 'out');
   let bytes: Uint8Array;
   try {

@@ -7,6 +7,7 @@ import { labelledSheetPng } from '../../node/labelled-sheet.js';
 import { OptionError } from '../../engine/errors.js';
 import { digitToText } from '../digit-preview.js';
 import { intFlag, numeric } from '../options.js';
+import { checkFileOut, checkReplace, PNG_FILE } from '../out-paths.js';
 import { printLine, type Print } from '../output.js';
 
 export interface InspectArgs {
@@ -17,6 +18,7 @@ export interface InspectArgs {
   out?: string;
   scale?: number;
   preview?: boolean;
+  force?: boolean;
 }
 
 export function inspectOptions<T>(y: Argv<T>) {
@@ -26,6 +28,7 @@ export function inspectOptions<T>(y: Argv<T>) {
     .option('index', numeric('training image to show (label, terminal preview, PNG with --out)'))
     .option('grid', numeric('render the first K training images as one labelled sheet (needs --out)'))
     .option('out', { type: 'string', requiresArg: true, describe: 'PNG file to write for --index or --grid' })
+    .option('force', { type: 'boolean', describe: 'replace --out even if it holds something other than a PNG' })
     .option('scale', numeric('PNG upscaling factor of each digit, nearest neighbour (default: 8 for --index, 3 for --grid)'))
     .option('preview', { type: 'boolean', default: true, describe: 'print the --index digit with Unicode shading (--no-preview: not)' })
     .example('$0 inspect', 'shapes, pixel range and digit counts of every split')
@@ -56,6 +59,10 @@ function checkRenderFlags(args: InspectArgs): { index?: number; grid?: number; s
   if (grid !== undefined && !args.out) throw new OptionError('--grid: needs --out FILE.png to write the sheet to');
   if (grid !== undefined && index !== undefined && args.out) throw new OptionError('--grid: cannot share --out with --index; run them separately');
   const scale = args.scale === undefined ? undefined : intFlag('scale', args.scale, 1, 64);
+  if (args.out) {
+    checkFileOut(args.out, 'out');
+    checkReplace(args.out, 'out', PNG_FILE, args.force === true);
+  }
   return { index, grid, scale };
 }
 

@@ -6,7 +6,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
-import { MnistTsError, OptionError, PartialFailure, ShapeError } from '../../engine/errors.js';
+import { DataError, MnistTsError, OptionError, PartialFailure, ShapeError } from '../../engine/errors.js';
 import { Rng } from '../../engine/rng.js';
 import { MNIST_SIDE } from '../../data/preprocess.js';
 import { readDigitImage } from '../../node/digit-images.js';
@@ -15,6 +15,7 @@ import { loadMnist, loadMnistTest } from '../../node/mnist-files.js';
 import { writePredictionOutputs, type Prediction } from '../../node/prediction-output.js';
 import { checkpointOption, readCheckpoint, type CheckpointArgs } from '../checkpoint-flag.js';
 import { intFlag, numeric, plural } from '../options.js';
+import { checkFolderOut } from '../out-paths.js';
 import { inferenceThreads, threadsOption, withInferencePool, type ThreadsArgs } from '../inference-threads.js';
 import { noteLine, printLine, type Print } from '../output.js';
 
@@ -160,13 +161,24 @@ async function readImageFiles(paths: string[], warn: Print): Promise<{ inputs: D
   return { inputs, failures };
 }
 
-export async function runPredict(args: PredictArgs, print: Print = printLine, warn: Print = (l) => process.stderr.write(`${l}\n`), note: Print = noteLine): Promise<Prediction[]> {
-  const files = args.inputs ?? [];
+/** What to predict, told by the flags before anything is read: image files, or data-set images with --from and the flags that pick them. */
+function checkInputs(args: PredictArgs, files: string[]): void {
   if (files.length > 0 && args.from) throw new OptionError('--from: predicts data-set images; give either --from or image files, not both');
+  const picks = (['index', 'count', 'random', 'seed', 'dataDir'] as const).filter((k) => args[k] !== undefined);
+  const flag = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  if (!args.from && picks.length > 0) {
+    throw new OptionError(`${flag(picks[0])}: picks data-set images, with --from train|validation|test${files.length ? '; image files are read whole' : ''}`, flag(picks[0]).slice(2));
+  }
   if (files.length === 0 && !args.from) throw new OptionError('nothing to predict: give image files or folders, or --from train|validation|test');
   if (args.validationSize !== undefined && args.from !== 'train' && args.from !== 'validation') {
     throw new OptionError(`--validation-size: sizes the validation split, cut from the training set, for --from train or validation; this is ${args.from ? `--from ${args.from}` : 'a prediction of image files'}`);
   }
+  if (args.out) checkFolderOut(args.out, 'out');
+}
+
+export async function runPredict(args: PredictArgs, print: Print = printLine, warn: Print = (l) => process.stderr.write(`${l}\n`), note: Print = noteLine): Promise<Prediction[]> {
+  const files = args.inputs ?? [];
+  checkInputs(args, files);
   const threads = inferenceThreads(args, note);
   const { path: checkpointPath, checkpoint: ckpt } = readCheckpoint(args, note);
   const model = ckpt.model;
@@ -183,7 +195,7 @@ export async function runPredict(args: PredictArgs, print: Print = printLine, wa
       throw new ShapeError(`${checkpointPath}: the model takes ${model.inputSize} inputs, but images are prepared as ${MNIST_SIDE}×${MNIST_SIDE} = ${MNIST_SIDE * MNIST_SIDE}`);
     }
     const paths = expandPaths(files, args.recursive === true, note);
-    if (paths.length === 0) throw new OptionError(`${files.join(', ')}: no image files found${args.recursive ? '' : ' (subfolders are read with --recursive)'}`);
+    if (paths.length === 0) throw new DataError(`${files.join(', ')}: no image files found${args.recursive ? '' : ' (subfolders are read with --recursive)'}`);
     rows = await withInferencePool(poolFor(paths.length), async (pool) => {
       const read = await readImageFiles(paths, warn);
       failures = read.failures;

@@ -7,6 +7,7 @@ import { inferenceThreads, threadsOption, withInferencePool, type ThreadsArgs } 
 import { checkpointOption, readCheckpoint, type CheckpointArgs } from '../checkpoint-flag.js';
 import { intFlag, numeric, plural } from '../options.js';
 import { noteLine, printLine, type Print } from '../output.js';
+import { checkFolderOut } from '../out-paths.js';
 
 export interface ReportArgs extends CheckpointArgs, ThreadsArgs {
   out: string;
@@ -26,6 +27,7 @@ export function reportOptions<T>(y: Argv<T>) {
 
 export async function runReport(args: ReportArgs, print: Print = printLine, note: Print = noteLine): Promise<void> {
   const max = intFlag('max', args.max ?? 50, 0);
+  checkFolderOut(args.out, 'out');
   const r = await withInferencePool(inferenceThreads(args, note), async (pool) => {
     const { path, checkpoint: ckpt } = readCheckpoint(args, note);
     const mnist = loadMnistTest({ dataDir: args.dataDir });

@@ -17,6 +17,7 @@ import { csrFromSplit } from '../../train/training-data.js';
 import { scoreOnBackend, train, type EpochInfo, type TrainResult, type TrainState } from '../../train/trainer.js';
 import { DEFAULT_SAVE_PATH } from '../defaults.js';
 import { checkSaveTarget } from '../training/save-guard.js';
+import { checkFileOut, checkFolderOut } from '../out-paths.js';
 import { MODEL_NAMES, presetLayers, recipeFor, type Recipe } from '../../train/recipes.js';
 import { kernelsOption, lastGiven, numeric } from '../options.js';
 import { noteLine, printLine, type Print } from '../output.js';
@@ -147,6 +148,8 @@ interface Score {
 }
 
 async function trainWith(args: TrainArgs, settings: TrainSettings, hooks: ReturnType<typeof testHooks>, resumed: Checkpoint | undefined, resumePath: string | undefined, workers: GradientWorkers | undefined, print: Print, preloaded?: LoadedMnist): Promise<TrainOutcome> {
+  if (settings.savePath) checkFileOut(settings.savePath, 'save');
+  if (args.report) checkFolderOut(args.report, 'report');
   const mnist = preloaded ?? loadMnist({ dataDir: args.dataDir, validationSize: settings.config.validationSize });
   const run = prepareRun(settings, resumed, resumePath, mnist);
   checkSaveTarget(settings.savePath, run.model, resumePath, args.force === true);

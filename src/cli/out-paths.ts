@@ -1,0 +1,72 @@
+/**
+ * Where a command will write, checked before it works. A path below a file, or a folder where a
+ * file is named (or the reverse), is the flag's error (exit 2) before any training, not a write
+ * that fails at the end. And a file is replaced only when it already holds what would be written
+ * there, or with --force: a mistyped --out cannot turn a checkpoint or a README into a picture.
+ */
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { OptionError } from '../engine/errors.js';
+
+/** The nearest existing folder above `path`, if it is a file instead (then nothing can be made below it). */
+function fileInTheWay(path: string): string | null {
+  let dir = dirname(path);
+  while (!existsSync(dir)) {
+    const up = dirname(dir);
+    if (up === dir) return null;
+    dir = up;
+  }
+  return statSync(dir).isDirectory() ? null : dir;
+}
+
+function checkAbove(path: string, flag: string): void {
+  const file = fileInTheWay(path);
+  if (file !== null) throw new OptionError(`--${flag}: ${path}: ${file} is a file, not a folder`, flag);
+}
+
+/** `--flag` names a file to write: not a folder, and not below a file. */
+export function checkFileOut(path: string, flag: string): void {
+  if (existsSync(path) && statSync(path).isDirectory()) throw new OptionError(`--${flag}: ${path} is a folder; name a file`, flag);
+  checkAbove(path, flag);
+}
+
+/** `--flag` names a folder to write into: not a file, and not below one. */
+export function checkFolderOut(path: string, flag: string): void {
+  if (existsSync(path) && !statSync(path).isDirectory()) throw new OptionError(`--${flag}: ${path} is a file; name a folder`, flag);
+  checkAbove(path, flag);
+}
+
+/** A kind of file a command writes, told by its first bytes. */
+export interface FileKind {
+  /** "a PNG", "an ONNX model". */
+  name: string;
+  /** Whether a file that starts with `head` (up to 16 bytes, fewer if the file is shorter) is of this kind. */
+  starts: (head: Uint8Array) => boolean;
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+export const PNG_FILE: FileKind = { name: 'a PNG', starts: (head) => PNG_SIGNATURE.every((b, i) => head[i] === b) };
+
+/** The first bytes of a file, or null if it cannot be read (then it cannot be told, and is not replaced without --force). */
+function headOf(path: string): Uint8Array | null {
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      const head = new Uint8Array(16);
+      return head.subarray(0, readSync(fd, head, 0, head.length, 0));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+}
+
+/** Refuses (one line naming `--flag` and --force) to replace an existing file that is not `kind`, unless `force`. */
+export function checkReplace(path: string, flag: string, kind: FileKind, force: boolean): void {
+  if (force || !existsSync(path)) return;
+  const head = headOf(path);
+  // An empty file holds nothing to lose.
+  if (head !== null && (head.length === 0 || kind.starts(head))) return;
+  throw new OptionError(`--${flag}: ${path} holds a file that is not ${kind.name}; give another --${flag} FILE, or --force to replace it`, flag);
+}
