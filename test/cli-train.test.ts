@@ -39,6 +39,9 @@ test('flags are validated: each names the flag, what was expected and what was f
     [{ epochs: 'abc' as unknown as number }, /^--epochs: abc, expected a whole number >= 1$/],
     [{ batchSize: 0 }, /^--batch-size: 0, expected a whole number >= 1$/],
     [{ batchSize: 60000 }, /^--batch-size: 60000, expected at most the 55000 training images$/],
+    // More held out than left to train on: the hold-out is what to change.
+    [{ validationSize: 60000 }, /^--validation-size: 60000 leaves 0 training images, fewer than one batch of 100; expected at most 59900$/],
+    [{ validationSize: 59950 }, /^--validation-size: 59950 leaves 50 training images, fewer than one batch of 100; expected at most 59900$/],
     [{ lr: NaN }, /^--lr: NaN, expected a positive number$/],
     [{ lr: -0.1 }, /^--lr: -0.1, expected a positive number$/],
     [{ model: 'cnn9' }, /^--model: 'cnn9', expected one of softmax, mlp, cnn, fast, best$/],

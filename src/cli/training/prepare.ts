@@ -27,9 +27,23 @@ export interface PreparedRun {
   stepsPerEpoch: number;
 }
 
+/**
+ * A batch must fit in the training images. When more images are held out for validation than are
+ * left to train on, and fewer held out would leave a batch, --validation-size is what to change.
+ */
+function checkOneBatch(batchSize: number, mnist: LoadedMnist): void {
+  const { train, validation } = mnist;
+  if (batchSize <= train.count) return;
+  if (validation.count > train.count && train.count + validation.count >= batchSize) {
+    const most = train.count + validation.count - batchSize;
+    throw new OptionError(`--validation-size: ${validation.count} leaves ${train.count} training images, fewer than one batch of ${batchSize}; expected at most ${most}`, 'validation-size');
+  }
+  throw new OptionError(`--batch-size: ${batchSize}, expected at most the ${train.count} training images`, 'batch-size');
+}
+
 export function prepareRun(settings: TrainSettings, resumed: Checkpoint | undefined, resumePath: string | undefined, mnist: LoadedMnist): PreparedRun {
   const { batchSize } = settings.config;
-  if (batchSize > mnist.train.count) throw new OptionError(`--batch-size: ${batchSize}, expected at most the ${mnist.train.count} training images`);
+  checkOneBatch(batchSize, mnist);
   const perEpoch = stepsPerEpoch(mnist.train.count, batchSize);
   // The schedule is fixed in steps when training starts, so that a resume (even with a new
   // --epochs) continues the same curve.
