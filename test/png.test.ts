@@ -109,6 +109,7 @@ test('truncated, corrupt or headless PNGs are one line each', () => {
     assert.match(message, /^x\.png: not a PNG that can be read \(/, what);
     assert.not.match(message, '\n', what);
   }
+  assert.match(refusal(good.subarray(0, good.length - 20)), /\(the file ends before its image does: truncated\?\)$/, "in words, not pngjs's");
 });
 
 test.run();

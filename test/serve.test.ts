@@ -167,7 +167,7 @@ test('a strict Content-Security-Policy on every answer; query strings are ignore
   }
 });
 
-test('a bad or missing checkpoint, a bad port, a port in use: one line each', async () => {
+test('a bad or missing checkpoint, a bad port, a port in use, a host not of this machine: one line each', async () => {
   const notModel = join(dir, 'notes.txt');
   writeFileSync(notModel, 'hello');
   const missing = await runMain(['serve', '--checkpoint', join(dir, 'nope.safetensors'), '--port', '0']);
@@ -183,6 +183,10 @@ test('a bad or missing checkpoint, a bad port, a port in use: one line each', as
   const busy = await runMain(['serve', '--checkpoint', modelPath, '--port', String(port), '--data-dir', dataDir]);
   assert.is(busy.code, 1);
   assert.is(busy.stderr, `mnist-ts: --port ${port} on --host 127.0.0.1: already in use; pick another with --port\n`);
+  // An address of the documentation range (RFC 5737), on no machine: the host's fault, a flag's exit code.
+  const elsewhere = await runMain(['serve', '--checkpoint', modelPath, '--port', '0', '--host', '192.0.2.1', '--data-dir', dataDir]);
+  assert.is(elsewhere.code, 2, elsewhere.stderr);
+  assert.is(elsewhere.stderr, 'mnist-ts: --host 192.0.2.1: not an address of this machine\n');
 });
 
 test("the picker: the checkpoints given, first first, then every checkpoint in log/, npm start's first", async () => {

@@ -12,7 +12,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DataError } from '../engine/errors.js';
+import { DataError, OptionError } from '../engine/errors.js';
 import { describeCheckpoint } from '../train/checkpoint.js';
 import { loadCheckpointFile } from './checkpoint-file.js';
 import { MNIST_FILES, resolveDataDir } from './mnist-files.js';
@@ -160,17 +160,22 @@ function answer(routes: Map<string, Route>, hosts: Set<string>, req: IncomingMes
   send(200, route.type, body);
 }
 
-/** Starts the server; resolves once it listens. A port in use or a bad checkpoint is one DataError. */
+/** Why the server could not listen: the host's fault (no such name, not this machine's), or the port's. */
+function listenError(e: NodeJS.ErrnoException, o: PageServerOptions): Error {
+  if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return new OptionError(`--host ${o.host}: no such host name or address`, 'host');
+  if (e.code === 'EADDRNOTAVAIL') return new OptionError(`--host ${o.host}: not an address of this machine`, 'host');
+  const why = e.code === 'EADDRINUSE' ? 'already in use' : e.code === 'EACCES' ? 'not allowed (ports below 1024 need root)' : (e.code ?? e.message);
+  return new DataError(`--port ${o.port} on --host ${o.host}: ${why}; pick another with --port`);
+}
+
+/** Starts the server; resolves once it listens. A port in use or a bad checkpoint is one DataError, a host not of this machine one OptionError. */
 export async function startPageServer(o: PageServerOptions): Promise<PageServer> {
   const { routes: ckptRoutes, served } = checkpointRoutes(o.checkpoints);
   const routes = new Map([...pageRoutes(o.pageDir ?? defaultPageDir()), ...ckptRoutes, ...mnistRoutes(o.dataDir)]);
   const hosts = hostsServed(o.host);
   const server: Server = createServer((req, res) => answer(routes, hosts, req, res));
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) => {
-      const why = e.code === 'EADDRINUSE' ? 'already in use' : e.code === 'EACCES' ? 'not allowed (ports below 1024 need root)' : e.code === 'EADDRNOTAVAIL' ? 'not an address of this machine' : (e.code ?? e.message);
-      reject(new DataError(`--port ${o.port} on --host ${o.host}: ${why}; pick another with --port`));
-    });
+    server.once('error', (e: NodeJS.ErrnoException) => reject(listenError(e, o)));
     server.listen(o.port, o.host, () => resolve());
   });
   const address = server.address();

@@ -25,6 +25,12 @@ function declaredSize(bytes: Uint8Array, source: string): { width: number; heigh
   return { width: view.getUint32(16), height: view.getUint32(20) };
 }
 
+/** pngjs's reason, in words: a file that ends early reports the reads still waiting on its stream. */
+function pngjsReason(e: Error): string {
+  const first = e.message.split('\n')[0];
+  return /read requests wait/i.test(first) ? 'the file ends before its image does: truncated?' : first;
+}
+
 /** Any PNG (gray, palette, RGB, with alpha or not, 1 to 16 bits, interlaced) as grayscale on white paper. */
 export function decodePng(bytes: Uint8Array, source: string): Gray {
   const { width, height } = declaredSize(bytes, source);
@@ -35,7 +41,7 @@ export function decodePng(bytes: Uint8Array, source: string): Gray {
   try {
     png = pngjs.PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch (e) {
-    throw new DataError(`${source}: not a PNG that can be read (${(e as Error).message.split('\n')[0]})`);
+    throw new DataError(`${source}: not a PNG that can be read (${pngjsReason(e as Error)})`);
   }
   return grayFromRgba(new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length), png.width, png.height);
 }
