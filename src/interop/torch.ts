@@ -117,7 +117,9 @@ export function toTorchStateDict(model: Sequential): Uint8Array {
 export function loadTorchStateDict(model: Sequential, bytes: Uint8Array, source: string): void {
   const { tensors, int64 } = decodeSafetensors(bytes, source, { int64: true });
   const wanted = torchTensors(model);
-  const expected = () => `the architecture's nn.Sequential has ${wanted.map((t) => `${t.key} [${t.shape.join(', ')}]`).join(', ')}`;
+  const listed = (ts: { key: string; shape: number[] }[]) => ts.map((t) => `${t.key} [${t.shape.join(', ')}]`).join(', ');
+  // Both lists: what the file holds is what to write --layers from.
+  const expected = () => `the architecture's nn.Sequential has ${listed(wanted)}; the file holds ${listed([...tensors].map(([key, t]) => ({ key, shape: t.shape })))}`;
   for (const t of wanted) {
     const found = tensors.get(t.key);
     if (!found) throw new FormatError(`${source}: tensor ${t.key} is missing; ${expected()}`);
