@@ -110,7 +110,7 @@ test('data-set samples: the tutorial\'s two training images, with --out', async 
   assert.is(json[0].label, 7);
   assert.is(json[0].probabilities.length, 10);
   assert.ok(existsSync(join(out, 'contact-sheet.png')));
-  assert.equal(readdirSync(join(out, 'previews')), ['001-train_0_.png', '002-train_1_.png']);
+  assert.equal(readdirSync(join(out, 'previews')), ['001-train_0.png', '002-train_1.png']);
   assert.equal(readdirSync(out).filter((f) => f.startsWith('.')), [], 'no temporary files left');
 });
 

@@ -36,8 +36,9 @@ function predictionsCsv(rows: Prediction[]): string {
 }
 
 function previewName(index: number, source: string): string {
-  const base = source.split(/[\\/]/).pop()!.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_-]+/g, '_');
-  return `${String(index + 1).padStart(3, '0')}-${base}.png`;
+  // test[951] becomes test_951, my digit.jpg my_digit.
+  const base = source.split(/[\\/]/).pop()!.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_-]+/g, '_').replace(/^_+|_+$/g, '');
+  return `${String(index + 1).padStart(3, '0')}-${base || 'image'}.png`;
 }
 
 /** "photo.jpg", "train[3]": a file's own name, short enough for a caption. */
