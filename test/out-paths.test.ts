@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { runMain } from './helpers/cli.js';
 import { softmaxRegression } from '../src/engine/model/models.js';
 import { DataError } from '../src/engine/errors.js';
@@ -27,6 +28,7 @@ async function folder(): Promise<{ home: string; run: (...args: string[]) => Ret
 
 test('a path the command cannot write is its flag\'s one line, exit 2, before any work, and nothing is written or changed', async () => {
   const f = await folder();
+  assert.is(spawnSync('mkfifo', [join(f.home, 'pipe')]).status, 0, 'mkfifo');
   const before = f.files();
   const checkpoint = readFileSync(join(f.home, 'model.safetensors'));
   const cases: [string[], string][] = [
@@ -37,12 +39,21 @@ test('a path the command cannot write is its flag\'s one line, exit 2, before an
     [['export', '--checkpoint', 'model.safetensors', '--format', 'torch', '--out', 'notes.txt'], '--out: notes.txt holds a file that is not a safetensors file; give another --out FILE, or --force to replace it'],
     [['export', '--checkpoint', 'model.safetensors', '--out', 'notes.txt/model.onnx'], '--out: notes.txt/model.onnx: notes.txt is a file, not a folder'],
     [['import', '--layers', 'dense:10', '--from-torch', 'x.safetensors', '--out', 'notes.txt/a/b.safetensors'], '--out: notes.txt/a/b.safetensors: notes.txt is a file, not a folder'],
-    [['predict', '--from', 'test', '--checkpoint', 'model.safetensors', '--out', 'notes.txt'], '--out: notes.txt is a file; name a folder'],
-    [['report', '--checkpoint', 'model.safetensors', '--out', 'model.safetensors'], '--out: model.safetensors is a file; name a folder'],
-    [['train', '--no-save', '--report', 'notes.txt'], '--report: notes.txt is a file; name a folder'],
-    [['train', '--save', 'notes.txt/model.safetensors'], '--save: notes.txt/model.safetensors: notes.txt is a file, not a folder'],
+    [['inspect', '--out', 'digit.png'], '--out: writes the PNG of --index N or --grid K; give one of them'],
+    [['inspect', '--index', '0', '--out', 'digit.png', '--out', 'notes.txt'], '--out: notes.txt holds a file that is not a PNG; give another --out FILE, or --force to replace it'],
+    [['inspect', '--index', '0', '--out', 'pipe'], '--out: pipe is not a regular file; give another --out FILE, or --force to replace it'],
+    // A --data-dir that does not exist: had the data been read first, its line would have come instead.
+    [['predict', '--from', 'test', '--data-dir', 'nowhere', '--checkpoint', 'model.safetensors', '--out', 'notes.txt'], '--out: notes.txt is a file; name a folder'],
+    [['predict', '--from', 'test', '--data-dir', 'nowhere', '--checkpoint', 'model.safetensors', '--out', 'notes.txt/'], '--out: notes.txt/ is a file; name a folder'],
+    [['report', '--checkpoint', 'model.safetensors', '--data-dir', 'nowhere', '--out', 'model.safetensors'], '--out: model.safetensors is a file; name a folder'],
+    [['train', '--no-save', '--data-dir', 'nowhere', '--report', 'notes.txt'], '--report: notes.txt is a file; name a folder'],
+    [['train', '--no-save', '--data-dir', 'nowhere', '--report', 'log/', '--report', 'notes.txt/'], '--report: notes.txt/ is a file; name a folder'],
+    [['train', '--data-dir', 'nowhere', '--save', 'notes.txt/model.safetensors'], '--save: notes.txt/model.safetensors: notes.txt is a file, not a folder'],
+    [['train', '--data-dir', 'nowhere', '--save', 'models/'], '--save: models/ is a folder; name a file'],
+    [['tutorial', '--data-dir', 'nowhere', '--save', 'notes.txt/model.safetensors'], '--save: notes.txt/model.safetensors: notes.txt is a file, not a folder'],
     [['predict', '--index', '1'], '--index: picks data-set images, with --from train|validation|test'],
     [['predict', 'notes.txt', '--count', '3'], '--count: picks data-set images, with --from train|validation|test; image files are read whole'],
+    [['predict', 'notes.txt', '--data-dir', 'nowhere'], '--data-dir: names the folder of the data set, with --from train|validation|test; image files are read whole'],
   ];
   for (const [args, line] of cases) {
     const r = await f.run(...args);
@@ -70,6 +81,10 @@ test('a file of the kind written is replaced, as is an empty one, and --force re
     assert.is(r.code, 0, `${out}: ${r.stderr}`);
   }
   assert.ok(readFileSync(join(f.home, 'empty.onnx')).equals(readFileSync(join(f.home, 'model.onnx'))));
+  for (const _ of [1, 2]) {
+    const r = await f.run('export', '--checkpoint', 'model.safetensors', '--format', 'torch', '--out', 'model.pt.safetensors');
+    assert.is(r.code, 0, `an export for PyTorch replaces the last one: ${r.stderr}`);
+  }
 });
 
 test('a folder of images with no image in it is the files\' line, exit 1', async () => {

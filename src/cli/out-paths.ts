@@ -5,7 +5,7 @@
  * there, or with --force: a mistyped --out cannot turn a checkpoint or a README into a picture.
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, sep } from 'node:path';
 import { OptionError } from '../engine/errors.js';
 
 /** The nearest existing folder above `path`, if it is a file instead (then nothing can be made below it). */
@@ -24,16 +24,21 @@ function checkAbove(path: string, flag: string): void {
   if (file !== null) throw new OptionError(`--${flag}: ${path}: ${file} is a file, not a folder`, flag);
 }
 
-/** `--flag` names a file to write: not a folder, and not below a file. */
+const endsInSeparator = (path: string) => path.endsWith('/') || path.endsWith(sep);
+
+/** `--flag` names a file to write: not a folder (nor a name ending in /), and not below a file. */
 export function checkFileOut(path: string, flag: string): void {
-  if (existsSync(path) && statSync(path).isDirectory()) throw new OptionError(`--${flag}: ${path} is a folder; name a file`, flag);
+  if (endsInSeparator(path) || (existsSync(path) && statSync(path).isDirectory())) throw new OptionError(`--${flag}: ${path} is a folder; name a file`, flag);
   checkAbove(path, flag);
 }
 
 /** `--flag` names a folder to write into: not a file, and not below one. */
 export function checkFolderOut(path: string, flag: string): void {
-  if (existsSync(path) && !statSync(path).isDirectory()) throw new OptionError(`--${flag}: ${path} is a file; name a folder`, flag);
-  checkAbove(path, flag);
+  // 'notes.txt/' does not exist when notes.txt is a file: the name without its last / is what is there.
+  let folder = path;
+  while (folder.length > 1 && endsInSeparator(folder)) folder = folder.slice(0, -1);
+  if (existsSync(folder) && !statSync(folder).isDirectory()) throw new OptionError(`--${flag}: ${path} is a file; name a folder`, flag);
+  checkAbove(folder, flag);
 }
 
 /** A kind of file a command writes, told by its first bytes. */
@@ -62,11 +67,16 @@ function headOf(path: string): Uint8Array | null {
   }
 }
 
-/** Refuses (one line naming `--flag` and --force) to replace an existing file that is not `kind`, unless `force`. */
+/**
+ * Refuses (one line naming `--flag` and --force) to replace an existing file that is not `kind`, or
+ * that is no regular file (a pipe would keep the read waiting, a device is no file to replace), unless `force`.
+ */
 export function checkReplace(path: string, flag: string, kind: FileKind, force: boolean): void {
   if (force || !existsSync(path)) return;
+  const refuse = (what: string) => new OptionError(`--${flag}: ${path} ${what}; give another --${flag} FILE, or --force to replace it`, flag);
+  if (!statSync(path).isFile()) throw refuse('is not a regular file');
   const head = headOf(path);
+  if (head === null) throw refuse(`cannot be read to tell whether it is ${kind.name}`);
   // An empty file holds nothing to lose.
-  if (head !== null && (head.length === 0 || kind.starts(head))) return;
-  throw new OptionError(`--${flag}: ${path} holds a file that is not ${kind.name}; give another --${flag} FILE, or --force to replace it`, flag);
+  if (head.length > 0 && !kind.starts(head)) throw refuse(`holds a file that is not ${kind.name}`);
 }

@@ -162,7 +162,8 @@ function answer(routes: Map<string, Route>, hosts: Set<string>, req: IncomingMes
 
 /** Why the server could not listen: the host's fault (no such name, not this machine's), or the port's. */
 function listenError(e: NodeJS.ErrnoException, o: PageServerOptions): Error {
-  if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return new OptionError(`--host ${o.host}: no such host name or address`, 'host');
+  if (e.code === 'ENOTFOUND') return new OptionError(`--host ${o.host}: no such host name or address`, 'host');
+  if (e.code === 'EAI_AGAIN') return new DataError(`--host ${o.host}: the name could not be looked up now (is the name server reachable?)`);
   if (e.code === 'EADDRNOTAVAIL') return new OptionError(`--host ${o.host}: not an address of this machine`, 'host');
   const why = e.code === 'EADDRINUSE' ? 'already in use' : e.code === 'EACCES' ? 'not allowed (ports below 1024 need root)' : (e.code ?? e.message);
   return new DataError(`--port ${o.port} on --host ${o.host}: ${why}; pick another with --port`);

@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../../node/atomic-write.js';
 import { labelledSheetPng } from '../../node/labelled-sheet.js';
 import { OptionError } from '../../engine/errors.js';
 import { digitToText } from '../digit-preview.js';
-import { intFlag, numeric } from '../options.js';
+import { intFlag, lastGiven, numeric } from '../options.js';
 import { checkFileOut, checkReplace, PNG_FILE } from '../out-paths.js';
 import { printLine, type Print } from '../output.js';
 
@@ -53,17 +53,19 @@ function pixelRange(s: Split): [number, number] {
 }
 
 /** The flags, checked before any data is loaded (so a mistake costs no summary and no wait). */
-function checkRenderFlags(args: InspectArgs): { index?: number; grid?: number; scale?: number } {
+function checkRenderFlags(args: InspectArgs): { index?: number; grid?: number; scale?: number; out?: string } {
   const index = args.index === undefined ? undefined : intFlag('index', args.index, 0);
   const grid = args.grid === undefined ? undefined : intFlag('grid', args.grid, 1);
-  if (grid !== undefined && !args.out) throw new OptionError('--grid: needs --out FILE.png to write the sheet to');
-  if (grid !== undefined && index !== undefined && args.out) throw new OptionError('--grid: cannot share --out with --index; run them separately');
+  const out = args.out === undefined ? undefined : String(lastGiven(args.out));
+  if (grid !== undefined && !out) throw new OptionError('--grid: needs --out FILE.png to write the sheet to');
+  if (grid !== undefined && index !== undefined && out) throw new OptionError('--grid: cannot share --out with --index; run them separately');
+  if (out && index === undefined && grid === undefined) throw new OptionError('--out: writes the PNG of --index N or --grid K; give one of them');
   const scale = args.scale === undefined ? undefined : intFlag('scale', args.scale, 1, 64);
-  if (args.out) {
-    checkFileOut(args.out, 'out');
-    checkReplace(args.out, 'out', PNG_FILE, args.force === true);
+  if (out) {
+    checkFileOut(out, 'out');
+    checkReplace(out, 'out', PNG_FILE, args.force === true);
   }
-  return { index, grid, scale };
+  return { index, grid, scale, out };
 }
 
 export async function inspect(args: InspectArgs, print: Print = printLine): Promise<void> {

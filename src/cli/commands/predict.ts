@@ -14,7 +14,7 @@ import { POOL_MIN_IMAGES, predictPixels, type DigitInput } from '../../node/pred
 import { loadMnist, loadMnistTest } from '../../node/mnist-files.js';
 import { writePredictionOutputs, type Prediction } from '../../node/prediction-output.js';
 import { checkpointOption, readCheckpoint, type CheckpointArgs } from '../checkpoint-flag.js';
-import { intFlag, numeric, plural } from '../options.js';
+import { intFlag, lastGiven, numeric, plural } from '../options.js';
 import { checkFolderOut } from '../out-paths.js';
 import { inferenceThreads, threadsOption, withInferencePool, type ThreadsArgs } from '../inference-threads.js';
 import { noteLine, printLine, type Print } from '../output.js';
@@ -164,16 +164,16 @@ async function readImageFiles(paths: string[], warn: Print): Promise<{ inputs: D
 /** What to predict, told by the flags before anything is read: image files, or data-set images with --from and the flags that pick them. */
 function checkInputs(args: PredictArgs, files: string[]): void {
   if (files.length > 0 && args.from) throw new OptionError('--from: predicts data-set images; give either --from or image files, not both');
-  const picks = (['index', 'count', 'random', 'seed', 'dataDir'] as const).filter((k) => args[k] !== undefined);
-  const flag = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  const picks = (['index', 'count', 'random', 'seed', 'data-dir'] as const).filter((k) => args[k === 'data-dir' ? 'dataDir' : k] !== undefined);
   if (!args.from && picks.length > 0) {
-    throw new OptionError(`${flag(picks[0])}: picks data-set images, with --from train|validation|test${files.length ? '; image files are read whole' : ''}`, flag(picks[0]).slice(2));
+    const what = picks[0] === 'data-dir' ? 'names the folder of the data set' : 'picks data-set images';
+    throw new OptionError(`--${picks[0]}: ${what}, with --from train|validation|test${files.length ? '; image files are read whole' : ''}`, picks[0]);
   }
   if (files.length === 0 && !args.from) throw new OptionError('nothing to predict: give image files or folders, or --from train|validation|test');
   if (args.validationSize !== undefined && args.from !== 'train' && args.from !== 'validation') {
     throw new OptionError(`--validation-size: sizes the validation split, cut from the training set, for --from train or validation; this is ${args.from ? `--from ${args.from}` : 'a prediction of image files'}`);
   }
-  if (args.out) checkFolderOut(args.out, 'out');
+  if (args.out !== undefined) checkFolderOut(String(lastGiven(args.out)), 'out');
 }
 
 export async function runPredict(args: PredictArgs, print: Print = printLine, warn: Print = (l) => process.stderr.write(`${l}\n`), note: Print = noteLine): Promise<Prediction[]> {
@@ -204,9 +204,10 @@ export async function runPredict(args: PredictArgs, print: Print = printLine, wa
   }
   if (args.json) print(JSON.stringify(rows.map(({ pixels: _p, ...r }) => r)));
   else if (rows.length) printTable(rows, print);
-  if (args.out && rows.length) {
-    const written = await writePredictionOutputs(args.out, rows);
-    if (!args.json) print(`wrote ${written.join(', ')} in ${args.out}`);
+  const out = args.out === undefined ? undefined : String(lastGiven(args.out));
+  if (out && rows.length) {
+    const written = await writePredictionOutputs(out, rows);
+    if (!args.json) print(`wrote ${written.join(', ')} in ${out}`);
   }
   if (failures > 0) {
     const total = failures + rows.length;

@@ -5,7 +5,7 @@ import { writeReport } from '../../node/report-writer.js';
 import { checkModelFits } from '../check-model-fits.js';
 import { inferenceThreads, threadsOption, withInferencePool, type ThreadsArgs } from '../inference-threads.js';
 import { checkpointOption, readCheckpoint, type CheckpointArgs } from '../checkpoint-flag.js';
-import { intFlag, numeric, plural } from '../options.js';
+import { intFlag, lastGiven, numeric, plural } from '../options.js';
 import { noteLine, printLine, type Print } from '../output.js';
 import { checkFolderOut } from '../out-paths.js';
 
@@ -27,13 +27,14 @@ export function reportOptions<T>(y: Argv<T>) {
 
 export async function runReport(args: ReportArgs, print: Print = printLine, note: Print = noteLine): Promise<void> {
   const max = intFlag('max', args.max ?? 50, 0);
-  checkFolderOut(args.out, 'out');
+  const out = String(lastGiven(args.out));
+  checkFolderOut(out, 'out');
   const r = await withInferencePool(inferenceThreads(args, note), async (pool) => {
     const { path, checkpoint: ckpt } = readCheckpoint(args, note);
     const mnist = loadMnistTest({ dataDir: args.dataDir });
     checkModelFits(ckpt.model, mnist.test.features, mnist.classes, path);
-    return writeReport(args.out, { model: ckpt.model, meta: ckpt.meta, test: mnist.test, classes: mnist.classes, maxMistakes: max, source: path, pool });
+    return writeReport(out, { model: ckpt.model, meta: ckpt.meta, test: mnist.test, classes: mnist.classes, maxMistakes: max, source: path, pool });
   });
   for (const n of r.notes) print(`note: ${n}`);
-  print(`wrote ${r.files.join(', ')} in ${args.out} (test accuracy ${r.accuracy.toFixed(4)}, ${plural(r.mistakes.length, 'mistake')}, ${r.shownMistakes} shown)`);
+  print(`wrote ${r.files.join(', ')} in ${out} (test accuracy ${r.accuracy.toFixed(4)}, ${plural(r.mistakes.length, 'mistake')}, ${r.shownMistakes} shown)`);
 }

@@ -114,6 +114,8 @@ export async function runTrain(args: TrainArgs, print: Print = printLine, preloa
   const resumePath = args.resume === undefined ? undefined : String(lastGiven(args.resume));
   const resumed: Checkpoint | undefined = resumePath ? loadCheckpointFile(resumePath) : undefined;
   const settings = resolveTrainSettings(args, resumed, note);
+  if (settings.savePath) checkFileOut(settings.savePath, 'save');
+  if (settings.reportPath) checkFolderOut(settings.reportPath, 'report');
   const hooks = testHooks(args);
   // The pool's workers start now and load the engine while the data is read.
   const workers = startGradientWorkers(settings.threads);
@@ -148,8 +150,6 @@ interface Score {
 }
 
 async function trainWith(args: TrainArgs, settings: TrainSettings, hooks: ReturnType<typeof testHooks>, resumed: Checkpoint | undefined, resumePath: string | undefined, workers: GradientWorkers | undefined, print: Print, preloaded?: LoadedMnist): Promise<TrainOutcome> {
-  if (settings.savePath) checkFileOut(settings.savePath, 'save');
-  if (args.report) checkFolderOut(args.report, 'report');
   const mnist = preloaded ?? loadMnist({ dataDir: args.dataDir, validationSize: settings.config.validationSize });
   const run = prepareRun(settings, resumed, resumePath, mnist);
   checkSaveTarget(settings.savePath, run.model, resumePath, args.force === true);
@@ -251,7 +251,7 @@ async function finish(ctx: RunContext, result: TrainResult, test: Score): Promis
   }
   // From here on the model is the one that was scored and saved.
   run.average?.averageInto(run.model.params);
-  if (ctx.args.report) await writeRunReport(ctx, ctx.args.report, result.state, test.accuracy);
+  if (settings.reportPath) await writeRunReport(ctx, settings.reportPath, result.state, test.accuracy);
   return { model: run.model, history: result.history, testAccuracy: test.accuracy, testLoss: test.loss, savePath, description: run.description };
 }
 

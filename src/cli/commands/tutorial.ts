@@ -16,6 +16,7 @@ import { intFlag, lastGiven } from '../options.js';
 import { printLine, type Print } from '../output.js';
 import { printSummary } from './inspect.js';
 import { runTrain, trainingFlags, type TrainArgs } from './train.js';
+import { checkFileOut } from '../out-paths.js';
 
 /** train's options, less those the tutorial refuses (it prints text, starts afresh and always saves). */
 export function tutorialOptions<T>(y: Argv<T>) {
@@ -48,7 +49,10 @@ function checkTutorialFlags(args: TrainArgs): string {
   if (args.resume !== undefined) throw new OptionError('--resume: the tutorial trains from the start; to continue a run use mnist-ts train --resume');
   const save = lastGiven(args.save);
   if (save === false || save === '') throw new OptionError(`--no-save: the tutorial restores the model from its file in a fresh process; give --save PATH to choose where it goes (default ${DEFAULT_SAVE_PATH})`);
-  return save ?? defaultSavePath(modelKind(args));
+  const path = save ?? defaultSavePath(modelKind(args));
+  // Before chapter 1: a path that cannot be written is the flag's line, not an error after training.
+  checkFileOut(String(path), 'save');
+  return path;
 }
 
 /** The bin beside this module (src/cli/main.ts, or dist's main.js): whoever called main, a script of theirs or a test. */

@@ -81,6 +81,8 @@ export interface TrainSettings {
   displayStep: number;
   checkpointEvery: number;
   savePath?: string;
+  /** The folder of --report, if given. */
+  reportPath?: string;
   json: boolean;
   kernels: KernelPath;
 }
@@ -191,6 +193,7 @@ export function resolveTrainSettings(args: TrainArgs, resumed: Checkpoint | unde
     displayStep: intFlag('display-step', args.displayStep ?? DEFAULTS.displayStep, 1),
     checkpointEvery: intFlag('checkpoint-every', args.checkpointEvery ?? 0, 0),
     savePath: save === false || save === '' ? undefined : (save ?? (args.resume !== undefined ? String(lastGiven(args.resume)) : defaultSavePath(config.model))),
+    reportPath: args.report === undefined ? undefined : String(lastGiven(args.report)),
     json: args.json === true,
     kernels,
   };
