@@ -38,6 +38,7 @@ test('a CNN trained in PyTorch, imported: evaluate gives its test accuracy to 4 
   const r = await runMain(['import', '--layers', CNN_LAYERS, '--from-torch', FIXTURE, '--out', imported]);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, '22,226 parameters from the 11 modules of');
+  assert.ok(r.stdout.endsWith(`\nevaluate it: npx mnist-ts evaluate --checkpoint ${imported}\n`), "a command the README's way, which runs in a checkout as in an install");
   // Its headline says it holds no training run of mnist-ts's, rather than "0 epochs of none".
   const ev = await runMain(['evaluate', '--checkpoint', imported]);
   assert.match(ev.stdout, `${imported}: CNN ${CNN_LAYERS}, no training run recorded; 10000 test images\n`);

@@ -49,5 +49,5 @@ export async function runImport(args: ImportArgs, print: Print = printLine): Pro
   loadTorchStateDict(model, bytes, from);
   await saveModel(model, out);
   print(`${out}: ${formatLayers(model.spec())}, ${model.paramCount.toLocaleString('en')} parameters from the ${torchModules(model.spec()).length} modules of ${from}'s nn.Sequential`);
-  print(`evaluate it: mnist-ts evaluate --checkpoint ${out}`);
+  print(`evaluate it: npx mnist-ts evaluate --checkpoint ${out}`);
 }
