@@ -52,9 +52,11 @@ export class DrawPad {
     this.showingImage = true;
   }
 
+  /** Where the pointer is on the pad, kept on it: a captured stroke that slips off is read as the pad shows it, along the edge. */
   private point(e: PointerEvent): Point {
     const r = this.canvas.getBoundingClientRect();
-    return { x: ((e.clientX - r.left) * PAD_SIZE) / r.width, y: ((e.clientY - r.top) * PAD_SIZE) / r.height };
+    const on = (v: number) => Math.min(PAD_SIZE, Math.max(0, v));
+    return { x: on(((e.clientX - r.left) * PAD_SIZE) / r.width), y: on(((e.clientY - r.top) * PAD_SIZE) / r.height) };
   }
 
   private width(e: PointerEvent): number {

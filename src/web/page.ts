@@ -85,17 +85,19 @@ function refresh(settled: boolean): Promise<void> {
       if (mine !== generation) return;
       if (!(e instanceof MnistTsError)) throw e;
       reading = null;
-      render(null, e.message.replace(/^[^:]*: /, ''));
+      const why = e.message.replace(/^[^:]*: /, '');
+      render(null, why);
+      if (announce) say(null, why);
     }
   })();
   pending = pending.then(() => work).catch((e: unknown) => showMessage(String(e)));
   return pending;
 }
 
-/** What a screen reader hears once a reading settles, and the hint for a drawing likely to be misread. */
-function say(r: Reading | null): void {
+/** What a screen reader hears once a reading settles (or why there is none), and the hint for a drawing likely to be misread. */
+function say(r: Reading | null, why = ''): void {
   announce = false;
-  $('said').textContent = r ? `read as ${r.predicted}, ${(r.probabilities[r.predicted] * 100).toFixed(0)} percent sure` : '';
+  $('said').textContent = r ? `read as ${r.predicted}, ${(r.probabilities[r.predicted] * 100).toFixed(0)} percent sure` : why;
   const second = r ? [...r.probabilities.keys()].sort((a, b) => r.probabilities[b] - r.probabilities[a])[1] : -1;
   const unsure = r && image?.source === DRAWING && r.probabilities[r.predicted] < UNSURE;
   $('hint').textContent = unsure ? `Not sure: it may be ${second === 8 ? 'an' : 'a'} ${second}. A digit written as on paper, in clear strokes, reads best.` : '';
@@ -133,13 +135,32 @@ function padChanged(done: boolean): void {
   } else frame ??= requestAnimationFrame(grab);
 }
 
+/**
+ * The most pixels, and the longest side, an opened image is read at. A larger one is first scaled
+ * down by the browser: past a side limit a canvas draws nothing (the image would read as blank),
+ * past the pixels the page would be held for seconds, and the digit ends 28 pixels wide all the same.
+ */
+const MAX_READ_PIXELS = 4096 * 4096;
+const MAX_READ_SIDE = 16384;
+
+async function fitted(bitmap: ImageBitmap): Promise<ImageBitmap> {
+  const scale = Math.min(MAX_READ_SIDE / Math.max(bitmap.width, bitmap.height), Math.sqrt(MAX_READ_PIXELS / (bitmap.width * bitmap.height)));
+  if (scale >= 1) return bitmap;
+  const size = (side: number) => Math.max(1, Math.round(side * scale));
+  const smaller = await createImageBitmap(bitmap, { resizeWidth: size(bitmap.width), resizeHeight: size(bitmap.height), resizeQuality: 'high', premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+  bitmap.close();
+  return smaller;
+}
+
 async function readFile(file: File): Promise<void> {
   showMessage('');
+  $('confidence').textContent = `reading ${file.name}…`;
   let bitmap: ImageBitmap;
   try {
-    bitmap = await createImageBitmap(file, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+    bitmap = await fitted(await createImageBitmap(file, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' }));
   } catch {
     showMessage(`${file.name}: not an image this browser can read (expected a PNG, JPEG, WebP, GIF or BMP picture)`);
+    void refresh(false);
     return;
   }
   const canvas = document.createElement('canvas');
@@ -210,7 +231,10 @@ function wireInputs(): void {
     if (file) void readFile(file);
   });
   $<HTMLInputElement>('open-file').addEventListener('change', (e) => {
-    const file = (e.target as HTMLInputElement).files?.[0];
+    const input = e.target as HTMLInputElement;
+    const file = input.files?.[0];
+    // Emptied, so that opening the same file again (after Clear, say) is a change too.
+    input.value = '';
     if (file) void readFile(file);
   });
 }
