@@ -222,12 +222,13 @@ async function browserTests() {
 
   test('Stop keeps the bar where the run was and the last whole epoch, which joins the list', async () => {
     await page.selectOption('#train-model', 'best');
+    assert.match((await page.textContent('#train-status'))!, /^The best CNN's recipe: Adam 0\.003, batch 64, onecycle schedule, shifts of up to 2 pixels, label smoothing 0\.1, seed 0, on the 55,000 training digits/, 'the recipe of the model picked');
     await page.fill('#train-epochs', '3');
     await page.selectOption('#train-threads', '2');
     const before = await readerNow();
     // Train, then Stop the moment epoch 1 shows, both clicked inside the page: with the test's round
     // trips between, a loaded machine could finish epoch 2 before Stop arrived.
-    await page.evaluate(() => new Promise<void>((resolve, reject) => {
+    const downloadDuringRun = await page.evaluate(() => new Promise<boolean>((resolve, reject) => {
       const shown = document.getElementById('train-accuracy')!;
       const button = document.getElementById('train-button')!;
       const timer = setTimeout(() => reject(new Error('epoch 1 not shown within 90 s')), 90_000);
@@ -236,10 +237,11 @@ async function browserTests() {
         observer.disconnect();
         clearTimeout(timer);
         button.click();
-        resolve();
+        resolve((document.getElementById('train-download') as HTMLButtonElement).disabled);
       }).observe(shown, { childList: true, characterData: true, subtree: true });
       button.click();
     }));
+    assert.ok(downloadDuringRun, "Download waits for this run's model, not the last run's");
     await page.waitForFunction(() => /^stopped; kept/.test(document.getElementById('train-status')!.textContent!), null, { timeout: 90_000 });
     const bar = Number(await page.getAttribute('#train-progress', 'value'));
     assert.ok(bar >= 1 / 3 && bar < 1, `the bar stays at ${bar} of 3 epochs`);
