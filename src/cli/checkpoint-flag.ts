@@ -9,7 +9,7 @@ import { loadCheckpointFile } from '../node/checkpoint-file.js';
 import type { Checkpoint } from '../train/checkpoint.js';
 import { DEFAULT_SAVE_PATH } from './defaults.js';
 import type { Print } from './output.js';
-import { kernelsOption, lastGiven } from './options.js';
+import { kernelsOption, lastGiven, textFlag } from './options.js';
 import { kernelsFor, resolveKernelPath } from '../engine/kernels/kernel-select.js';
 
 export interface CheckpointArgs {
@@ -28,8 +28,8 @@ export function checkpointOption<T>(y: Argv<T>) {
 
 /** The checkpoint file to read; a `--model FILE` still works, with one line saying so. */
 export function checkpointPath(args: CheckpointArgs, note: Print): string {
-  const checkpoint = args.checkpoint === undefined ? undefined : String(lastGiven(args.checkpoint));
-  const model = args.model === undefined ? undefined : String(lastGiven(args.model));
+  const checkpoint = textFlag(args.checkpoint);
+  const model = textFlag(args.model);
   if (model !== undefined) {
     if (checkpoint !== undefined) throw new OptionError(`--model: '${model}' and --checkpoint '${checkpoint}': give the file once, as --checkpoint`);
     note(`--model FILE is deprecated here (in train, --model names an architecture): use --checkpoint ${model}`);

@@ -24,6 +24,11 @@ export function lastGiven<T>(value: T | T[]): T {
   return Array.isArray(value) ? value[value.length - 1] : value;
 }
 
+/** A text flag's value (the last one given, when given more than once), or undefined when not given. */
+export function textFlag(value: unknown): string | undefined {
+  return value === undefined ? undefined : String(lastGiven(value));
+}
+
 export function intFlag(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const v = lastGiven(value);
   const n = asNumber(v);

@@ -7,6 +7,7 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, sep } from 'node:path';
 import { OptionError } from '../engine/errors.js';
+import { isPng } from '../node/png.js';
 
 /** The nearest existing folder above `path`, if it is a file instead (then nothing can be made below it). */
 function fileInTheWay(path: string): string | null {
@@ -49,8 +50,7 @@ export interface FileKind {
   starts: (head: Uint8Array) => boolean;
 }
 
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-export const PNG_FILE: FileKind = { name: 'a PNG', starts: (head) => PNG_SIGNATURE.every((b, i) => head[i] === b) };
+export const PNG_FILE: FileKind = { name: 'a PNG', starts: isPng };
 
 /** The first bytes of a file, or null if it cannot be read (then it cannot be told, and is not replaced without --force). */
 function headOf(path: string): Uint8Array | null {

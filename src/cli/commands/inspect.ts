@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../../node/atomic-write.js';
 import { labelledSheetPng } from '../../node/labelled-sheet.js';
 import { OptionError } from '../../engine/errors.js';
 import { digitToText } from '../digit-preview.js';
-import { intFlag, lastGiven, numeric } from '../options.js';
+import { intFlag, numeric, textFlag } from '../options.js';
 import { checkFileOut, checkReplace, PNG_FILE } from '../out-paths.js';
 import { printLine, type Print } from '../output.js';
 
@@ -56,7 +56,7 @@ function pixelRange(s: Split): [number, number] {
 function checkRenderFlags(args: InspectArgs): { index?: number; grid?: number; scale?: number; out?: string } {
   const index = args.index === undefined ? undefined : intFlag('index', args.index, 0);
   const grid = args.grid === undefined ? undefined : intFlag('grid', args.grid, 1);
-  const out = args.out === undefined ? undefined : String(lastGiven(args.out));
+  const out = textFlag(args.out);
   if (grid !== undefined && !out) throw new OptionError('--grid: needs --out FILE.png to write the sheet to');
   if (grid !== undefined && index !== undefined && out) throw new OptionError('--grid: cannot share --out with --index; run them separately');
   if (out && index === undefined && grid === undefined) throw new OptionError('--out: writes the PNG of --index N or --grid K; give one of them');

@@ -14,7 +14,7 @@ import { POOL_MIN_IMAGES, predictPixels, type DigitInput } from '../../node/pred
 import { loadMnist, loadMnistTest } from '../../node/mnist-files.js';
 import { writePredictionOutputs, type Prediction } from '../../node/prediction-output.js';
 import { checkpointOption, readCheckpoint, type CheckpointArgs } from '../checkpoint-flag.js';
-import { intFlag, lastGiven, numeric, plural } from '../options.js';
+import { intFlag, numeric, plural, textFlag } from '../options.js';
 import { checkFolderOut } from '../out-paths.js';
 import { inferenceThreads, threadsOption, withInferencePool, type ThreadsArgs } from '../inference-threads.js';
 import { noteLine, printLine, type Print } from '../output.js';
@@ -162,7 +162,7 @@ async function readImageFiles(paths: string[], warn: Print): Promise<{ inputs: D
 }
 
 /** What to predict, told by the flags before anything is read: image files, or data-set images with --from and the flags that pick them. */
-function checkInputs(args: PredictArgs, files: string[]): void {
+function checkInputs(args: PredictArgs, files: string[], out: string | undefined): void {
   if (files.length > 0 && args.from) throw new OptionError('--from: predicts data-set images; give either --from or image files, not both');
   const picks = (['index', 'count', 'random', 'seed', 'data-dir'] as const).filter((k) => args[k === 'data-dir' ? 'dataDir' : k] !== undefined);
   if (!args.from && picks.length > 0) {
@@ -173,12 +173,13 @@ function checkInputs(args: PredictArgs, files: string[]): void {
   if (args.validationSize !== undefined && args.from !== 'train' && args.from !== 'validation') {
     throw new OptionError(`--validation-size: sizes the validation split, cut from the training set, for --from train or validation; this is ${args.from ? `--from ${args.from}` : 'a prediction of image files'}`);
   }
-  if (args.out !== undefined) checkFolderOut(String(lastGiven(args.out)), 'out');
+  if (out !== undefined) checkFolderOut(out, 'out');
 }
 
 export async function runPredict(args: PredictArgs, print: Print = printLine, warn: Print = (l) => process.stderr.write(`${l}\n`), note: Print = noteLine): Promise<Prediction[]> {
   const files = args.inputs ?? [];
-  checkInputs(args, files);
+  const out = textFlag(args.out);
+  checkInputs(args, files, out);
   const threads = inferenceThreads(args, note);
   const { path: checkpointPath, checkpoint: ckpt } = readCheckpoint(args, note);
   const model = ckpt.model;
@@ -204,7 +205,6 @@ export async function runPredict(args: PredictArgs, print: Print = printLine, wa
   }
   if (args.json) print(JSON.stringify(rows.map(({ pixels: _p, ...r }) => r)));
   else if (rows.length) printTable(rows, print);
-  const out = args.out === undefined ? undefined : String(lastGiven(args.out));
   if (out && rows.length) {
     const written = await writePredictionOutputs(out, rows);
     if (!args.json) print(`wrote ${written.join(', ')} in ${out}`);

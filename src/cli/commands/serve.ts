@@ -10,7 +10,7 @@ import { startPageServer, type PageServer } from '../../node/page-server.js';
 import { isLoopback, listensEverywhere, networkUrls } from '../../node/served-hosts.js';
 import { loadCheckpointFile } from '../../node/checkpoint-file.js';
 import { DEFAULT_SAVE_PATH } from '../defaults.js';
-import { intFlag, lastGiven, numeric } from '../options.js';
+import { intFlag, lastGiven, numeric, textFlag } from '../options.js';
 import { noteLine, printLine, type Print } from '../output.js';
 
 export interface ServeArgs {
@@ -62,7 +62,7 @@ export async function startServe(args: ServeArgs, print: Print = printLine, note
   const port = intFlag('port', args.port ?? 8080, 0, 65535);
   const host = String(lastGiven(args.host ?? '127.0.0.1'));
   const checkpoints = checkpointList(args.checkpoint);
-  const dataDir = args.dataDir === undefined ? undefined : String(lastGiven(args.dataDir));
+  const dataDir = textFlag(args.dataDir);
   const server = await startPageServer({ host, port, checkpoints, dataDir });
   if (checkpoints.length === 0) note(`no checkpoint: ${DEFAULT_SAVE_PATH} does not exist yet (npm start saves it); the page can train one`);
   if (!isLoopback(host)) {

@@ -19,7 +19,7 @@ import { DEFAULT_SAVE_PATH } from '../defaults.js';
 import { checkSaveTarget } from '../training/save-guard.js';
 import { checkFileOut, checkFolderOut } from '../out-paths.js';
 import { MODEL_NAMES, presetLayers, recipeFor, type Recipe } from '../../train/recipes.js';
-import { kernelsOption, lastGiven, numeric } from '../options.js';
+import { kernelsOption, numeric, textFlag } from '../options.js';
 import { noteLine, printLine, type Print } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import { watchInterrupt } from '../training/interrupt.js';
@@ -111,7 +111,7 @@ function metadataAt(run: PreparedRun, settings: TrainSettings, history: EpochRec
 }
 
 export async function runTrain(args: TrainArgs, print: Print = printLine, preloaded?: LoadedMnist, note: Print = noteLine): Promise<TrainOutcome> {
-  const resumePath = args.resume === undefined ? undefined : String(lastGiven(args.resume));
+  const resumePath = textFlag(args.resume);
   const resumed: Checkpoint | undefined = resumePath ? loadCheckpointFile(resumePath) : undefined;
   const settings = resolveTrainSettings(args, resumed, note);
   if (settings.savePath) checkFileOut(settings.savePath, 'save');

@@ -12,7 +12,7 @@ import { resolveKernelPath, type KernelPath } from '../../engine/kernels/kernel-
 import { NO_TRAINING_RUN, type Checkpoint, type TrainingConfig } from '../../train/checkpoint.js';
 import { defaultSavePath } from '../defaults.js';
 import { defaultInit, MODEL_NAMES, recipeFor, SHARED_DEFAULTS, type ScheduleFlags } from '../../train/recipes.js';
-import { choiceFlag, fractionFlag, intFlag, lastGiven, nonNegativeNumberFlag, plural, positiveNumberFlag, unitIntervalFlag } from '../options.js';
+import { choiceFlag, fractionFlag, intFlag, lastGiven, nonNegativeNumberFlag, plural, positiveNumberFlag, textFlag, unitIntervalFlag } from '../options.js';
 import type { Print } from '../output.js';
 
 /** The flags of `train`; a flag left out is undefined, so that "given" can be told from "default". */
@@ -193,7 +193,7 @@ export function resolveTrainSettings(args: TrainArgs, resumed: Checkpoint | unde
     displayStep: intFlag('display-step', args.displayStep ?? DEFAULTS.displayStep, 1),
     checkpointEvery: intFlag('checkpoint-every', args.checkpointEvery ?? 0, 0),
     savePath: save === false || save === '' ? undefined : (save ?? (args.resume !== undefined ? String(lastGiven(args.resume)) : defaultSavePath(config.model))),
-    reportPath: args.report === undefined ? undefined : String(lastGiven(args.report)),
+    reportPath: textFlag(args.report),
     json: args.json === true,
     kernels,
   };
